@@ -1,0 +1,163 @@
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from crawler.extraction.dates import NormalizedDate, find_date_text, normalize_date
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=SHANGHAI)
+
+
+def case(raw, iso, method="pattern", *, id):
+    return pytest.param(raw, iso, "T" in iso, method, id=id)
+
+
+ACCEPTED = [
+    # 年月日 and weekdays
+    case("2026年2月2日", "2026-02-02", id="ymd-cjk"),
+    case("2026年1月5日 星期一", "2026-01-05", id="weekday-xingqi"),
+    case("2026年1月5日 周一", "2026-01-05", id="weekday-zhou"),
+    case("2026年1月5日 礼拜一", "2026-01-05", id="weekday-libai"),
+    case("2026年1月5日（星期一）", "2026-01-05", id="weekday-in-brackets"),
+    case("2019 年 10 月 30 日", "2019-10-30", id="ymd-cjk-spaced"),
+    # numeric separators
+    case("2025-12-03 14:20", "2025-12-03T14:20:00+08:00", id="dash-minutes"),
+    case("2025-12-03 14:20:05", "2025-12-03T14:20:05+08:00", id="dash-seconds"),
+    case("2025/11/25", "2025-11-25", id="slash"),
+    case("2025.11.20", "2025-11-20", id="dot"),
+    case("2025-9-5", "2025-09-05", id="dash-unpadded"),
+    # label prefixes, ASCII and full-width colons
+    case("时间：2025-12-03 14:20", "2025-12-03T14:20:00+08:00", id="prefix-shijian"),
+    case("发布时间：2025-12-03", "2025-12-03", id="prefix-fabu-shijian"),
+    case("发布时间: 2025-12-03", "2025-12-03", id="prefix-ascii-colon-space"),
+    case("发布日期:2025-12-03", "2025-12-03", id="prefix-fabu-riqi"),
+    case("發布時間：2025-12-03", "2025-12-03", id="prefix-traditional"),
+    case("日期： 2025年12月3日", "2025-12-03", id="prefix-riqi-fullwidth-space"),
+    # machine timestamps
+    case("2026-02-02T10:30:00+08:00", "2026-02-02T10:30:00+08:00", "iso", id="iso-offset"),
+    case("2026-02-02T02:30:00Z", "2026-02-02T10:30:00+08:00", "iso", id="iso-z"),
+    case("2026-02-01T21:30:00.250-05:00", "2026-02-02T10:30:00+08:00", "iso", id="iso-negative-offset-fraction"),
+    case("2026-02-02T10:30", "2026-02-02T10:30:00+08:00", "iso", id="iso-no-offset-is-shanghai"),
+    # times after 年月日
+    case("2026年2月2日 10:30", "2026-02-02T10:30:00+08:00", id="cjk-clock"),
+    case("2026年2月2日10时30分", "2026-02-02T10:30:00+08:00", id="cjk-shi-fen"),
+    case("2026年2月2日 10点", "2026-02-02T10:00:00+08:00", id="cjk-dian-hour-only"),
+    case("2026年2月2日 下午3:05", "2026-02-02T15:05:00+08:00", id="xiawu"),
+    case("2026年2月2日 上午9:05", "2026-02-02T09:05:00+08:00", id="shangwu"),
+    case("2026年1月5日 星期一 下午3:05", "2026-01-05T15:05:00+08:00", id="weekday-then-time"),
+    # full-width digits and Chinese numerals
+    case("２０２６年２月２日", "2026-02-02", id="fullwidth-cjk"),
+    case("２０２５－１２－０３", "2025-12-03", id="fullwidth-dash"),
+    case("二〇二六年二月二日", "2026-02-02", id="numerals-ling-circle"),
+    case("二零二五年十二月三十一日", "2025-12-31", id="numerals-ling-shi"),
+    case("二〇二五年十月十五日 下午三点二十分", "2025-10-15T15:20:00+08:00", id="numerals-with-time"),
+    # relative to NOW
+    case("3天前", "2026-02-26", "relative", id="days-ago"),
+    case("5小时前", "2026-03-01T07:00:00+08:00", "relative", id="hours-ago"),
+    case("10分钟前", "2026-03-01T11:50:00+08:00", "relative", id="minutes-ago"),
+    case("一小时前", "2026-03-01T11:00:00+08:00", "relative", id="numeral-hours-ago"),
+    case("刚刚", "2026-03-01T12:00:00+08:00", "relative", id="just-now"),
+    case("昨天 14:30", "2026-02-28T14:30:00+08:00", "relative", id="yesterday-time"),
+    case("前天", "2026-02-27", "relative", id="day-before-yesterday"),
+    case("今天 08:00", "2026-03-01T08:00:00+08:00", "relative", id="today-time"),
+    # month-day without a year
+    case("4月20日 18:10", "2025-04-20T18:10:00+08:00", id="month-day-future-goes-back-a-year"),
+    case("02-14", "2026-02-14", id="mm-dd-this-year"),
+    case("03-02", "2026-03-02", id="mm-dd-tomorrow-is-tolerated"),
+    # what the fast path does not know
+    case("Dec 3, 2025", "2025-12-03", "dateparser", id="dateparser-english"),
+    case("3 December 2025 14:20", "2025-12-03T14:20:00+08:00", "dateparser", id="dateparser-english-time"),
+]
+
+
+@pytest.mark.parametrize(("raw", "iso", "has_time", "method"), ACCEPTED)
+def test_normalize_date(raw, iso, has_time, method):
+    assert normalize_date(raw, now=NOW) == NormalizedDate(iso=iso, raw=raw, has_time=has_time, method=method)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        pytest.param("", id="empty"),
+        pytest.param("   ", id="blank"),
+        pytest.param(None, id="none"),
+        pytest.param("abc", id="letters"),
+        pytest.param("1.0×10^6/kg", id="scientific-notation"),
+        pytest.param("v2.10.1", id="version"),
+        pytest.param("10.0.19041.1", id="windows-build"),
+        pytest.param("2024.10.1.5", id="four-part-version"),
+        pytest.param("400-622-0089", id="phone"),
+        pytest.param("14:20-15:30", id="time-range"),
+        pytest.param("2026年2月30日", id="february-30"),
+        pytest.param("2025-12-03 25:10", id="hour-25"),
+        pytest.param("1900年1月1日", id="year-1900"),
+        pytest.param("1989-12-31", id="before-1990"),
+        pytest.param("2026-03-03", id="after-now-plus-one-day"),
+        pytest.param("2026-03-02T12:00:01+08:00", id="after-now-plus-one-day-by-a-second"),
+        pytest.param("二〇二六年十月十五日", id="future-numerals"),
+        pytest.param("2025年12月", id="no-day"),
+        pytest.param("3个月前", id="months-ago"),
+    ],
+)
+def test_normalize_date_rejects(raw):
+    assert normalize_date(raw, now=NOW) is None
+
+
+def test_future_date_is_accepted_once_it_has_passed():
+    later = datetime(2026, 12, 1, tzinfo=SHANGHAI)
+    assert normalize_date("二〇二六年十月十五日", now=later).iso == "2026-10-15"
+
+
+def test_naive_now_is_utc_and_relative_days_are_shanghai_days():
+    # 2026-02-28 17:30 UTC is already 1 March in Shanghai.
+    now = datetime(2026, 2, 28, 17, 30)
+    assert normalize_date("昨天", now=now).iso == "2026-02-28"
+    assert normalize_date("刚刚", now=now).iso == "2026-03-01T01:30:00+08:00"
+
+
+def test_default_now_is_the_current_time():
+    result = normalize_date("刚刚")
+    moment = datetime.fromisoformat(result.iso)
+    assert abs(datetime.now(SHANGHAI) - moment) < timedelta(minutes=1)
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        pytest.param("« 上一篇 2026年2月2日", "2026年2月2日", id="prev-nav"),
+        pytest.param("下一篇 » 2026年2月2日", "2026年2月2日", id="next-nav"),
+        pytest.param("发布时间：2025-12-03 14:20  来源：新华网  浏览：1234", "2025-12-03 14:20", id="published-line"),
+        pytest.param("admin 2025/11/25", "2025/11/25", id="author-line"),
+        pytest.param("时间：2026年1月5日 星期一 来源：人民网", "2026年1月5日 星期一", id="weekday-kept"),
+        pytest.param("作者：张三 | 3天前 | 阅读 88", "3天前", id="relative"),
+        pytest.param("<meta> 2026-02-02T02:30:00Z", "2026-02-02T02:30:00Z", id="iso"),
+        pytest.param("客服热线 400-622-0089", None, id="phone"),
+        pytest.param("« 上一篇 干细胞治疗糖尿病的最新研究进展", None, id="no-date"),
+        pytest.param("", None, id="empty"),
+    ],
+)
+def test_find_date_text(line, expected):
+    assert find_date_text(line) == expected
+
+
+def test_found_text_normalizes():
+    line = "发布时间：2025-12-03 14:20  来源：新华网  浏览：1234"
+    assert normalize_date(find_date_text(line), now=NOW).iso == "2025-12-03T14:20:00+08:00"
+
+
+DATEISH = st.text(alphabet="0123456789０２年月日号-/.:： T+Z上下午时点分秒前天周星期一二三〇零十刚昨abc", max_size=40)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(max_size=60), DATEISH))
+def test_random_text_never_raises(text):
+    found = find_date_text(text)
+    assert found is None or found in text
+    result = normalize_date(text, now=NOW)
+    if result is not None:
+        assert result.raw == text
+        day = date.fromisoformat(result.iso[:10])
+        assert date(1990, 1, 1) <= day <= date(2026, 3, 2)
