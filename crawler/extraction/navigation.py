@@ -1,0 +1,226 @@
+"""Finding the previous / next article links of a page.
+
+Three sources, best first:
+
+1. the labels people read (``上一篇``/``下一篇`` with any punctuation, Traditional
+   spellings, DedeCMS' ``上一篇：<a>`` and ``下一篇：没有了``), wherever the CMS puts them;
+2. ``rel="prev"``/``rel="next"`` on ``<a>`` or ``<link>``;
+3. the WordPress ``nav-previous``/``nav-next`` containers, for themes that print no label.
+
+A label source also yields the neighbour's title and the date shown beside it,
+which is often the only date the neighbour article ever shows.
+"""
+
+import re
+
+from ..items import NeighbourLink
+from .dates import find_date_text
+from .text import text_content
+from .rules import CHAIN_END_MARKERS, NEXT_LABELS, PREV_LABELS
+from .urls import absolute_url
+
+_LABELS = sorted(PREV_LABELS + NEXT_LABELS, key=len, reverse=True)
+LABEL_RE = re.compile("|".join(map(re.escape, _LABELS)))
+_LEADING_LABEL_RE = re.compile(f"^(?:{LABEL_RE.pattern})")
+_TRAILING_LABEL_RE = re.compile(f"(?:{LABEL_RE.pattern})$")
+_DIRECTION = {**{label: "prev" for label in PREV_LABELS}, **{label: "next" for label in NEXT_LABELS}}
+#: Decoration around a label: guillemets, arrows, colons, brackets.
+_DECORATION_RE = re.compile(r"[\s«»‹›<>←→↑↓|:：\[\]【】()（）·•\-—_/]+")
+#: How long a text node holding a label may be before it reads as prose, not a label.
+MAX_LABEL_TEXT = 80
+#: How far up from a label we look for its link.
+MAX_LEVELS_UP = 4
+#: A container this long is a body or a page, not a prev/next block.
+MAX_CONTAINER_TEXT = 400
+
+
+def find_neighbours(root, base_url: str) -> list[NeighbourLink]:
+    """The page's prev and next links (at most one each), in that order.
+
+    A direction that the page marks as the end of the chain gives a link with
+    ``url=None``; a direction the page says nothing about is left out.
+    """
+    found = _from_labels(root, base_url)
+    for rel, url in _from_rel_attributes(root, base_url).items():
+        found.setdefault(rel, NeighbourLink(rel=rel, url=url))
+    for rel, link in _from_wordpress_containers(root, base_url).items():
+        found.setdefault(rel, link)
+    return [found[rel] for rel in ("prev", "next") if rel in found]
+
+
+def _from_labels(root, base_url):
+    found = {}
+    for text in root.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)]"):
+        match = LABEL_RE.search(text)
+        if not match or not _reads_as_label(text, match):
+            continue
+        rel = _DIRECTION[match.group()]
+        if rel in found:
+            continue
+        owner = text.getparent().getparent() if text.is_tail else text.getparent()
+        if owner is None:
+            continue
+        link = _link_near_label(owner, rel, text, base_url)
+        if link is not None:
+            found[rel] = link
+    return found
+
+
+def _reads_as_label(text, match) -> bool:
+    """A label stands alone (``« 上一篇 2026年2月2日``, ``上一篇：``) or opens a short link text;
+    prose that merely mentions ``上一篇`` does not count."""
+    if len(text.strip()) > MAX_LABEL_TEXT:
+        return False
+    before = _DECORATION_RE.sub("", text[: match.start()])
+    return not before
+
+
+def _link_near_label(owner, rel, label_text, base_url):
+    anchor = _enclosing_anchor(owner, base_url)
+    if anchor is not None:
+        return _neighbour(rel, anchor, _context_of(anchor, rel), base_url)
+    element = owner
+    for _ in range(MAX_LEVELS_UP):
+        if _has_other_label(element, rel):
+            return _from_shared_block(element, rel, label_text, base_url)
+        anchors = _anchors(element, base_url)
+        if len(anchors) == 1:
+            return _neighbour(rel, anchors[0], element, base_url)
+        if len(anchors) > 1:
+            return _neighbour(rel, _first_anchor_after(element, label_text, anchors), element, base_url)
+        if _says_chain_ends(_text(element), rel):
+            return NeighbourLink(rel=rel, url=None)
+        if len(_text(element)) > MAX_CONTAINER_TEXT or element.getparent() is None:
+            return None
+        element = element.getparent()
+    return None
+
+
+def _from_shared_block(element, rel, label_text, base_url):
+    """Both labels sit in one block (``<p>上一篇：<a>A</a><br>下一篇：<a>B</a></p>``): the link
+    is the first one after our label, and only if it comes before the other label."""
+    segment = _segment_after_label(element, rel)
+    anchors = _anchors(element, base_url)
+    anchor = _first_anchor_after(element, label_text, anchors) if anchors else None
+    if anchor is not None and _text(anchor).strip() and _text(anchor).strip() in segment:
+        date_raw = find_date_text(segment)
+        return NeighbourLink(rel=rel, url=absolute_url(anchor.get("href"), base_url), title=_title_of(anchor, _text(anchor)), date_raw=date_raw)
+    if _says_chain_ends(segment, rel):
+        return NeighbourLink(rel=rel, url=None)
+    return None
+
+
+def _segment_after_label(element, rel) -> str:
+    """The text from this direction's label up to the next label."""
+    text = _text(element)
+    pieces = LABEL_RE.split(text)
+    labels = LABEL_RE.findall(text)
+    for label, piece in zip(labels, pieces[1:]):
+        if _DIRECTION[label] == rel:
+            return piece
+    return ""
+
+
+def _neighbour(rel, anchor, context, base_url) -> NeighbourLink:
+    context_text = _text(context if context is not None else anchor)
+    return NeighbourLink(
+        rel=rel,
+        url=absolute_url(anchor.get("href"), base_url),
+        title=_title_of(anchor, context_text),
+        date_raw=find_date_text(context_text),
+    )
+
+
+def _title_of(anchor, context_text: str) -> str | None:
+    """The neighbour's title: the link text (or, failing that, the block's text) without
+    the label, the date and decoration; the link's ``title`` attribute as a last resort."""
+    for text in (_text(anchor), context_text):
+        title = _strip_label_and_date(text)
+        if title:
+            return title
+    title = (anchor.get("title") or "").strip()
+    return title or None
+
+
+def _strip_label_and_date(text: str) -> str:
+    date = find_date_text(text)
+    if date:
+        text = text.replace(date, " ")
+    text = LABEL_RE.sub(" ", text)
+    text = re.sub(r"^[\s«»‹›<>←→|:：]+|[\s«»‹›<>←→|:：]+$", "", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _context_of(anchor, rel):
+    """The smallest block around ``anchor`` that holds its label and date but not the other label."""
+    element = anchor
+    for _ in range(MAX_LEVELS_UP):
+        parent = element.getparent()
+        if parent is None or _has_other_label(parent, rel) or len(_text(parent)) > MAX_CONTAINER_TEXT:
+            break
+        element = parent
+        if len(_anchors(element, None)) > 1:
+            return anchor
+        if find_date_text(_text(element)):
+            break
+    return element
+
+
+def _enclosing_anchor(element, base_url):
+    for candidate in [element, *element.iterancestors()][: MAX_LEVELS_UP + 1]:
+        if candidate.tag == "a" and absolute_url(candidate.get("href"), base_url or "http://x/"):
+            return candidate
+    return None
+
+
+def _anchors(element, base_url):
+    return [a for a in element.iter("a") if absolute_url(a.get("href"), base_url or "http://x/")]
+
+
+def _first_anchor_after(element, label_text, anchors):
+    """The first of ``anchors`` after the label text in document order."""
+    order = {node: position for position, node in enumerate(element.iter())}
+    node = label_text.getparent()
+    start = order.get(node, 0)
+    if label_text.is_tail:
+        # A tail follows its element and everything inside it.
+        start += sum(1 for _ in node.iter())
+    after = [a for a in anchors if order.get(a, -1) >= start]
+    return after[0] if after else None
+
+
+def _has_other_label(element, rel) -> bool:
+    return any(_DIRECTION[label] != rel for label in LABEL_RE.findall(_text(element)))
+
+
+def _says_chain_ends(text: str, rel: str) -> bool:
+    # Only a label at either end is dropped: 最后一篇 holds 后一篇.
+    residue = _DECORATION_RE.sub("", text).rstrip("!！。.…~～")
+    residue = _LEADING_LABEL_RE.sub("", residue)
+    return residue in CHAIN_END_MARKERS or _TRAILING_LABEL_RE.sub("", residue) in CHAIN_END_MARKERS
+
+
+def _text(element) -> str:
+    return text_content(element) if element is not None else ""
+
+
+def _from_rel_attributes(root, base_url):
+    found = {}
+    for rel, names in (("prev", ("prev", "previous")), ("next", ("next",))):
+        for node in root.xpath("//a[@rel] | //link[@rel]"):
+            tokens = (node.get("rel") or "").lower().split()
+            if any(name in tokens for name in names):
+                url = absolute_url(node.get("href"), base_url)
+                if url:
+                    found[rel] = url
+                    break
+    return found
+
+
+def _from_wordpress_containers(root, base_url):
+    found = {}
+    for rel, css_class in (("prev", "nav-previous"), ("next", "nav-next")):
+        anchors = root.xpath(f"//*[contains(concat(' ', normalize-space(@class), ' '), ' {css_class} ')]//a[@href]")
+        if anchors:
+            found[rel] = _neighbour(rel, anchors[0], anchors[0].getparent(), base_url)
+    return found

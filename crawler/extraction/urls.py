@@ -1,0 +1,50 @@
+"""URL identity: which URL an article is stored under, and which links are worth following."""
+
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+from .rules import NON_ARTICLE_PATHS, TRACKING_PARAMETERS
+
+FOLLOWABLE_SCHEMES = ("http", "https")
+
+
+def clean_url(url: str) -> str:
+    """``url`` without its fragment and tracking parameters (``utm_*``, ``spm`` ...), host lowercased."""
+    parts = urlsplit(url.strip())
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not TRACKING_PARAMETERS.match(k)]
+    path = parts.path or "/"
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, urlencode(query), ""))
+
+
+def absolute_url(href: str | None, base_url: str) -> str | None:
+    """``href`` made absolute against ``base_url``, or None for links that lead nowhere fetchable
+    (``javascript:``, ``mailto:``, ``tel:``, a bare ``#``)."""
+    if not href:
+        return None
+    href = href.strip()
+    if not href or href.startswith("#"):
+        return None
+    url = urljoin(base_url, href)
+    if urlsplit(url).scheme.lower() not in FOLLOWABLE_SCHEMES:
+        return None
+    return url
+
+
+def canonical_url(root, response_url: str) -> str:
+    """The URL an article is stored under: its ``<link rel=canonical>`` when it names an
+    http(s) URL, else the fetched URL without tracking parameters."""
+    for href in root.xpath("//head/link[contains(concat(' ', normalize-space(@rel), ' '), ' canonical ')]/@href"):
+        url = absolute_url(href, response_url)
+        if url:
+            return clean_url(url)
+    return clean_url(response_url)
+
+
+def origin(url: str) -> str:
+    """``scheme://host[:port]`` of ``url``: the unit a crawl stays within."""
+    parts = urlsplit(url)
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
+
+
+def looks_like_listing(url: str) -> bool:
+    """True for home, tag, category, pagination and other furniture paths."""
+    return bool(NON_ARTICLE_PATHS.search(urlsplit(url).path or "/"))

@@ -1,0 +1,67 @@
+"""The item an article page becomes.
+
+Extraction fills the raw fields; the pipelines fill the normalised ones
+(``published``, ``references``, ``dois`` ...). The archive stores it.
+"""
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class NeighbourLink:
+    """A ``上一篇``/``下一篇`` link as shown on a page."""
+
+    rel: str  # "prev" or "next"
+    url: str | None  # None when the page says the chain ends here (没有了)
+    title: str | None = None
+    date_raw: str | None = None
+    date: str | None = None  # ISO 8601, filled by the dates pipeline
+
+
+@dataclass
+class ReferenceEntry:
+    """One entry of the article's reference list, with its identifiers."""
+
+    position: int
+    text: str
+    doi: str | None = None
+    pmid: str | None = None
+    pmcid: str | None = None
+
+
+@dataclass
+class ArticleItem:
+    url: str  # canonical URL, the article's identity
+    fetched_url: str
+    site: str  # scheme://host[:port] the article was crawled from
+    title: str
+    body: str
+    body_html: str
+    category: str | None = None
+    breadcrumb: list[str] = field(default_factory=list)
+    published_raw: str | None = None
+    published_source: str | None = None  # meta, json-ld, time, line; "neighbour" is set by the archive
+    published: str | None = None
+    disclaimer: str | None = None
+    reference_texts: list[str] = field(default_factory=list)
+    reference_hrefs: list[str] = field(default_factory=list)
+    references: list[ReferenceEntry] = field(default_factory=list)
+    dois: list[str] = field(default_factory=list)
+    pmids: list[str] = field(default_factory=list)
+    pmcids: list[str] = field(default_factory=list)
+    body_hrefs: list[str] = field(default_factory=list)
+    neighbours: list[NeighbourLink] = field(default_factory=list)
+    aliases: list[str] = field(default_factory=list)  # other URLs that led here
+    fetched_at: str | None = None  # ISO 8601 UTC, the crawl's clock for relative dates
+    http_status: int | None = None
+    encoding: str | None = None
+    content_hash: str | None = None
+
+
+@dataclass
+class PageAlias:
+    """Another URL that led to an article already scraped in this crawl
+    (a shortlink, a URL with a tracking query); lets neighbour links name it."""
+
+    alias_url: str
+    article_url: str
