@@ -107,21 +107,19 @@ def extract_article(selector: Selector, url: str) -> ArticlePage | None:
 
 
 def extract_title(root) -> str | None:
-    """The article's headline: the page's main heading, else ``og:title``, else ``<title>``
-    without the site name."""
-    for css in TITLE_SELECTORS:
-        for element in _css(root, css):
-            title = normalize_space(text_content(element))
-            if title:
-                return title
-    for value in root.xpath("//meta[@property='og:title']/@content"):
-        if normalize_space(value):
-            return normalize_space(value)
-    for value in root.xpath("//title/text()"):
-        title = _TITLE_SEPARATORS_RE.split(normalize_space(value))[0]
-        if title:
-            return title
-    return None
+    """The article's headline: the first heading the page's ``<title>`` or ``og:title``
+    confirms (site logos are headings too), else ``og:title``, else ``<title>`` without
+    the site name, else the first main heading."""
+    hints = [normalize_space(v) for v in root.xpath("//meta[@property='og:title']/@content | //head/title/text()")]
+    hints = [hint for hint in hints if hint]
+    headings = [normalize_space(text_content(e)) for css in TITLE_SELECTORS for e in _css(root, css)]
+    headings = [heading for heading in headings if heading]
+    for heading in headings:
+        if any(hint.startswith(heading) for hint in hints):
+            return heading
+    if hints:
+        return _TITLE_SEPARATORS_RE.split(hints[0])[0] or hints[0]
+    return headings[0] if headings else None
 
 
 def extract_breadcrumb(root, title: str) -> list[str]:
@@ -324,7 +322,12 @@ def _cut_references(body_root, base_url: str) -> tuple[list[str], list[str]]:
         section.append(sibling)
     lines, hrefs = [], []
     for block in section:
-        lines.extend(block_lines(block))
+        items = block.xpath(".//li")
+        if items:
+            # A list item is one entry, even when a <br> breaks it (``DOI:<br>10.1177/...``).
+            lines.extend(" ".join(block_lines(item)) for item in items)
+        else:
+            lines.extend(block_lines(block))
         hrefs.extend(href for href in (absolute_url(a.get("href"), base_url) for a in block.iter("a")) if href)
         remove_element(block)
     if lines:

@@ -32,7 +32,7 @@ NAVIGATION_CONTAINERS = (
 )
 
 #: Prefixes of a visible "published" line. ``更新`` lines are not publication dates.
-DATE_LINE_PREFIXES = ("发布时间", "發布時間", "发布日期", "發布日期", "发表时间", "發表時間", "发表日期", "时间", "時間", "日期", "发布于", "發佈於", "发布")
+DATE_LINE_PREFIXES = ("发布时间", "發布時間", "發佈時間", "發佈日期", "发布時間", "发布日期", "發布日期", "发表时间", "發表時間", "发表日期", "时间", "時間", "日期", "发布于", "發佈於", "发布")
 
 #: Meta tags and JSON-LD keys that carry the publication date, best first.
 DATE_META_PROPERTIES = (
@@ -77,6 +77,9 @@ TITLE_SELECTORS = (
     ".title h1",
     "article h1",
     "h1",
+    ".title h2",
+    "article h2",
+    "h2",
 )
 
 #: Breadcrumb / category locations.

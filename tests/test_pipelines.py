@@ -1,0 +1,80 @@
+"""Each item pipeline does its one job on an article and leaves anything else alone."""
+
+import pytest
+from scrapy.exceptions import DropItem
+from scrapy.utils.test import get_crawler
+
+from crawler.items import ArticleItem, NeighbourLink, PageAlias
+from crawler.pipelines.dates import DatesPipeline
+from crawler.pipelines.disclaimer import DisclaimerPipeline
+from crawler.pipelines.references import ReferencesPipeline
+from crawler.pipelines.validate import RequireFieldsPipeline
+
+
+def make(pipeline_class):
+    crawler = get_crawler()
+    crawler.stats.open_spider()
+    return pipeline_class.from_crawler(crawler)
+
+
+def item(**fields):
+    base = dict(url="https://a.example/1.html", fetched_url="https://a.example/1.html", site="https://a.example",
+                title="标题", body="正文内容。", body_html="<p>正文内容。</p>", fetched_at="2026-02-03T02:00:00+00:00")
+    return ArticleItem(**{**base, **fields})
+
+
+def test_dates_become_iso_for_the_article_and_its_neighbours():
+    article = item(
+        published_raw="发布时间:2026年1月5日 星期一",
+        neighbours=[NeighbourLink("prev", "https://a.example/0.html", "旧", "2026年2月2日"), NeighbourLink("next", None)],
+    )
+    make(DatesPipeline).process_item(article)
+    assert article.published == "2026-01-05"
+    assert article.neighbours[0].date == "2026-02-02"
+
+
+def test_relative_date_is_read_against_the_crawl_time():
+    article = item(published_raw="昨天 14:30")
+    make(DatesPipeline).process_item(article)
+    assert article.published == "2026-02-02T14:30:00+08:00"
+
+
+def test_unreadable_date_is_kept_raw_and_counted():
+    pipeline = make(DatesPipeline)
+    article = item(published_raw="时间:不详")
+    pipeline.process_item(article)
+    assert (article.published, article.published_raw) == (None, "时间:不详")
+    assert pipeline.stats.get_value("dates/unparsed") == 1
+
+
+def test_article_without_title_is_dropped_and_counted():
+    pipeline = make(RequireFieldsPipeline)
+    with pytest.raises(DropItem, match="has no title"):
+        pipeline.process_item(item(title="  "))
+    assert pipeline.stats.get_value("validate/dropped/missing_title") == 1
+
+
+def test_disclaimer_line_left_in_the_body_moves_out():
+    article = item(body="正文第一段。\n免責聲明：僅供參考。")
+    make(DisclaimerPipeline).process_item(article)
+    assert (article.body, article.disclaimer) == ("正文第一段。", "免責聲明：僅供參考。")
+
+
+def test_identifiers_come_from_references_text_and_links():
+    article = item(
+        body="正文提到 PMID: 31234567。",
+        reference_texts=["[1] Smith J. Title. 2025. doi: 10.1177/ABC123.", "[2] Li X. Title. PMCID: PMC7654321"],
+        reference_hrefs=["https://doi.org/10.1186/s13287-025-04123-9"],
+        body_hrefs=["https://pubmed.ncbi.nlm.nih.gov/29876543/"],
+    )
+    make(ReferencesPipeline).process_item(article)
+    assert article.dois == ["10.1177/abc123", "10.1186/s13287-025-04123-9"]
+    assert article.pmids == ["31234567", "29876543"]
+    assert article.pmcids == ["PMC7654321"]
+    assert [(r.position, r.doi, r.pmcid) for r in article.references] == [(1, "10.1177/abc123", None), (2, "10.1186/s13287-025-04123-9", "PMC7654321")]
+
+
+@pytest.mark.parametrize("pipeline_class", [DatesPipeline, DisclaimerPipeline, ReferencesPipeline, RequireFieldsPipeline])
+def test_aliases_pass_through_untouched(pipeline_class):
+    alias = PageAlias("https://a.example/?p=1", "https://a.example/1.html")
+    assert make(pipeline_class).process_item(alias) is alias
