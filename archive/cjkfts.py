@@ -1,0 +1,300 @@
+"""Chinese full-text search on SQLite's own FTS5: the text rewrite used for indexing and querying.
+
+FTS5's ``unicode61`` tokenizer takes a whole run of Han characters between
+punctuation as one token, so ``哮喘`` inside a sentence is never found. Instead of a
+custom tokenizer (which every other tool opening the file would lack), the text is
+rewritten before it reaches FTS5 (design A of ``SEARCH-MEASUREMENTS.md``):
+
+* NFKC normalisation (full-width ``ＣＯＰＤ`` becomes ``COPD``);
+* each CJK run ``abcd`` becomes ``ab bc cd d``: overlapping bigrams plus the last
+  character as a *tail* token, so every character starts some token and a
+  1-character query can be a prefix query; a 1-character run stays as it is;
+* all other text is left to ``unicode61`` (case-folded, split on punctuation).
+
+A query goes through the same rewrite, so ``外泌体`` becomes the phrase
+``"外泌 泌体"``. Matching is substring matching for CJK (``炎症`` is found inside
+``皮炎症状``) and token matching for Latin (``CT`` is not found inside ``RCT``).
+
+Query language (:func:`parse_query`), deliberately small:
+
+* words separated by spaces are ANDed: ``哮喘 COPD``;
+* ``"quoted phrase"`` keeps its words together and in order;
+* ``OR`` (upper case, between two words) gives alternatives: ``哮喘 OR 慢阻肺 儿童``
+  means (哮喘) OR (慢阻肺 AND 儿童) -- AND binds tighter, as in FTS5;
+* ``-word`` or ``-"phrase"`` excludes articles containing it, from the whole result;
+* a trailing ``*`` makes the last token a prefix: ``immuno*``;
+* a DOI ``10.1177/0963689724131234`` is the phrase of its tokens.
+
+Anything else that FTS5 would read as syntax (``AND``/``NOT``/``NEAR``, brackets,
+``^``, ``col:``) is rejected with :class:`QuerySyntaxError`, so a user never sees
+an FTS5 error. Traditional characters are searched as typed; with
+``simplified_variants=True`` the Simplified spelling (from a small table of
+characters common in medical news, :data:`TRADITIONAL_TO_SIMPLIFIED`) is ORed in.
+"""
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+__all__ = [
+    "QuerySyntaxError",
+    "Query",
+    "Term",
+    "index_text",
+    "match_query",
+    "parse_query",
+    "to_simplified",
+    "highlight_pieces",
+]
+
+#: CJK characters that get the bigram treatment: Han (extension A, unified,
+#: compatibility, extensions B+), kana and hangul.
+_CJK = (
+    "\u3040-\u30ff"  # hiragana, katakana
+    "\u3400-\u4dbf"  # Han extension A
+    "\u4e00-\u9fff"  # Han unified
+    "\uac00-\ud7af"  # hangul syllables
+    "\uf900-\ufaff"  # Han compatibility
+    "\U00020000-\U0003134f"  # Han extensions B-G
+)
+_CJK_RUN = re.compile(f"[{_CJK}]+")
+#: The CJK ranges as the inside of a regex character class, for callers that build regexes.
+CJK_RANGES = _CJK
+#: What unicode61 treats as a token: letters, digits (and marks), everything else separates.
+_LATIN_TOKEN = re.compile(r"[^\W_]+")
+
+#: Upper-case words FTS5 reads as operators; ``OR`` is ours, the others are refused.
+_OPERATORS = {"AND", "NOT", "NEAR"}
+#: The archive's FTS columns, to refuse ``title:哮喘`` (FTS5 column-filter syntax).
+_COLUMN_FILTER = re.compile(r"^(?:title|body|refs|disclaimer|\{[^}]*\})\s*:", re.IGNORECASE)
+
+
+class QuerySyntaxError(ValueError):
+    """A search query that cannot be understood; the message says what to change."""
+
+
+# --- indexing ----------------------------------------------------------------------
+
+
+def _bigrams(run: str) -> list[str]:
+    if len(run) == 1:
+        return [run]
+    return [run[i : i + 2] for i in range(len(run) - 1)] + [run[-1]]
+
+
+def index_text(text: str | None) -> str:
+    """The shadow text FTS5 indexes for ``text``: NFKC, CJK runs as bigrams plus tail.
+
+    >>> index_text("患者有支气管哮喘，COPD")
+    '患者 者有 有支 支气 气管 管哮 哮喘 喘 ,COPD'
+    """
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFKC", text)
+    out = []
+    last = 0
+    for match in _CJK_RUN.finditer(text):
+        out.append(text[last : match.start()])
+        out.append(" " + " ".join(_bigrams(match.group())) + " ")
+        last = match.end()
+    out.append(text[last:])
+    return "".join(out).strip()
+
+
+# --- Traditional -> Simplified (small, optional) -------------------------------------
+
+#: Traditional characters common in medical news and their Simplified forms. Small on
+#: purpose: it only feeds the optional ``simplified_variants`` of a query, never the
+#: index, so a missing character just means the variant is not tried.
+TRADITIONAL_TO_SIMPLIFIED = {
+    traditional: simplified
+    for traditional, simplified in zip(
+        "醫藥療癥腫臟腦腸膽腎脈體發內癢瘧癇瘻瘍濕壓氣細胞髮衛檢驗測診斷應術後併傳會學說觀點研究與這個為們對經過進還處實現將開關給員區國際報導產業電訊網頁長時間問題異常導觸護師雙縮減輕損傷滅毒菌蟲疫苗針劑藥品療效預防隨訪階段臨床試驗數據顯示結論風險確認質量標準營養飲食運動鍛煉睡眠兒童嬰幼齡婦產孕懷腺腫瘤癌變轉移復發擴散轉歸惡層級樣間充幹誘導多能纖維組織膠區塊鏈聯絡盤點際",
+        "医药疗症肿脏脑肠胆肾脉体发内痒疟痫瘘疡湿压气细胞发卫检验测诊断应术后并传会学说观点研究与这个为们对经过进还处实现将开关给员区国际报导产业电讯网页长时间问题异常导触护师双缩减轻损伤灭毒菌虫疫苗针剂药品疗效预防随访阶段临床试验数据显示结论风险确认质量标准营养饮食运动锻炼睡眠儿童婴幼龄妇产孕怀腺肿瘤癌变转移复发扩散转归恶层级样间充干诱导多能纤维组织胶区块链联络盘点际",
+        strict=True,
+    )
+    if traditional != simplified
+}
+
+
+def to_simplified(text: str) -> str:
+    """``text`` with the Traditional characters :data:`TRADITIONAL_TO_SIMPLIFIED` knows replaced."""
+    return text.translate(str.maketrans(TRADITIONAL_TO_SIMPLIFIED)) if text else text
+
+
+# --- queries -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Term:
+    """One thing to look for: the user's text (a word or a quoted phrase) and whether it ends in ``*``."""
+
+    text: str
+    prefix: bool = False
+    quoted: bool = False
+
+
+@dataclass
+class Query:
+    """A parsed query: alternatives (each a list of ANDed terms) and terms to exclude."""
+
+    groups: list[list[Term]] = field(default_factory=list)
+    excluded: list[Term] = field(default_factory=list)
+
+    @property
+    def terms(self) -> list[Term]:
+        return [term for group in self.groups for term in group]
+
+
+_LEXEME = re.compile(r'\s*(-?)(?:"([^"]*)"|(\S+))')
+
+
+def parse_query(query: str) -> Query:
+    """Parse ``query`` into a :class:`Query`, or raise :class:`QuerySyntaxError` saying why not."""
+    if query is None or not query.strip():
+        raise QuerySyntaxError("the search is empty: type a word, e.g. 哮喘")
+    query = unicodedata.normalize("NFKC", query).strip()
+    # NFKC turns full-width quotes "＂" into '"'; curly quotes are the user's own and are
+    # taken as quotes too, since Chinese input methods produce them.
+    query = query.replace("\u201c", '"').replace("\u201d", '"')
+    if query.count('"') % 2:
+        raise QuerySyntaxError(f'unbalanced quote in {query!r}: close the phrase with a second "')
+    parsed = Query(groups=[[]])
+    pending_or = False
+    position = 0
+    while position < len(query):
+        match = _LEXEME.match(query, position)
+        if not match or match.end() == position:
+            break
+        position = match.end()
+        minus, phrase, word = match.groups()
+        if phrase is None and word is not None and '"' in word:
+            raise QuerySyntaxError(f"a quote inside {word!r}: put spaces around a \"quoted phrase\"")
+        if phrase is None and word == "OR" and not minus:
+            if pending_or or not parsed.groups[-1]:
+                raise QuerySyntaxError("OR must stand between two words, e.g. 哮喘 OR 慢阻肺")
+            pending_or = True
+            continue
+        term = _make_term(phrase, word, minus)
+        if minus:
+            if pending_or:
+                raise QuerySyntaxError(f"OR cannot be followed by an exclusion (-{term.text}); put the exclusion at the end")
+            parsed.excluded.append(term)
+            continue
+        if pending_or:
+            parsed.groups.append([])
+            pending_or = False
+        parsed.groups[-1].append(term)
+    if pending_or:
+        raise QuerySyntaxError("OR must stand between two words, e.g. 哮喘 OR 慢阻肺")
+    if not parsed.terms:
+        raise QuerySyntaxError("the search only excludes words: add at least one word to look for")
+    return parsed
+
+
+def _make_term(phrase: str | None, word: str | None, minus: str) -> Term:
+    if phrase is not None:
+        text, prefix = phrase.strip(), False
+        if text.endswith("*"):
+            text, prefix = text[:-1].rstrip(), True
+        if not _tokens(text):
+            raise QuerySyntaxError(f'the phrase "{phrase}" has no letters, digits or characters to search for')
+        return Term(text, prefix=prefix, quoted=True)
+    if (minus and not word) or (word and not word.strip("-")):
+        raise QuerySyntaxError("a lone '-': write -word to exclude a word, or leave the '-' out")
+    if word in _OPERATORS:
+        raise QuerySyntaxError(
+            f"{word} is not supported: words are already ANDed, use -word to exclude, or write {word.lower()} to search for the word itself"
+        )
+    if word.startswith("(") or word.endswith(")") and "(" not in word:
+        raise QuerySyntaxError(f"brackets are not supported (in {word!r}): write 哮喘 OR 慢阻肺, without brackets")
+    if word.startswith(("^", "+", "*")):
+        raise QuerySyntaxError(f"{word[0]!r} at the start of {word!r} is not supported: leave it out")
+    if _COLUMN_FILTER.match(word):
+        raise QuerySyntaxError(f"column filters such as {word!r} are not supported: search all text, without the 'name:'")
+    if word.upper().startswith("NEAR("):
+        raise QuerySyntaxError("NEAR(...) is not supported: use a \"quoted phrase\" instead")
+    prefix = word.endswith("*")
+    text = word.rstrip("*") if prefix else word
+    if "*" in text:
+        raise QuerySyntaxError(f"'*' is only allowed at the end of a word (in {word!r})")
+    if not _tokens(text):
+        raise QuerySyntaxError(f"{word!r} has no letters, digits or characters to search for")
+    return Term(text, prefix=prefix)
+
+
+def _tokens(text: str) -> list[str]:
+    """The tokens FTS5 sees for ``text`` once rewritten (lower-cased like unicode61 does)."""
+    return [token.lower() for token in _LATIN_TOKEN.findall(index_text(text))]
+
+
+def _term_expression(term: Term) -> str:
+    """The FTS5 phrase for one term: the index rewrite of its text, without a final tail token.
+
+    ``外泌体`` -> ``"外泌 泌体"``; ``哮`` -> ``"哮" *``; ``肺癌EGFR`` -> ``"肺癌 癌 egfr"``.
+    """
+    text = unicodedata.normalize("NFKC", term.text)
+    tokens = _tokens(text)
+    runs = _CJK_RUN.findall(text)
+    ends_with_cjk = bool(runs) and _LATIN_TOKEN.findall(text)[-1].endswith(runs[-1])
+    prefix = term.prefix
+    if ends_with_cjk:
+        if len(runs[-1]) >= 2:
+            tokens = tokens[:-1]  # the tail is only there for what follows the run
+        else:
+            prefix = True  # a lone last character may start a bigram
+    phrase = '"' + " ".join(tokens) + '"'
+    return phrase + " *" if prefix else phrase
+
+
+def _alternatives(term: Term, simplified_variants: bool) -> str:
+    expression = _term_expression(term)
+    if simplified_variants:
+        simplified = to_simplified(term.text)
+        if simplified != term.text:
+            return f"({expression} OR {_term_expression(Term(simplified, term.prefix, term.quoted))})"
+    return expression
+
+
+def match_query(query: str, *, columns: tuple[str, ...] | None = None, simplified_variants: bool = False) -> str:
+    """The FTS5 MATCH expression for the user's ``query``, with the same rewrite as :func:`index_text`.
+
+    :param columns: restrict the search to these FTS columns (an FTS5 column filter).
+    :param simplified_variants: also look for the Simplified spelling of Traditional characters.
+    :raises QuerySyntaxError: when the query cannot be understood.
+
+    >>> match_query("外泌体 COPD")
+    '("外泌 泌体" AND "copd")'
+    """
+    parsed = parse_query(query)
+    groups = ["(" + " AND ".join(_alternatives(t, simplified_variants) for t in group) + ")" for group in parsed.groups]
+    expression = " OR ".join(groups)
+    if parsed.excluded:
+        excluded = " OR ".join(_alternatives(t, simplified_variants) for t in parsed.excluded)
+        expression = f"({expression}) NOT ({excluded})"
+    if columns:
+        expression = "{" + " ".join(columns) + "} : (" + expression + ")"
+    return expression
+
+
+def highlight_pieces(query: str) -> list[tuple[str, str]]:
+    """What to highlight in a snippet for ``query``: ``(piece, kind)`` for each CJK run
+    (``"cjk"``), Latin token (``"word"``) or prefix token (``"prefix"``) of the terms
+    looked for (not of the excluded ones), longest first."""
+    pieces = set()
+    for term in parse_query(query).terms:
+        text = unicodedata.normalize("NFKC", term.text)
+        found = []
+        for token in _LATIN_TOKEN.findall(text):
+            last = 0
+            for run in _CJK_RUN.finditer(token):
+                if token[last : run.start()]:
+                    found.append((token[last : run.start()], "word"))
+                found.append((run.group(), "cjk"))
+                last = run.end()
+            if token[last:]:
+                found.append((token[last:], "word"))
+        if found and term.prefix and found[-1][1] == "word":
+            found[-1] = (found[-1][0], "prefix")
+        pieces.update(found)
+    return sorted(pieces, key=lambda piece: (-len(piece[0]), piece))

@@ -1,0 +1,140 @@
+"""The archive's schema: every table, index and view, and how it evolves.
+
+The archive is one SQLite file. Each change to its shape is a named migration
+in ``MIGRATIONS``, applied in order and recorded in ``_sqlite_migrations``, so
+an archive made by an older release is brought up to date when it is opened.
+Append new migrations; never edit one that has shipped.
+"""
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+MIGRATIONS = Migrations("medarchive")
+
+#: Busy timeout for every connection, in ms: a reader holding the file
+#: briefly must not make the crawl fail.
+BUSY_TIMEOUT_MS = 30_000
+
+
+@MIGRATIONS()
+def m001_articles(db):
+    """Articles, keyed by canonical URL, with a stable integer ``id`` for the search index."""
+    db["articles"].create(
+        {
+            "url": str,
+            "id": int,
+            "site": str,
+            "title": str,
+            "category": str,
+            "breadcrumb": str,
+            "published": str,
+            "published_raw": str,
+            "published_source": str,
+            "year": int,
+            "body": str,
+            "body_html": str,
+            "disclaimer": str,
+            "fetched_url": str,
+            "http_status": int,
+            "encoding": str,
+            "content_hash": str,
+            "first_seen": str,
+            "last_fetched": str,
+            "last_changed": str,
+        },
+        pk="url",
+        not_null={"id", "site", "title", "body", "first_seen", "last_fetched"},
+    )
+    db["articles"].create_index(["id"], unique=True)
+    db["articles"].create_index(["published"])
+    db["articles"].create_index(["category"])
+    db["articles"].create_index(["site"])
+
+
+@MIGRATIONS()
+def m002_references(db):
+    """Reference entries of each article, and every DOI, PMID and PMCID an article cites
+    (in its text, its references or its links)."""
+    db["article_references"].create(
+        {"article_url": str, "position": int, "text": str, "doi": str, "pmid": str, "pmcid": str},
+        pk=("article_url", "position"),
+        not_null={"text"},
+        foreign_keys=[("article_url", "articles", "url")],
+    )
+    db["article_references"].create_index(["doi"])
+    db["article_references"].create_index(["pmid"])
+    db["article_references"].create_index(["pmcid"])
+    db["article_dois"].create(
+        {"article_url": str, "doi": str, "prefix": str},
+        pk=("article_url", "doi"),
+        foreign_keys=[("article_url", "articles", "url")],
+    )
+    db["article_dois"].create_index(["doi"])
+    db["article_dois"].create_index(["prefix"])
+    for scheme in ("pmid", "pmcid"):
+        db[f"article_{scheme}s"].create(
+            {"article_url": str, scheme: str},
+            pk=("article_url", scheme),
+            foreign_keys=[("article_url", "articles", "url")],
+        )
+        db[f"article_{scheme}s"].create_index([scheme])
+
+
+@MIGRATIONS()
+def m003_links_and_aliases(db):
+    """The prev/next links each page shows, and every URL that led to an article."""
+    db["links"].create(
+        {"from_url": str, "rel": str, "to_url": str, "to_title": str, "date_raw": str, "date": str},
+        pk=("from_url", "rel"),
+        foreign_keys=[("from_url", "articles", "url")],
+    )
+    db["links"].create_index(["to_url"])
+    db["aliases"].create({"alias_url": str, "article_url": str}, pk="alias_url", foreign_keys=[("article_url", "articles", "url")])
+    db["aliases"].create_index(["article_url"])
+
+
+@MIGRATIONS()
+def m004_runs(db):
+    """One row per crawl run, with its counts and Scrapy's stats."""
+    db["runs"].create(
+        {
+            "id": int,
+            "started": str,
+            "finished": str,
+            "status": str,
+            "start_urls": str,
+            "pages": int,
+            "articles_new": int,
+            "articles_updated": int,
+            "articles_unchanged": int,
+            "items_dropped": int,
+            "errors": int,
+            "stats": str,
+            "settings": str,
+        },
+        pk="id",
+        not_null={"started", "status"},
+    )
+
+
+@MIGRATIONS()
+def m005_search_index(db):
+    """Chinese full-text search: the contentless FTS5 table ``articles_search`` and its state, filled from every article."""
+    from . import search
+
+    search.create_search_index(db)
+    search.rebuild_search_index(db)
+
+
+def open_archive(path, *, create=True) -> sqlite_utils.Database:
+    """Open (and, with ``create``, make or upgrade) the archive at ``path``.
+
+    Every connection uses WAL so that readers never block the crawl's writer.
+    """
+    db = sqlite_utils.Database(path)
+    db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    db.execute("PRAGMA foreign_keys = ON")
+    if create:
+        db.enable_wal()
+        MIGRATIONS.apply(db)
+    return db

@@ -1,0 +1,322 @@
+"""The archive's Chinese full-text search: a contentless FTS5 index kept in step with ``articles``.
+
+``articles_search(title, body, refs, disclaimer)`` has ``rowid = articles.id`` and
+indexes the shadow text of :func:`archive.cjkfts.index_text` (bigrams plus tail for
+CJK runs). It is *contentless* (``content=''``): the shadow text is about twice the
+size of the raw text and is never stored.
+
+Keeping a contentless index in step. FTS5 on SQLite 3.40 can only remove a row from
+a contentless table when given the exact text it indexed (``contentless_delete``
+needs 3.43), and ``writer.write_batch`` calls :func:`index_articles` *after* it has
+overwritten the article. So ``articles_search_state(id, source)`` keeps, per
+article, what was indexed: the raw title, body, reference texts and disclaimer,
+zlib-compressed. That is what a delete replays; comparing it with the current
+row also tells which "changed" articles need no re-indexing (a new category or
+``body_html`` does not change the index). It costs a fraction of the raw text
+(measured in the report) against twice the raw text for stored shadow columns,
+and it stays correct whoever edits ``articles``, whenever the index is updated:
+:func:`refresh_search_index` re-syncs after edits made outside the writer.
+
+Nothing here needs a custom tokenizer or SQL function, so the plain ``sqlite3``
+shell and datasette without our plugin open the file and can even search it
+(write the rewritten MATCH expression by hand).
+"""
+
+import html
+import json
+import re
+import sqlite3
+import unicodedata
+import zlib
+from contextlib import contextmanager
+
+from . import cjkfts
+from .cjkfts import QuerySyntaxError
+
+__all__ = [
+    "QuerySyntaxError",
+    "create_search_index",
+    "index_articles",
+    "remove_articles",
+    "rebuild_search_index",
+    "refresh_search_index",
+    "search",
+    "make_snippet",
+]
+
+SEARCH_TABLE = "articles_search"
+STATE_TABLE = "articles_search_state"
+COLUMNS = ("title", "body", "refs", "disclaimer")
+#: bm25 weights per column: a hit in the title counts ten times one in the body.
+BM25_WEIGHTS = (10.0, 1.0, 0.5, 0.5)
+#: SQLite's default limit on host parameters is 32766 since 3.32; stay well below.
+_CHUNK = 500
+
+
+def _conn(db) -> sqlite3.Connection:
+    """The ``sqlite3`` connection of a ``sqlite_utils.Database`` (or the connection itself)."""
+    return getattr(db, "conn", db)
+
+
+@contextmanager
+def _savepoint(conn: sqlite3.Connection, name: str = "articles_search"):
+    """All-or-nothing, nested inside the caller's transaction when there is one."""
+    conn.execute(f"SAVEPOINT {name}")
+    try:
+        yield
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
+            conn.execute(f"RELEASE SAVEPOINT {name}")
+        raise
+    else:
+        conn.execute(f"RELEASE SAVEPOINT {name}")
+
+
+def create_search_index(db) -> None:
+    """Create the (empty) search index and its state table, if they do not exist yet."""
+    conn = _conn(db)
+    conn.execute(
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {SEARCH_TABLE} USING fts5("
+        + ", ".join(COLUMNS)
+        + ", content='', tokenize='unicode61 remove_diacritics 2')"
+    )
+    conn.execute(f"CREATE TABLE IF NOT EXISTS {STATE_TABLE} (id INTEGER PRIMARY KEY, source BLOB NOT NULL)")
+
+
+def _pack(values) -> bytes:
+    return zlib.compress(json.dumps(values, ensure_ascii=False).encode("utf-8"), 6)
+
+
+def _unpack(blob: bytes) -> list:
+    return json.loads(zlib.decompress(blob).decode("utf-8"))
+
+
+def _shadow(values) -> list[str]:
+    return [cjkfts.index_text(value) for value in values]
+
+
+def _current_sources(conn, ids: list[int]) -> dict[int, list]:
+    """``id -> [title, body, refs, disclaimer]`` as the articles are now."""
+    marks = ", ".join("?" * len(ids))
+    rows = conn.execute(f"SELECT id, url, title, body, disclaimer FROM articles WHERE id IN ({marks})", ids).fetchall()
+    refs = {}
+    for url, text in conn.execute(
+        f"SELECT r.article_url, r.text FROM article_references r JOIN articles a ON a.url = r.article_url "
+        f"WHERE a.id IN ({marks}) ORDER BY r.article_url, r.position",
+        ids,
+    ):
+        refs.setdefault(url, []).append(text or "")
+    return {id_: [title or "", body or "", "\n".join(refs.get(url, ())), disclaimer or ""] for id_, url, title, body, disclaimer in rows}
+
+
+def _delete_rows(conn, olds: dict[int, bytes]) -> None:
+    conn.executemany(
+        f"INSERT INTO {SEARCH_TABLE}({SEARCH_TABLE}, rowid, {', '.join(COLUMNS)}) VALUES('delete', ?, ?, ?, ?, ?)",
+        ((id_, *_shadow(_unpack(blob))) for id_, blob in olds.items()),
+    )
+
+
+def _insert_rows(conn, news: dict[int, tuple[list, bytes]]) -> None:
+    conn.executemany(
+        f"INSERT INTO {SEARCH_TABLE}(rowid, {', '.join(COLUMNS)}) VALUES(?, ?, ?, ?, ?)",
+        ((id_, *_shadow(values)) for id_, (values, _) in news.items()),
+    )
+    conn.executemany(
+        f"INSERT OR REPLACE INTO {STATE_TABLE}(id, source) VALUES(?, ?)",
+        ((id_, blob) for id_, (_, blob) in news.items()),
+    )
+
+
+def index_articles(db, ids) -> int:
+    """Bring the index in step with the articles ``ids`` as they are now: (re)index those
+    whose indexed text changed, drop those no longer in ``articles``. Returns how many
+    index rows were written or removed. Runs inside the caller's transaction if any."""
+    conn = _conn(db)
+    ids = sorted({int(id_) for id_ in ids})
+    touched = 0
+    with _savepoint(conn):
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start : start + _CHUNK]
+            current = _current_sources(conn, chunk)
+            marks = ", ".join("?" * len(chunk))
+            state = dict(conn.execute(f"SELECT id, source FROM {STATE_TABLE} WHERE id IN ({marks})", chunk))
+            olds, news = {}, {}
+            for id_ in chunk:
+                old = state.get(id_)
+                if id_ not in current:
+                    if old is not None:
+                        olds[id_] = old
+                    continue
+                blob = _pack(current[id_])
+                if blob == old:
+                    continue
+                if old is not None:
+                    olds[id_] = old
+                news[id_] = (current[id_], blob)
+            _delete_rows(conn, olds)
+            gone = [id_ for id_ in olds if id_ not in news]
+            conn.executemany(f"DELETE FROM {STATE_TABLE} WHERE id = ?", ((id_,) for id_ in gone))
+            _insert_rows(conn, news)
+            touched += len(news) + len(gone)
+    return touched
+
+
+def remove_articles(db, ids) -> int:
+    """Take the articles ``ids`` out of the index (whether or not they are still in ``articles``)."""
+    conn = _conn(db)
+    ids = sorted({int(id_) for id_ in ids})
+    removed = 0
+    with _savepoint(conn):
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start : start + _CHUNK]
+            marks = ", ".join("?" * len(chunk))
+            olds = dict(conn.execute(f"SELECT id, source FROM {STATE_TABLE} WHERE id IN ({marks})", chunk))
+            _delete_rows(conn, olds)
+            conn.execute(f"DELETE FROM {STATE_TABLE} WHERE id IN ({marks})", chunk)
+            removed += len(olds)
+    return removed
+
+
+def rebuild_search_index(db, *, optimize: bool = True) -> int:
+    """Empty the index and index every article again; returns how many were indexed."""
+    conn = _conn(db)
+    create_search_index(conn)
+    with _savepoint(conn):
+        conn.execute(f"INSERT INTO {SEARCH_TABLE}({SEARCH_TABLE}) VALUES('delete-all')")
+        conn.execute(f"DELETE FROM {STATE_TABLE}")
+        ids = [row[0] for row in conn.execute("SELECT id FROM articles ORDER BY id")]
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start : start + _CHUNK]
+            current = _current_sources(conn, chunk)
+            _insert_rows(conn, {id_: (values, _pack(values)) for id_, values in current.items()})
+        if optimize:
+            conn.execute(f"INSERT INTO {SEARCH_TABLE}({SEARCH_TABLE}) VALUES('optimize')")
+    return len(ids)
+
+
+def refresh_search_index(db) -> int:
+    """Re-sync the whole index cheaply after ``articles`` was edited outside the writer
+    (e.g. in the ``sqlite3`` shell): only articles whose text changed are re-indexed."""
+    conn = _conn(db)
+    ids = {row[0] for row in conn.execute("SELECT id FROM articles")}
+    ids |= {row[0] for row in conn.execute(f"SELECT id FROM {STATE_TABLE}")}
+    return index_articles(db, ids)
+
+
+# --- searching -----------------------------------------------------------------------
+
+
+def search(
+    db,
+    query: str,
+    *,
+    limit: int = 20,
+    since: str | None = None,
+    category: str | None = None,
+    include_references: bool = False,
+    include_disclaimer: bool = False,
+    simplified_variants: bool = False,
+    markup: str = "text",
+) -> list[dict]:
+    """Articles matching ``query``, best first.
+
+    Each result is a dict with ``url``, ``title``, ``published``, ``category``,
+    ``snippet`` (a passage of the body around the first hit, hits highlighted) and
+    ``score`` (bm25 with the title weighted 10x, sign flipped: higher is better).
+
+    :param query: the user's query; see :mod:`archive.cjkfts` for the language.
+    :param since: only articles published on or after this ISO date (``"2025-01-01"``).
+    :param category: only articles of this category (exact match).
+    :param include_references: also match reference-list texts (off: a cited paper's
+        title is not what the article is about).
+    :param include_disclaimer: also match the site's boilerplate disclaimer.
+    :param simplified_variants: also look for the Simplified spelling of Traditional characters.
+    :param markup: ``"text"`` highlights as ``[哮喘]``; ``"html"`` escapes the snippet and
+        uses ``<mark>哮喘</mark>``.
+    :raises QuerySyntaxError: when the query cannot be understood.
+    """
+    if markup not in ("text", "html"):
+        raise ValueError(f"markup must be 'text' or 'html', not {markup!r}")
+    columns = ["title", "body"] + (["refs"] if include_references else []) + (["disclaimer"] if include_disclaimer else [])
+    expression = cjkfts.match_query(
+        query, columns=None if len(columns) == len(COLUMNS) else tuple(columns), simplified_variants=simplified_variants
+    )
+    where, params = [f"{SEARCH_TABLE} MATCH ?"], [expression]
+    if since:
+        where.append("a.published >= ?")
+        params.append(since)
+    if category:
+        where.append("a.category = ?")
+        params.append(category)
+    weights = ", ".join(str(w) for w in BM25_WEIGHTS)
+    conn = _conn(db)
+    try:
+        ranked = conn.execute(
+            f"SELECT a.id, bm25({SEARCH_TABLE}, {weights}) AS rank FROM {SEARCH_TABLE} "
+            f"JOIN articles a ON a.id = {SEARCH_TABLE}.rowid WHERE {' AND '.join(where)} ORDER BY rank LIMIT ?",
+            [*params, int(limit)],
+        ).fetchall()
+    except sqlite3.OperationalError as error:  # never expected: our expressions are always valid
+        raise QuerySyntaxError(f"cannot search for {query!r}: {error}") from error
+    if not ranked:
+        return []
+    marks = ", ".join("?" * len(ranked))
+    rows = {
+        row[0]: row[1:]
+        for row in conn.execute(f"SELECT id, url, title, published, category, body FROM articles WHERE id IN ({marks})", [r[0] for r in ranked])
+    }
+    pattern = highlight_pattern(query)
+    results = []
+    for id_, rank in ranked:
+        url, title, published, category_, body = rows[id_]
+        results.append(
+            {
+                "url": url,
+                "title": title,
+                "published": published,
+                "category": category_,
+                "snippet": make_snippet(body or "", pattern, markup=markup),
+                "score": round(-rank, 4),
+            }
+        )
+    return results
+
+
+def highlight_pattern(query: str) -> re.Pattern:
+    """A regex finding, in raw text, what ``query`` looks for (case-insensitive for Latin)."""
+    latin = rf"[^\W_{cjkfts.CJK_RANGES}]"  # a letter or digit that unicode61 joins into one token
+    parts = []
+    for piece, kind in cjkfts.highlight_pieces(query):
+        escaped = re.escape(piece)
+        if kind == "cjk":
+            parts.append(escaped)
+        elif kind == "prefix":
+            parts.append(rf"(?<!{latin}){escaped}{latin}*")
+        else:
+            parts.append(rf"(?<!{latin}){escaped}(?!{latin})")
+    return re.compile("|".join(parts), re.IGNORECASE)
+
+
+def make_snippet(text: str, pattern: re.Pattern, *, width: int = 90, markup: str = "text") -> str:
+    """A passage of ``text`` of about ``width`` characters around the first hit of ``pattern``,
+    every hit in it highlighted (``[…]``, or ``<mark>`` with the rest escaped for ``markup="html"``)."""
+    hit = pattern.search(text)
+    if hit is None:
+        # Full-width Latin (ＣＯＰＤ) is indexed after NFKC; look there before giving up.
+        normalized = unicodedata.normalize("NFKC", text)
+        if pattern.search(normalized):
+            text, hit = normalized, pattern.search(normalized)
+    start = 0 if hit is None else max(0, hit.start() - width // 3)
+    end = min(len(text), start + width)
+    window = text[start:end]
+    out, last = [], 0
+    escape = html.escape if markup == "html" else (lambda s: s)
+    opening, closing = ("<mark>", "</mark>") if markup == "html" else ("[", "]")
+    for match in pattern.finditer(window):
+        out.append(escape(window[last : match.start()]))
+        out.append(opening + escape(match.group()) + closing)
+        last = match.end()
+    out.append(escape(window[last:]))
+    snippet = re.sub(r"\s+", " ", "".join(out)).strip()
+    return ("…" if start > 0 else "") + snippet + ("…" if end < len(text) else "")

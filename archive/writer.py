@@ -1,0 +1,269 @@
+"""Writing articles into the archive: idempotent, batched, all-or-nothing per batch.
+
+The writer takes plain dicts (an ``ArticleItem`` as a dict), so a crawl, a
+re-extraction or an ingest from a queue all write the same way.
+"""
+
+import hashlib
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from . import search
+
+#: Fields whose change makes an article "updated": everything stored about it that
+#: comes from the page (the page's furniture and neighbour links do not count).
+CONTENT_FIELDS = (
+    "title",
+    "body",
+    "body_html",
+    "category",
+    "breadcrumb",
+    "published_raw",
+    "disclaimer",
+    "reference_texts",
+    "references",
+    "dois",
+    "pmids",
+    "pmcids",
+)
+
+
+@dataclass
+class WriteCounts:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    aliases: int = 0
+
+    def add(self, other: "WriteCounts") -> None:
+        self.new += other.new
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.aliases += other.aliases
+
+
+def content_hash(article: dict) -> str:
+    """A digest of what the article says (not of the page around it), to notice edits."""
+    payload = json.dumps([article.get(name) for name in CONTENT_FIELDS], ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def write_batch(db, articles: list[dict], aliases: list[tuple[str, str]] = ()) -> WriteCounts:
+    """Upsert ``articles`` and record ``aliases`` (alias URL, article URL) in one transaction,
+    then bring published dates taken from neighbour links up to date."""
+    counts = WriteCounts()
+    with db.atomic():
+        changed_ids = []
+        for article in articles:
+            outcome, article_id = _upsert_article(db, article)
+            setattr(counts, outcome, getattr(counts, outcome) + 1)
+            if outcome != "unchanged":
+                changed_ids.append(article_id)
+        for alias_url, article_url in aliases:
+            if alias_url != article_url:
+                db["aliases"].upsert({"alias_url": alias_url, "article_url": article_url}, pk="alias_url")
+                counts.aliases += 1
+        resolve_neighbour_dates(db, _touched_urls(articles, aliases))
+        if changed_ids:
+            search.index_articles(db, changed_ids)
+    return counts
+
+
+def _upsert_article(db, article: dict) -> tuple[str, int]:
+    """Write one article and its references, DOIs, links and aliases; says whether it was
+    ``new``, ``updated`` or ``unchanged``."""
+    url = article["url"]
+    digest = content_hash(article)
+    now = article.get("fetched_at") or utc_now()
+    existing = db.execute("select id, content_hash from articles where url = ?", [url]).fetchone()
+    if existing and existing[1] == digest:
+        db.execute("update articles set last_fetched = ?, http_status = ? where url = ?", [now, article.get("http_status"), url])
+        _write_links(db, url, article.get("neighbours") or [])
+        _write_aliases(db, url, article.get("aliases") or [])
+        return "unchanged", existing[0]
+    row = {
+        "url": url,
+        "site": article["site"],
+        "title": article["title"],
+        "category": article.get("category"),
+        "breadcrumb": json.dumps(article.get("breadcrumb") or [], ensure_ascii=False),
+        "body": article["body"],
+        "body_html": article.get("body_html"),
+        "disclaimer": article.get("disclaimer"),
+        "fetched_url": article.get("fetched_url"),
+        "http_status": article.get("http_status"),
+        "encoding": article.get("encoding"),
+        "content_hash": digest,
+        "last_fetched": now,
+        "last_changed": now,
+    }
+    if article.get("published_raw"):
+        # Without a date of its own the article keeps the one its neighbours give it.
+        row.update(
+            published=article.get("published"),
+            published_raw=article["published_raw"],
+            published_source=article.get("published_source"),
+            year=_year(article.get("published")),
+        )
+    if existing:
+        article_id = existing[0]
+        db["articles"].update(url, row)
+        outcome = "updated"
+    else:
+        article_id = db.execute("select coalesce(max(id), 0) + 1 from articles").fetchone()[0]
+        db["articles"].insert({**row, "id": article_id, "first_seen": now})
+        outcome = "new"
+    _write_references(db, url, article)
+    _write_links(db, url, article.get("neighbours") or [])
+    _write_aliases(db, url, article.get("aliases") or [])
+    return outcome, article_id
+
+
+def _write_references(db, url: str, article: dict) -> None:
+    db.execute("delete from article_references where article_url = ?", [url])
+    for table in ("article_dois", "article_pmids", "article_pmcids"):
+        db.execute(f"delete from {table} where article_url = ?", [url])
+    db["article_references"].insert_all(
+        (
+            {
+                "article_url": url,
+                "position": entry["position"],
+                "text": entry["text"],
+                "doi": entry.get("doi"),
+                "pmid": entry.get("pmid"),
+                "pmcid": entry.get("pmcid"),
+            }
+            for entry in article.get("references") or []
+        ),
+        pk=("article_url", "position"),
+    )
+    db["article_dois"].insert_all(
+        ({"article_url": url, "doi": doi, "prefix": doi.split("/", 1)[0]} for doi in article.get("dois") or []),
+        pk=("article_url", "doi"),
+        ignore=True,
+    )
+    for scheme in ("pmid", "pmcid"):
+        db[f"article_{scheme}s"].insert_all(
+            ({"article_url": url, scheme: value} for value in article.get(f"{scheme}s") or []),
+            pk=("article_url", scheme),
+            ignore=True,
+        )
+
+
+def _write_links(db, url: str, neighbours: list[dict]) -> None:
+    db.execute("delete from links where from_url = ?", [url])
+    db["links"].insert_all(
+        (
+            {
+                "from_url": url,
+                "rel": link["rel"],
+                "to_url": link.get("url"),
+                "to_title": link.get("title"),
+                "date_raw": link.get("date_raw"),
+                "date": link.get("date"),
+            }
+            for link in neighbours
+        ),
+        pk=("from_url", "rel"),
+        replace=True,
+    )
+
+
+def _write_aliases(db, url: str, aliases: list[str]) -> None:
+    for alias in aliases:
+        if alias != url:
+            db["aliases"].upsert({"alias_url": alias, "article_url": url}, pk="alias_url")
+
+
+def _touched_urls(articles, aliases) -> set[str]:
+    """Articles whose neighbour date a batch may change: its own, those its links name, aliased ones."""
+    urls = {article["url"] for article in articles} | {article_url for _, article_url in aliases}
+    urls |= {link["url"] for article in articles for link in article.get("neighbours") or [] if link.get("url")}
+    return urls
+
+
+def resolve_neighbour_dates(db, urls=None) -> int:
+    """Give articles without a date of its own the date its neighbours show beside their links
+    to it: all of them, or those among ``urls``. Returns how many articles changed."""
+    where, params = "", []
+    if urls is not None:
+        where = "and (target in (select value from json_each(?)) or links.to_url in (select value from json_each(?)))"
+        params = [json.dumps(sorted(urls))] * 2
+    rows = db.execute(
+        f"""
+        select coalesce(aliases.article_url, links.to_url) as target, links.date, links.date_raw
+        from links left join aliases on aliases.alias_url = links.to_url
+        where links.date is not null {where}
+        order by length(links.date) desc, links.date
+        """,
+        params,
+    ).fetchall()
+    candidates = {}
+    for target, date, raw in rows:
+        candidates.setdefault(target, Counter())[(date, raw)] += 1
+    changed = 0
+    for target, votes in candidates.items():
+        (date, raw), _ = votes.most_common(1)[0]
+        cursor = db.execute(
+            """
+            update articles set published = ?, published_raw = ?, published_source = 'neighbour', year = ?
+            where url = ? and (published_source is null or published_source = 'neighbour')
+              and (published is not ? or published_raw is not ?)
+            """,
+            [date, raw, _year(date), target, date, raw],
+        )
+        changed += cursor.rowcount
+    return changed
+
+
+def _year(iso: str | None) -> int | None:
+    return int(iso[:4]) if iso else None
+
+
+# --- runs ------------------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    id: int
+    counts: WriteCounts = field(default_factory=WriteCounts)
+
+
+def start_run(db, start_urls: list[str], settings: dict) -> Run:
+    """Record that a crawl has begun; its row says ``running`` until ``finish_run``."""
+    with db.atomic():
+        table = db["runs"].insert(
+            {
+                "started": utc_now(),
+                "status": "running",
+                "start_urls": json.dumps(start_urls),
+                "settings": json.dumps(settings, ensure_ascii=False, sort_keys=True),
+            }
+        )
+    return Run(id=table.last_pk)
+
+
+def finish_run(db, run: Run, status: str, stats: dict) -> None:
+    """Close the run's row with its outcome, counts and Scrapy's stats."""
+    errors = sum(v for k, v in stats.items() if k.startswith(("portal/failed/", "spider_exceptions/")) and isinstance(v, int))
+    with db.atomic():
+        db["runs"].update(
+            run.id,
+            {
+                "finished": utc_now(),
+                "status": status,
+                "pages": stats.get("response_received_count", 0),
+                "articles_new": run.counts.new,
+                "articles_updated": run.counts.updated,
+                "articles_unchanged": run.counts.unchanged,
+                "items_dropped": stats.get("item_dropped_count", 0),
+                "errors": errors,
+                "stats": json.dumps(stats, default=str, ensure_ascii=False, sort_keys=True),
+            },
+        )
