@@ -1,0 +1,95 @@
+"""Shared fixtures: replica portals (ground truth) and servers running them.
+
+Built once per session: the portals are deterministic, and the servers only
+serve, so tests that crawl should read `site.requests` relative to their own
+start (or call `site.clear_requests()` first).
+"""
+
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+from crawler.replica import build_portal, serve
+
+
+@pytest.fixture(scope="session")
+def wordpress_portal():
+    """Site A (WordPress, UTF-8): 24 articles, one of them deleted mid-chain."""
+    return build_portal("wordpress", n=24, seed=1)
+
+
+@pytest.fixture(scope="session")
+def dedecms_portal():
+    """Site B (DedeCMS, GBK bytes): 12 articles."""
+    return build_portal("dedecms", n=12, seed=2)
+
+
+@pytest.fixture(scope="session")
+def wordpress_site(wordpress_portal):
+    """A running server for `wordpress_portal`; `.url` is its base URL."""
+    with serve(wordpress_portal) as site:
+        yield site
+
+
+@pytest.fixture(scope="session")
+def dedecms_site(dedecms_portal):
+    """A running server for `dedecms_portal`; `.url` is its base URL."""
+    with serve(dedecms_portal) as site:
+        yield site
+
+
+#: Crawl options for a replica on loopback: no politeness delay needed.
+FAST = ["--delay", "0", "--concurrency", "8", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "RETRY_TIMES=0"]
+
+
+def medarchive(*args, timeout=180):
+    """Run the ``medarchive`` command in a new process, as a user would."""
+    return subprocess.run(
+        [sys.executable, "-m", "archive", *args], capture_output=True, text=True, encoding="utf-8", timeout=timeout
+    )
+
+
+def middle_article(portal):
+    """A live article from the middle of the chain: a crawl from it must walk both ways."""
+    live = portal.live_articles
+    return live[len(live) // 2]
+
+
+class Crawl:
+    """One finished crawl: the process result, the archive and the portal it came from."""
+
+    def __init__(self, portal, site, db_path, start_path):
+        self.portal, self.site, self.db_path, self.start_path = portal, site, db_path, start_path
+        site.clear_requests()
+        self.process = medarchive("crawl", site.url + start_path, "--db", str(db_path), *FAST)
+        self.requests = site.requested_paths()
+
+    def rows(self, sql, params=()):
+        with sqlite3.connect(self.db_path) as db:
+            return db.execute(sql, params).fetchall()
+
+    def stored(self) -> dict:
+        columns = "url, title, category, published, published_raw, published_source, body, disclaimer"
+        return {row[0]: dict(zip(columns.split(", "), row)) for row in self.rows(f"select {columns} from articles")}
+
+    def expected(self) -> dict:
+        reachable = self.portal.reachable_from(self.start_path)
+        return {self.site.url + path: self.portal.article(path) for path in reachable}
+
+    def identifiers(self, table, column) -> dict:
+        found = {}
+        for url, value in self.rows(f"select article_url, {column} from {table}"):
+            found.setdefault(url, set()).add(value)
+        return found
+
+
+@pytest.fixture(scope="session")
+def wordpress_crawl(wordpress_portal, wordpress_site, tmp_path_factory):
+    return Crawl(wordpress_portal, wordpress_site, tmp_path_factory.mktemp("wp") / "archive.db", middle_article(wordpress_portal).path)
+
+
+@pytest.fixture(scope="session")
+def dedecms_crawl(dedecms_portal, dedecms_site, tmp_path_factory):
+    return Crawl(dedecms_portal, dedecms_site, tmp_path_factory.mktemp("dede") / "archive.db", middle_article(dedecms_portal).path)

@@ -1,0 +1,141 @@
+"""Pins the replica portals themselves: what they serve and what they claim."""
+
+import html
+import http.client
+import re
+from datetime import date, datetime
+from urllib.parse import urlsplit
+
+from crawler.replica import build_portal
+
+
+def fetch(site, path, method="GET", headers=None):
+    """One request without following redirects: (status, headers, body)."""
+    conn = http.client.HTTPConnection(urlsplit(site.url).netloc, timeout=5)
+    try:
+        conn.request(method, path, headers=headers or {})
+        resp = conn.getresponse()
+        return resp.status, resp.headers, resp.read()
+    finally:
+        conn.close()
+
+
+def visible_text(markup: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", markup))
+
+
+# --- site B: encoding ---------------------------------------------------------
+
+def test_dedecms_charset_is_only_in_the_meta_tag(dedecms_site, dedecms_portal):
+    status, headers, body = fetch(dedecms_site, dedecms_portal.awkward["gbk_title"])
+    assert status == 200
+    assert "charset" not in headers["Content-Type"]
+    assert b'<meta http-equiv="Content-Type" content="text/html; charset=gb2312" />' in body
+
+
+def test_dedecms_title_needs_gbk_not_gb2312(dedecms_site, dedecms_portal):
+    path = dedecms_portal.awkward["gbk_title"]
+    _, _, body = fetch(dedecms_site, path)
+    assert dedecms_portal.article(path).title in body.decode("gbk")
+    try:
+        body.decode("gb2312")
+    except UnicodeDecodeError:
+        pass
+    else:
+        raise AssertionError("the GBK-only title decoded as GB2312")
+
+
+def test_dedecms_chain_ends_with_meiyoule(dedecms_portal):
+    oldest = dedecms_portal.response(dedecms_portal.articles[0].path, "http://x")[2].decode("gbk")
+    newest = dedecms_portal.response(dedecms_portal.articles[-1].path, "http://x")[2].decode("gbk")
+    assert re.search("上一篇[:：]没有了", oldest) and re.search("下一篇[:：]没有了", newest)
+
+
+# --- site A: links that need care -----------------------------------------------
+
+def test_shortlink_redirects_to_canonical_url(wordpress_site, wordpress_portal):
+    status, headers, _ = fetch(wordpress_site, wordpress_portal.awkward["shortlink"])
+    source = wordpress_portal.articles.index(wordpress_portal.article(wordpress_portal.awkward["shortlink_from"]))
+    assert status == 301
+    assert headers["Location"] == wordpress_site.url + wordpress_portal.articles[source + 1].path
+
+
+def test_deleted_article_answers_404(wordpress_site, wordpress_portal):
+    status, _, _ = fetch(wordpress_site, wordpress_portal.awkward["deleted"])
+    assert status == 404
+
+
+def test_deleted_article_is_still_linked_by_its_neighbours(wordpress_portal):
+    index = wordpress_portal.articles.index(wordpress_portal.article(wordpress_portal.awkward["deleted"]))
+    older = wordpress_portal.articles[index - 1].path
+    assert wordpress_portal.nav_links[older][-1].endswith(wordpress_portal.awkward["deleted"])
+
+
+def test_tracking_query_serves_the_page_with_a_clean_canonical(wordpress_site, wordpress_portal):
+    path = wordpress_portal.articles[1].path
+    status, _, body = fetch(wordpress_site, path + "?utm_source=wechat&utm_medium=share")
+    assert status == 200
+    assert f'<link rel="canonical" href="{wordpress_site.url}{path}">'.encode() in body
+
+
+def test_robots_txt_disallows_private(wordpress_site):
+    status, _, body = fetch(wordpress_site, "/robots.txt")
+    assert status == 200 and "Disallow: /private/" in body.decode().splitlines()
+
+
+def test_private_page_exists_but_is_robots_disallowed(wordpress_portal):
+    private = wordpress_portal.awkward["private"]
+    assert private in wordpress_portal.robots_disallowed
+    assert wordpress_portal.response(private, "http://x")[0] == 200
+
+
+def test_soft_404_answers_200_with_not_found_text(wordpress_site):
+    status, _, body = fetch(wordpress_site, "/sc/zhiliao/99999.html")
+    assert status == 200 and "页面不存在" in body.decode()
+
+
+def test_if_modified_since_gets_304(wordpress_site, wordpress_portal):
+    path = wordpress_portal.articles[0].path
+    _, headers, _ = fetch(wordpress_site, path)
+    status, _, body = fetch(wordpress_site, path, headers={"If-Modified-Since": headers["Last-Modified"]})
+    assert status == 304 and body == b""
+
+
+def test_head_sends_headers_without_body(wordpress_site, wordpress_portal):
+    status, headers, body = fetch(wordpress_site, wordpress_portal.articles[0].path, method="HEAD")
+    assert status == 200 and int(headers["Content-Length"]) > 0 and body == b""
+
+
+# --- truth ----------------------------------------------------------------------
+
+def test_reachable_from_stops_at_the_deleted_article(wordpress_portal):
+    paths = [a.path for a in wordpress_portal.articles]
+    deleted = paths.index(wordpress_portal.awkward["deleted"])
+    assert wordpress_portal.reachable_from(paths[0]) == set(paths[:deleted])
+    assert wordpress_portal.reachable_from(paths[-1]) == set(paths[deleted + 1:])
+
+
+def test_truth_dates_are_iso_8601(wordpress_portal, dedecms_portal):
+    for article in wordpress_portal.articles + dedecms_portal.articles:
+        if "T" in article.published:
+            assert datetime.fromisoformat(article.published).utcoffset() is not None
+        else:
+            date.fromisoformat(article.published)
+
+
+def test_truth_title_and_first_paragraph_are_on_the_page(wordpress_portal, dedecms_portal):
+    for portal, encoding in ((wordpress_portal, "utf-8"), (dedecms_portal, "gbk")):
+        for article in portal.live_articles:
+            text = visible_text(portal.response(article.path, "http://x")[2].decode(encoding))
+            assert article.title in text and article.first_paragraph in text, article.path
+
+
+def test_build_is_deterministic():
+    first, second = build_portal("dedecms", 8, seed=5), build_portal("dedecms", 8, seed=5)
+    assert first.articles == second.articles
+    assert all(first.response(p, "http://x") == second.response(p, "http://x") for p in first.pages)
+
+
+def test_requests_are_logged_with_status(wordpress_site):
+    fetch(wordpress_site, "/no-such-page.html")
+    assert ("GET", "/no-such-page.html", 404) in wordpress_site.requests
