@@ -1,0 +1,289 @@
+"""The ``medarchive`` command: crawl portals into the archive, try it on a replica, query it."""
+
+import os
+import sqlite3
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import click
+
+from .schema import open_archive
+
+#: Exit status when the crawl reached no article at all (wrong URL, site down, robots.txt).
+EXIT_NOTHING_REACHED = 3
+
+
+def _db_option(**kwargs):
+    return click.option(
+        "--db",
+        "db_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=lambda: os.environ.get("MEDARCHIVE_DB", "archive.db"),
+        show_default="archive.db, or $MEDARCHIVE_DB",
+        help="The SQLite archive file.",
+        **kwargs,
+    )
+
+
+def _check_archive(db_path: Path) -> None:
+    """Create or upgrade the archive now, so a bad path fails before any page is fetched."""
+    if not db_path.parent.exists():
+        raise click.ClickException(f"the directory {db_path.parent} does not exist; create it or choose another --db")
+    try:
+        open_archive(db_path).close()
+    except sqlite3.DatabaseError as error:
+        raise click.ClickException(f"{db_path} is not a usable SQLite archive ({error}); choose another --db")
+
+
+def _check_start_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise click.BadParameter(f"{url!r} is not an http(s) URL of an article page", param_hint="URL")
+    return url
+
+
+def _parse_settings(pairs: tuple[str, ...]) -> dict:
+    settings = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise click.BadParameter(f"{pair!r} is not NAME=VALUE", param_hint="-s/--set")
+        settings[name.strip()] = value
+    return settings
+
+
+@click.group()
+@click.version_option(package_name="medarchive")
+def cli():
+    """Archive Chinese medical news portals into one searchable SQLite file.
+
+    \b
+    Try it on a replica portal served on this machine:
+        medarchive demo
+    Crawl a real portal from one article, both directions of its 上一篇/下一篇 chain:
+        medarchive crawl https://www.hjtdsm.com/sc/zhiliao/59017.html --db stemcell.db
+    """
+
+
+@cli.command()
+@click.argument("urls", nargs=-1, required=True, metavar="URL...")
+@_db_option()
+@click.option("--delay", type=click.FloatRange(min=0), help="Seconds between requests to one site (default 0.5, adapted by AutoThrottle).")
+@click.option("--concurrency", type=click.IntRange(min=1), help="Requests in flight per site (default 2).")
+@click.option("-s", "--set", "scrapy_settings", multiple=True, metavar="NAME=VALUE", help="Any Scrapy setting, e.g. -s AUTOTHROTTLE_MAX_DELAY=60. Repeatable.")
+@click.option("-v", "--verbose", is_flag=True, help="Log every page and decision (Scrapy INFO level).")
+@click.option("--log-file", type=click.Path(dir_okay=False), help="Write the log to this file instead of the terminal.")
+def crawl(urls, db_path, delay, concurrency, scrapy_settings, verbose, log_file):
+    """Crawl from each article URL along its prev/next chain into the archive.
+
+    From every URL the crawl follows both the 上一篇 (previous) and 下一篇 (next)
+    links until each end of the chain, on the URLs' own sites only, obeying
+    robots.txt. Articles already in the archive are updated in place; running
+    the same crawl again leaves the same rows.
+
+    \b
+    Exit status: 0 when the crawl finished (dead links are reported, not fatal),
+    1 when it failed or was interrupted, 3 when no article could be reached.
+    """
+    from crawler.runner import project_settings, run_crawl
+
+    start_urls = [_check_start_url(url) for url in urls]
+    _check_archive(db_path)
+    overrides = {
+        "ARCHIVE_DB_PATH": str(db_path),
+        "LOG_LEVEL": "INFO" if verbose else "WARNING",
+        "PROGRESS_ENABLED": sys.stderr.isatty(),
+    }
+    if delay is not None:
+        overrides["DOWNLOAD_DELAY"] = delay
+    if concurrency is not None:
+        overrides["CONCURRENT_REQUESTS_PER_DOMAIN"] = concurrency
+    if log_file:
+        overrides["LOG_FILE"] = log_file
+    overrides.update(_parse_settings(scrapy_settings))
+    result = run_crawl(start_urls, project_settings(overrides))
+    _print_summary(result, db_path)
+    if not result.finished:
+        raise click.ClickException(f"the crawl stopped early ({result.reason}); rows written so far are complete and kept")
+    if result.articles == 0:
+        click.echo("No article was reached: check the URLs, the site's robots.txt and your network.", err=True)
+        sys.exit(EXIT_NOTHING_REACHED)
+
+
+def _print_summary(result, db_path: Path) -> None:
+    stats = result.stats
+    click.echo(
+        f"{result.pages} pages, {result.articles} articles "
+        f"({stats.get('archive/articles_new', 0)} new, {stats.get('archive/articles_updated', 0)} updated, "
+        f"{stats.get('archive/articles_unchanged', 0)} unchanged) -> {db_path}"
+    )
+    problems = {k.split("/", 1)[1]: v for k, v in sorted(stats.items()) if k.startswith(("portal/failed/", "portal/skipped/"))}
+    if stats.get("item_dropped_count"):
+        problems["dropped (invalid)"] = stats["item_dropped_count"]
+    if problems:
+        click.echo("not stored: " + ", ".join(f"{name} {count}" for name, count in problems.items()))
+
+
+@cli.command()
+@_db_option()
+@click.option("--articles", type=click.IntRange(min=6, max=5000), default=40, show_default=True, help="Articles on the replica's WordPress-style site.")
+@click.option("--port", type=click.IntRange(min=0, max=65534), default=8731, show_default=True, help="Port of the first replica site; the second uses the next one. 0 picks free ports.")
+def demo(db_path, articles, port):
+    """Serve a replica portal on 127.0.0.1, crawl it into the archive and show what was stored.
+
+    Two replica sites run on loopback: a WordPress-style portal like the real
+    one (most pages without a date of their own, a deleted page, a shortlink,
+    robots.txt rules) and a DedeCMS-style site served as GBK. The crawl starts
+    in the middle of each chain and walks both ways. Nothing leaves this machine.
+    Fixed ports keep the article URLs, and so the archive's rows, the same from
+    one demo to the next.
+    """
+    from crawler.replica.portal import build_portal
+    from crawler.replica.server import serve
+    from crawler.runner import LOOPBACK_SETTINGS, project_settings, run_crawl
+
+    _check_archive(db_path)
+    portals = [build_portal("wordpress", articles, seed=1), build_portal("dedecms", max(6, articles // 3), seed=2)]
+    servers = []
+    try:
+        for offset, portal in enumerate(portals):
+            servers.append(serve(portal, port=port + offset if port else 0))
+    except OSError as error:
+        for server in servers:
+            server.stop()
+        raise click.ClickException(f"cannot serve the replica on port {port + len(servers)} ({error}); try --port 0")
+    start_urls = []
+    for server, portal in zip(servers, portals):
+        live = portal.live_articles
+        start = live[len(live) // 2].path
+        click.echo(f"Replica {portal.style} site at {server.url}/ ({len(portal.articles)} articles); starting from {start}")
+        start_urls.append(server.url + start)
+    overrides = {**LOOPBACK_SETTINGS, "ARCHIVE_DB_PATH": str(db_path), "LOG_LEVEL": "WARNING", "PROGRESS_ENABLED": sys.stderr.isatty()}
+    try:
+        result = run_crawl(start_urls, project_settings(overrides))
+    finally:
+        for server in servers:
+            server.stop()
+    _print_summary(result, db_path)
+    _print_archive(db_path, [server.url for server in servers])
+    if not result.finished or result.articles == 0:
+        raise click.ClickException(f"the demo crawl did not finish ({result.reason})")
+
+
+def _print_archive(db_path: Path, sites: list[str]) -> None:
+    db = open_archive(db_path, create=False)
+    try:
+        placeholders = ", ".join("?" for _ in sites)
+        rows = db.execute(
+            f"select published, title, (select count(*) from article_dois d where d.article_url = a.url) "
+            f"from articles a where site in ({placeholders}) order by published desc limit 12",
+            sites,
+        ).fetchall()
+        total = db.execute(f"select count(*) from articles where site in ({placeholders})", sites).fetchone()[0]
+    finally:
+        db.close()
+    click.echo(f"\nNewest of the {total} replica articles in {db_path}:")
+    for published, title, dois in rows:
+        click.echo(f"  {(published or '?')[:10]}  {title}" + (f"  [{dois} DOI]" if dois else ""))
+    click.echo(
+        "\nNext:\n"
+        f"  sqlite3 {db_path} 'select published, title from articles order by published'\n"
+        f"  sqlite3 {db_path} 'select * from article_dois'"
+    )
+
+
+def _open_existing(db_path: Path):
+    if not db_path.is_file():
+        raise click.ClickException(f"no archive at {db_path}: run `medarchive crawl URL --db {db_path}` (or `medarchive demo`) first")
+    try:
+        return open_archive(db_path)
+    except sqlite3.DatabaseError as error:
+        raise click.ClickException(f"{db_path} is not a usable SQLite archive ({error})")
+
+
+@cli.command()
+@click.argument("query")
+@_db_option()
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="Most hits to show.")
+@click.option("--since", metavar="DATE", help="Only articles published on or after DATE (2025-01-01).")
+@click.option("--category", help="Only articles of this category (exact name, e.g. 干细胞治疗).")
+@click.option("--references", "include_references", is_flag=True, help="Also search the reference lists.")
+@click.option("--disclaimer", "include_disclaimer", is_flag=True, help="Also search the site disclaimers.")
+@click.option("--simplified", is_flag=True, help="Also find the Simplified spelling of Traditional characters.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of {url, title, published, category, snippet, score}.")
+def search(query, db_path, limit, since, category, include_references, include_disclaimer, simplified, as_json):
+    """Search titles and bodies; best matches first, title matches before body matches.
+
+    \b
+    Chinese terms of any length match where they occur in the text (肺, 哮喘, 外泌体),
+    Latin terms case-insensitively (copd, FEV1, hUCMSC-Exo), and every word must match.
+    \b
+        medarchive search 哮喘
+        medarchive search '哮喘 COPD' --since 2025-01-01
+        medarchive search '"间充质干细胞" -综述'      (phrase, and leave out 综述)
+        medarchive search '外泌体 OR exosome' --json
+        medarchive search 10.1177/2050313X251386547 --references
+    """
+    import json
+
+    from . import search as archive_search
+    from .cjkfts import QuerySyntaxError
+
+    if since:
+        _check_iso_date(since)
+    db = _open_existing(db_path)
+    try:
+        hits = archive_search.search(
+            db,
+            query,
+            limit=limit,
+            since=since,
+            category=category,
+            include_references=include_references,
+            include_disclaimer=include_disclaimer,
+            simplified_variants=simplified,
+        )
+    except QuerySyntaxError as error:
+        raise click.UsageError(f"cannot read the query {query!r}: {error}")
+    finally:
+        db.close()
+    if as_json:
+        click.echo(json.dumps(hits, ensure_ascii=False, indent=2))
+        return
+    if not hits:
+        click.echo(f"No article matches {query!r}.")
+        return
+    for hit in hits:
+        click.echo(f"{(hit['published'] or '?')[:10]}  {hit['title']}")
+        click.echo(f"            {hit['url']}")
+        if hit["snippet"]:
+            click.echo(f"            {hit['snippet']}")
+
+
+def _check_iso_date(value: str) -> None:
+    from datetime import date
+
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date like 2025-01-31", param_hint="--since")
+
+
+@cli.command()
+@_db_option()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on; the default keeps the archive on this machine.")
+@click.option("--port", type=click.IntRange(min=0, max=65535), default=8001, show_default=True, help="Port to listen on.")
+def serve(db_path, host, port):
+    """Browse and search the archive in a web browser, with datasette.
+
+    Tables come with descriptions, newest articles first, facets (category,
+    year, DOI prefix), a search box that finds Chinese words of any length, and
+    canned queries: search, articles citing a DOI, articles per month, most-cited
+    DOIs. Article HTML is shown sanitised. Stop with Ctrl-C.
+    """
+    from .serve import serve as run_datasette
+
+    _open_existing(db_path).close()
+    click.echo(f"Serving {db_path} at http://{host}:{port}/ (Ctrl-C to stop)")
+    run_datasette(db_path, host=host, port=port)

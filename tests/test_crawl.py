@@ -1,0 +1,103 @@
+"""A full crawl of both replica sites with ``medarchive crawl``, checked against their truth.
+
+Each crawl runs as a real ``medarchive`` process against a real HTTP server on
+127.0.0.1, started from a middle article, and writes a real SQLite file.
+"""
+
+import json
+
+import pytest
+
+from conftest import FAST, medarchive
+
+@pytest.fixture(params=["wordpress", "dedecms"])
+def crawl(request):
+    return request.getfixturevalue(f"{request.param}_crawl")
+
+
+def test_crawl_exits_cleanly_with_a_summary(crawl):
+    assert crawl.process.returncode == 0, crawl.process.stderr
+    assert "articles" in crawl.process.stdout
+    assert "Traceback" not in crawl.process.stderr
+
+
+def test_exactly_the_reachable_articles_are_stored(crawl):
+    assert len(crawl.expected()) > 3
+    assert set(crawl.stored()) == set(crawl.expected())
+
+
+def test_wordpress_chain_is_cut_by_the_deleted_article(wordpress_crawl):
+    deleted = wordpress_crawl.portal.awkward["deleted"]
+    assert wordpress_crawl.site.url + deleted not in wordpress_crawl.stored()
+    assert "http_404 1" in wordpress_crawl.process.stdout
+
+
+@pytest.mark.parametrize("field", ["title", "category", "published"])
+def test_stored_fields_match_the_truth(crawl, field):
+    stored = crawl.stored()
+    mismatches = {
+        url: (stored[url][field], getattr(truth, field))
+        for url, truth in crawl.expected().items()
+        if stored.get(url, {}).get(field) != getattr(truth, field)
+    }
+    assert mismatches == {}
+
+
+def test_body_starts_with_the_first_paragraph(crawl):
+    stored = crawl.stored()
+    wrong = {url: stored[url]["body"][:60] for url, truth in crawl.expected().items() if not stored[url]["body"].startswith(truth.first_paragraph)}
+    assert wrong == {}
+
+
+def test_disclaimer_is_stored_apart_from_the_body(crawl):
+    stored = crawl.stored()
+    for url, truth in crawl.expected().items():
+        assert stored[url]["disclaimer"] == truth.disclaimer, url
+        if truth.disclaimer:
+            assert truth.disclaimer not in stored[url]["body"], url
+
+
+def test_articles_without_own_date_take_their_neighbours(crawl):
+    stored = crawl.stored()
+    sources = {url: stored[url]["published_source"] for url, truth in crawl.expected().items() if not truth.has_own_date}
+    assert set(sources.values()) <= {"neighbour"}
+
+
+@pytest.mark.parametrize("table, column, field", [("article_dois", "doi", "dois"), ("article_pmids", "pmid", "pmids"), ("article_pmcids", "pmcid", "pmcids")])
+def test_every_cited_identifier_is_stored(crawl, table, column, field):
+    found = crawl.identifiers(table, column)
+    expected = {url: set(getattr(truth, field)) for url, truth in crawl.expected().items() if getattr(truth, field)}
+    assert found == expected
+
+
+def test_reference_entries_are_counted_right(crawl):
+    counts = dict(crawl.rows("select article_url, count(*) from article_references group by article_url"))
+    expected = {url: truth.reference_count for url, truth in crawl.expected().items() if truth.reference_count}
+    assert counts == expected
+
+
+def test_robots_disallowed_pages_are_never_fetched(wordpress_crawl):
+    assert wordpress_crawl.portal.robots_disallowed
+    assert not wordpress_crawl.portal.robots_disallowed & set(wordpress_crawl.requests)
+
+
+def test_listing_pages_are_never_stored(crawl):
+    assert all(url.endswith(".html") for url in crawl.stored())
+
+
+def test_run_is_recorded_with_its_stats(crawl):
+    (status, pages, new, stats), = crawl.rows("select status, pages, articles_new, stats from runs")
+    assert (status, new) == ("finished", len(crawl.expected()))
+    assert pages >= new
+    assert json.loads(stats)["portal/articles"] == new
+
+
+def test_second_crawl_leaves_the_same_rows(crawl):
+    columns = "url, id, title, published, body, body_html, disclaimer, content_hash"
+    before = crawl.rows(f"select {columns} from articles order by url")
+    dois_before = crawl.rows("select * from article_dois order by 1, 2")
+    again = medarchive("crawl", crawl.site.url + crawl.start_path, "--db", str(crawl.db_path), *FAST)
+    assert again.returncode == 0, again.stderr
+    assert f"0 new, 0 updated, {len(before)} unchanged" in again.stdout
+    assert crawl.rows(f"select {columns} from articles order by url") == before
+    assert crawl.rows("select * from article_dois order by 1, 2") == dois_before
