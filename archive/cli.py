@@ -3,6 +3,7 @@
 import os
 import sqlite3
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -69,18 +70,26 @@ def cli():
 @cli.command()
 @click.argument("urls", nargs=-1, required=True, metavar="URL...")
 @_db_option()
+@click.option("--full", is_flag=True, help="Fetch every page found, not only what may have changed since the last run.")
+@click.option("--chain-only", is_flag=True, help="Follow only the prev/next links: no sitemaps, no category listings.")
+@click.option("--recheck", type=click.IntRange(min=0), help="Newest archived articles of each site to re-check (default 5).")
 @click.option("--delay", type=click.FloatRange(min=0), help="Seconds between requests to one site (default 0.5, adapted by AutoThrottle).")
 @click.option("--concurrency", type=click.IntRange(min=1), help="Requests in flight per site (default 2).")
 @click.option("-s", "--set", "scrapy_settings", multiple=True, metavar="NAME=VALUE", help="Any Scrapy setting, e.g. -s AUTOTHROTTLE_MAX_DELAY=60. Repeatable.")
 @click.option("-v", "--verbose", is_flag=True, help="Log every page and decision (Scrapy INFO level).")
 @click.option("--log-file", type=click.Path(dir_okay=False), help="Write the log to this file instead of the terminal.")
-def crawl(urls, db_path, delay, concurrency, scrapy_settings, verbose, log_file):
+def crawl(urls, db_path, full, chain_only, recheck, delay, concurrency, scrapy_settings, verbose, log_file):
     """Crawl from each article URL along its prev/next chain into the archive.
 
     From every URL the crawl follows both the 上一篇 (previous) and 下一篇 (next)
     links until each end of the chain, on the URLs' own sites only, obeying
-    robots.txt. Articles already in the archive are updated in place; running
-    the same crawl again leaves the same rows.
+    robots.txt. It also reads the sites' sitemaps and category listings, so a
+    deleted page in the chain (recorded as a gap: `medarchive gaps`) hides nothing.
+
+    On an existing archive the crawl is incremental: it fetches new pages, pages
+    whose sitemap date changed, links it never followed (so a killed crawl resumes),
+    and re-checks the newest articles; --full fetches everything again. Edited
+    articles are updated, their previous text kept in article_versions.
 
     \b
     Exit status: 0 when the crawl finished (dead links are reported, not fatal),
@@ -94,21 +103,32 @@ def crawl(urls, db_path, delay, concurrency, scrapy_settings, verbose, log_file)
         "ARCHIVE_DB_PATH": str(db_path),
         "LOG_LEVEL": "INFO" if verbose else "WARNING",
         "PROGRESS_ENABLED": sys.stderr.isatty(),
+        "CRAWL_MODE": "full" if full else "incremental",
+        "DISCOVER": not chain_only,
     }
-    if delay is not None:
-        overrides["DOWNLOAD_DELAY"] = delay
-    if concurrency is not None:
-        overrides["CONCURRENT_REQUESTS_PER_DOMAIN"] = concurrency
-    if log_file:
-        overrides["LOG_FILE"] = log_file
+    for name, value in (("RECHECK_NEWEST", recheck), ("DOWNLOAD_DELAY", delay), ("CONCURRENT_REQUESTS_PER_DOMAIN", concurrency), ("LOG_FILE", log_file)):
+        if value is not None:
+            overrides[name] = value
     overrides.update(_parse_settings(scrapy_settings))
-    result = run_crawl(start_urls, project_settings(overrides))
+    with _locked(db_path):
+        result = run_crawl(start_urls, project_settings(overrides))
     _print_summary(result, db_path)
     if not result.finished:
         raise click.ClickException(f"the crawl stopped early ({result.reason}); rows written so far are complete and kept")
-    if result.articles == 0:
+    if result.articles + result.stats.get("portal/not_modified", 0) == 0:
         click.echo("No article was reached: check the URLs, the site's robots.txt and your network.", err=True)
         sys.exit(EXIT_NOTHING_REACHED)
+
+
+@contextmanager
+def _locked(db_path: Path):
+    from .lock import ArchiveBusy, archive_lock
+
+    try:
+        with archive_lock(db_path):
+            yield
+    except ArchiveBusy as error:
+        raise click.ClickException(str(error))
 
 
 def _print_summary(result, db_path: Path) -> None:
@@ -118,6 +138,11 @@ def _print_summary(result, db_path: Path) -> None:
         f"({stats.get('archive/articles_new', 0)} new, {stats.get('archive/articles_updated', 0)} updated, "
         f"{stats.get('archive/articles_unchanged', 0)} unchanged) -> {db_path}"
     )
+    if stats.get("portal/known_articles"):
+        click.echo(
+            f"incremental: {stats['portal/known_articles']} articles already archived, "
+            f"{stats.get('portal/rechecked', 0)} re-checked, {stats.get('portal/not_modified', 0)} not modified"
+        )
     problems = {k.split("/", 1)[1]: v for k, v in sorted(stats.items()) if k.startswith(("portal/failed/", "portal/skipped/"))}
     if stats.get("item_dropped_count"):
         problems["dropped (invalid)"] = stats["item_dropped_count"]
@@ -161,7 +186,8 @@ def demo(db_path, articles, port):
         start_urls.append(server.url + start)
     overrides = {**LOOPBACK_SETTINGS, "ARCHIVE_DB_PATH": str(db_path), "LOG_LEVEL": "WARNING", "PROGRESS_ENABLED": sys.stderr.isatty()}
     try:
-        result = run_crawl(start_urls, project_settings(overrides))
+        with _locked(db_path):
+            result = run_crawl(start_urls, project_settings(overrides))
     finally:
         for server in servers:
             server.stop()
@@ -287,3 +313,95 @@ def serve(db_path, host, port):
     _open_existing(db_path).close()
     click.echo(f"Serving {db_path} at http://{host}:{port}/ (Ctrl-C to stop)")
     run_datasette(db_path, host=host, port=port)
+
+
+@cli.command()
+@_db_option()
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="Most recent runs to show.")
+@click.option("--json", "as_json", is_flag=True, help="Print the runs as JSON, with Scrapy's stats of each.")
+def runs(db_path, limit, as_json):
+    """Show the most recent crawl runs: when, how they ended, what they fetched and stored.
+
+    A run still marked `running` is in progress; `killed` means its process died
+    (its complete batches are kept, and the next crawl resumes from its frontier).
+    """
+    import json
+
+    db = _open_existing(db_path)
+    try:
+        rows = [
+            dict(row)
+            for row in db.query(
+                "select id, started, finished, status, mode, pages, articles_new, articles_updated, articles_unchanged, "
+                "not_modified, errors, gaps, stats from runs order by id desc limit ?",
+                [limit],
+            )
+        ]
+        raw_pages = db.execute("select count(*), coalesce(sum(length(body)), 0) from pages").fetchone()
+    finally:
+        db.close()
+    if as_json:
+        for row in rows:
+            row["stats"] = json.loads(row["stats"] or "{}")
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{'run':>4}  {'started':<20} {'status':<9} {'mode':<11} {'pages':>6} {'new':>5} {'upd':>5} {'same':>5} {'304':>5} {'err':>4} {'gaps':>4}")
+    for row in rows:
+        click.echo(
+            f"{row['id']:>4}  {(row['started'] or '')[:19]:<20} {row['status']:<9} {row['mode'] or '':<11} "
+            + " ".join(f"{row[name] or 0:>{width}}" for name, width in (
+                ("pages", 6), ("articles_new", 5), ("articles_updated", 5), ("articles_unchanged", 5),
+                ("not_modified", 5), ("errors", 4), ("gaps", 4)))
+        )
+    click.echo(f"raw pages kept: {raw_pages[0]} ({raw_pages[1] / 1e6:.1f} MB compressed)")
+
+
+@cli.command()
+@_db_option()
+@click.option("--json", "as_json", is_flag=True, help="Print the gaps as JSON.")
+def gaps(db_path, as_json):
+    """List the breaks in the prev/next chains: which article links to what, and why it failed.
+
+    A gap is a neighbour link that answered an error (a deleted article: http_404),
+    that robots.txt forbids, or that leads to another site. The articles beyond it
+    are still found through sitemaps and listings. A gap disappears once its target
+    is archived.
+    """
+    import json
+
+    db = _open_existing(db_path)
+    try:
+        rows = [dict(row) for row in db.query("select from_url, rel, to_url, reason, status, first_seen, last_seen from gaps order by from_url, rel")]
+    finally:
+        db.close()
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        click.echo("No gaps: every prev/next link that was followed led to an article.")
+    for row in rows:
+        arrow = "上一篇" if row["rel"] == "prev" else "下一篇"
+        click.echo(f"{row['from_url']}  {arrow} ->  {row['to_url']}  ({row['reason']}, since {row['first_seen'][:10]})")
+
+
+@cli.command()
+@_db_option()
+def reextract(db_path):
+    """Rebuild every article's fields from the raw pages kept in the archive, without fetching.
+
+    Use it after upgrading medarchive: the new extraction runs over the stored pages;
+    changed articles are updated (their previous text kept in article_versions),
+    the others left as they are.
+    """
+    from crawler.reextract import reextract as run_reextract
+
+    db = _open_existing(db_path)
+    try:
+        with _locked(db_path):
+            stats = run_reextract(db)
+    finally:
+        db.close()
+    click.echo(
+        f"{stats['reextract/updated']} updated, {stats['reextract/unchanged']} unchanged, "
+        f"{stats['reextract/not_article'] + stats['reextract/dropped']} kept as they were (see the log)"
+    )

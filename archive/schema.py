@@ -126,6 +126,48 @@ def m005_search_index(db):
     search.rebuild_search_index(db)
 
 
+@MIGRATIONS()
+def m006_incremental_crawls(db):
+    """What incremental runs need: HTTP validators and sitemap dates per article, previous
+    versions of edited articles, raw pages for re-extraction, chain gaps, and the pages
+    found not to be articles (so discovery does not fetch them again)."""
+    db["articles"].add_column("etag", str)
+    db["articles"].add_column("last_modified", str)
+    db["runs"].add_column("mode", str)
+    db["runs"].add_column("gaps", int)
+    db["runs"].add_column("not_modified", int)
+    db["article_versions"].create(
+        {
+            "url": str,
+            "version": int,
+            "title": str,
+            "category": str,
+            "published": str,
+            "published_raw": str,
+            "body": str,
+            "body_html": str,
+            "disclaimer": str,
+            "content_hash": str,
+            "first_stored": str,
+            "replaced": str,
+        },
+        pk=("url", "version"),
+        foreign_keys=[("url", "articles", "url")],
+    )
+    db["pages"].create(
+        {"url": str, "fetched_url": str, "status": int, "headers": str, "body": bytes, "fetched_at": str},
+        pk="url",
+        foreign_keys=[("url", "articles", "url")],
+    )
+    db["gaps"].create(
+        {"from_url": str, "rel": str, "to_url": str, "status": int, "reason": str, "first_seen": str, "last_seen": str, "run_id": int},
+        pk=("from_url", "rel"),
+    )
+    db["gaps"].create_index(["to_url"])
+    db["sitemap_entries"].create({"url": str, "lastmod": str, "seen": str}, pk="url")
+    db["not_articles"].create({"url": str, "reason": str, "last_seen": str}, pk="url")
+
+
 def open_archive(path, *, create=True) -> sqlite_utils.Database:
     """Open (and, with ``create``, make or upgrade) the archive at ``path``.
 

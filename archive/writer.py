@@ -6,6 +6,7 @@ re-extraction or an ingest from a queue all write the same way.
 
 import hashlib
 import json
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -54,11 +55,28 @@ def utc_now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def write_batch(db, articles: list[dict], aliases: list[tuple[str, str]] = ()) -> WriteCounts:
-    """Upsert ``articles`` and record ``aliases`` (alias URL, article URL) in one transaction,
-    then bring published dates taken from neighbour links up to date."""
+def write_batch(
+    db,
+    articles: list[dict],
+    aliases: list[tuple[str, str]] = (),
+    *,
+    gaps: list[dict] = (),
+    sitemap: list[tuple[str, str | None]] = (),
+    not_articles: list[tuple[str, str]] = (),
+    run_id: int | None = None,
+) -> WriteCounts:
+    """Upsert ``articles`` and record ``aliases`` (alias URL, article URL), chain ``gaps``
+    ``sitemap`` entries (URL, lastmod) and ``not_articles`` (URL, reason) in one transaction, then bring published dates
+    taken from neighbour links up to date."""
     counts = WriteCounts()
     with db.atomic():
+        _record_gaps(db, gaps, run_id)
+        db["sitemap_entries"].upsert_all(
+            ({"url": url, "lastmod": lastmod, "seen": utc_now()} for url, lastmod in sitemap), pk="url"
+        )
+        db["not_articles"].upsert_all(
+            ({"url": url, "reason": reason, "last_seen": utc_now()} for url, reason in not_articles), pk="url"
+        )
         changed_ids = []
         for article in articles:
             outcome, article_id = _upsert_article(db, article)
@@ -70,6 +88,8 @@ def write_batch(db, articles: list[dict], aliases: list[tuple[str, str]] = ()) -
                 db["aliases"].upsert({"alias_url": alias_url, "article_url": article_url}, pk="alias_url")
                 counts.aliases += 1
         resolve_neighbour_dates(db, _touched_urls(articles, aliases))
+        # A link that failed before and leads to an archived article is no gap any more.
+        db.execute("delete from gaps where to_url in (select url from articles union all select alias_url from aliases)")
         if changed_ids:
             search.index_articles(db, changed_ids)
     return counts
@@ -82,8 +102,10 @@ def _upsert_article(db, article: dict) -> tuple[str, int]:
     digest = content_hash(article)
     now = article.get("fetched_at") or utc_now()
     existing = db.execute("select id, content_hash from articles where url = ?", [url]).fetchone()
+    validators = {"etag": article.get("etag"), "last_modified": article.get("last_modified")}
     if existing and existing[1] == digest:
-        db.execute("update articles set last_fetched = ?, http_status = ? where url = ?", [now, article.get("http_status"), url])
+        db["articles"].update(url, {"last_fetched": now, "http_status": article.get("http_status"), **validators})
+        _write_page(db, url, article, now)
         _write_links(db, url, article.get("neighbours") or [])
         _write_aliases(db, url, article.get("aliases") or [])
         return "unchanged", existing[0]
@@ -102,6 +124,7 @@ def _upsert_article(db, article: dict) -> tuple[str, int]:
         "content_hash": digest,
         "last_fetched": now,
         "last_changed": now,
+        **validators,
     }
     if article.get("published_raw"):
         # Without a date of its own the article keeps the one its neighbours give it.
@@ -113,16 +136,92 @@ def _upsert_article(db, article: dict) -> tuple[str, int]:
         )
     if existing:
         article_id = existing[0]
+        _keep_previous_version(db, url, now)
         db["articles"].update(url, row)
         outcome = "updated"
     else:
         article_id = db.execute("select coalesce(max(id), 0) + 1 from articles").fetchone()[0]
         db["articles"].insert({**row, "id": article_id, "first_seen": now})
         outcome = "new"
+    _write_page(db, url, article, now)
     _write_references(db, url, article)
     _write_links(db, url, article.get("neighbours") or [])
     _write_aliases(db, url, article.get("aliases") or [])
     return outcome, article_id
+
+
+#: Tables holding rows that belong to an article, and the column naming it.
+ARTICLE_CHILD_TABLES = {
+    "article_references": "article_url",
+    "article_dois": "article_url",
+    "article_pmids": "article_url",
+    "article_pmcids": "article_url",
+    "links": "from_url",
+    "aliases": "article_url",
+    "article_versions": "url",
+    "pages": "url",
+}
+
+
+def delete_articles(db, urls) -> int:
+    """Remove the articles ``urls`` and everything stored with them, in one transaction
+    (a page taken down for legal reasons, a misparse); returns how many were removed."""
+    urls = list(urls)
+    with db.atomic():
+        ids = [row[0] for url in urls for row in db.execute("select id from articles where url = ?", [url])]
+        for url in urls:
+            for table, column in ARTICLE_CHILD_TABLES.items():
+                db.execute(f"delete from {table} where {column} = ?", [url])
+            db.execute("delete from articles where url = ?", [url])
+        search.remove_articles(db, ids)
+    return len(ids)
+
+
+def _keep_previous_version(db, url: str, replaced: str) -> None:
+    """Copy the article's stored content into ``article_versions`` before it is overwritten."""
+    db.execute(
+        """
+        insert into article_versions (url, version, title, category, published, published_raw, body, body_html,
+                                      disclaimer, content_hash, first_stored, replaced)
+        select url, (select coalesce(max(version), 0) + 1 from article_versions where url = :url),
+               title, category, published, published_raw, body, body_html, disclaimer, content_hash,
+               last_changed, :replaced
+        from articles where url = :url
+        """,
+        {"url": url, "replaced": replaced},
+    )
+
+
+def _write_page(db, url: str, article: dict, fetched_at: str) -> None:
+    """Keep the page as fetched (compressed), so fields can be re-extracted without crawling."""
+    if article.get("raw_body") is None:
+        return
+    db["pages"].upsert(
+        {
+            "url": url,
+            "fetched_url": article.get("fetched_url"),
+            "status": article.get("http_status"),
+            "headers": json.dumps(article.get("raw_headers") or {}, ensure_ascii=False),
+            "body": zlib.compress(article["raw_body"], 6),
+            "fetched_at": fetched_at,
+        },
+        pk="url",
+    )
+
+
+def _record_gaps(db, gaps, run_id) -> None:
+    now = utc_now()
+    for gap in gaps:
+        db.execute(
+            """
+            insert into gaps (from_url, rel, to_url, status, reason, first_seen, last_seen, run_id)
+            values (:from_url, :rel, :to_url, :status, :reason, :now, :now, :run_id)
+            on conflict (from_url, rel) do update set
+                to_url = excluded.to_url, status = excluded.status, reason = excluded.reason,
+                last_seen = excluded.last_seen, run_id = excluded.run_id
+            """,
+            {**gap, "now": now, "run_id": run_id},
+        )
 
 
 def _write_references(db, url: str, article: dict) -> None:
@@ -235,13 +334,16 @@ class Run:
     counts: WriteCounts = field(default_factory=WriteCounts)
 
 
-def start_run(db, start_urls: list[str], settings: dict) -> Run:
-    """Record that a crawl has begun; its row says ``running`` until ``finish_run``."""
+def start_run(db, start_urls: list[str], settings: dict, mode: str = "full") -> Run:
+    """Record that a crawl has begun; its row says ``running`` until ``finish_run``.
+    Runs still marked ``running`` were killed (the caller holds the archive's lock)."""
     with db.atomic():
+        db.execute("update runs set status = 'killed' where status = 'running'")
         table = db["runs"].insert(
             {
                 "started": utc_now(),
                 "status": "running",
+                "mode": mode,
                 "start_urls": json.dumps(start_urls),
                 "settings": json.dumps(settings, ensure_ascii=False, sort_keys=True),
             }
@@ -264,6 +366,8 @@ def finish_run(db, run: Run, status: str, stats: dict) -> None:
                 "articles_unchanged": run.counts.unchanged,
                 "items_dropped": stats.get("item_dropped_count", 0),
                 "errors": errors,
+                "gaps": db.execute("select count(*) from gaps where run_id = ?", [run.id]).fetchone()[0],
+                "not_modified": stats.get("portal/not_modified", 0),
                 "stats": json.dumps(stats, default=str, ensure_ascii=False, sort_keys=True),
             },
         )

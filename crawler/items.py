@@ -56,6 +56,10 @@ class ArticleItem:
     http_status: int | None = None
     encoding: str | None = None
     content_hash: str | None = None
+    etag: str | None = None  # HTTP validators, for conditional requests next time
+    last_modified: str | None = None
+    raw_headers: dict = field(default_factory=dict)  # what re-extraction needs to decode the page
+    raw_body: bytes | None = None
 
 
 @dataclass
@@ -65,3 +69,31 @@ class PageAlias:
 
     alias_url: str
     article_url: str
+
+
+@dataclass
+class ChainGap:
+    """A prev/next link the crawl could not follow: the neighbour answered an error,
+    robots.txt forbids it, or it leads to another site."""
+
+    from_url: str
+    rel: str
+    to_url: str
+    reason: str  # http_404, robots, offsite, a network error's name ...
+    status: int | None = None
+
+
+@dataclass
+class SitemapSeen:
+    """A sitemap's entry for a page, kept so the next run can tell which pages changed."""
+
+    url: str
+    lastmod: str | None
+
+
+@dataclass
+class NotArticle:
+    """A page fetched and found not to be an article (a listing, a soft 404, not HTML)."""
+
+    url: str
+    reason: str

@@ -57,3 +57,12 @@ EXTENSIONS = {
 #: Print a live progress line to the terminal (``medarchive crawl`` turns it on when
 #: stderr is a terminal).
 PROGRESS_ENABLED = False
+
+#: "incremental" fetches only what may have changed since the archive's last run;
+#: "full" fetches every page it finds (``medarchive crawl --full``).
+CRAWL_MODE = "incremental"
+#: Also find articles through robots.txt sitemaps, /sitemap.xml and the category listings
+#: of the site's menu, so a deleted page in the chain does not hide what lies beyond it.
+DISCOVER = True
+#: Archived articles of each site re-checked by every incremental run, newest first.
+RECHECK_NEWEST = 5

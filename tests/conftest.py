@@ -60,10 +60,10 @@ def middle_article(portal):
 class Crawl:
     """One finished crawl: the process result, the archive and the portal it came from."""
 
-    def __init__(self, portal, site, db_path, start_path):
+    def __init__(self, portal, site, db_path, start_path, *options):
         self.portal, self.site, self.db_path, self.start_path = portal, site, db_path, start_path
         site.clear_requests()
-        self.process = medarchive("crawl", site.url + start_path, "--db", str(db_path), *FAST)
+        self.process = medarchive("crawl", site.url + start_path, "--db", str(db_path), *FAST, *options)
         self.requests = site.requested_paths()
 
     def rows(self, sql, params=()):
@@ -75,8 +75,8 @@ class Crawl:
         return {row[0]: dict(zip(columns.split(", "), row)) for row in self.rows(f"select {columns} from articles")}
 
     def expected(self) -> dict:
-        reachable = self.portal.reachable_from(self.start_path)
-        return {self.site.url + path: self.portal.article(path) for path in reachable}
+        """Every live article: the chain, the sitemap and the listings together reach them all."""
+        return {self.site.url + article.path: article for article in self.portal.live_articles}
 
     def identifiers(self, table, column) -> dict:
         found = {}

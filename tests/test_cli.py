@@ -39,7 +39,7 @@ def test_crawl_into_a_file_that_is_not_sqlite_says_so(tmp_path):
 
 
 def test_crawl_that_reaches_nothing_exits_3(tmp_path, wordpress_site):
-    result = medarchive("crawl", wordpress_site.url + "/sc/zhiliao/1.html", "--db", str(tmp_path / "a.db"), *FAST)
+    result = medarchive("crawl", wordpress_site.url + "/sc/zhiliao/1.html", "--chain-only", "--db", str(tmp_path / "a.db"), *FAST)
     assert result.returncode == 3
     assert "No article was reached" in result.stderr
     assert "http_404 1" in result.stdout
@@ -48,7 +48,7 @@ def test_crawl_that_reaches_nothing_exits_3(tmp_path, wordpress_site):
 def test_crawl_from_a_robots_disallowed_page_fetches_nothing(tmp_path, wordpress_portal, wordpress_site):
     private = sorted(wordpress_portal.robots_disallowed)[0]
     wordpress_site.clear_requests()
-    result = medarchive("crawl", wordpress_site.url + private, "--db", str(tmp_path / "a.db"), *FAST)
+    result = medarchive("crawl", wordpress_site.url + private, "--chain-only", "--db", str(tmp_path / "a.db"), *FAST)
     assert result.returncode == 3
     assert private not in wordpress_site.requested_paths()
 

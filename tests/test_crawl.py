@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from conftest import FAST, medarchive
+from conftest import FAST, Crawl, medarchive, middle_article
 
 @pytest.fixture(params=["wordpress", "dedecms"])
 def crawl(request):
@@ -26,10 +26,22 @@ def test_exactly_the_reachable_articles_are_stored(crawl):
     assert set(crawl.stored()) == set(crawl.expected())
 
 
-def test_wordpress_chain_is_cut_by_the_deleted_article(wordpress_crawl):
-    deleted = wordpress_crawl.portal.awkward["deleted"]
-    assert wordpress_crawl.site.url + deleted not in wordpress_crawl.stored()
+def test_deleted_article_is_a_gap_for_both_its_neighbours(wordpress_crawl):
+    deleted = wordpress_crawl.site.url + wordpress_crawl.portal.awkward["deleted"]
+    assert deleted not in wordpress_crawl.stored()
     assert "http_404 1" in wordpress_crawl.process.stdout
+    gaps = wordpress_crawl.rows("select rel, to_url, reason, status from gaps order by rel")
+    assert gaps == [("next", deleted, "http_404", 404), ("prev", deleted, "http_404", 404)]
+
+
+def test_chain_only_crawl_stops_at_the_deleted_article(wordpress_portal, wordpress_site, tmp_path):
+    start = middle_article(wordpress_portal).path
+    crawl = Crawl(wordpress_portal, wordpress_site, tmp_path / "chain.db", start, "--chain-only")
+    assert crawl.process.returncode == 0, crawl.process.stderr
+    reachable = {wordpress_site.url + path for path in wordpress_portal.reachable_from(start)}
+    assert set(crawl.stored()) == reachable
+    assert len(reachable) < len(wordpress_portal.live_articles)
+    assert not {"/sitemap.xml", "/"} & set(crawl.requests)
 
 
 @pytest.mark.parametrize("field", ["title", "category", "published"])
@@ -92,11 +104,11 @@ def test_run_is_recorded_with_its_stats(crawl):
     assert json.loads(stats)["portal/articles"] == new
 
 
-def test_second_crawl_leaves_the_same_rows(crawl):
+def test_second_full_crawl_leaves_the_same_rows(crawl):
     columns = "url, id, title, published, body, body_html, disclaimer, content_hash"
     before = crawl.rows(f"select {columns} from articles order by url")
     dois_before = crawl.rows("select * from article_dois order by 1, 2")
-    again = medarchive("crawl", crawl.site.url + crawl.start_path, "--db", str(crawl.db_path), *FAST)
+    again = medarchive("crawl", crawl.site.url + crawl.start_path, "--full", "--db", str(crawl.db_path), *FAST)
     assert again.returncode == 0, again.stderr
     assert f"0 new, 0 updated, {len(before)} unchanged" in again.stdout
     assert crawl.rows(f"select {columns} from articles order by url") == before

@@ -139,3 +139,21 @@ NON_ARTICLE_PATHS = re.compile(r"(^/$|/(tag|tags|category|author|page|search|fee
 
 #: Text that marks a "page not found" page served with status 200.
 SOFT_404_MARKERS = ("页面不存在", "頁面不存在", "页面未找到", "您访问的页面不存在", "404 Not Found", "文章不存在或已被删除")
+
+# --- discovery: sitemaps and listings ------------------------------------------
+
+#: Where sites keep a sitemap when robots.txt names none (WordPress core, common plugins).
+SITEMAP_PATHS = ("/sitemap.xml", "/wp-sitemap.xml", "/sitemap_index.xml")
+
+#: Article URLs as the portal family writes them: a numeric id ending the path
+#: (``/sc/zhiliao/59017.html``, ``/a/yixue/1234.html``) or a WordPress ``?p=`` shortlink.
+ARTICLE_URL = re.compile(r"(/\d+\.s?html?$)|([?&]p=\d+(&|$))", re.I)
+
+#: Containers of a site's main menu, whose links lead to the category listings.
+MENU_SELECTORS = ("nav", ".menu", "#navMenu", ".nav", "#nav", ".main-navigation")
+
+#: Text of the link to a listing's next page.
+NEXT_PAGE_LABELS = ("下一页", "下一頁", "下页", "下頁", "后页", "後頁", "›", "»", "next", "Next")
+
+#: URL shapes of a listing's later pages.
+PAGINATION_URL = re.compile(r"(/page/\d+/?$)|(/list_\d+_\d+\.html?$)|([?&](page|paged|pn)=\d+)", re.I)

@@ -2,14 +2,16 @@
 
 import dataclasses
 import logging
+import sqlite3
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
+from scrapy.utils.defer import deferred_from_coro
 
 from archive import writer
 from archive.schema import open_archive
 
-from ..items import ArticleItem, PageAlias
+from ..items import ArticleItem, ChainGap, NotArticle, PageAlias, SitemapSeen
 
 logger = logging.getLogger(__name__)
 
@@ -18,10 +20,17 @@ RECORDED_SETTINGS = (
     "ARCHIVE_BATCH_SIZE",
     "AUTOTHROTTLE_ENABLED",
     "CONCURRENT_REQUESTS_PER_DOMAIN",
+    "CRAWL_MODE",
+    "DISCOVER",
+    "RECHECK_NEWEST",
     "DOWNLOAD_DELAY",
     "ROBOTSTXT_OBEY",
     "USER_AGENT",
 )
+
+
+#: Sitemap entries held before a write: they are small and a sitemap lists thousands.
+SITEMAP_BATCH_SIZE = 1000
 
 
 class ArchivePipeline:
@@ -35,6 +44,9 @@ class ArchivePipeline:
         self.batch_size = batch_size
         self.articles: list[dict] = []
         self.aliases: list[tuple[str, str]] = []
+        self.gaps: list[dict] = []
+        self.sitemap: list[tuple[str, str | None]] = []
+        self.not_articles: list[tuple[str, str]] = []
         self.db = None
         self.run = None
 
@@ -50,7 +62,8 @@ class ArchivePipeline:
     def open_spider(self):
         self.db = open_archive(self.path)
         settings = {name: self.crawler.settings.get(name) for name in RECORDED_SETTINGS}
-        self.run = writer.start_run(self.db, list(getattr(self.crawler.spider, "start_urls", [])), settings)
+        mode = self.crawler.settings.get("CRAWL_MODE", "incremental")
+        self.run = writer.start_run(self.db, list(getattr(self.crawler.spider, "start_urls", [])), settings, mode)
         self.crawler.stats.set_value("archive/run_id", self.run.id)
 
     def process_item(self, item):
@@ -58,22 +71,50 @@ class ArchivePipeline:
             self.aliases.append((item.alias_url, item.article_url))
         elif isinstance(item, ArticleItem):
             self.articles.append(dataclasses.asdict(item))
-        if len(self.articles) >= self.batch_size:
-            self.flush()
+        elif isinstance(item, ChainGap):
+            self.gaps.append(dataclasses.asdict(item))
+        elif isinstance(item, SitemapSeen):
+            self.sitemap.append((item.url, item.lastmod))
+        elif isinstance(item, NotArticle):
+            self.not_articles.append((item.url, item.reason))
+        if len(self.articles) >= self.batch_size or len(self.sitemap) >= SITEMAP_BATCH_SIZE:
+            self.flush_or_stop()
         return item
 
+    def flush_or_stop(self) -> None:
+        """Write the batch; if the archive refuses it, stop the crawl rather than fetch
+        pages that cannot be stored. The failed batch is rolled back as a whole."""
+        try:
+            self.flush()
+        except sqlite3.Error as error:
+            self._clear()
+            self.crawler.stats.inc_value("archive/write_failed")
+            logger.error("Could not write to the archive %s: %s; stopping the crawl", self.path, error)
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason="archive_error"))
+
     def flush(self) -> None:
-        if not self.articles and not self.aliases:
+        if not (self.articles or self.aliases or self.gaps or self.sitemap or self.not_articles):
             return
-        counts = writer.write_batch(self.db, self.articles, self.aliases)
+        counts = writer.write_batch(
+            self.db,
+            self.articles,
+            self.aliases,
+            gaps=self.gaps,
+            sitemap=self.sitemap,
+            not_articles=self.not_articles,
+            run_id=self.run.id,
+        )
         self.run.counts.add(counts)
         stats = self.crawler.stats
         for name in ("new", "updated", "unchanged"):
             stats.set_value(f"archive/articles_{name}", getattr(self.run.counts, name))
-        self.articles, self.aliases = [], []
+        self._clear()
+
+    def _clear(self) -> None:
+        self.articles, self.aliases, self.gaps, self.sitemap, self.not_articles = [], [], [], [], []
 
     def close_spider(self):
-        self.flush()
+        self.flush_or_stop()
 
     def spider_closed(self, spider, reason):
         """Runs after every item is written: the run's row gets the final stats."""

@@ -17,6 +17,8 @@ from .model import BASE, WEEKDAYS, Page, Site, TruthArticle, cn_date
 
 SITE_NAME = "杭吉干细胞"
 SOFT_404_PATH = "/sc/zhiliao/99999.html"
+#: The correction an edited article gains.
+EDIT_NOTE = "更正:本文第二段中的随访时间已根据原文更正。"
 PER_PAGE = 10
 
 HEADER = f"""<header id="masthead" class="site-header">
@@ -125,7 +127,7 @@ class _Renderer:
     def nav(self, i: int, href_of) -> tuple[str, list[str]]:
         parts, hrefs = [], []
         for j, css, rel in ((i - 1, "nav-previous", "prev"), (i + 1, "nav-next", "next")):
-            if not 0 <= j < len(self.articles):
+            if not 0 <= j < self.published_count:
                 continue  # WordPress just omits the side with no neighbour
             href = href_of(i, j)
             hrefs.append(href)
@@ -192,13 +194,21 @@ class _Renderer:
         return pages
 
 
-def build(articles: list[Article], rng: random.Random) -> Site:
+def build(articles: list[Article], rng: random.Random, unpublished: int = 0, edited: tuple[int, ...] = ()) -> Site:
+    """Render the site. ``unpublished`` newest articles are not on the site yet (the same
+    site before they were posted); each article index in ``edited`` carries a correction
+    and a later modification time (the same site after an edit). Both leave every other
+    byte of every other article as it is, so a test can show a site before and after."""
     n = len(articles)
-    if n < 10:
-        raise ValueError("the WordPress replica needs at least 10 articles to place every awkward case")
+    if n < 10 + unpublished:
+        raise ValueError("the WordPress replica needs at least 10 published articles to place every awkward case")
     r = _Renderer(articles, rng)
-    deleted, shortlink_from, utm_from, private_in = n // 2, 2, n - 3, 1
-    r.live = live = [i for i in range(n) if i != deleted]
+    r.published_count = n - unpublished
+    deleted, shortlink_from, utm_from, private_in = n // 2, 2, n - 5, 1
+    r.live = live = [i for i in range(r.published_count) if i != deleted]
+    for i in edited:
+        articles[i].blocks.append(("p", EDIT_NOTE))
+        r.modified[i] = articles[-1].published + timedelta(days=1)
     own_forms = Deck(rng, ("meta", "time", "visible"))
     candidates = [i for i in range(n) if i not in (deleted, shortlink_from + 1, utm_from - 1)]
     own = {i: own_forms.draw() for i in rng.sample(candidates, 4)}
@@ -219,6 +229,10 @@ def build(articles: list[Article], rng: random.Random) -> Site:
     truth: list[TruthArticle] = []
     ref_styles = Deck(rng, ("p", "p", "ol"))
     for i, a in enumerate(articles):
+        if i >= r.published_count:
+            # Rendered all the same, so that the random draws match the later site's.
+            r.article_page(i, own.get(i), "", live, ref_styles)
+            continue
         form = own.get(i)
         published = a.published.isoformat() if form in ("meta", "time") else a.published.date().isoformat()
         truth.append(TruthArticle(

@@ -1,19 +1,37 @@
-"""The ``portal`` spider: walks the prev/next chain of a news portal in both directions.
+"""The ``portal`` spider: walks the prev/next chain of a news portal in both directions,
+and finds what the chain misses in the site's sitemaps and category listings.
 
 It only decides what to fetch next. What a page says comes from
 ``crawler.extraction``; what happens to it comes from the item pipelines.
+
+Incremental runs (``CRAWL_MODE = "incremental"``, the default) read the archive
+first and fetch only what may have changed: pages never archived (new links,
+sitemap and listing entries, the archive's own frontier of unfollowed links),
+pages whose sitemap ``lastmod`` moved, and the newest ``RECHECK_NEWEST``
+articles of each site (conditionally, except the very newest, whose 下一篇 link
+is where new articles appear).
 """
 
 from dataclasses import replace
 from datetime import datetime, timezone
 
 import scrapy
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
+from archive.state import CrawlState, load_state
+
 from ..extraction.article import extract_article
+from ..extraction.listings import category_listings, listing_links, looks_like_article_url, read_sitemap, sitemaps_in_robots
+from ..extraction.rules import SITEMAP_PATHS
 from ..extraction.urls import clean_url, origin
-from ..items import ArticleItem, PageAlias
+from ..items import ArticleItem, ChainGap, NotArticle, PageAlias, SitemapSeen
+
+#: Answers that send the crawl elsewhere; the spider follows them itself.
+REDIRECT_STATUSES = [301, 302, 303, 307, 308]
+#: Response headers kept with a raw page: enough to decode it again.
+KEPT_HEADERS = (b"Content-Type", b"Last-Modified", b"ETag")
 
 
 class PortalSpider(scrapy.Spider):
@@ -35,21 +53,60 @@ class PortalSpider(scrapy.Spider):
         self.origins = {origin(url) for url in self.start_urls}
         self.allowed_domains = sorted({origin(url).split("://", 1)[1].split(":")[0] for url in self.start_urls})
         self.seen_articles: set[str] = set()
+        self.state = CrawlState()
+        #: Every page that links to a URL as its neighbour, and URLs that failed: a dead
+        #: neighbour is a gap for each page linking to it, not only for the first.
+        self.linked_from: dict[str, set[tuple[str, str]]] = {}
+        self.failed: dict[str, tuple[str, int | None]] = {}
+        #: Article pages fetched in this run (fetched URL -> canonical URL), and the URLs
+        #: that redirected to a page: so a shortlink becomes an alias even when the page it
+        #: leads to was fetched already.
+        self.canonical_of: dict[str, str] = {}
+        self.redirected_from: dict[str, set[str]] = {}
+
+    @property
+    def incremental(self) -> bool:
+        return self.settings.get("CRAWL_MODE", "incremental") == "incremental"
 
     async def start(self):
+        if self.incremental:
+            self.state = load_state(self.settings.get("ARCHIVE_DB_PATH"), self.settings.getint("RECHECK_NEWEST", 5))
+        self.crawler.stats.set_value("portal/known_articles", len({known.url for known in self.state.known.values()}))
         for url in self.start_urls:
-            yield self._request(url, via=None)
+            yield self._recheck(url) if self.state.is_known(url) else self._article_request(url)
+        for site, newest in self.state.newest.items():
+            if site in self.origins:
+                for position, url in enumerate(newest):
+                    yield self._recheck(url, conditional=position > 0)
+        for to_url, from_url, rel in self.state.frontier:
+            if origin(to_url) in self.origins:
+                self.linked_from.setdefault(to_url, set()).add((from_url, rel))
+                yield self._article_request(to_url, via=from_url, rel=rel)
+        if self.settings.getbool("DISCOVER", True):
+            for site in sorted(self.origins):
+                yield self._discovery(site + "/robots.txt", self.parse_robots)
+                yield self._discovery(site + "/", self.parse_home)
+
+    # --- articles -------------------------------------------------------------
 
     def parse_page(self, response):
         stats = self.crawler.stats
+        if response.status == 304:
+            stats.inc_value("portal/not_modified")
+            return
+        if 300 <= response.status < 400:
+            yield from self._follow_redirect(response)
+            return
         if not isinstance(response, TextResponse):
             stats.inc_value("portal/skipped/not_text")
             self.logger.warning("Skipped %s: not a text page (%s)", response.url, response.headers.get("Content-Type"))
+            yield NotArticle(url=clean_url(response.url), reason="not_text")
             return
         page = extract_article(response.selector, response.url)
         if page is None:
             stats.inc_value("portal/skipped/not_article")
             self.logger.info("Skipped %s: not an article page", response.url)
+            yield NotArticle(url=clean_url(response.url), reason="not_article")
             return
         if page.url in self.seen_articles:
             # Another URL for an article already scraped: remember it, fetch nothing more.
@@ -58,6 +115,7 @@ class PortalSpider(scrapy.Spider):
                 yield PageAlias(alias_url=alias, article_url=page.url)
             return
         self.seen_articles.add(page.url)
+        self.canonical_of[clean_url(response.url)] = page.url
         stats.inc_value("portal/articles")
         yield self._item(page, response)
         for link in page.neighbours:
@@ -68,48 +126,166 @@ class PortalSpider(scrapy.Spider):
             if origin(target) not in self.origins:
                 stats.inc_value("portal/offsite_neighbour")
                 self.logger.info("Not following %s link of %s to another site: %s", link.rel, page.url, target)
+                yield ChainGap(from_url=page.url, rel=link.rel, to_url=target, reason="offsite")
                 continue
-            yield self._request(target, via=page.url)
+            if self.state.is_settled(target):
+                stats.inc_value("portal/known_neighbour")
+                continue
+            self.linked_from.setdefault(target, set()).add((page.url, link.rel))
+            if target in self.failed:
+                reason, status = self.failed[target]
+                yield ChainGap(from_url=page.url, rel=link.rel, to_url=target, reason=reason, status=status)
+                continue
+            yield self._article_request(target, via=page.url, rel=link.rel)
 
-    def _request(self, url, via):
-        return scrapy.Request(url, callback=self.parse_page, errback=self.on_error, meta={"via": via})
+    def _article_request(self, url, via=None, rel=None, headers=None):
+        meta = {"via": via, "rel": rel, "dont_redirect": True, "handle_httpstatus_list": [*REDIRECT_STATUSES, 304]}
+        return scrapy.Request(url, callback=self.parse_page, errback=self.on_error, headers=headers, meta=meta)
+
+    def _follow_redirect(self, response):
+        """Redirects are followed here, not by Scrapy's middleware, so that the URL that
+        redirected is kept as an alias even when its target was fetched before."""
+        location = response.headers.get("Location")
+        if not location:
+            self.crawler.stats.inc_value("portal/failed/redirect_without_location")
+            return
+        source, target = clean_url(response.url), clean_url(response.urljoin(location.decode("latin-1")))
+        self.crawler.stats.inc_value("portal/redirects")
+        if origin(target) not in self.origins:
+            self.logger.info("Not following redirect of %s to another site: %s", source, target)
+            return
+        article = self.canonical_of.get(target) or (self.state.known[target].url if self.state.is_known(target) else None)
+        if article:
+            yield PageAlias(alias_url=source, article_url=article)
+            return
+        self.redirected_from.setdefault(target, set()).add(source)
+        yield self._article_request(target, via=response.meta.get("via"), rel=response.meta.get("rel"))
+
+    def _recheck(self, url, conditional=True):
+        """A request for an archived article; with ``conditional``, one the server can answer
+        with 304 Not Modified."""
+        self.crawler.stats.inc_value("portal/rechecked")
+        known = self.state.known[url]
+        headers = {}
+        if conditional and known.etag:
+            headers["If-None-Match"] = known.etag
+        if conditional and known.last_modified:
+            headers["If-Modified-Since"] = known.last_modified
+        return self._article_request(known.url, headers=headers or None)
 
     def on_error(self, failure):
         request = failure.request
+        via, rel = request.meta.get("via"), request.meta.get("rel")
         if failure.check(HttpError):
             status = failure.value.response.status
-            self.crawler.stats.inc_value(f"portal/failed/http_{status}")
-            self.logger.warning("Neighbour %s (linked from %s) answered HTTP %s", request.url, request.meta.get("via"), status)
+            reason = f"http_{status}"
+            self.logger.warning("Neighbour %s (linked from %s) answered HTTP %s", request.url, via, status)
+        elif failure.check(IgnoreRequest) and "robots" in str(failure.value).lower():
+            status, reason = None, "robots"
+            self.logger.info("robots.txt forbids %s (linked from %s)", request.url, via)
         else:
-            self.crawler.stats.inc_value(f"portal/failed/{failure.type.__name__}")
-            self.logger.warning("Could not fetch %s (linked from %s): %s", request.url, request.meta.get("via"), failure.getErrorMessage())
+            status, reason = None, failure.type.__name__
+            self.logger.warning("Could not fetch %s (linked from %s): %s", request.url, via, failure.getErrorMessage())
+        self.crawler.stats.inc_value(f"portal/failed/{reason}")
+        target = clean_url(request.url)
+        self.failed[target] = (reason, status)
+        linkers = set(self.linked_from.get(target, ()))
+        if via and rel:
+            linkers.add((via, rel))
+        for from_url, link_rel in sorted(linkers):
+            yield ChainGap(from_url=from_url, rel=link_rel, to_url=target, reason=reason, status=status)
 
-    @staticmethod
-    def _aliases(page, response) -> list[str]:
+    # --- discovery: robots.txt, sitemaps, home page, category listings ------------
+
+    def _discovery(self, url, callback, **meta):
+        return scrapy.Request(url, callback=callback, errback=self.on_discovery_error, meta=meta, priority=-1)
+
+    def parse_robots(self, response):
+        sitemaps = sitemaps_in_robots(response.body, response.url)
+        for url in sitemaps or [origin(response.url) + path for path in SITEMAP_PATHS]:
+            yield self._discovery(url, self.parse_sitemap)
+
+    def parse_sitemap(self, response):
+        entries, children = read_sitemap(response.body)
+        self.crawler.stats.inc_value("discovery/sitemap_entries", len(entries))
+        for url in children:
+            if origin(url) in self.origins:
+                yield self._discovery(url, self.parse_sitemap)
+        for entry in entries:
+            url = clean_url(entry.url)
+            if origin(url) not in self.origins or not looks_like_article_url(url):
+                continue
+            yield SitemapSeen(url=url, lastmod=entry.lastmod)
+            if not self.state.is_settled(url):
+                yield self._article_request(url)
+            elif self.state.is_known(url) and entry.lastmod and entry.lastmod != self.state.sitemap.get(url):
+                self.crawler.stats.inc_value("discovery/sitemap_changed")
+                yield self._article_request(url)
+
+    def parse_home(self, response):
+        if not isinstance(response, TextResponse):
+            return
+        for url in category_listings(response.selector.root, response.url):
+            yield self._discovery(url, self.parse_listing)
+        yield from self.parse_listing(response)
+
+    def parse_listing(self, response):
+        if not isinstance(response, TextResponse):
+            return
+        articles, next_pages = listing_links(response.selector.root, response.url)
+        unknown = [url for url in articles if not self.state.is_settled(url)]
+        self.crawler.stats.inc_value("discovery/listing_pages")
+        for url in unknown:
+            yield self._article_request(url)
+        # An incremental run reads a listing only as far as it shows something new.
+        if unknown or not self.incremental:
+            for url in next_pages:
+                yield self._discovery(url, self.parse_listing)
+
+    def on_discovery_error(self, failure):
+        """A missing sitemap or listing is normal; it is counted, not an error of the crawl."""
+        name = f"http_{failure.value.response.status}" if failure.check(HttpError) else failure.type.__name__
+        self.crawler.stats.inc_value(f"discovery/failed/{name}")
+        self.logger.info("Discovery page %s unavailable: %s", failure.request.url, name)
+
+    # --- items ------------------------------------------------------------------
+
+    def _aliases(self, page, response) -> list[str]:
         """The URLs that led to ``page`` other than its canonical one (redirects included)."""
-        urls = {clean_url(url) for url in (*response.request.meta.get("redirect_urls", ()), response.url)}
+        urls = {clean_url(response.url)}
+        urls |= self.redirected_from.get(clean_url(response.url), set())
         urls.discard(page.url)
         return sorted(urls)
 
     def _item(self, page, response) -> ArticleItem:
-        return ArticleItem(
-            url=page.url,
-            fetched_url=response.url,
-            site=origin(response.url),
-            title=page.title,
-            body=page.body,
-            body_html=page.body_html,
-            category=page.category,
-            breadcrumb=page.breadcrumb,
-            published_raw=page.published_raw,
-            published_source=page.published_source,
-            disclaimer=page.disclaimer,
-            reference_texts=page.reference_texts,
-            reference_hrefs=page.reference_hrefs,
-            body_hrefs=page.body_hrefs,
-            neighbours=[replace(link, url=clean_url(link.url)) if link.url else link for link in page.neighbours],
-            aliases=self._aliases(page, response),
-            fetched_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            http_status=response.status,
-            encoding=response.encoding,
-        )
+        return article_item(page, response, self._aliases(page, response))
+
+
+def article_item(page, response, aliases=(), fetched_at: str | None = None) -> ArticleItem:
+    """The item for an extracted ``page`` of ``response``: also used by re-extraction."""
+    headers = {name.decode(): response.headers.get(name).decode("latin-1") for name in KEPT_HEADERS if response.headers.get(name)}
+    return ArticleItem(
+        url=page.url,
+        fetched_url=response.url,
+        site=origin(response.url),
+        title=page.title,
+        body=page.body,
+        body_html=page.body_html,
+        category=page.category,
+        breadcrumb=page.breadcrumb,
+        published_raw=page.published_raw,
+        published_source=page.published_source,
+        disclaimer=page.disclaimer,
+        reference_texts=page.reference_texts,
+        reference_hrefs=page.reference_hrefs,
+        body_hrefs=page.body_hrefs,
+        neighbours=[replace(link, url=clean_url(link.url)) if link.url else link for link in page.neighbours],
+        aliases=list(aliases),
+        fetched_at=fetched_at or datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        http_status=response.status,
+        encoding=response.encoding,
+        etag=headers.get("ETag"),
+        last_modified=headers.get("Last-Modified"),
+        raw_headers=headers,
+        raw_body=response.body,
+    )
