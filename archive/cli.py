@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 import click
 
+from . import writer
 from .schema import open_archive
 
 #: Exit status when the crawl reached no article at all (wrong URL, site down, robots.txt).
@@ -73,12 +74,14 @@ def cli():
 @click.option("--full", is_flag=True, help="Fetch every page found, not only what may have changed since the last run.")
 @click.option("--chain-only", is_flag=True, help="Follow only the prev/next links: no sitemaps, no category listings.")
 @click.option("--recheck", type=click.IntRange(min=0), help="Newest archived articles of each site to re-check (default 5).")
+@click.option("--redis", "redis_url", metavar="URL", help="Start a distributed crawl over this Redis (redis://HOST:PORT/DB); `medarchive worker` joins it, `medarchive ingest` writes the archive.")
+@click.option("--redis-prefix", default="medarchive", show_default=True, help="Names this distributed crawl's Redis keys.")
 @click.option("--delay", type=click.FloatRange(min=0), help="Seconds between requests to one site (default 0.5, adapted by AutoThrottle).")
 @click.option("--concurrency", type=click.IntRange(min=1), help="Requests in flight per site (default 2).")
 @click.option("-s", "--set", "scrapy_settings", multiple=True, metavar="NAME=VALUE", help="Any Scrapy setting, e.g. -s AUTOTHROTTLE_MAX_DELAY=60. Repeatable.")
 @click.option("-v", "--verbose", is_flag=True, help="Log every page and decision (Scrapy INFO level).")
 @click.option("--log-file", type=click.Path(dir_okay=False), help="Write the log to this file instead of the terminal.")
-def crawl(urls, db_path, full, chain_only, recheck, delay, concurrency, scrapy_settings, verbose, log_file):
+def crawl(urls, db_path, full, chain_only, recheck, redis_url, redis_prefix, delay, concurrency, scrapy_settings, verbose, log_file):
     """Crawl from each article URL along its prev/next chain into the archive.
 
     From every URL the crawl follows both the 上一篇 (previous) and 下一篇 (next)
@@ -98,6 +101,13 @@ def crawl(urls, db_path, full, chain_only, recheck, delay, concurrency, scrapy_s
     from crawler.runner import project_settings, run_crawl
 
     start_urls = [_check_start_url(url) for url in urls]
+    if redis_url:
+        from crawler.distributed import start_crawl
+        from crawler.extraction.urls import origin
+
+        _redis_call(start_crawl, redis_url, redis_prefix, sorted({origin(url) for url in start_urls}))
+        result = _run_worker(start_urls, [], redis_url, redis_prefix, chain_only, delay, concurrency, scrapy_settings, verbose, log_file)
+        sys.exit(0 if result.finished else 1)
     _check_archive(db_path)
     overrides = {
         "ARCHIVE_DB_PATH": str(db_path),
@@ -405,3 +415,85 @@ def reextract(db_path):
         f"{stats['reextract/updated']} updated, {stats['reextract/unchanged']} unchanged, "
         f"{stats['reextract/not_article'] + stats['reextract/dropped']} kept as they were (see the log)"
     )
+
+
+def _redis_call(function, *args):
+    """Call ``function``, turning an unreachable Redis into a message."""
+    import redis
+
+    try:
+        return function(*args)
+    except redis.exceptions.RedisError as error:
+        raise click.ClickException(f"cannot use Redis at {args[0]} ({error}); is redis-server running?")
+
+
+def _run_worker(start_urls, origins, redis_url, prefix, chain_only, delay, concurrency, scrapy_settings, verbose, log_file):
+    from crawler.distributed import redis_settings
+    from crawler.runner import project_settings, run_crawl
+
+    overrides = {
+        **redis_settings(redis_url, prefix),
+        "LOG_LEVEL": "INFO" if verbose else "WARNING",
+        "PROGRESS_ENABLED": sys.stderr.isatty(),
+        "DISCOVER": not chain_only,
+    }
+    for name, value in (("DOWNLOAD_DELAY", delay), ("CONCURRENT_REQUESTS_PER_DOMAIN", concurrency), ("LOG_FILE", log_file)):
+        if value is not None:
+            overrides[name] = value
+    overrides.update(_parse_settings(scrapy_settings))
+    result = run_crawl(start_urls, project_settings(overrides), origins=origins)
+    click.echo(f"{result.pages} pages, {result.articles} articles queued for `medarchive ingest`")
+    return result
+
+
+@cli.command()
+@click.option("--redis", "redis_url", required=True, metavar="URL", help="The Redis of the distributed crawl (redis://HOST:PORT/DB).")
+@click.option("--redis-prefix", default="medarchive", show_default=True, help="Names the distributed crawl's Redis keys.")
+@click.option("--chain-only", is_flag=True, help="Follow only the prev/next links.")
+@click.option("--delay", type=click.FloatRange(min=0), help="Seconds between requests to one site, per worker.")
+@click.option("--concurrency", type=click.IntRange(min=1), help="Requests in flight per site, per worker.")
+@click.option("-s", "--set", "scrapy_settings", multiple=True, metavar="NAME=VALUE", help="Any Scrapy setting. Repeatable.")
+@click.option("-v", "--verbose", is_flag=True, help="Log every page and decision.")
+@click.option("--log-file", type=click.Path(dir_okay=False), help="Write the log to this file.")
+def worker(redis_url, redis_prefix, chain_only, delay, concurrency, scrapy_settings, verbose, log_file):
+    """Join the distributed crawl started by `medarchive crawl URL --redis URL`.
+
+    Any number of workers, on any machines, share one frontier in Redis and never
+    fetch a URL twice. A worker stops once the shared queue has stayed empty for
+    WORKER_IDLE_SECONDS (10); start, stop and add workers at any time.
+    """
+    from crawler.distributed import crawl_origins
+
+    origins = _redis_call(crawl_origins, redis_url, redis_prefix)
+    if not origins:
+        raise click.ClickException(f"no distributed crawl under {redis_prefix!r} in {redis_url}: start one with `medarchive crawl URL --redis {redis_url}`")
+    result = _run_worker([], origins, redis_url, redis_prefix, chain_only, delay, concurrency, scrapy_settings, verbose, log_file)
+    sys.exit(0 if result.finished else 1)
+
+
+@cli.command()
+@click.option("--redis", "redis_url", required=True, metavar="URL", help="The Redis of the distributed crawl (redis://HOST:PORT/DB).")
+@click.option("--redis-prefix", default="medarchive", show_default=True, help="Names the distributed crawl's Redis keys.")
+@_db_option()
+@click.option("--follow", is_flag=True, help="Keep writing while workers run; stop after --idle seconds without a message.")
+@click.option("--idle", type=click.FloatRange(min=0.1), default=30, show_default=True, help="With --follow: seconds without a message before stopping.")
+def ingest(redis_url, redis_prefix, db_path, follow, idle):
+    """Write the articles that distributed workers queued in Redis into the archive.
+
+    The archive has one writer: run one ingester per archive (it takes the
+    archive's lock). Each message leaves Redis only after its transaction has
+    committed, so a killed ingester loses nothing; writes are idempotent.
+    """
+    from crawler.distributed import ingest as run_ingest
+
+    _check_archive(db_path)
+    with _locked(db_path):
+        db = open_archive(db_path)
+        try:
+            run = writer.start_run(db, [], {"REDIS_PREFIX": redis_prefix}, mode="ingest")
+            counts = _redis_call(lambda *args: run_ingest(*args, follow=follow, idle_seconds=idle), redis_url, redis_prefix, db)
+            run.counts.new, run.counts.updated, run.counts.unchanged = counts["new"], counts["updated"], counts["unchanged"]
+            writer.finish_run(db, run, "finished", {"queue/ingested": counts["messages"]})
+        finally:
+            db.close()
+    click.echo(f"{counts['messages']} messages: {counts['new']} new, {counts['updated']} updated, {counts['unchanged']} unchanged articles -> {db_path}")

@@ -45,6 +45,47 @@ class WriteCounts:
         self.aliases += other.aliases
 
 
+@dataclass
+class Batch:
+    """Writes waiting for the next transaction, by kind: ``article`` (an article dict),
+    ``alias`` (alias_url, article_url), ``gap``, ``sitemap`` (url, lastmod) and
+    ``not_article`` (url, reason). Crawls and ingests from a queue fill it the same way."""
+
+    articles: list = field(default_factory=list)
+    aliases: list = field(default_factory=list)
+    gaps: list = field(default_factory=list)
+    sitemap: list = field(default_factory=list)
+    not_articles: list = field(default_factory=list)
+
+    def add(self, kind: str, data: dict) -> None:
+        if kind == "article":
+            self.articles.append(data)
+        elif kind == "alias":
+            self.aliases.append((data["alias_url"], data["article_url"]))
+        elif kind == "gap":
+            self.gaps.append(data)
+        elif kind == "sitemap":
+            self.sitemap.append((data["url"], data["lastmod"]))
+        elif kind == "not_article":
+            self.not_articles.append((data["url"], data["reason"]))
+        else:
+            raise ValueError(f"unknown kind of write: {kind!r}")
+
+    def __bool__(self) -> bool:
+        return any((self.articles, self.aliases, self.gaps, self.sitemap, self.not_articles))
+
+    def write(self, db, run_id: int | None = None) -> "WriteCounts":
+        """Write everything in one transaction, then empty the batch (also when it fails:
+        the transaction is rolled back as a whole)."""
+        try:
+            return write_batch(
+                db, self.articles, self.aliases, gaps=self.gaps, sitemap=self.sitemap,
+                not_articles=self.not_articles, run_id=run_id,
+            )
+        finally:
+            self.articles, self.aliases, self.gaps, self.sitemap, self.not_articles = [], [], [], [], []
+
+
 def content_hash(article: dict) -> str:
     """A digest of what the article says (not of the page around it), to notice edits."""
     payload = json.dumps([article.get(name) for name in CONTENT_FIELDS], ensure_ascii=False, sort_keys=True)

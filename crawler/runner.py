@@ -60,8 +60,8 @@ def project_settings(overrides: dict | None = None) -> Settings:
     return settings
 
 
-def run_crawl(start_urls: list[str], settings: Settings) -> CrawlResult:
-    """Crawl from ``start_urls`` with ``settings`` until the chains end; blocks.
+def run_crawl(start_urls: list[str], settings: Settings, origins: list[str] = ()) -> CrawlResult:
+    """Crawl from ``start_urls`` (and within ``origins``) with ``settings`` until the chains end; blocks.
 
     Runs Twisted's reactor, so it can be called once per process.
     """
@@ -73,7 +73,7 @@ def run_crawl(start_urls: list[str], settings: Settings) -> CrawlResult:
         result.reason = reason
 
     crawler.signals.connect(on_closed, signal=signals.spider_closed)
-    process.crawl(crawler, start_urls=start_urls)
+    process.crawl(crawler, start_urls=start_urls, origins=list(origins))
     process.start()
     result.stats = dict(crawler.stats.get_stats() or {})
     return result

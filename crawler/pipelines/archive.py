@@ -11,7 +11,7 @@ from scrapy.utils.defer import deferred_from_coro
 from archive import writer
 from archive.schema import open_archive
 
-from ..items import ArticleItem, ChainGap, NotArticle, PageAlias, SitemapSeen
+from ..items import write_kind
 
 logger = logging.getLogger(__name__)
 
@@ -42,11 +42,7 @@ class ArchivePipeline:
         self.crawler = crawler
         self.path = path
         self.batch_size = batch_size
-        self.articles: list[dict] = []
-        self.aliases: list[tuple[str, str]] = []
-        self.gaps: list[dict] = []
-        self.sitemap: list[tuple[str, str | None]] = []
-        self.not_articles: list[tuple[str, str]] = []
+        self.batch = writer.Batch()
         self.db = None
         self.run = None
 
@@ -67,17 +63,10 @@ class ArchivePipeline:
         self.crawler.stats.set_value("archive/run_id", self.run.id)
 
     def process_item(self, item):
-        if isinstance(item, PageAlias):
-            self.aliases.append((item.alias_url, item.article_url))
-        elif isinstance(item, ArticleItem):
-            self.articles.append(dataclasses.asdict(item))
-        elif isinstance(item, ChainGap):
-            self.gaps.append(dataclasses.asdict(item))
-        elif isinstance(item, SitemapSeen):
-            self.sitemap.append((item.url, item.lastmod))
-        elif isinstance(item, NotArticle):
-            self.not_articles.append((item.url, item.reason))
-        if len(self.articles) >= self.batch_size or len(self.sitemap) >= SITEMAP_BATCH_SIZE:
+        kind = write_kind(item)
+        if kind:
+            self.batch.add(kind, dataclasses.asdict(item))
+        if len(self.batch.articles) >= self.batch_size or len(self.batch.sitemap) >= SITEMAP_BATCH_SIZE:
             self.flush_or_stop()
         return item
 
@@ -87,31 +76,16 @@ class ArchivePipeline:
         try:
             self.flush()
         except sqlite3.Error as error:
-            self._clear()
             self.crawler.stats.inc_value("archive/write_failed")
             logger.error("Could not write to the archive %s: %s; stopping the crawl", self.path, error)
             deferred_from_coro(self.crawler.engine.close_spider_async(reason="archive_error"))
 
     def flush(self) -> None:
-        if not (self.articles or self.aliases or self.gaps or self.sitemap or self.not_articles):
+        if not self.batch:
             return
-        counts = writer.write_batch(
-            self.db,
-            self.articles,
-            self.aliases,
-            gaps=self.gaps,
-            sitemap=self.sitemap,
-            not_articles=self.not_articles,
-            run_id=self.run.id,
-        )
-        self.run.counts.add(counts)
-        stats = self.crawler.stats
+        self.run.counts.add(self.batch.write(self.db, self.run.id))
         for name in ("new", "updated", "unchanged"):
-            stats.set_value(f"archive/articles_{name}", getattr(self.run.counts, name))
-        self._clear()
-
-    def _clear(self) -> None:
-        self.articles, self.aliases, self.gaps, self.sitemap, self.not_articles = [], [], [], [], []
+            self.crawler.stats.set_value(f"archive/articles_{name}", getattr(self.run.counts, name))
 
     def close_spider(self):
         self.flush_or_stop()

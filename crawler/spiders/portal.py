@@ -43,15 +43,14 @@ class PortalSpider(scrapy.Spider):
 
     name = "portal"
 
-    def __init__(self, start_urls=None, *args, **kwargs):
+    def __init__(self, start_urls=None, origins=None, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if isinstance(start_urls, str):
-            start_urls = [url.strip() for url in start_urls.split(",")]
-        self.start_urls = [clean_url(url) for url in (start_urls or []) if url]
-        if not self.start_urls:
+        self.start_urls = [clean_url(url) for url in _as_list(start_urls)]
+        # A worker joining a distributed crawl has no start URLs, only the crawl's sites.
+        self.origins = {origin(url) for url in self.start_urls} | {origin(url) for url in _as_list(origins)}
+        if not self.origins:
             raise ValueError("the portal spider needs start_urls: -a start_urls=https://www.example.com/a/1.html")
-        self.origins = {origin(url) for url in self.start_urls}
-        self.allowed_domains = sorted({origin(url).split("://", 1)[1].split(":")[0] for url in self.start_urls})
+        self.allowed_domains = sorted({site.split("://", 1)[1].split(":")[0] for site in self.origins})
         self.seen_articles: set[str] = set()
         self.state = CrawlState()
         #: Every page that links to a URL as its neighbour, and URLs that failed: a dead
@@ -259,6 +258,13 @@ class PortalSpider(scrapy.Spider):
 
     def _item(self, page, response) -> ArticleItem:
         return article_item(page, response, self._aliases(page, response))
+
+
+def _as_list(value) -> list[str]:
+    """A list of URLs from a list or a comma-separated string (``-a start_urls=a,b``)."""
+    if isinstance(value, str):
+        value = value.split(",")
+    return [url.strip() for url in value or () if url and url.strip()]
 
 
 def article_item(page, response, aliases=(), fetched_at: str | None = None) -> ArticleItem:
