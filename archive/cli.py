@@ -310,19 +310,33 @@ def _check_iso_date(value: str) -> None:
 @_db_option()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on; the default keeps the archive on this machine.")
 @click.option("--port", type=click.IntRange(min=0, max=65535), default=8001, show_default=True, help="Port to listen on.")
-def serve(db_path, host, port):
+@click.option("--public", is_flag=True, help="Allow a --host other machines can reach (0.0.0.0, a LAN address). Without it such a --host is refused.")
+def serve(db_path, host, port, public):
     """Browse and search the archive in a web browser, with datasette.
 
     Tables come with descriptions, newest articles first, facets (category,
     year, DOI prefix), a search box that finds Chinese words of any length, and
     canned queries: search, articles citing a DOI, articles per month, most-cited
-    DOIs. Article HTML is shown sanitised. Stop with Ctrl-C.
+    DOIs. Article HTML is shown sanitised. The archive is served read-only, and
+    only to this machine unless --public is given. Stop with Ctrl-C.
     """
+    from .serve import PublicBindRefused, check_host
     from .serve import serve as run_datasette
 
-    _open_existing(db_path).close()
-    click.echo(f"Serving {db_path} at http://{host}:{port}/ (Ctrl-C to stop)")
-    run_datasette(db_path, host=host, port=port)
+    try:
+        check_host(host, public)
+    except PublicBindRefused as error:
+        raise click.UsageError(str(error))
+    if not db_path.is_file():
+        raise click.ClickException(f"no archive at {db_path}: run `medarchive crawl URL --db {db_path}` (or `medarchive demo`) first")
+    try:  # read-only: serving never creates, migrates or writes the archive
+        with sqlite3.connect(f"file:{db_path.resolve()}?mode=ro", uri=True) as db:
+            db.execute("select count(*) from sqlite_master").fetchone()
+        db.close()
+    except sqlite3.DatabaseError as error:
+        raise click.ClickException(f"{db_path} is not a usable SQLite archive ({error})")
+    click.echo(f"Serving {db_path} read-only at http://{host}:{port}/ (Ctrl-C to stop)")
+    run_datasette(db_path, host=host, port=port, public=public)
 
 
 @cli.command()

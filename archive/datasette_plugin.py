@@ -13,17 +13,19 @@ is in ``pyproject.toml``. Everything is limited to databases that have our
   same rewrite as :func:`archive.search.search`, over title and body. ``trylast``
   makes ours run after datasette's own ``datasette.sql_functions`` plugin, which
   would otherwise register ``escape_fts`` over it.
-* ``render_cell`` shows ``body_html`` sanitised by nh3 (article HTML is untrusted:
-  no script, no event handler, no ``javascript:`` URL survives) and ``body`` with
+* ``render_cell`` shows ``body_html`` sanitised again by the crawler's nh3 allow-list
+  (article HTML is untrusted, and a file may have been written by an older or another
+  tool: no script, no event handler, no ``javascript:`` URL survives) and ``body`` with
   its line breaks, each in a scrolling box.
 """
 
 import functools
 import re
 
-import nh3
 from datasette import hookimpl
 from markupsafe import Markup, escape
+
+from crawler.extraction.sanitize import sanitize_html
 
 from . import cjkfts, search
 
@@ -106,7 +108,7 @@ def render_cell(row, value, column, table, database, datasette):
     if table != "articles" or not isinstance(value, str):
         return None
     if column == "body_html":
-        return Markup(_SCROLL_BOX.format(nh3.clean(value)))
+        return Markup(_SCROLL_BOX.format(sanitize_html(value)))
     if column == "body":
         return Markup(_SCROLL_BOX.format(escape(value).replace("\n", Markup("<br>"))))
     return None

@@ -93,3 +93,96 @@ def wordpress_crawl(wordpress_portal, wordpress_site, tmp_path_factory):
 @pytest.fixture(scope="session")
 def dedecms_crawl(dedecms_portal, dedecms_site, tmp_path_factory):
     return Crawl(dedecms_portal, dedecms_site, tmp_path_factory.mktemp("dede") / "archive.db", middle_article(dedecms_portal).path)
+
+
+# --- the hostile site (crawler/replica/hostile.py) ----------------------------------------
+
+#: Crawl options for the hostile site: FAST, plus one retry and a short time-out so that the
+#: stalling page fails in seconds. Later ``-s`` options win, so RETRY_TIMES is 1.
+HOSTILE = [*FAST, "-s", "RETRY_TIMES=1", "-s", "DOWNLOAD_TIMEOUT=2"]
+
+
+class HostileCrawl:
+    """One crawl of a `HostileSite` from its first spine page, as a real ``medarchive`` process."""
+
+    def __init__(self, site, server, db_path):
+        self.site, self.server, self.db_path = site, server, db_path
+        site.reset()
+        server.clear_requests()
+        self.process = medarchive("crawl", server.url + site.start_path, "--db", str(db_path), *HOSTILE, timeout=120)
+        self.requests = server.requests
+
+    def url(self, path: str) -> str:
+        return self.server.url + path
+
+    def fetches(self, path: str) -> int:
+        """How often ``path`` (any query) was requested."""
+        return sum(1 for _, requested, _ in self.requests if requested.split("?", 1)[0] == path)
+
+    def rows(self, sql, params=()):
+        with sqlite3.connect(self.db_path) as db:
+            return db.execute(sql, params).fetchall()
+
+    def stored(self) -> dict:
+        columns = "url, title, published, published_raw, body, body_html"
+        return {row[0]: dict(zip(columns.split(", "), row)) for row in self.rows(f"select {columns} from articles")}
+
+    def stats(self) -> dict:
+        import json
+
+        (stats,) = self.rows("select stats from runs order by id desc limit 1")[0]
+        return json.loads(stats)
+
+
+@pytest.fixture(scope="session")
+def hostile_site():
+    from crawler.replica.hostile import HostileSite
+
+    site = HostileSite()
+    with serve(site) as server:
+        yield site, server
+
+
+@pytest.fixture(scope="session")
+def hostile_crawl(hostile_site, tmp_path_factory):
+    site, server = hostile_site
+    return HostileCrawl(site, server, tmp_path_factory.mktemp("hostile") / "archive.db")
+
+
+# --- a datasette server in a subprocess -----------------------------------------------------
+
+
+def free_loopback_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ServedArchive:
+    """``argv`` (a command serving an archive on 127.0.0.1:``port``) running until ``stop()``."""
+
+    def __init__(self, argv, port, cwd=None, timeout=30):
+        import time
+        import urllib.request
+
+        self.url = f"http://127.0.0.1:{port}"
+        self.process = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                urllib.request.urlopen(self.url + "/-/versions.json", timeout=1).read()
+                return
+            except OSError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    self.process.kill()
+                    raise RuntimeError(f"datasette did not start: {self.process.stdout.read().decode(errors='replace')}")
+                time.sleep(0.2)
+
+    def stop(self):
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()

@@ -32,7 +32,7 @@ from .rules import (
     TITLE_SELECTORS,
 )
 from .sanitize import sanitize_html
-from .text import BLOCK_TAGS, block_lines, normalize_space, remove_element, text_content
+from .text import BLOCK_TAGS, block_lines, looks_garbled, normalize_space, remove_element, text_content
 from .urls import absolute_url, canonical_url, looks_like_listing
 
 #: A body shorter than this is not an article (an empty template, a stub).
@@ -73,7 +73,7 @@ def extract_article(selector: Selector, url: str) -> ArticlePage | None:
         return None
     title = extract_title(root)
     container = find_body_container(root)
-    if not title or container is None or _link_density(container) > MAX_LINK_DENSITY:
+    if not title or container is None or _link_density(container) > MAX_LINK_DENSITY or looks_garbled(title):
         return None
     body_root = copy.deepcopy(container)
     _remove_furniture(body_root, title)
@@ -81,7 +81,8 @@ def extract_article(selector: Selector, url: str) -> ArticlePage | None:
     disclaimer = _cut_disclaimer(body_root) or _find_disclaimer_outside(root, container)
     lines = [line for line in block_lines(body_root) if not _is_boilerplate_line(line)]
     body = "\n".join(lines)
-    if len(body) < MIN_BODY_CHARS:
+    if len(body) < MIN_BODY_CHARS or looks_garbled(body):
+        # Garbled: decoded with the wrong charset; storing it would lose the real text.
         return None
     _absolutize(body_root, url)
     published_raw, published_source = extract_own_date(root)

@@ -23,6 +23,7 @@ _LABELS = sorted(PREV_LABELS + NEXT_LABELS, key=len, reverse=True)
 LABEL_RE = re.compile("|".join(map(re.escape, _LABELS)))
 _LEADING_LABEL_RE = re.compile(f"^(?:{LABEL_RE.pattern})")
 _TRAILING_LABEL_RE = re.compile(f"(?:{LABEL_RE.pattern})$")
+_EDGE_LABEL_RE = re.compile(rf"^[\s«»‹›<>←→|:：]*(?:{LABEL_RE.pattern})|(?:{LABEL_RE.pattern})[\s«»‹›<>←→|:：]*$")
 _DIRECTION = {**{label: "prev" for label in PREV_LABELS}, **{label: "next" for label in NEXT_LABELS}}
 #: Decoration around a label: guillemets, arrows, colons, brackets.
 _DECORATION_RE = re.compile(r"[\s«»‹›<>←→↑↓|:：\[\]【】()（）·•\-—_/]+")
@@ -113,12 +114,44 @@ def _from_shared_block(element, rel, label_text, base_url):
 def _segment_after_label(element, rel) -> str:
     """The text from this direction's label up to the next label."""
     text = _text(element)
-    pieces = LABEL_RE.split(text)
-    labels = LABEL_RE.findall(text)
-    for label, piece in zip(labels, pieces[1:]):
-        if _DIRECTION[label] == rel:
-            return piece
+    labels = _labels_in(element)
+    for position, match in enumerate(labels):
+        if _DIRECTION[match.group()] == rel:
+            end = labels[position + 1].start() if position + 1 < len(labels) else len(text)
+            return text[match.end() : end]
     return ""
+
+
+def _labels_in(element) -> list[re.Match]:
+    """The labels in ``element``'s text, in order. A label word inside a link counts only
+    when it opens the link's text (``« 上一篇 2026年2月2日``): in ``循环链接：上下篇互相指向``
+    or ``综述（下篇）`` it is a word of the neighbour's title."""
+    nodes = element.xpath(".//text()[not(ancestor::script) and not(ancestor::style)]")
+    text = "".join(nodes)
+    spans, offset = [], 0
+    for node in nodes:
+        spans.append((offset, offset + len(node), _inside_link(node, element)))
+        offset += len(node)
+    labels = []
+    for match in LABEL_RE.finditer(text):
+        for start, end, in_link in spans:
+            if start <= match.start() < end:
+                if not in_link or not _DECORATION_RE.sub("", text[start : match.start()]):
+                    labels.append(match)
+                break
+    return labels
+
+
+def _inside_link(text, element) -> bool:
+    """Whether the text node ``text`` lies inside an ``<a>`` (within ``element`` or around it)."""
+    holder = text.getparent()
+    if holder is not None and text.is_tail:
+        holder = holder.getparent()
+    while holder is not None:
+        if holder.tag == "a":
+            return True
+        holder = holder.getparent()
+    return False
 
 
 def _neighbour(rel, anchor, context, base_url) -> NeighbourLink:
@@ -146,7 +179,8 @@ def _strip_label_and_date(text: str) -> str:
     date = find_date_text(text)
     if date:
         text = text.replace(date, " ")
-    text = LABEL_RE.sub(" ", text)
+    # Only a label at either end: inside, 上篇/下篇 are words of the title (综述（下篇）).
+    text = _EDGE_LABEL_RE.sub(" ", text)
     text = re.sub(r"^[\s«»‹›<>←→|:：]+|[\s«»‹›<>←→|:：]+$", "", text)
     return re.sub(r"\s+", " ", text).strip()
 
@@ -190,7 +224,7 @@ def _first_anchor_after(element, label_text, anchors):
 
 
 def _has_other_label(element, rel) -> bool:
-    return any(_DIRECTION[label] != rel for label in LABEL_RE.findall(_text(element)))
+    return any(_DIRECTION[match.group()] != rel for match in _labels_in(element))
 
 
 def _says_chain_ends(text: str, rel: str) -> bool:

@@ -65,3 +65,40 @@ def remove_element(element) -> None:
         else:
             parent.text = (parent.text or "") + element.tail
     parent.remove(element)
+
+
+#: What a decoder puts where bytes made no sense in the charset it was told.
+REPLACEMENT_CHAR = "\ufffd"
+#: Share of replacement characters above which text was decoded with the wrong charset.
+MAX_GARBLED_SHARE = 0.05
+#: Charsets tried, in order, when the declared one cannot read a page (GBK pages declared UTF-8).
+FALLBACK_ENCODINGS = ("utf-8", "gb18030")
+
+
+def looks_garbled(text: str) -> bool:
+    """True when ``text`` is mostly U+FFFD: bytes read with the wrong charset (GBK bytes declared
+    UTF-8 give one or two per Chinese character). A stray bad byte or two does not count."""
+    count = text.count(REPLACEMENT_CHAR)
+    return count > 2 and count > MAX_GARBLED_SHARE * len(text)
+
+
+def better_encoding(body: bytes, declared: str | None) -> str | None:
+    """A charset that reads ``body`` without error when ``declared`` cannot (None when it can,
+    or when none of ``FALLBACK_ENCODINGS`` can either).
+
+    For the crawler, before extraction: ``response.replace(encoding=better_encoding(...))``.
+    """
+    try:
+        body.decode(declared or "utf-8")
+        return None
+    except (LookupError, UnicodeDecodeError):
+        pass
+    for encoding in FALLBACK_ENCODINGS:
+        if encoding == (declared or "").lower().replace("_", "-"):
+            continue
+        try:
+            body.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    return None

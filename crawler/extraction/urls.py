@@ -17,14 +17,18 @@ def clean_url(url: str) -> str:
 
 def absolute_url(href: str | None, base_url: str) -> str | None:
     """``href`` made absolute against ``base_url``, or None for links that lead nowhere fetchable
-    (``javascript:``, ``mailto:``, ``tel:``, a bare ``#``)."""
+    (``javascript:``, ``mailto:``, ``tel:``, a bare ``#``, ``http:///`` without a host, a malformed URL)."""
     if not href:
         return None
     href = href.strip()
     if not href or href.startswith("#"):
         return None
-    url = urljoin(base_url, href)
-    if urlsplit(url).scheme.lower() not in FOLLOWABLE_SCHEMES:
+    try:
+        url = urljoin(base_url, href)
+        parts = urlsplit(url)
+    except ValueError:  # "http://[" (an unclosed IPv6 bracket): a page's typo must not stop the crawl
+        return None
+    if parts.scheme.lower() not in FOLLOWABLE_SCHEMES or not parts.netloc:
         return None
     return url
 

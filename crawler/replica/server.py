@@ -19,7 +19,11 @@ from .portal import STYLES, Portal, build_portal
 
 class ReplicaServer:
     """A running replica. `.url` is its base URL; `.requests` the log of
-    ``(method, path_with_query, status)`` in arrival order."""
+    ``(method, path_with_query, status)`` in arrival order.
+
+    A portal may also define ``raw_handler(path) -> callable | None``: a callable
+    ``action(handler, base_url)`` then answers that request by itself on the raw
+    socket (see `hostile.py`), and the log records status 0 for it."""
 
     def __init__(self, portal: Portal, host: str = "127.0.0.1", port: int = 0, latency: float = 0.0):
         self.portal, self.latency = portal, latency
@@ -80,13 +84,28 @@ def _handler_for(server: ReplicaServer):
             if "://" in path:  # absolute-form request target (proxies)
                 parts = urlsplit(path)
                 path = parts.path + (f"?{parts.query}" if parts.query else "")
+            raw = getattr(server.portal, "raw_handler", None)
+            action = raw(path) if raw is not None else None
+            if action is not None:
+                # A misbehaving answer (a stall, a reset mid-body, a stream without length):
+                # logged first with status 0, since it may never complete.
+                server._record(self.command, self.path, 0)
+                self.close_connection = True
+                try:
+                    action(self, server.url)
+                except OSError:  # the client gave up (time-out, size limit): that is the point
+                    pass
+                return
             status, headers, body = server.portal.response(path, server.url, self.headers.get("If-Modified-Since"))
             self.send_response(status)
             for name, value in headers.items():
                 self.send_header(name, value)
             self.end_headers()
             if send_body and body:
-                self.wfile.write(body)
+                try:
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client stopped reading (a size limit, a time-out): nothing to tell it
             server._record(self.command, self.path, status)
 
         def log_message(self, format, *args):  # noqa: A002 - keep test output quiet

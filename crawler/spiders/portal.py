@@ -25,7 +25,8 @@ from archive.state import CrawlState, load_state
 from ..extraction.article import extract_article
 from ..extraction.listings import category_listings, listing_links, looks_like_article_url, read_sitemap, sitemaps_in_robots
 from ..extraction.rules import SITEMAP_PATHS
-from ..extraction.urls import clean_url, origin
+from ..extraction.text import better_encoding
+from ..extraction.urls import absolute_url, clean_url, origin
 from ..items import ArticleItem, ChainGap, NotArticle, PageAlias, SitemapSeen
 
 #: Answers that send the crawl elsewhere; the spider follows them itself.
@@ -96,6 +97,13 @@ class PortalSpider(scrapy.Spider):
         if 300 <= response.status < 400:
             yield from self._follow_redirect(response)
             return
+        if isinstance(response, TextResponse) and "\ufffd" in response.text:
+            # A page whose declared charset does not fit its bytes (GBK sent as UTF-8).
+            encoding = better_encoding(response.body, response.encoding)
+            if encoding:
+                stats.inc_value("portal/encoding_fallback")
+                self.logger.warning("%s is not %s as declared; read as %s", response.url, response.encoding, encoding)
+                response = response.replace(encoding=encoding)
         if not isinstance(response, TextResponse):
             stats.inc_value("portal/skipped/not_text")
             self.logger.warning("Skipped %s: not a text page (%s)", response.url, response.headers.get("Content-Type"))
@@ -143,22 +151,40 @@ class PortalSpider(scrapy.Spider):
 
     def _follow_redirect(self, response):
         """Redirects are followed here, not by Scrapy's middleware, so that the URL that
-        redirected is kept as an alias even when its target was fetched before."""
+        redirected is kept as an alias even when its target was fetched before. Loops,
+        chains longer than ``REDIRECT_MAX_TIMES`` and redirects off the site are counted."""
+        stats = self.crawler.stats
         location = response.headers.get("Location")
+        source = clean_url(response.url)
         if not location:
-            self.crawler.stats.inc_value("portal/failed/redirect_without_location")
+            stats.inc_value("portal/failed/redirect_without_location")
+            self.logger.warning("Redirect from %s names no Location", source)
             return
-        source, target = clean_url(response.url), clean_url(response.urljoin(location.decode("latin-1")))
-        self.crawler.stats.inc_value("portal/redirects")
-        if origin(target) not in self.origins:
-            self.logger.info("Not following redirect of %s to another site: %s", source, target)
+        target = absolute_url(location.decode("latin-1"), response.url)
+        hops = [*response.meta.get("redirect_hops", ()), source]
+        if target is None or origin(target) not in self.origins:
+            stats.inc_value("portal/skipped/offsite_redirect")
+            self.logger.warning("Not following redirect of %s to %s: not on the crawled sites", source, location.decode("latin-1"))
             return
+        target = clean_url(target)
+        if target in hops:
+            stats.inc_value("portal/failed/redirect_loop")
+            self.logger.warning("Redirect loop at %s: %s", source, " -> ".join([*hops, target]))
+            return
+        if len(hops) > self.settings.getint("REDIRECT_MAX_TIMES", 20):
+            stats.inc_value("portal/failed/too_many_redirects")
+            self.logger.warning("Gave up on %s after %d redirects", hops[0], len(hops))
+            return
+        stats.inc_value("portal/redirects")
         article = self.canonical_of.get(target) or (self.state.known[target].url if self.state.is_known(target) else None)
         if article:
             yield PageAlias(alias_url=source, article_url=article)
             return
         self.redirected_from.setdefault(target, set()).add(source)
-        yield self._article_request(target, via=response.meta.get("via"), rel=response.meta.get("rel"))
+        request = self._article_request(target, via=response.meta.get("via"), rel=response.meta.get("rel"))
+        request.meta["redirect_hops"] = hops
+        # The hop list, not the duplicate filter, decides about a URL seen in this chain.
+        yield request.replace(dont_filter=True)
 
     def _recheck(self, url, conditional=True):
         """A request for an archived article; with ``conditional``, one the server can answer
@@ -179,6 +205,11 @@ class PortalSpider(scrapy.Spider):
             status = failure.value.response.status
             reason = f"http_{status}"
             self.logger.warning("Neighbour %s (linked from %s) answered HTTP %s", request.url, via, status)
+        elif "Cancelled" in failure.type.__name__ and "size" in failure.getErrorMessage():
+            # DOWNLOAD_MAXSIZE: a page that large is no article; skipped, not a failure.
+            self.crawler.stats.inc_value("portal/skipped/too_large")
+            self.logger.warning("Skipped %s (linked from %s): larger than DOWNLOAD_MAXSIZE", request.url, via)
+            return
         elif failure.check(IgnoreRequest) and "robots" in str(failure.value).lower():
             status, reason = None, "robots"
             self.logger.info("robots.txt forbids %s (linked from %s)", request.url, via)
