@@ -509,18 +509,14 @@ def _send(handler, status: int, headers: dict, body: bytes) -> None:
 
 def main() -> None:
     """Serve the hostile site until Ctrl-C: ``python -m crawler.replica.hostile``."""
-    from .server import serve
+    from .server import serve, wait_for_interrupt
 
     site = HostileSite()
     with serve(site, port=8740) as server:
         print(f"hostile replica at {server.url}; start from {server.url}{site.start_path}", flush=True)
         for case in site.cases.values():
             print(f"  {case.name:18} {case.outcome:18} {server.url}{case.path}")
-        try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
-            print("stopping")
+        wait_for_interrupt()
 
 
 if __name__ == "__main__":

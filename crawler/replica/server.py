@@ -133,11 +133,16 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{args.style} replica with {len(portal.live_articles)} live articles at {site.url}", flush=True)
         for case, path in sorted(portal.awkward.items()):
             print(f"  {case:22} {site.url}{path}")
-        try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
-            print("stopping")
+        wait_for_interrupt()
+
+
+def wait_for_interrupt() -> None:
+    """Block until Ctrl-C: the command-line servers run until the user stops them."""
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        print("stopping")
 
 
 if __name__ == "__main__":
