@@ -166,3 +166,11 @@ def test_listing_by_link_density_gives_none():
     items = "".join(f"<li><a href='/sc/zhiliao/{i}.html'>干细胞治疗新进展第{i}篇文章标题</a></li>" for i in range(20))
     html = f"<html><body><h1>干细胞治疗</h1><div class='entry-content'><ul>{items}</ul></div></body></html>"
     assert extract_article(Selector(text=html), "https://www.hjtdsm.com/sc/zhiliao/list.html") is None
+
+
+def test_control_characters_in_text_and_links_do_not_stop_extraction():
+    # lxml parses a vertical tab but refuses it back when furniture is cut out (found by fuzzing).
+    html = (PAGES / "wordpress_article.html").read_text("utf-8").replace("传播", "传\x0b播").replace("<p>", "").replace("</p>", "")
+    html = html.replace('href="https://pubmed', 'href="https://pub\x0bmed')
+    page = extract_article(Selector(text=html), WORDPRESS_URL)
+    assert page is not None and page.title.startswith("每周一次")

@@ -53,6 +53,10 @@ def _collect(node, parts: list[str]) -> None:
         parts.append(" ")
 
 
+#: Characters lxml's HTML parser keeps but refuses to be given back (XML 1.0 forbids them).
+_XML_INCOMPATIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 def remove_element(element) -> None:
     """Take ``element`` out of its tree, keeping the text that follows it."""
     parent = element.getparent()
@@ -61,9 +65,9 @@ def remove_element(element) -> None:
     if element.tail:
         previous = element.getprevious()
         if previous is not None:
-            previous.tail = (previous.tail or "") + element.tail
+            previous.tail = _XML_INCOMPATIBLE.sub("", (previous.tail or "") + element.tail)
         else:
-            parent.text = (parent.text or "") + element.tail
+            parent.text = _XML_INCOMPATIBLE.sub("", (parent.text or "") + element.tail)
     parent.remove(element)
 
 

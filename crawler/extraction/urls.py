@@ -1,10 +1,12 @@
 """URL identity: which URL an article is stored under, and which links are worth following."""
 
+import re
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from .rules import NON_ARTICLE_PATHS, TRACKING_PARAMETERS
 
 FOLLOWABLE_SCHEMES = ("http", "https")
+_CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f]")
 
 
 def clean_url(url: str) -> str:
@@ -30,7 +32,8 @@ def absolute_url(href: str | None, base_url: str) -> str | None:
         return None
     if parts.scheme.lower() not in FOLLOWABLE_SCHEMES or not parts.netloc:
         return None
-    return url
+    # Browsers drop tabs, newlines and other controls inside URLs; lxml refuses them.
+    return _CONTROL_CHARACTERS.sub("", url)
 
 
 def canonical_url(root, response_url: str) -> str:

@@ -183,8 +183,7 @@ class PortalSpider(scrapy.Spider):
         self.redirected_from.setdefault(target, set()).add(source)
         request = self._article_request(target, via=response.meta.get("via"), rel=response.meta.get("rel"))
         request.meta["redirect_hops"] = hops
-        # The hop list, not the duplicate filter, decides about a URL seen in this chain.
-        yield request.replace(dont_filter=True)
+        yield request
 
     def _recheck(self, url, conditional=True):
         """A request for an archived article; with ``conditional``, one the server can answer
