@@ -188,8 +188,7 @@ class _Renderer:
                     + "\n".join(entries) + f'\n<nav class="navigation pagination"><div class="nav-links">{pager}'
                     f"</div></nav></main></div>")
             path = base_path if n == 1 else f"{base_path}page/{n}/"
-            live = [i for i in range(len(self.articles)) if i in self.live]
-            pages[path] = Page(body=_page(heading, "", "archive category", main, self.sidebar(live)),
+            pages[path] = Page(body=_page(heading, "", "archive category", main, self.sidebar(self.live)),
                                last_modified=max((self.modified[i] for i in chunk), default=None))
         return pages
 
