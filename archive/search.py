@@ -49,6 +49,9 @@ STATE_TABLE = "articles_search_state"
 COLUMNS = ("title", "body", "refs", "disclaimer")
 #: bm25 weights per column: a hit in the title counts ten times one in the body.
 BM25_WEIGHTS = (10.0, 1.0, 0.5, 0.5)
+#: Matches ranked at most, the most recently archived first: beyond this a common term
+#: (患者 in most articles) would make every search slow (bench/RESULTS.md, section 4).
+RANK_AT_MOST = 5000
 #: SQLite's default limit on host parameters is 32766 since 3.32; stay well below.
 _CHUNK = 500
 
@@ -221,6 +224,9 @@ def search(
 ) -> list[dict]:
     """Articles matching ``query``, best first.
 
+    A term found in more than ``RANK_AT_MOST`` articles is ranked among its
+    ``RANK_AT_MOST`` most recently archived matches only.
+
     Each result is a dict with ``url``, ``title``, ``published``, ``category``,
     ``snippet`` (a passage of the body around the first hit, hits highlighted) and
     ``score`` (bm25 with the title weighted 10x, sign flipped: higher is better).
@@ -252,6 +258,15 @@ def search(
     weights = ", ".join(str(w) for w in BM25_WEIGHTS)
     conn = _conn(db)
     try:
+        # bm25 scores every match before ORDER BY rank can stop; for a term in most of a large
+        # archive that is ~100 ms, so only the most recently archived matches are ranked.
+        cutoff = conn.execute(
+            f"SELECT rowid FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?",
+            [expression, RANK_AT_MOST - 1],
+        ).fetchone()
+        if cutoff:
+            where.append(f"{SEARCH_TABLE}.rowid >= ?")
+            params.append(cutoff[0])
         ranked = conn.execute(
             f"SELECT a.id, bm25({SEARCH_TABLE}, {weights}) AS rank FROM {SEARCH_TABLE} "
             f"JOIN articles a ON a.id = {SEARCH_TABLE}.rowid WHERE {' AND '.join(where)} ORDER BY rank LIMIT ?",

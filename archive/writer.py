@@ -96,6 +96,10 @@ def utc_now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
+# Plain SQL below, not sqlite-utils' table methods: those look up the table's columns on
+# every call, which made up most of a batch's time (bench/RESULTS.md, section 3).
+
+
 def write_batch(
     db,
     articles: list[dict],
@@ -112,11 +116,16 @@ def write_batch(
     counts = WriteCounts()
     with db.atomic():
         _record_gaps(db, gaps, run_id)
-        db["sitemap_entries"].upsert_all(
-            ({"url": url, "lastmod": lastmod, "seen": utc_now()} for url, lastmod in sitemap), pk="url"
+        now = utc_now()
+        db.conn.executemany(
+            "insert into sitemap_entries (url, lastmod, seen) values (?, ?, ?)"
+            " on conflict (url) do update set lastmod = excluded.lastmod, seen = excluded.seen",
+            [(url, lastmod, now) for url, lastmod in sitemap],
         )
-        db["not_articles"].upsert_all(
-            ({"url": url, "reason": reason, "last_seen": utc_now()} for url, reason in not_articles), pk="url"
+        db.conn.executemany(
+            "insert into not_articles (url, reason, last_seen) values (?, ?, ?)"
+            " on conflict (url) do update set reason = excluded.reason, last_seen = excluded.last_seen",
+            [(url, reason, now) for url, reason in not_articles],
         )
         changed_ids = []
         for article in articles:
@@ -124,10 +133,9 @@ def write_batch(
             setattr(counts, outcome, getattr(counts, outcome) + 1)
             if outcome != "unchanged":
                 changed_ids.append(article_id)
-        for alias_url, article_url in aliases:
-            if alias_url != article_url:
-                db["aliases"].upsert({"alias_url": alias_url, "article_url": article_url}, pk="alias_url")
-                counts.aliases += 1
+        pairs = [(alias_url, article_url) for alias_url, article_url in aliases if alias_url != article_url]
+        db.conn.executemany(_UPSERT_ALIAS, pairs)
+        counts.aliases += len(pairs)
         resolve_neighbour_dates(db, _touched_urls(articles, aliases))
         # A link that failed before and leads to an archived article is no gap any more.
         db.execute("delete from gaps where to_url in (select url from articles union all select alias_url from aliases)")
@@ -145,7 +153,7 @@ def _upsert_article(db, article: dict) -> tuple[str, int]:
     existing = db.execute("select id, content_hash from articles where url = ?", [url]).fetchone()
     validators = {"etag": article.get("etag"), "last_modified": article.get("last_modified")}
     if existing and existing[1] == digest:
-        db["articles"].update(url, {"last_fetched": now, "http_status": article.get("http_status"), **validators})
+        _update_row(db, url, {"last_fetched": now, "http_status": article.get("http_status"), **validators})
         _write_page(db, url, article, now)
         _write_links(db, url, article.get("neighbours") or [])
         _write_aliases(db, url, article.get("aliases") or [])
@@ -178,11 +186,12 @@ def _upsert_article(db, article: dict) -> tuple[str, int]:
     if existing:
         article_id = existing[0]
         _keep_previous_version(db, url, now)
-        db["articles"].update(url, row)
+        _update_row(db, url, row)
         outcome = "updated"
     else:
         article_id = db.execute("select coalesce(max(id), 0) + 1 from articles").fetchone()[0]
-        db["articles"].insert({**row, "id": article_id, "first_seen": now})
+        row = {**row, "id": article_id, "first_seen": now}
+        db.conn.execute(f"insert into articles ({', '.join(row)}) values ({', '.join('?' * len(row))})", list(row.values()))
         outcome = "new"
     _write_page(db, url, article, now)
     _write_references(db, url, article)
@@ -237,16 +246,18 @@ def _write_page(db, url: str, article: dict, fetched_at: str) -> None:
     """Keep the page as fetched (compressed), so fields can be re-extracted without crawling."""
     if article.get("raw_body") is None:
         return
-    db["pages"].upsert(
-        {
-            "url": url,
-            "fetched_url": article.get("fetched_url"),
-            "status": article.get("http_status"),
-            "headers": json.dumps(article.get("raw_headers") or {}, ensure_ascii=False),
-            "body": zlib.compress(article["raw_body"], 6),
-            "fetched_at": fetched_at,
-        },
-        pk="url",
+    db.conn.execute(
+        """
+        insert or replace into pages (url, fetched_url, status, headers, body, fetched_at) values (?, ?, ?, ?, ?, ?)
+        """,
+        [
+            url,
+            article.get("fetched_url"),
+            article.get("http_status"),
+            json.dumps(article.get("raw_headers") or {}, ensure_ascii=False),
+            zlib.compress(article["raw_body"], 6),
+            fetched_at,
+        ],
     )
 
 
@@ -266,59 +277,43 @@ def _record_gaps(db, gaps, run_id) -> None:
 
 
 def _write_references(db, url: str, article: dict) -> None:
-    db.execute("delete from article_references where article_url = ?", [url])
-    for table in ("article_dois", "article_pmids", "article_pmcids"):
-        db.execute(f"delete from {table} where article_url = ?", [url])
-    db["article_references"].insert_all(
-        (
-            {
-                "article_url": url,
-                "position": entry["position"],
-                "text": entry["text"],
-                "doi": entry.get("doi"),
-                "pmid": entry.get("pmid"),
-                "pmcid": entry.get("pmcid"),
-            }
-            for entry in article.get("references") or []
-        ),
-        pk=("article_url", "position"),
+    for table in ("article_references", "article_dois", "article_pmids", "article_pmcids"):
+        db.conn.execute(f"delete from {table} where article_url = ?", [url])
+    db.conn.executemany(
+        "insert into article_references (article_url, position, text, doi, pmid, pmcid) values (?, ?, ?, ?, ?, ?)",
+        [(url, e["position"], e["text"], e.get("doi"), e.get("pmid"), e.get("pmcid")) for e in article.get("references") or []],
     )
-    db["article_dois"].insert_all(
-        ({"article_url": url, "doi": doi, "prefix": doi.split("/", 1)[0]} for doi in article.get("dois") or []),
-        pk=("article_url", "doi"),
-        ignore=True,
+    db.conn.executemany(
+        "insert or ignore into article_dois (article_url, doi, prefix) values (?, ?, ?)",
+        [(url, doi, doi.split("/", 1)[0]) for doi in article.get("dois") or []],
     )
     for scheme in ("pmid", "pmcid"):
-        db[f"article_{scheme}s"].insert_all(
-            ({"article_url": url, scheme: value} for value in article.get(f"{scheme}s") or []),
-            pk=("article_url", scheme),
-            ignore=True,
+        db.conn.executemany(
+            f"insert or ignore into article_{scheme}s (article_url, {scheme}) values (?, ?)",
+            [(url, value) for value in article.get(f"{scheme}s") or []],
         )
 
 
 def _write_links(db, url: str, neighbours: list[dict]) -> None:
-    db.execute("delete from links where from_url = ?", [url])
-    db["links"].insert_all(
-        (
-            {
-                "from_url": url,
-                "rel": link["rel"],
-                "to_url": link.get("url"),
-                "to_title": link.get("title"),
-                "date_raw": link.get("date_raw"),
-                "date": link.get("date"),
-            }
-            for link in neighbours
-        ),
-        pk=("from_url", "rel"),
-        replace=True,
+    db.conn.execute("delete from links where from_url = ?", [url])
+    db.conn.executemany(
+        "insert or replace into links (from_url, rel, to_url, to_title, date_raw, date) values (?, ?, ?, ?, ?, ?)",
+        [(url, link["rel"], link.get("url"), link.get("title"), link.get("date_raw"), link.get("date")) for link in neighbours],
     )
 
 
 def _write_aliases(db, url: str, aliases: list[str]) -> None:
-    for alias in aliases:
-        if alias != url:
-            db["aliases"].upsert({"alias_url": alias, "article_url": url}, pk="alias_url")
+    db.conn.executemany(_UPSERT_ALIAS, [(alias, url) for alias in aliases if alias != url])
+
+
+_UPSERT_ALIAS = (
+    "insert into aliases (alias_url, article_url) values (?, ?)"
+    " on conflict (alias_url) do update set article_url = excluded.article_url"
+)
+
+
+def _update_row(db, url: str, values: dict) -> None:
+    db.conn.execute(f"update articles set {', '.join(f'{name} = ?' for name in values)} where url = ?", [*values.values(), url])
 
 
 def _touched_urls(articles, aliases) -> set[str]:

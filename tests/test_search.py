@@ -309,3 +309,13 @@ def test_match_query_rewrites_like_the_index():
     assert cjkfts.match_query("肺癌EGFR") == '("肺癌 癌 egfr")'
     assert cjkfts.match_query("10.1177/0963689724131234") == '("10 1177 0963689724131234")'
     assert cjkfts.index_text("外泌体，ＣＯＰＤ") == "外泌 泌体 体 ,COPD"
+
+
+def test_a_very_common_term_is_ranked_among_the_most_recently_archived_matches(fresh, monkeypatch):
+    writer.write_batch(fresh, make_articles(40, seed=5))
+    everywhere = scan(fresh, "的")
+    assert len(everywhere) > 10
+    monkeypatch.setattr(search, "RANK_AT_MOST", 10)
+    hits = found(fresh, "的")
+    newest = {url for (url,) in fresh.execute("select url from articles where instr(title, '的') or instr(body, '的') order by id desc limit 10")}
+    assert hits == newest

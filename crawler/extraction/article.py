@@ -265,7 +265,7 @@ def _link_density(element) -> float:
 
 def _remove_furniture(body_root, title: str) -> None:
     for xpath in _boilerplate_xpaths():
-        for element in body_root.xpath(xpath):
+        for element in xpath(body_root):
             if element is not body_root:
                 remove_element(element)
     for heading in body_root.xpath(".//h1"):
@@ -279,8 +279,8 @@ def _remove_furniture(body_root, title: str) -> None:
 
 
 @lru_cache(maxsize=1)
-def _boilerplate_xpaths() -> tuple[str, ...]:
-    return tuple(css2xpath(css) for css in BOILERPLATE_SELECTORS)
+def _boilerplate_xpaths() -> tuple[etree.XPath, ...]:
+    return tuple(_compiled_css(css) for css in BOILERPLATE_SELECTORS)
 
 
 def _nearest_block(element, stop):
@@ -383,7 +383,14 @@ def _section_start(heading, body_root):
 
 
 def _css(root, css: str):
-    return root.xpath(css2xpath(css))
+    return _compiled_css(css)(root)
+
+
+@lru_cache(maxsize=512)
+def _compiled_css(css: str) -> etree.XPath:
+    """A site-family selector compiled once: translating and compiling on every call cost
+    a tenth of extraction (bench/RESULTS.md, section 2)."""
+    return etree.XPath(css2xpath(css))
 
 
 def _absolutize(body_root, base_url: str) -> None:
