@@ -28,6 +28,12 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+#: A 429 or 503 with Retry-After is retried after the wait it asks for, at most this many seconds.
+RETRY_AFTER_MAX = 60
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.RetryAfterMiddleware": 550,
+}
 DOWNLOAD_TIMEOUT = 30
 # A news article is well under 1 MB; a 10 MB "page" is a mistake or an attack.
 DOWNLOAD_MAXSIZE = 10 * 1024 * 1024

@@ -142,6 +142,10 @@ def test_a_page_that_fails_once_is_retried_and_stored(crawl, name):
     assert crawl.url(CASES[name].path) in crawl.stored()
 
 
+def test_retry_after_is_waited_for_before_the_retry(crawl):
+    assert crawl.stats()["retry/retry_after_waits"] == 2  # the 503 and the 429, each asking for 1 s
+
+
 def test_retries_are_counted_and_logged(crawl):
     stats = crawl.stats()
     assert stats.get("retry/count", 0) >= 7
