@@ -109,17 +109,15 @@ def crawl(urls, db_path, full, chain_only, recheck, redis_url, redis_prefix, del
         result = _run_worker(start_urls, [], redis_url, redis_prefix, chain_only, delay, concurrency, scrapy_settings, verbose, log_file)
         sys.exit(0 if result.finished else 1)
     _check_archive(db_path)
-    overrides = {
-        "ARCHIVE_DB_PATH": str(db_path),
-        "LOG_LEVEL": "INFO" if verbose else "WARNING",
-        "PROGRESS_ENABLED": sys.stderr.isatty(),
-        "CRAWL_MODE": "full" if full else "incremental",
-        "DISCOVER": not chain_only,
-    }
-    for name, value in (("RECHECK_NEWEST", recheck), ("DOWNLOAD_DELAY", delay), ("CONCURRENT_REQUESTS_PER_DOMAIN", concurrency), ("LOG_FILE", log_file)):
-        if value is not None:
-            overrides[name] = value
-    overrides.update(_parse_settings(scrapy_settings))
+    overrides = _crawl_settings(
+        verbose, chain_only, scrapy_settings,
+        ARCHIVE_DB_PATH=str(db_path),
+        CRAWL_MODE="full" if full else "incremental",
+        RECHECK_NEWEST=recheck,
+        DOWNLOAD_DELAY=delay,
+        CONCURRENT_REQUESTS_PER_DOMAIN=concurrency,
+        LOG_FILE=log_file,
+    )
     with _locked(db_path):
         result = run_crawl(start_urls, project_settings(overrides))
     _print_summary(result, db_path)
@@ -128,6 +126,19 @@ def crawl(urls, db_path, full, chain_only, recheck, redis_url, redis_prefix, del
     if result.articles + result.stats.get("portal/not_modified", 0) == 0:
         click.echo("No article was reached: check the URLs, the site's robots.txt and your network.", err=True)
         sys.exit(EXIT_NOTHING_REACHED)
+
+
+def _crawl_settings(verbose: bool, chain_only: bool, scrapy_settings: tuple[str, ...], **settings) -> dict:
+    """Scrapy settings for a crawl from the command's options; a None option keeps the default,
+    and ``-s NAME=VALUE`` wins over everything."""
+    overrides = {
+        "LOG_LEVEL": "INFO" if verbose else "WARNING",
+        "PROGRESS_ENABLED": sys.stderr.isatty(),
+        "DISCOVER": not chain_only,
+        **{name: value for name, value in settings.items() if value is not None},
+    }
+    overrides.update(_parse_settings(scrapy_settings))
+    return overrides
 
 
 @contextmanager
@@ -229,13 +240,19 @@ def _print_archive(db_path: Path, sites: list[str]) -> None:
     )
 
 
-def _open_existing(db_path: Path):
+@contextmanager
+def _existing_archive(db_path: Path):
+    """The archive at ``db_path``, closed afterwards; a clear error if there is none."""
     if not db_path.is_file():
         raise click.ClickException(f"no archive at {db_path}: run `medarchive crawl URL --db {db_path}` (or `medarchive demo`) first")
     try:
-        return open_archive(db_path)
+        db = open_archive(db_path)
     except sqlite3.DatabaseError as error:
         raise click.ClickException(f"{db_path} is not a usable SQLite archive ({error})")
+    try:
+        yield db
+    finally:
+        db.close()
 
 
 @cli.command()
@@ -268,22 +285,20 @@ def search(query, db_path, limit, since, category, include_references, include_d
 
     if since:
         _check_iso_date(since)
-    db = _open_existing(db_path)
-    try:
-        hits = archive_search.search(
-            db,
-            query,
-            limit=limit,
-            since=since,
-            category=category,
-            include_references=include_references,
-            include_disclaimer=include_disclaimer,
-            simplified_variants=simplified,
-        )
-    except QuerySyntaxError as error:
-        raise click.UsageError(f"cannot read the query {query!r}: {error}")
-    finally:
-        db.close()
+    with _existing_archive(db_path) as db:
+        try:
+            hits = archive_search.search(
+                db,
+                query,
+                limit=limit,
+                since=since,
+                category=category,
+                include_references=include_references,
+                include_disclaimer=include_disclaimer,
+                simplified_variants=simplified,
+            )
+        except QuerySyntaxError as error:
+            raise click.UsageError(f"cannot read the query {query!r}: {error}")
     if as_json:
         click.echo(json.dumps(hits, ensure_ascii=False, indent=2))
         return
@@ -351,8 +366,7 @@ def runs(db_path, limit, as_json):
     """
     import json
 
-    db = _open_existing(db_path)
-    try:
+    with _existing_archive(db_path) as db:
         rows = [
             dict(row)
             for row in db.query(
@@ -362,8 +376,6 @@ def runs(db_path, limit, as_json):
             )
         ]
         raw_pages = db.execute("select count(*), coalesce(sum(length(body)), 0) from pages").fetchone()
-    finally:
-        db.close()
     if as_json:
         for row in rows:
             row["stats"] = json.loads(row["stats"] or "{}")
@@ -393,11 +405,8 @@ def gaps(db_path, as_json):
     """
     import json
 
-    db = _open_existing(db_path)
-    try:
+    with _existing_archive(db_path) as db:
         rows = [dict(row) for row in db.query("select from_url, rel, to_url, reason, status, first_seen, last_seen from gaps order by from_url, rel")]
-    finally:
-        db.close()
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
@@ -419,12 +428,8 @@ def reextract(db_path):
     """
     from crawler.reextract import reextract as run_reextract
 
-    db = _open_existing(db_path)
-    try:
-        with _locked(db_path):
-            stats = run_reextract(db)
-    finally:
-        db.close()
+    with _existing_archive(db_path) as db, _locked(db_path):
+        stats = run_reextract(db)
     click.echo(
         f"{stats['reextract/updated']} updated, {stats['reextract/unchanged']} unchanged, "
         f"{stats['reextract/not_article'] + stats['reextract/dropped']} kept as they were (see the log)"
@@ -445,16 +450,13 @@ def _run_worker(start_urls, origins, redis_url, prefix, chain_only, delay, concu
     from crawler.distributed import redis_settings
     from crawler.runner import project_settings, run_crawl
 
-    overrides = {
+    overrides = _crawl_settings(
+        verbose, chain_only, scrapy_settings,
         **redis_settings(redis_url, prefix),
-        "LOG_LEVEL": "INFO" if verbose else "WARNING",
-        "PROGRESS_ENABLED": sys.stderr.isatty(),
-        "DISCOVER": not chain_only,
-    }
-    for name, value in (("DOWNLOAD_DELAY", delay), ("CONCURRENT_REQUESTS_PER_DOMAIN", concurrency), ("LOG_FILE", log_file)):
-        if value is not None:
-            overrides[name] = value
-    overrides.update(_parse_settings(scrapy_settings))
+        DOWNLOAD_DELAY=delay,
+        CONCURRENT_REQUESTS_PER_DOMAIN=concurrency,
+        LOG_FILE=log_file,
+    )
     result = run_crawl(start_urls, project_settings(overrides), origins=origins)
     click.echo(f"{result.pages} pages, {result.articles} articles queued for `medarchive ingest`")
     return result

@@ -12,7 +12,7 @@ articles of each site (conditionally, except the very newest, whose 下一篇 li
 is where new articles appear).
 """
 
-from dataclasses import replace
+from dataclasses import fields, replace
 from datetime import datetime, timezone
 
 import scrapy
@@ -300,22 +300,12 @@ def _as_list(value) -> list[str]:
 def article_item(page, response, aliases=(), fetched_at: str | None = None) -> ArticleItem:
     """The item for an extracted ``page`` of ``response``: also used by re-extraction."""
     headers = {name.decode(): response.headers.get(name).decode("latin-1") for name in KEPT_HEADERS if response.headers.get(name)}
+    page_fields = {field.name: getattr(page, field.name) for field in fields(page) if field.name != "neighbours"}
     return ArticleItem(
-        url=page.url,
+        **page_fields,
+        neighbours=[replace(link, url=clean_url(link.url)) if link.url else link for link in page.neighbours],
         fetched_url=response.url,
         site=origin(response.url),
-        title=page.title,
-        body=page.body,
-        body_html=page.body_html,
-        category=page.category,
-        breadcrumb=page.breadcrumb,
-        published_raw=page.published_raw,
-        published_source=page.published_source,
-        disclaimer=page.disclaimer,
-        reference_texts=page.reference_texts,
-        reference_hrefs=page.reference_hrefs,
-        body_hrefs=page.body_hrefs,
-        neighbours=[replace(link, url=clean_url(link.url)) if link.url else link for link in page.neighbours],
         aliases=list(aliases),
         fetched_at=fetched_at or datetime.now(timezone.utc).isoformat(timespec="seconds"),
         http_status=response.status,
