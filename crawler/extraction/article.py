@@ -1,12 +1,13 @@
 """An article page as data: plain functions over the parsed page, no Scrapy.
 
-``extract_article(selector, url)`` is the entry point. Each field has its own
-small function that tries structured data first, then the site family's
-markup (``rules.py``), then a generic heuristic.
+``extract_article(selector, url)`` is the entry point. The body is the block whose
+paragraphs read most like prose (``body.py``), the headline the heading the page's
+``<title>`` confirms (``title.py``), the date the best of several candidates
+(``published.py``); the site family's markup (``rules.py``) and per-site rules
+(``site_rules.py``) refine them.
 """
 
 import copy
-import json
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -16,33 +17,47 @@ from parsel import Selector
 from parsel.csstranslator import css2xpath
 
 from ..items import NeighbourLink
-from .dates import find_date_text
+from .body import best_block, score_blocks
 from .navigation import LABEL_RE, find_neighbours
+from .published import find_published
 from .rules import (
     BODY_SELECTORS,
     BOILERPLATE_LINES,
     BOILERPLATE_SELECTORS,
     BREADCRUMB_SELECTORS,
     CATEGORY_SELECTORS,
-    DATE_LINE_PREFIXES,
-    DATE_META_PROPERTIES,
     DISCLAIMER_MARKERS,
+    FURNITURE_CLASS_TOKENS,
+    FURNITURE_CLASS_WORDS,
     REFERENCE_HEADINGS,
+    RELATED_HEADINGS,
     SOFT_404_MARKERS,
-    TITLE_SELECTORS,
 )
 from .sanitize import sanitize_html
 from .text import BLOCK_TAGS, block_lines, looks_garbled, normalize_space, remove_element, text_content
+from .title import find_title
 from .urls import absolute_url, canonical_url, looks_like_listing
 
 #: A body shorter than this is not an article (an empty template, a stub).
 MIN_BODY_CHARS = 20
 #: Share of body text inside links above which a page is a listing.
 MAX_LINK_DENSITY = 0.5
+#: Inside the body, a block with at least this many links and this share of link text is a
+#: list of other articles (相关阅读, 热点推荐), not article text.
+MIN_LIST_LINKS = 2
+MAX_BLOCK_LINK_DENSITY = 0.5
+#: Under a related-articles heading, a section with this share of link text is a list of
+#: links (dates beside the links lower the share), not more of the article.
+MIN_RELATED_LINK_SHARE = 0.3
+#: A block that is one link and little else ("返回搜狐，查看更多", a promotion) is chrome.
+MAX_LONE_LINK_BLOCK_CHARS = 40
 #: A label block (prev/next) longer than this is prose.
 MAX_NAV_BLOCK_CHARS = 160
+#: A site-family container is taken over the densest block when it holds it and is at most
+#: this much larger, or lies inside it and holds at least ``MIN_HINT_SHARE`` of its text.
+MAX_HINT_GROWTH = 1.6
+MIN_HINT_SHARE = 0.6
 _DECORATION = r"[\s«»‹›<>←→|【】\[\]]*"
-_TITLE_SEPARATORS_RE = re.compile(r"\s*(?:_|\||–|—| - )\s*")
 _BREADCRUMB_NOISE = {"首页", "首頁", "主页", "Home", "home", "当前位置", "當前位置", "您的位置", ">", "»"}
 
 
@@ -63,6 +78,7 @@ class ArticlePage:
     reference_hrefs: list[str] = field(default_factory=list)
     body_hrefs: list[str] = field(default_factory=list)
     neighbours: list[NeighbourLink] = field(default_factory=list)
+    found_by: dict[str, str] = field(default_factory=dict)  # field -> the rule that found it
 
 
 def extract_article(selector: Selector, url: str) -> ArticlePage | None:
@@ -71,25 +87,30 @@ def extract_article(selector: Selector, url: str) -> ArticlePage | None:
     root = selector.root
     if looks_like_listing(url) or _is_soft_404(root):
         return None
-    title = extract_title(root)
-    container = find_body_container(root)
-    if not title or container is None or _link_density(container) > MAX_LINK_DENSITY or looks_garbled(title):
+    stats = score_blocks(root)
+    container, body_rule = _body_container(root, stats)
+    if container is None or stats[container].link_density > MAX_LINK_DENSITY:
+        return None
+    order = {element: position for position, element in enumerate(root.iter())}
+    title = find_title(root, container, order)
+    if title is None or looks_garbled(title.text):
         return None
     body_root = copy.deepcopy(container)
-    _remove_furniture(body_root, title)
+    _remove_furniture(body_root, title.text)
     reference_texts, reference_hrefs = _cut_references(body_root, url)
     disclaimer = _cut_disclaimer(body_root) or _find_disclaimer_outside(root, container)
+    _remove_chrome(body_root)
     lines = [line for line in block_lines(body_root) if not _is_boilerplate_line(line)]
     body = "\n".join(lines)
     if len(body) < MIN_BODY_CHARS or looks_garbled(body):
         # Garbled: decoded with the wrong charset; storing it would lose the real text.
         return None
     _absolutize(body_root, url)
-    published_raw, published_source = extract_own_date(root)
-    breadcrumb = extract_breadcrumb(root, title)
+    published_raw, published_source = find_published(root, title.element)
+    breadcrumb = extract_breadcrumb(root, title.text)
     return ArticlePage(
         url=canonical_url(root, url),
-        title=title,
+        title=title.text,
         body=body,
         body_html=sanitize_html(etree.tostring(body_root, encoding="unicode", method="html")),
         category=extract_category(root, breadcrumb),
@@ -101,6 +122,7 @@ def extract_article(selector: Selector, url: str) -> ArticlePage | None:
         reference_hrefs=reference_hrefs,
         body_hrefs=[href for href in (absolute_url(a.get("href"), url) for a in body_root.iter("a")) if href],
         neighbours=find_neighbours(root, url),
+        found_by={"title": title.rule, "published": published_source or "", "body": body_rule},
     )
 
 
@@ -108,19 +130,11 @@ def extract_article(selector: Selector, url: str) -> ArticlePage | None:
 
 
 def extract_title(root) -> str | None:
-    """The article's headline: the first heading the page's ``<title>`` or ``og:title``
-    confirms (site logos are headings too), else ``og:title``, else ``<title>`` without
-    the site name, else the first main heading."""
-    hints = [normalize_space(v) for v in root.xpath("//meta[@property='og:title']/@content | //head/title/text()")]
-    hints = [hint for hint in hints if hint]
-    headings = [normalize_space(text_content(e)) for css in TITLE_SELECTORS for e in _css(root, css)]
-    headings = [heading for heading in headings if heading]
-    for heading in headings:
-        if any(hint.startswith(heading) for hint in hints):
-            return heading
-    if hints:
-        return _TITLE_SEPARATORS_RE.split(hints[0])[0] or hints[0]
-    return headings[0] if headings else None
+    """The article's headline (see ``title.find_title``)."""
+    stats = score_blocks(root)
+    order = {element: position for position, element in enumerate(root.iter())}
+    title = find_title(root, find_body_container(root, stats), order)
+    return title.text if title else None
 
 
 def extract_breadcrumb(root, title: str) -> list[str]:
@@ -147,120 +161,42 @@ def extract_category(root, breadcrumb: list[str]) -> str | None:
 
 
 def extract_own_date(root) -> tuple[str | None, str | None]:
-    """The page's own publication date as shown, and where it came from
-    (``meta``, ``json-ld``, ``time`` or ``line``); ``(None, None)`` when the page shows none.
-    Dates beside prev/next links belong to the neighbours and are never taken."""
-    for finder, source in ((_date_from_meta, "meta"), (_date_from_json_ld, "json-ld"), (_date_from_time, "time"), (_date_from_line, "line")):
-        raw = finder(root)
-        if raw:
-            return raw, source
-    return None, None
-
-
-def _date_from_meta(root):
-    for name in DATE_META_PROPERTIES:
-        for value in root.xpath("//meta[@property=$n or @name=$n or @itemprop=$n]/@content", n=name):
-            if value.strip():
-                return value.strip()
-    return None
-
-
-def _date_from_json_ld(root):
-    for script in root.xpath("//script[@type='application/ld+json']/text()"):
-        try:
-            data = json.loads(script)
-        except ValueError:
-            continue
-        value = _json_ld_date(data)
-        if value:
-            return value
-    return None
-
-
-def _json_ld_date(data):
-    if isinstance(data, list):
-        return next((d for d in map(_json_ld_date, data) if d), None)
-    if isinstance(data, dict):
-        value = data.get("datePublished")
-        if isinstance(value, str) and value.strip():
-            return value.strip()
-        return _json_ld_date(data.get("@graph", []))
-    return None
-
-
-def _date_from_time(root):
-    for element in root.xpath("//*[@itemprop='datePublished'] | //time"):
-        if _near_navigation_label(element):
-            continue
-        value = element.get("datetime") or element.get("content") or normalize_space(text_content(element))
-        if value and find_date_text(value):
-            return value.strip()
-    return None
-
-
-@lru_cache(maxsize=1)
-def _date_line_re():
-    prefixes = "|".join(map(re.escape, sorted(DATE_LINE_PREFIXES, key=len, reverse=True)))
-    return re.compile(rf"(?:^|\s)(?:{prefixes})\s*[:：]?\s*")
-
-
-def _date_from_line(root):
-    for text in root.xpath("//body//text()[not(ancestor::script) and not(ancestor::style) and not(ancestor::a)]"):
-        match = _date_line_re().search(text)
-        if not match:
-            continue
-        owner = text.getparent()
-        if owner is not None and _near_navigation_label(owner):
-            continue
-        date = find_date_text(text[match.end():])
-        if not date and owner is not None:
-            # ``<small>时间:</small>2025-12-03``: the date follows in the next text node.
-            block = _nearest_block(owner, None)
-            line = normalize_space(text_content(owner if block is None else block))
-            match = _date_line_re().search(line)
-            text = line
-            date = find_date_text(line[match.end():]) if match else None
-        if date:
-            return normalize_space(text[match.start():match.end()] + date)
-    return None
-
-
-def _near_navigation_label(element) -> bool:
-    for candidate in [element, *element.iterancestors()][:3]:
-        if LABEL_RE.search(text_content(candidate)) and len(text_content(candidate)) < MAX_NAV_BLOCK_CHARS:
-            return True
-    return False
+    """The page's own publication date as shown, and where it came from; ``(None, None)``
+    when the page shows none. Dates beside prev/next links belong to the neighbours."""
+    stats = score_blocks(root)
+    order = {element: position for position, element in enumerate(root.iter())}
+    title = find_title(root, find_body_container(root, stats), order)
+    return find_published(root, title.element if title else None)
 
 
 # --- body ------------------------------------------------------------------------
 
 
-def find_body_container(root):
-    """The element holding the article text: the first site-family selector that matches
-    real text (the longest match of it), else the block with the most paragraph text."""
+def find_body_container(root, stats: dict | None = None):
+    """The element holding the article text: the block whose paragraphs score highest,
+    or a site-family container (``BODY_SELECTORS``) that agrees with it."""
+    return _body_container(root, stats if stats is not None else score_blocks(root))[0]
+
+
+def _body_container(root, stats):
+    best = best_block(root, stats)
     for css in BODY_SELECTORS:
-        matches = [(len(normalize_space(text_content(e))), e) for e in _css(root, css)]
-        matches = [(length, e) for length, e in matches if length >= MIN_BODY_CHARS]
-        if matches:
-            return max(matches, key=lambda pair: pair[0])[1]
-    return _densest_block(root)
+        for element in _css(root, css):
+            if element not in stats or stats[element].chars < MIN_BODY_CHARS:
+                continue
+            if best is None or _agrees(element, best, stats):
+                return element, f"selector {css}"
+    return best, "density"
 
 
-def _densest_block(root):
-    best, best_length = None, 0
-    for element in root.xpath("//body//*[self::div or self::section or self::article or self::td or self::main]"):
-        length = sum(len(text_content(p)) for p in element.xpath("./p"))
-        if length > best_length:
-            best, best_length = element, length
-    return best
-
-
-def _link_density(element) -> float:
-    total = len(normalize_space(text_content(element)))
-    if not total:
-        return 1.0
-    linked = sum(len(normalize_space(text_content(a))) for a in element.iter("a"))
-    return linked / total
+def _agrees(hinted, best, stats) -> bool:
+    if hinted is best:
+        return True
+    if best in hinted.iterdescendants():
+        return stats[hinted].chars <= MAX_HINT_GROWTH * stats[best].chars
+    if hinted in best.iterdescendants():
+        return stats[hinted].chars >= MIN_HINT_SHARE * stats[best].chars
+    return False
 
 
 def _remove_furniture(body_root, title: str) -> None:
@@ -268,7 +204,7 @@ def _remove_furniture(body_root, title: str) -> None:
         for element in xpath(body_root):
             if element is not body_root:
                 remove_element(element)
-    for heading in body_root.xpath(".//h1"):
+    for heading in body_root.xpath(".//h1 | .//h2 | .//h3 | .//*[@class or @id][not(*[not(self::br)])]"):
         if normalize_space(text_content(heading)) == title:
             remove_element(heading)
     for text in body_root.xpath(".//text()"):
@@ -276,6 +212,61 @@ def _remove_furniture(body_root, title: str) -> None:
             block = _nearest_block(text.getparent(), body_root)
             if block is not None and len(text_content(block)) < MAX_NAV_BLOCK_CHARS:
                 remove_element(block)
+
+
+def _remove_chrome(body_root) -> None:
+    """Take out what the article block holds besides the article: furniture by its class
+    (share bars, bylines, promotions), a related-articles section, and blocks that are mostly
+    links to elsewhere (lists of other articles, a lone "back to the home page" link)."""
+    stats = score_blocks(body_root)
+    heading = _first_block_matching(body_root, _related_heading_re())
+    if heading is not None:
+        start = _section_start(heading, body_root)
+        section = [start, *start.itersiblings()]
+        chars = sum(stats[block].chars for block in section if block in stats)
+        links = sum(stats[block].link_chars for block in section if block in stats)
+        # Only a section of links: "延伸阅读：<a>" between two parts of the text is not the end.
+        if chars and links / chars > MIN_RELATED_LINK_SHARE:
+            for block in section:
+                remove_element(block)
+            stats = score_blocks(body_root)
+    doomed = []
+    for element in body_root.iter():
+        if element is body_root or not isinstance(element.tag, str):
+            continue
+        if _is_furniture_class(element) or (element in stats and _is_link_block(element, stats[element])):
+            doomed.append(element)
+    doomed_set = set(doomed)
+    for element in doomed:
+        if not any(ancestor in doomed_set for ancestor in element.iterancestors()):
+            remove_element(element)
+
+
+def _is_link_block(element, block) -> bool:
+    if element.tag not in BLOCK_TAGS and element.tag not in ("td", "th") or not block.chars:
+        return False
+    links = len(element.xpath(".//a[@href]"))
+    if links >= MIN_LIST_LINKS:
+        return block.link_density > MAX_BLOCK_LINK_DENSITY
+    return links == 1 and block.chars <= MAX_LONE_LINK_BLOCK_CHARS and block.link_density > MAX_BLOCK_LINK_DENSITY
+
+
+def _is_furniture_class(element) -> bool:
+    names = f"{element.get('class') or ''} {element.get('id') or ''}".strip()
+    return bool(names) and bool(_furniture_class_re().search(names))
+
+
+@lru_cache(maxsize=1)
+def _furniture_class_re():
+    anywhere = "|".join(map(re.escape, FURNITURE_CLASS_WORDS))
+    tokens = "|".join(map(re.escape, FURNITURE_CLASS_TOKENS))
+    return re.compile(rf"{anywhere}|(?<![A-Za-z0-9])(?:{tokens})(?![A-Za-z0-9])", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _related_heading_re():
+    headings = "|".join(map(re.escape, RELATED_HEADINGS))
+    return re.compile(rf"^{_DECORATION}(?:{headings})\s*[:：]?{_DECORATION}$")
 
 
 @lru_cache(maxsize=1)
@@ -361,12 +352,18 @@ def _find_disclaimer_outside(root, container) -> str | None:
 
 
 def _first_block_matching(body_root, pattern):
-    for element in body_root.iter():
-        if element is body_root or not isinstance(element.tag, str) or element.tag not in BLOCK_TAGS | {"strong", "b", "span"}:
+    """The first block whose text starts with ``pattern``. Only a block's first text node can
+    start its text, so each text node is looked at once: linear in the page, however deep."""
+    for text in body_root.xpath(".//text()[not(ancestor::script) and not(ancestor::style)]"):
+        if not text.strip() or not pattern.match(normalize_space(text)):
             continue
-        if pattern.match(normalize_space(text_content(element))):
-            block = _nearest_block(element, body_root)
-            return element if block is None else block
+        element = text.getparent()
+        if text.is_tail:
+            element = element.getparent()
+        if element is None or element is body_root:
+            continue
+        block = _nearest_block(element, body_root)
+        return element if block is None else block
     return None
 
 

@@ -16,8 +16,8 @@ import re
 from ..items import NeighbourLink
 from .dates import find_date_text
 from .text import text_content
-from .rules import CHAIN_END_MARKERS, NEXT_LABELS, PREV_LABELS
-from .urls import absolute_url
+from .rules import CHAIN_END_MARKERS, LISTING_LINK_WORDS, NEXT_LABELS, PREV_LABELS
+from .urls import absolute_url, clean_url, looks_like_listing
 
 _LABELS = sorted(PREV_LABELS + NEXT_LABELS, key=len, reverse=True)
 LABEL_RE = re.compile("|".join(map(re.escape, _LABELS)))
@@ -33,6 +33,8 @@ MAX_LABEL_TEXT = 80
 MAX_LEVELS_UP = 4
 #: A container this long is a body or a page, not a prev/next block.
 MAX_CONTAINER_TEXT = 400
+#: A link text this short naming a listing (返回列表) is the way back, not a neighbour.
+MAX_LISTING_LINK_CHARS = 12
 
 
 def find_neighbours(root, base_url: str) -> list[NeighbourLink]:
@@ -46,7 +48,16 @@ def find_neighbours(root, base_url: str) -> list[NeighbourLink]:
         found.setdefault(rel, NeighbourLink(rel=rel, url=url))
     for rel, link in _from_wordpress_containers(root, base_url).items():
         found.setdefault(rel, link)
-    return [found[rel] for rel in ("prev", "next") if rel in found]
+    return [found[rel] for rel in ("prev", "next") if rel in found and not _leads_elsewhere(found[rel], base_url)]
+
+
+def _leads_elsewhere(link: NeighbourLink, base_url: str) -> bool:
+    """A "下一篇" that is the page itself or a listing ("返回列表") is no neighbour."""
+    if link.url is None:
+        return False
+    if clean_url(link.url) == clean_url(base_url) or looks_like_listing(link.url):
+        return True
+    return bool(link.title) and any(word in link.title for word in LISTING_LINK_WORDS) and len(link.title) <= MAX_LISTING_LINK_CHARS
 
 
 def _from_labels(root, base_url):
@@ -88,7 +99,9 @@ def _link_near_label(owner, rel, label_text, base_url):
         if len(anchors) == 1:
             return _neighbour(rel, anchors[0], element, base_url)
         if len(anchors) > 1:
-            return _neighbour(rel, _first_anchor_after(element, label_text, anchors), element, base_url)
+            anchor = _first_anchor_after(element, label_text, anchors)
+            # No link after the label: the label's own link is JavaScript (``href="#"``).
+            return _neighbour(rel, anchor, element, base_url) if anchor is not None else None
         if _says_chain_ends(_text(element), rel):
             return NeighbourLink(rel=rel, url=None)
         if len(_text(element)) > MAX_CONTAINER_TEXT or element.getparent() is None:

@@ -16,6 +16,9 @@ NEXT_LABELS = ("下一篇", "下一条", "下一則", "下一条新闻", "下篇
 #: ``下一篇:没有了``).
 CHAIN_END_MARKERS = ("没有了", "沒有了", "无", "無", "暂无", "暫無", "已是最后一篇", "已是第一篇", "已经是最后一篇", "已经是第一篇", "已经是最后一篇了", "已经是第一篇了")
 
+#: Link texts that lead back to a listing, sometimes printed where the next article's link would be.
+LISTING_LINK_WORDS = ("返回列表", "返回目录", "返回首页", "返回栏目", "返回上级", "列表页")
+
 #: Containers that the common CMSes use for the prev/next block. Used as an
 #: extra hint and to cut the block out of the body, never as the only way.
 NAVIGATION_CONTAINERS = (
@@ -32,7 +35,28 @@ NAVIGATION_CONTAINERS = (
 )
 
 #: Prefixes of a visible "published" line. ``更新`` lines are not publication dates.
-DATE_LINE_PREFIXES = ("发布时间", "發布時間", "發佈時間", "發佈日期", "发布時間", "发布日期", "發布日期", "发表时间", "發表時間", "发表日期", "时间", "時間", "日期", "发布于", "發佈於", "发布")
+DATE_LINE_PREFIXES = (
+    "发布时间", "發布時間", "發佈時間", "發佈日期", "发布時間", "发布日期", "發布日期", "发表时间", "發表時間", "发表日期",
+    "發表日期", "发表于", "發表於", "发布于", "發佈於", "发布於", "发文日期", "成文日期", "刊发时间", "时间", "時間", "日期",
+    "发布", "posted @", "posted on", "published", "publish date",
+)
+
+#: Class or id words of elements that show the date line (``<span class="pubtime">``, ``<p class="ly">``).
+DATE_CLASS_PATTERN = r"date|time|pubtime|publish|info|source|(?<![a-z])ly(?![a-z])|meta|post-?date|riqi"
+
+#: Attributes that carry a date as data (``<span data-ptime="...">``).
+DATE_ATTRIBUTES = ("data-ptime", "data-time", "data-date", "data-publish-time", "data-pubtime", "pubdate", "datetime")
+
+#: Comments that publishing systems leave with the date (Sina's ``published at``, Founder's
+#: ``<founder-date>``, enpproperty ``<date>``); group 1 is the date.
+DATE_COMMENT_PATTERNS = (
+    r"published at (\d{4}-\d{1,2}-\d{1,2}[ \d:]*)",
+    r"<founder-date>\s*([^<]+?)\s*</founder-date>",
+    r"<date>\s*([^<]+?)\s*</date>",
+)
+
+#: Script variables that hold the publication date (WeChat's ``publish_time``, Tencent's ``pubtime``).
+DATE_SCRIPT_VARIABLES = ("publish_time", "publishTime", "pubtime", "pubTime", "pubDate", "publishDate", "createTime")
 
 #: Meta tags and JSON-LD keys that carry the publication date, best first.
 DATE_META_PROPERTIES = (
@@ -43,6 +67,12 @@ DATE_META_PROPERTIES = (
     "pubdate",
     "publishdate",
     "PubDate",
+    "pubtime",
+    "publishtime",
+    "firstpublishedtime",
+    "dc.date.issued",
+    "DC.date.issued",
+    "dcterms.created",
 )
 
 #: Headings that open the reference list.
@@ -68,19 +98,12 @@ BODY_SELECTORS = (
     "article",
 )
 
-#: Title locations, best first.
-TITLE_SELECTORS = (
-    "h1.entry-title",
-    "h1.post-title",
-    "h1.article-title",
-    ".article-title h1",
-    ".title h1",
-    "article h1",
-    "h1",
-    ".title h2",
-    "article h2",
-    "h2",
-)
+#: Meta tags that repeat the headline (with or without the site's name), besides ``<title>``.
+TITLE_HINT_META = ("og:title", "twitter:title", "ArticleTitle", "title", "headline", "dc.title", "DC.title")
+
+#: Class or id words of elements that hold a headline when it is not a heading
+#: (``<div class="articleTitle">``, ``<td class="bt_title">``, ``<div class="tit2">``).
+TITLE_CLASS_PATTERN = r"(?<!sub)title|headline|biaoti|(?<![a-z])tit(?![a-z])|(?<![a-z])bt(?![a-z])"
 
 #: Breadcrumb / category locations.
 BREADCRUMB_SELECTORS = (
@@ -125,17 +148,31 @@ BOILERPLATE_SELECTORS = (
     ".info",
 ) + NAVIGATION_CONTAINERS
 
+#: Class or id words of page furniture inside the article block: share bars, promotions,
+#: bylines, tag lists, print/close buttons. Matched anywhere in a class or id (case-insensitive)...
+FURNITURE_CLASS_WORDS = ("share", "promo", "qrcode", "comment", "recommend", "related", "toolbar", "social", "weixin-code", "backsohu")
+#: ... and these only as a whole word of it (``edit`` but not ``TRS_Editor``).
+FURNITURE_CLASS_TOKENS = ("edit", "author", "byline", "tags", "tag", "keywords", "keyword", "ad", "ads", "advert", "print", "copyright", "zdfy", "fenxiang")
+
+#: Headings that open a list of other articles at the end of the text; the heading and the
+#: blocks after it are cut, as a reference section is.
+RELATED_HEADINGS = ("相关报道", "相关新闻", "相关阅读", "相关文章", "相关链接", "延伸阅读", "推荐阅读", "热点推荐", "猜你喜欢", "相關報導", "相關新聞", "相關閱讀", "延伸閱讀")
+
 #: Lines that are site chrome when they stand alone in the body text.
 BOILERPLATE_LINES = (
     re.compile(r"^即时推送国内外干细胞临床医学资讯"),
     re.compile(r"^(公司地址|联系我们|官方热线|责任编辑|來源|来源|作者|编辑|相关阅读|相关文章|最新文章|热门文章|标签|分享到)\s*[:：]?"),
+    re.compile(r"^[(（【\[]?\s*(责编|责任编辑|編輯|编辑|作者|来源|來源|本文来源|文章来源|稿件来源)\s*[:：]"),
+    re.compile(r"^(扫一扫在手机打开当前页|扫一扫在手机上查看当前页面|【?打印本页】?|【?关闭窗口】?|返回页首|返回顶部|打印本页\s*关闭窗口|第\s*\d+\s*页\s*/\s*共\s*\d+\s*页)"),
+    re.compile(r"^[【\[]?\s*字[体號号]\s*[:：]"),
 )
 
 #: Query parameters that only track where a visitor came from.
 TRACKING_PARAMETERS = re.compile(r"^(utm_[a-z_]+|spm|from|fbclid|gclid|yclid|mc_[a-z]+|share_token|scene|isappinstalled|wechat_redirect|_hsenc|_hsmi)$", re.I)
 
 #: Paths that are listings, tag pages or site furniture, never articles.
-NON_ARTICLE_PATHS = re.compile(r"(^/$|/(tag|tags|category|author|page|search|feed|wp-admin|wp-json|wp-content)(/|$)|/list[_-]\d+|/index(_\d+)?\.html?$)", re.I)
+#: ``/page/`` only as WordPress pagination (``/page/2/``): some sites keep articles under ``/page/``.
+NON_ARTICLE_PATHS = re.compile(r"(^/$|/(tag|tags|category|author|search|feed|wp-admin|wp-json|wp-content)(/|$)|/page/\d+/?$|/list[_-]\d+|/index(_\d+)?\.html?$)", re.I)
 
 #: Text that marks a "page not found" page served with status 200.
 SOFT_404_MARKERS = ("页面不存在", "頁面不存在", "页面未找到", "您访问的页面不存在", "404 Not Found", "文章不存在或已被删除")

@@ -12,7 +12,7 @@ from html import escape
 from urllib.parse import quote
 
 from . import vocab
-from .corpus import MARKER_WORDS, Article, Deck, text_of
+from .corpus import MARKER_WORDS, Article, Deck
 from .model import BASE, WEEKDAYS, Page, Site, TruthArticle, cn_date
 
 SITE_NAME = "杭吉干细胞"

@@ -22,7 +22,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 
 from archive.state import CrawlState, load_state
 
-from ..extraction.article import extract_article
+from ..extraction.article import ArticlePage, extract_article
 from ..extraction.listings import category_listings, listing_links, looks_like_article_url, read_sitemap, sitemaps_in_robots
 from ..extraction.rules import SITEMAP_PATHS
 from ..extraction.text import better_encoding
@@ -297,10 +297,16 @@ def _as_list(value) -> list[str]:
     return [url.strip() for url in value or () if url and url.strip()]
 
 
+#: What an extracted page hands on to the item (not ``neighbours``, cleaned below, nor ``found_by``).
+_ITEM_FIELDS_FROM_PAGE = tuple(
+    field.name for field in fields(ArticleItem) if field.name in {f.name for f in fields(ArticlePage)} and field.name != "neighbours"
+)
+
+
 def article_item(page, response, aliases=(), fetched_at: str | None = None) -> ArticleItem:
     """The item for an extracted ``page`` of ``response``: also used by re-extraction."""
     headers = {name.decode(): response.headers.get(name).decode("latin-1") for name in KEPT_HEADERS if response.headers.get(name)}
-    page_fields = {field.name: getattr(page, field.name) for field in fields(page) if field.name != "neighbours"}
+    page_fields = {name: getattr(page, name) for name in _ITEM_FIELDS_FROM_PAGE}
     return ArticleItem(
         **page_fields,
         neighbours=[replace(link, url=clean_url(link.url)) if link.url else link for link in page.neighbours],

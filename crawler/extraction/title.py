@@ -1,0 +1,157 @@
+"""The article's headline.
+
+Pages name their headline twice: once for the browser (``<title>``, ``og:title``, a
+``ArticleTitle`` meta, usually with the site's name around it) and once on the page (a heading,
+or a ``<div class="tit">``). The headline is the longest element on the page that the hints
+confirm; failing that, the heading-like element nearest before the article text; failing
+that, the hint without the site's name.
+"""
+
+import re
+from dataclasses import dataclass
+
+from .rules import TITLE_CLASS_PATTERN, TITLE_HINT_META
+from .text import BLOCK_TAGS, normalize_space, text_content
+
+#: A headline is at least this long (shorter headings are box labels: 热点, 推荐阅读).
+MIN_TITLE_CHARS = 4
+#: An unconfirmed heading must be at least this long to be taken over the hint.
+MIN_UNCONFIRMED_CHARS = 6
+MAX_TITLE_CHARS = 160
+_TITLE_CLASS_RE = re.compile(TITLE_CLASS_PATTERN, re.IGNORECASE)
+#: ``<title>`` separators between headline and site name: ``_``, ``|``, ``｜``, ``--``, ``—``, `` - ``,
+#: and a ``-`` that touches Chinese text (``标题-大河网``) but not one inside ``COVID-19``.
+_HINT_SEPARATORS_RE = re.compile(r"\s*(?:_+|\|+|｜|-{2,}|—+|–|\s-\s|(?<=[^\x00-\x7f])-|-(?=[^\x00-\x7f]))\s*")
+_PRIVATE_USE_RE = re.compile("[\ue000-\uf8ff]")
+_MARKUP_RE = re.compile(r"</?[a-zA-Z][^<>]*>")
+_SQUASH_RE = re.compile(r"[\s\u00a0\u3000\u200b\ufeff]+")
+
+
+@dataclass
+class Title:
+    text: str
+    element: object | None  # the element on the page, when the headline is one
+    rule: str  # how it was found: "hint+heading", "heading", "hint", "site rule"
+
+
+def clean_title(text: str) -> str:
+    """Whitespace normalised, without private-use glyphs and without markup that a CMS
+    escaped into a meta tag (``ArticleTitle`` holding ``<div>``)."""
+    return normalize_space(_MARKUP_RE.sub(" ", _PRIVATE_USE_RE.sub("", text)))
+
+
+def _headline_text(element) -> str:
+    """An element's text up to its first block child: a subtitle in a nested ``<div>`` is not
+    part of the headline."""
+    parts = [element.text or ""]
+    for child in element:
+        if isinstance(child.tag, str) and child.tag in BLOCK_TAGS:
+            break
+        parts.append(text_content(child) if isinstance(child.tag, str) else "")
+        parts.append(child.tail or "")
+    text = "".join(parts)
+    if not text.strip():
+        first_block = next((child for child in element if isinstance(child.tag, str) and child.tag in BLOCK_TAGS), None)
+        if first_block is not None:
+            return _headline_text(first_block)
+    return text
+
+
+def find_title(root, body_container=None, order: dict | None = None) -> Title | None:
+    """The headline of the page rooted at ``root``.
+
+    ``body_container`` (the element holding the article text) and ``order`` (element ->
+    document position) let an unconfirmed heading be chosen by its nearness to the text.
+    """
+    hints = _hints(root)
+    candidates = _candidates(root)
+    squashed_hints = [_squash(hint) for hint in hints]
+    confirmed = [
+        (text, element) for text, element in candidates if any(_squash(text) in hint for hint in squashed_hints)
+    ]
+    if confirmed:
+        text, element = max(confirmed, key=lambda pair: len(pair[0]))
+        return Title(text, element, "hint+heading")
+    segments = [segment for hint in hints for segment in _hint_segments(hint)]
+    for text, element in candidates:
+        if _squash(text) in (_squash(segment) for segment in segments):
+            return Title(text, element, "hint+heading")
+    unconfirmed = [(text, element) for text, element in candidates if len(text) >= MIN_UNCONFIRMED_CHARS]
+    if unconfirmed and body_container is not None and order:
+        start = order.get(body_container, 0)
+        before = [(order.get(element, 0), text, element) for text, element in unconfirmed if order.get(element, 0) <= start]
+        if before:
+            _, text, element = max(before, key=lambda triple: triple[0])
+            return Title(text, element, "heading")
+    if segments:
+        return Title(segments[0], _element_showing(root, segments[0]), "hint")
+    if candidates:
+        text, element = candidates[0]
+        return Title(text, element, "heading")
+    return None
+
+
+def _element_showing(root, title: str):
+    """The element whose text is exactly ``title`` (a headline in a ``<b>`` or ``<font>``), if any."""
+    wanted = _squash(title)
+    for text in root.xpath("//body//text()[not(ancestor::script) and not(ancestor::style) and not(ancestor::a)]"):
+        if _squash(text) == wanted:
+            owner = text.getparent()
+            return owner.getparent() if text.is_tail else owner
+    return None
+
+
+def _hints(root) -> list[str]:
+    values = []
+    for name in TITLE_HINT_META:
+        values += root.xpath("//meta[@property=$n or @name=$n]/@content", n=name)
+    values += root.xpath("//title/text()")
+    return [hint for hint in (clean_title(value) for value in values) if hint]
+
+
+def _hint_segments(hint: str) -> list[str]:
+    """The hint's parts, longest first when the first is too short to be a headline."""
+    parts = [part for part in _HINT_SEPARATORS_RE.split(hint) if part.strip()]
+    if not parts:
+        return []
+    if len(parts[0]) >= MIN_TITLE_CHARS:
+        return [parts[0]]
+    return [max(parts, key=len)]
+
+
+def _candidates(root) -> list[tuple[str, object]]:
+    """Heading-like elements in document order, with their text."""
+    seen, found = set(), []
+    xpath = " | ".join(f"//{tag}" for tag in ("h1", "h2", "h3")) + " | //body//*[@class or @id]"
+    for element in root.xpath(xpath):
+        if element in seen or not isinstance(element.tag, str):
+            continue
+        if element.tag not in ("h1", "h2", "h3") and not _TITLE_CLASS_RE.search(
+            (element.get("class") or "") + " " + (element.get("id") or "")
+        ):
+            continue
+        if element.tag in ("html", "body", "head", "title") or _in_chrome(element):
+            continue
+        text = clean_title(_headline_text(element))
+        if MIN_TITLE_CHARS <= len(text) <= MAX_TITLE_CHARS:
+            seen.add(element)
+            found.append((text, element))
+    return _by_preference(found)
+
+
+def _by_preference(found):
+    """``<h1>`` first, then ``<h2>``, ``<h3>``, then title-class elements."""
+    rank = {tag: position for position, tag in enumerate(("h1", "h2", "h3"))}
+    return sorted(found, key=lambda pair: rank.get(pair[1].tag, len(rank)))
+
+
+def _in_chrome(element) -> bool:
+    for ancestor in element.iterancestors():
+        if ancestor.tag in ("a", "li", "nav", "footer", "head", "option", "select", "ul", "marquee"):
+            return True
+    return False
+
+
+def _squash(text: str) -> str:
+    return _SQUASH_RE.sub("", text)
+
