@@ -168,6 +168,15 @@ def m006_incremental_crawls(db):
     db["not_articles"].create({"url": str, "reason": str, "last_seen": str}, pk="url")
 
 
+@MIGRATIONS()
+def m007_unextracted_pages(db):
+    """Pages whose extraction failed, kept as fetched so that ``reextract`` tries them again."""
+    db["unextracted_pages"].create(
+        {"url": str, "fetched_url": str, "status": int, "headers": str, "body": bytes, "fetched_at": str, "reason": str},
+        pk="url",
+    )
+
+
 def open_archive(path, *, create=True) -> sqlite_utils.Database:
     """Open (and, with ``create``, make or upgrade) the archive at ``path``.
 

@@ -67,7 +67,7 @@ class Batch:
         elif kind == "sitemap":
             self.sitemap.append((data["url"], data["lastmod"]))
         elif kind == "not_article":
-            self.not_articles.append((data["url"], data["reason"]))
+            self.not_articles.append((data["url"], data["reason"], data.get("page")))
         else:
             raise ValueError(f"unknown kind of write: {kind!r}")
 
@@ -107,11 +107,11 @@ def write_batch(
     *,
     gaps: list[dict] = (),
     sitemap: list[tuple[str, str | None]] = (),
-    not_articles: list[tuple[str, str]] = (),
+    not_articles: list[tuple] = (),
     run_id: int | None = None,
 ) -> WriteCounts:
     """Upsert ``articles`` and record ``aliases`` (alias URL, article URL), chain ``gaps``
-    ``sitemap`` entries (URL, lastmod) and ``not_articles`` (URL, reason) in one transaction, then bring published dates
+    ``sitemap`` entries (URL, lastmod) and ``not_articles`` (URL, reason[, kept page]) in one transaction, then bring published dates
     taken from neighbour links up to date."""
     counts = WriteCounts()
     with db.atomic():
@@ -125,9 +125,14 @@ def write_batch(
         db.conn.executemany(
             "insert into not_articles (url, reason, last_seen) values (?, ?, ?)"
             " on conflict (url) do update set reason = excluded.reason, last_seen = excluded.last_seen",
-            [(url, reason, now) for url, reason in not_articles],
+            [(url, reason, now) for url, reason, *_ in not_articles],
         )
+        _keep_unextracted(db, [(url, reason, page) for url, reason, *page in not_articles if page and page[0]], now)
         changed_ids = []
+        db.conn.executemany(
+            "delete from unextracted_pages where url in (?, ?)",
+            [(article["url"], article.get("fetched_url")) for article in articles],
+        )
         for article in articles:
             outcome, article_id = _upsert_article(db, article)
             setattr(counts, outcome, getattr(counts, outcome) + 1)
@@ -257,6 +262,19 @@ def _write_page(db, url: str, article: dict, fetched_at: str) -> None:
             json.dumps(article.get("raw_headers") or {}, ensure_ascii=False),
             zlib.compress(article["raw_body"], 6),
             fetched_at,
+        ],
+    )
+
+
+def _keep_unextracted(db, pages, fetched_at: str) -> None:
+    """Keep pages whose extraction failed, compressed, for ``reextract`` to try again."""
+    db.conn.executemany(
+        "insert or replace into unextracted_pages (url, fetched_url, status, headers, body, fetched_at, reason)"
+        " values (?, ?, ?, ?, ?, ?, ?)",
+        [
+            (url, page["fetched_url"], page["status"], json.dumps(page["headers"] or {}, ensure_ascii=False),
+             zlib.compress(page["body"], 6), fetched_at, reason)
+            for url, reason, page in pages
         ],
     )
 

@@ -77,14 +77,14 @@ def load_corpus(corpus: Path = CORPUS) -> list[dict]:
 
 
 def run_medarchive(body: bytes, url: str) -> Extracted:
-    from crawler.extraction.page import extract_from_bytes
+    from crawler.single_page import extract_page
 
-    result = extract_from_bytes(body, url)
-    page = result.page
-    if page is None:
+    result = extract_page(body, url)
+    item = result.item
+    if item is None:
         return Extracted(rejected=True, neighbours={})
-    neighbours = {link.rel: (link.url or "END") for link in page.neighbours}
-    return Extracted(title=page.title, day=result.published_day, body=page.body, neighbours=neighbours)
+    neighbours = {link.rel: (link.url or "END") for link in item.neighbours}
+    return Extracted(title=item.title, day=result.published_day, body=item.body, neighbours=neighbours)
 
 
 def run_trafilatura(body: bytes, url: str) -> Extracted:
@@ -102,9 +102,9 @@ def run_trafilatura(body: bytes, url: str) -> Extracted:
 def run_gne(body: bytes, url: str) -> Extracted:
     from gne import GeneralNewsExtractor
 
-    from crawler.extraction.page import decode_html
+    from crawler.single_page import response_for
 
-    result = GeneralNewsExtractor().extract(decode_html(body, url))
+    result = GeneralNewsExtractor().extract(response_for(body, url).text)
     day = (result.get("publish_time") or "")[:10] or None
     return Extracted(title=result.get("title"), day=_as_day(day), body=result.get("content"))
 

@@ -90,8 +90,8 @@ def to_message(item) -> bytes | None:
     if kind is None:
         return None
     data = dataclasses.asdict(item)
-    if data.get("raw_body") is not None:
-        data["raw_body"] = base64.b64encode(data["raw_body"]).decode("ascii")
+    for holder, key in _byte_fields(data):
+        holder[key] = base64.b64encode(holder[key]).decode("ascii")
     return json.dumps({"kind": kind, "data": data}, ensure_ascii=False).encode("utf-8")
 
 
@@ -99,9 +99,17 @@ def from_message(message: bytes) -> tuple[str, dict]:
     """The (kind, data) of a message made by :func:`to_message`."""
     payload = json.loads(message)
     data = payload["data"]
-    if data.get("raw_body") is not None:
-        data["raw_body"] = base64.b64decode(data["raw_body"])
+    for holder, key in _byte_fields(data):
+        holder[key] = base64.b64decode(holder[key])
     return payload["kind"], data
+
+
+def _byte_fields(data: dict):
+    """Where a message holds page bytes: an article's ``raw_body``, a kept page's ``body``."""
+    if data.get("raw_body") is not None:
+        yield data, "raw_body"
+    if isinstance(data.get("page"), dict) and data["page"].get("body") is not None:
+        yield data["page"], "body"
 
 
 class QueuePipeline:

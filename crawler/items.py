@@ -92,11 +92,23 @@ class SitemapSeen:
 
 
 @dataclass
+class KeptPage:
+    """A page as fetched, kept so that ``reextract`` can try it again after a fix."""
+
+    fetched_url: str
+    status: int | None
+    headers: dict
+    body: bytes
+
+
+@dataclass
 class NotArticle:
-    """A page fetched and found not to be an article (a listing, a soft 404, not HTML)."""
+    """A page fetched and found not to be an article (a listing, a soft 404, not HTML),
+    or one whose extraction failed (``extraction_error``, with the page kept)."""
 
     url: str
     reason: str
+    page: KeptPage | None = None
 
 
 #: What the archive does with each kind of item (see ``archive.writer.Batch``).

@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 
 import realpages  # noqa: E402
 
-from crawler.extraction.page import extract_from_bytes  # noqa: E402
+from crawler.single_page import extract_page  # noqa: E402
 
 PAGES = realpages.load_corpus()
 
@@ -27,7 +27,7 @@ def scored():
 @pytest.mark.parametrize("expected", PAGES, ids=[page["id"] for page in PAGES])
 def test_every_real_page_extracts_without_an_exception(expected):
     body = (realpages.CORPUS / expected["file"]).read_bytes()
-    extract_from_bytes(body, expected["url"])
+    extract_page(body, expected["url"])
 
 
 def test_corpus_files_are_the_bytes_recorded():

@@ -35,7 +35,8 @@ from .rules import (
 )
 from .sanitize import sanitize_html
 from .text import BLOCK_TAGS, block_lines, looks_garbled, normalize_space, remove_element, text_content
-from .title import find_title
+from .site_rules import SiteRule, parse_with_format
+from .title import Title, clean_title, find_title
 from .urls import absolute_url, canonical_url, looks_like_listing
 
 #: A body shorter than this is not an article (an empty template, a stub).
@@ -81,33 +82,59 @@ class ArticlePage:
     found_by: dict[str, str] = field(default_factory=dict)  # field -> the rule that found it
 
 
-def extract_article(selector: Selector, url: str) -> ArticlePage | None:
+class NotAnArticle(str):
+    """Why a page is not an article, in words for the user."""
+
+
+def extract_article(selector: Selector, url: str, rule: SiteRule | None = None) -> ArticlePage | None:
     """The article on the page at ``url``, or None when the page is not an article
-    (a listing, a tag page, a soft 404, an empty template)."""
+    (a listing, a tag page, a soft 404, an empty template).
+
+    ``rule``: the site's own selectors (``site_rules.py``); a field whose selector matches
+    nothing on the page is found by the heuristics as usual.
+    """
+    found = read_article(selector, url, rule)
+    return None if isinstance(found, NotAnArticle) else found
+
+
+def read_article(selector: Selector, url: str, rule: SiteRule | None = None) -> ArticlePage | NotAnArticle:
+    """As :func:`extract_article`, but a page that is not an article says why."""
     root = selector.root
-    if looks_like_listing(url) or _is_soft_404(root):
-        return None
+    if looks_like_listing(url):
+        return NotAnArticle("its URL is a listing, tag or home page")
+    if _is_soft_404(root):
+        return NotAnArticle("it says the page does not exist (a soft 404)")
     stats = score_blocks(root)
-    container, body_rule = _body_container(root, stats)
-    if container is None or stats[container].link_density > MAX_LINK_DENSITY:
-        return None
+    container, body_rule = _ruled_body(root, rule) or _body_container(root, stats)
+    if container is None:
+        return NotAnArticle("no block of the page holds prose")
+    if stats[container].link_density > MAX_LINK_DENSITY:
+        return NotAnArticle(f"its text is mostly links ({stats[container].link_density:.0%}): a listing")
     order = {element: position for position, element in enumerate(root.iter())}
-    title = find_title(root, container, order)
-    if title is None or looks_garbled(title.text):
-        return None
+    title = _ruled_title(root, rule) or find_title(root, container, order)
+    if title is None:
+        return NotAnArticle("it has no headline")
+    if looks_garbled(title.text):
+        return NotAnArticle("its headline is garbled: the page was decoded with the wrong charset")
     body_root = copy.deepcopy(container)
+    if rule is not None:
+        for element in rule.dropped(body_root):
+            remove_element(element)
     _remove_furniture(body_root, title.text)
     reference_texts, reference_hrefs = _cut_references(body_root, url)
     disclaimer = _cut_disclaimer(body_root) or _find_disclaimer_outside(root, container)
     _remove_chrome(body_root)
     lines = [line for line in block_lines(body_root) if not _is_boilerplate_line(line)]
     body = "\n".join(lines)
-    if len(body) < MIN_BODY_CHARS or looks_garbled(body):
-        # Garbled: decoded with the wrong charset; storing it would lose the real text.
-        return None
+    if len(body) < MIN_BODY_CHARS:
+        return NotAnArticle(f"its text is {len(body)} characters, fewer than {MIN_BODY_CHARS}: an empty template or a stub")
+    if looks_garbled(body):
+        # Decoded with the wrong charset; storing it would lose the real text.
+        return NotAnArticle("its text is garbled: the page was decoded with the wrong charset")
     _absolutize(body_root, url)
-    published_raw, published_source = find_published(root, title.element)
+    published_raw, published_source = _ruled_date(root, rule) or find_published(root, title.element)
     breadcrumb = extract_breadcrumb(root, title.text)
+    neighbours, neighbour_rule = _ruled_neighbours(root, url, rule, find_neighbours(root, url))
     return ArticlePage(
         url=canonical_url(root, url),
         title=title.text,
@@ -121,9 +148,55 @@ def extract_article(selector: Selector, url: str) -> ArticlePage | None:
         reference_texts=reference_texts,
         reference_hrefs=reference_hrefs,
         body_hrefs=[href for href in (absolute_url(a.get("href"), url) for a in body_root.iter("a")) if href],
-        neighbours=find_neighbours(root, url),
-        found_by={"title": title.rule, "published": published_source or "", "body": body_rule},
+        neighbours=neighbours,
+        found_by={"title": title.rule, "published": published_source or "", "body": body_rule, "neighbours": neighbour_rule},
     )
+
+
+# --- per-site rules ----------------------------------------------------------------
+
+
+def _ruled_body(root, rule):
+    for element in rule.select(root, "body") if rule else ():
+        if normalize_space(text_content(element)):
+            return element, "site rule"
+    return None
+
+
+def _ruled_title(root, rule):
+    for element in rule.select(root, "title") if rule else ():
+        text = clean_title(text_content(element))
+        if text:
+            return Title(text, element, "site rule")
+    return None
+
+
+def _ruled_date(root, rule):
+    for element in rule.select(root, "date") if rule else ():
+        shown = element.get("datetime") or element.get("content") or normalize_space(text_content(element))
+        if not shown:
+            continue
+        if rule.date_format:
+            parsed = parse_with_format(shown, rule.date_format)
+            if parsed:
+                return parsed, "site rule"
+            continue
+        return shown, "site rule"
+    return None
+
+
+def _ruled_neighbours(root, url, rule, found: list[NeighbourLink]) -> tuple[list[NeighbourLink], str]:
+    by_rel = {link.rel: link for link in found}
+    ruled = False
+    for rel in ("prev", "next"):
+        for element in rule.select(root, rel) if rule else ():
+            anchor = element if element.tag == "a" else next(element.iter("a"), None)
+            target = absolute_url(anchor.get("href"), url) if anchor is not None else None
+            if target:
+                by_rel[rel] = NeighbourLink(rel=rel, url=target, title=normalize_space(text_content(anchor)) or None)
+                ruled = True
+                break
+    return [by_rel[rel] for rel in ("prev", "next") if rel in by_rel], "site rule" if ruled else "labels"
 
 
 # --- title, category, breadcrumb -------------------------------------------------

@@ -48,6 +48,8 @@ def find_neighbours(root, base_url: str) -> list[NeighbourLink]:
         found.setdefault(rel, NeighbourLink(rel=rel, url=url))
     for rel, link in _from_wordpress_containers(root, base_url).items():
         found.setdefault(rel, link)
+    for rel, link in _from_link_titles(root, base_url).items():
+        found.setdefault(rel, link)
     return [found[rel] for rel in ("prev", "next") if rel in found and not _leads_elsewhere(found[rel], base_url)]
 
 
@@ -270,4 +272,14 @@ def _from_wordpress_containers(root, base_url):
         anchors = root.xpath(f"//*[contains(concat(' ', normalize-space(@class), ' '), ' {css_class} ')]//a[@href]")
         if anchors:
             found[rel] = _neighbour(rel, anchors[0], anchors[0].getparent(), base_url)
+    return found
+
+
+def _from_link_titles(root, base_url):
+    """Links that carry the label only in their ``title`` attribute (``<a title="上一篇">``)."""
+    found = {}
+    for anchor in root.xpath("//a[@title and @href]"):
+        rel = _DIRECTION.get(_DECORATION_RE.sub("", anchor.get("title")))
+        if rel and rel not in found and absolute_url(anchor.get("href"), base_url):
+            found[rel] = _neighbour(rel, anchor, anchor, base_url)
     return found

@@ -9,8 +9,8 @@ import re
 
 #: Words that label the link to the previous / next article. Order does not
 #: matter; matching is on the text around a link, never on one site's class.
-PREV_LABELS = ("上一篇", "上一条", "上一則", "上一条新闻", "上篇", "前一篇", "上一頁文章", "上一篇文章")
-NEXT_LABELS = ("下一篇", "下一条", "下一則", "下一条新闻", "下篇", "后一篇", "後一篇", "下一篇文章")
+PREV_LABELS = ("上一篇", "上一条", "上一則", "上一条新闻", "上篇", "前一篇", "上一頁文章", "上一篇文章", "上一章", "上章")
+NEXT_LABELS = ("下一篇", "下一条", "下一則", "下一条新闻", "下篇", "后一篇", "後一篇", "下一篇文章", "下一章", "下章")
 
 #: Text that means "there is no article in this direction" (DedeCMS prints
 #: ``下一篇:没有了``).
@@ -103,7 +103,7 @@ TITLE_HINT_META = ("og:title", "twitter:title", "ArticleTitle", "title", "headli
 
 #: Class or id words of elements that hold a headline when it is not a heading
 #: (``<div class="articleTitle">``, ``<td class="bt_title">``, ``<div class="tit2">``).
-TITLE_CLASS_PATTERN = r"(?<!sub)title|headline|biaoti|(?<![a-z])tit(?![a-z])|(?<![a-z])bt(?![a-z])"
+TITLE_CLASS_PATTERN = r"(?<!sub)(?:title|heading)|headline|biaoti|(?<![a-z])tit(?![a-z])|(?<![a-z])bt(?![a-z])"
 
 #: Breadcrumb / category locations.
 BREADCRUMB_SELECTORS = (
@@ -172,7 +172,7 @@ TRACKING_PARAMETERS = re.compile(r"^(utm_[a-z_]+|spm|from|fbclid|gclid|yclid|mc_
 
 #: Paths that are listings, tag pages or site furniture, never articles.
 #: ``/page/`` only as WordPress pagination (``/page/2/``): some sites keep articles under ``/page/``.
-NON_ARTICLE_PATHS = re.compile(r"(^/$|/(tag|tags|category|author|search|feed|wp-admin|wp-json|wp-content)(/|$)|/page/\d+/?$|/list[_-]\d+|/index(_\d+)?\.html?$)", re.I)
+NON_ARTICLE_PATHS = re.compile(r"(/(tag|tags|category|author|search|feed|wp-admin|wp-json|wp-content)(/|$)|/page/\d+/?$|/list[_-]\d+|/index(_\d+)?\.html?$)", re.I)
 
 #: Text that marks a "page not found" page served with status 200.
 SOFT_404_MARKERS = ("页面不存在", "頁面不存在", "页面未找到", "您访问的页面不存在", "404 Not Found", "文章不存在或已被删除")

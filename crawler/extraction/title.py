@@ -19,11 +19,14 @@ MIN_TITLE_CHARS = 4
 MIN_UNCONFIRMED_CHARS = 6
 MAX_TITLE_CHARS = 160
 _TITLE_CLASS_RE = re.compile(TITLE_CLASS_PATTERN, re.IGNORECASE)
-#: ``<title>`` separators between headline and site name: ``_``, ``|``, ``｜``, ``--``, ``—``, `` - ``,
-#: and a ``-`` that touches Chinese text (``标题-大河网``) but not one inside ``COVID-19``.
-_HINT_SEPARATORS_RE = re.compile(r"\s*(?:_+|\|+|｜|-{2,}|—+|–|\s-\s|(?<=[^\x00-\x7f])-|-(?=[^\x00-\x7f]))\s*")
+#: ``<title>`` separators between headline and site name: ``_``, ``|``, ``｜``, ``--``, `` - ``, `` — ``,
+#: and a ``-`` that touches Chinese text (``标题-大河网``) but not one inside ``COVID-19``. A dash
+#: without spaces (``对比试车—测试``, ``李简——新外科``) belongs to the headline.
+_HINT_SEPARATORS_RE = re.compile(r"\s*(?:_+|\|+|｜|\s[»›]\s|-{2,}|\s[—–]{1,2}\s|\s-\s|(?<=[^\x00-\x7f])-|-(?=[^\x00-\x7f]))\s*")
 _PRIVATE_USE_RE = re.compile("[\ue000-\uf8ff]")
 _MARKUP_RE = re.compile(r"</?[a-zA-Z][^<>]*>")
+_TRAILING_SEPARATORS_RE = re.compile(r"[\s\-_|｜»›]+$")
+_VISIBLE_TEXT = "//body//text()[not(ancestor::script) and not(ancestor::style) and not(ancestor::a) and not(ancestor::title)]"
 _SQUASH_RE = re.compile(r"[\s\u00a0\u3000\u200b\ufeff]+")
 
 
@@ -37,7 +40,8 @@ class Title:
 def clean_title(text: str) -> str:
     """Whitespace normalised, without private-use glyphs and without markup that a CMS
     escaped into a meta tag (``ArticleTitle`` holding ``<div>``)."""
-    return normalize_space(_MARKUP_RE.sub(" ", _PRIVATE_USE_RE.sub("", text)))
+    text = normalize_space(_MARKUP_RE.sub(" ", _PRIVATE_USE_RE.sub("", text)))
+    return _TRAILING_SEPARATORS_RE.sub("", text)
 
 
 def _headline_text(element) -> str:
@@ -69,6 +73,9 @@ def find_title(root, body_container=None, order: dict | None = None) -> Title | 
     confirmed = [
         (text, element) for text, element in candidates if any(_squash(text) in hint for hint in squashed_hints)
     ]
+    shown = _hint_prefix_on_page(root, squashed_hints)
+    if shown is not None:
+        confirmed.append(shown)
     if confirmed:
         text, element = max(confirmed, key=lambda pair: len(pair[0]))
         return Title(text, element, "hint+heading")
@@ -76,7 +83,7 @@ def find_title(root, body_container=None, order: dict | None = None) -> Title | 
     for text, element in candidates:
         if _squash(text) in (_squash(segment) for segment in segments):
             return Title(text, element, "hint+heading")
-    unconfirmed = [(text, element) for text, element in candidates if len(text) >= MIN_UNCONFIRMED_CHARS]
+    unconfirmed = [(text, element) for text, element in candidates if len(text) >= MIN_UNCONFIRMED_CHARS and _reads_as_headline(text)]
     if unconfirmed and body_container is not None and order:
         start = order.get(body_container, 0)
         before = [(order.get(element, 0), text, element) for text, element in unconfirmed if order.get(element, 0) <= start]
@@ -91,14 +98,33 @@ def find_title(root, body_container=None, order: dict | None = None) -> Title | 
     return None
 
 
+def _hint_prefix_on_page(root, squashed_hints: list[str]):
+    """The longest line of the page that a hint starts with: a headline in a plain ``<p>``
+    or ``<td>``, its hint adding a subtitle or the site's name."""
+    best = None
+    for text in root.xpath(_VISIBLE_TEXT):
+        squashed = _squash(text)
+        if len(squashed) < MIN_UNCONFIRMED_CHARS or (best is not None and len(squashed) <= len(_squash(best[0]))):
+            continue
+        if any(hint.startswith(squashed) for hint in squashed_hints):
+            owner = text.getparent()
+            best = (clean_title(text), owner.getparent() if text.is_tail else owner)
+    return best
+
+
 def _element_showing(root, title: str):
     """The element whose text is exactly ``title`` (a headline in a ``<b>`` or ``<font>``), if any."""
     wanted = _squash(title)
-    for text in root.xpath("//body//text()[not(ancestor::script) and not(ancestor::style) and not(ancestor::a)]"):
+    for text in root.xpath(_VISIBLE_TEXT):
         if _squash(text) == wanted:
             owner = text.getparent()
             return owner.getparent() if text.is_tail else owner
     return None
+
+
+def _reads_as_headline(text: str) -> bool:
+    """A headline is not a sentence (。) nor a label (ending in a colon)."""
+    return "。" not in text and not text.endswith((":", "："))
 
 
 def _hints(root) -> list[str]:
@@ -130,7 +156,7 @@ def _candidates(root) -> list[tuple[str, object]]:
             (element.get("class") or "") + " " + (element.get("id") or "")
         ):
             continue
-        if element.tag in ("html", "body", "head", "title") or _in_chrome(element):
+        if element.tag in ("html", "body", "head", "title") or _in_chrome(element) or _names_the_site(element):
             continue
         text = clean_title(_headline_text(element))
         if MIN_TITLE_CHARS <= len(text) <= MAX_TITLE_CHARS:
@@ -143,6 +169,16 @@ def _by_preference(found):
     """``<h1>`` first, then ``<h2>``, ``<h3>``, then title-class elements."""
     rank = {tag: position for position, tag in enumerate(("h1", "h2", "h3"))}
     return sorted(found, key=lambda pair: rank.get(pair[1].tag, len(rank)))
+
+
+def _names_the_site(element) -> bool:
+    """A heading that is one link to the site's home page is the site's name (a blog's banner)."""
+    links = element.xpath(".//a[@href]")
+    if len(links) != 1:
+        return False
+    href = links[0].get("href").strip()
+    path = re.sub(r"^[a-z]+://[^/]+", "", href, flags=re.IGNORECASE)
+    return path in ("", "/", "./", "index.html", "/index.html", "index.htm", "/index.htm", "index.php", "/index.php") and _squash(text_content(links[0])) == _squash(text_content(element))
 
 
 def _in_chrome(element) -> bool:

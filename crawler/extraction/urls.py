@@ -53,5 +53,8 @@ def origin(url: str) -> str:
 
 
 def looks_like_listing(url: str) -> bool:
-    """True for home, tag, category, pagination and other furniture paths."""
-    return bool(NON_ARTICLE_PATHS.search(urlsplit(url).path or "/"))
+    """True for home, tag, category, pagination and other furniture paths. The home path
+    with a query (``/?p=1700``, WordPress' plain permalinks) is an article's address."""
+    parts = urlsplit(url)
+    path = parts.path or "/"
+    return (path == "/" and not parts.query) or bool(NON_ARTICLE_PATHS.search(path))

@@ -25,9 +25,10 @@ from archive.state import CrawlState, load_state
 from ..extraction.article import ArticlePage, extract_article
 from ..extraction.listings import category_listings, listing_links, looks_like_article_url, read_sitemap, sitemaps_in_robots
 from ..extraction.rules import SITEMAP_PATHS
+from ..extraction.site_rules import SiteRules, load_site_rules
 from ..extraction.text import better_encoding
 from ..extraction.urls import absolute_url, clean_url, origin
-from ..items import ArticleItem, ChainGap, NotArticle, PageAlias, SitemapSeen
+from ..items import ArticleItem, ChainGap, KeptPage, NotArticle, PageAlias, SitemapSeen
 
 #: Answers that send the crawl elsewhere; the spider follows them itself.
 REDIRECT_STATUSES = [301, 302, 303, 307, 308]
@@ -53,6 +54,7 @@ class PortalSpider(scrapy.Spider):
             raise ValueError("the portal spider needs start_urls: -a start_urls=https://www.example.com/a/1.html")
         self.allowed_domains = sorted({site.split("://", 1)[1].split(":")[0] for site in self.origins})
         self.seen_articles: set[str] = set()
+        self.site_rules = SiteRules()
         self.state = CrawlState()
         #: Every page that links to a URL as its neighbour, and URLs that failed: a dead
         #: neighbour is a gap for each page linking to it, not only for the first.
@@ -63,6 +65,12 @@ class PortalSpider(scrapy.Spider):
         #: leads to was fetched already.
         self.canonical_of: dict[str, str] = {}
         self.redirected_from: dict[str, set[str]] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.site_rules = load_site_rules(crawler.settings.get("PORTAL_SITE_RULES"))
+        return spider
 
     @property
     def incremental(self) -> bool:
@@ -109,7 +117,13 @@ class PortalSpider(scrapy.Spider):
             self.logger.warning("Skipped %s: not a text page (%s)", response.url, response.headers.get("Content-Type"))
             yield NotArticle(url=clean_url(response.url), reason="not_text")
             return
-        page = extract_article(response.selector, response.url)
+        try:
+            page = extract_article(response.selector, response.url, self.site_rules.for_url(response.url))
+        except Exception as error:  # one page's surprise must not stop the crawl or lose the page
+            stats.inc_value("portal/extraction_error")
+            self.logger.error("Could not extract %s (%s: %s); page kept for `medarchive reextract`", response.url, type(error).__name__, error)
+            yield NotArticle(url=clean_url(response.url), reason="extraction_error", page=kept_page(response))
+            return
         if page is None:
             stats.inc_value("portal/skipped/not_article")
             self.logger.info("Skipped %s: not an article page", response.url)
@@ -301,6 +315,12 @@ def _as_list(value) -> list[str]:
 _ITEM_FIELDS_FROM_PAGE = tuple(
     field.name for field in fields(ArticleItem) if field.name in {f.name for f in fields(ArticlePage)} and field.name != "neighbours"
 )
+
+
+def kept_page(response) -> KeptPage:
+    """The response as re-extraction needs it."""
+    headers = {name.decode(): response.headers.get(name).decode("latin-1") for name in KEPT_HEADERS if response.headers.get(name)}
+    return KeptPage(fetched_url=response.url, status=response.status, headers=headers, body=response.body)
 
 
 def article_item(page, response, aliases=(), fetched_at: str | None = None) -> ArticleItem:

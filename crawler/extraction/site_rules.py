@@ -1,0 +1,152 @@
+"""Per-site rules for what the heuristics miss, read from a TOML file.
+
+```toml
+[sites."www.example.com"]          # this host only; "*.example.com" for every subdomain
+title = "h1.news-title"            # CSS selectors, each optional
+date = "div.info span.time"        # its text, or its datetime/content attribute
+date_format = "%Y年%m月%d日 %H:%M"  # strptime format of that text, when the normaliser cannot read it
+body = "div#article-text"
+drop = [".editor", ".share-bar"]   # removed from the body
+prev = "div.pre-next a.prev"
+next = "div.pre-next a.next"
+```
+
+A selector that matches nothing on a page falls back to the heuristics for that field, so a
+rule never makes a page worse than it was without it.
+"""
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from cssselect import SelectorError
+from lxml import etree
+from parsel.csstranslator import css2xpath
+
+#: The keys a site's table may hold.
+SELECTOR_KEYS = ("title", "date", "body", "prev", "next")
+OTHER_KEYS = ("date_format", "drop")
+
+
+class SiteRulesError(ValueError):
+    """The rules file cannot be used: its message says where and why."""
+
+
+@dataclass(frozen=True)
+class SiteRule:
+    """Selectors that override the heuristics on one site."""
+
+    host: str
+    title: str | None = None
+    date: str | None = None
+    date_format: str | None = None
+    body: str | None = None
+    drop: tuple[str, ...] = ()
+    prev: str | None = None
+    next: str | None = None
+
+    def select(self, root, key: str) -> list:
+        css = getattr(self, key)
+        return _compiled(css)(root) if css else []
+
+    def dropped(self, root) -> list:
+        return [element for css in self.drop for element in _compiled(css)(root)]
+
+
+@dataclass
+class SiteRules:
+    """Every site's rules from one file; ``for_url`` picks a page's."""
+
+    rules: dict[str, SiteRule] = field(default_factory=dict)
+    source: str | None = None
+
+    def for_url(self, url: str) -> SiteRule | None:
+        host = (urlsplit(url).hostname or "").lower()
+        if host in self.rules:
+            return self.rules[host]
+        parts = host.split(".")
+        for start in range(1, len(parts)):
+            rule = self.rules.get("*." + ".".join(parts[start:]))
+            if rule is not None:
+                return rule
+        return None
+
+    def __bool__(self) -> bool:
+        return bool(self.rules)
+
+
+def load_site_rules(path: str | Path | None) -> SiteRules:
+    """The rules in the TOML file at ``path`` (no rules for None); ``SiteRulesError`` when
+    the file is missing, is not TOML, or holds an unknown key or a selector that does not parse."""
+    if not path:
+        return SiteRules()
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise SiteRulesError(f"cannot read site rules {path}: {error.strerror or error}") from error
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise SiteRulesError(f"site rules {path} are not valid TOML: {error}") from error
+    sites = data.get("sites")
+    if not isinstance(sites, dict) or set(data) - {"sites"}:
+        raise SiteRulesError(f'site rules {path}: put each site under [sites."HOST"]')
+    return SiteRules({host.lower(): _rule(path, host.lower(), table) for host, table in sites.items()}, source=str(path))
+
+
+def _rule(path: Path, host: str, table) -> SiteRule:
+    where = f'site rules {path}, [sites."{host}"]'
+    if not isinstance(table, dict):
+        raise SiteRulesError(f"{where}: expected a table of selectors")
+    unknown = set(table) - set(SELECTOR_KEYS) - set(OTHER_KEYS)
+    if unknown:
+        raise SiteRulesError(f"{where}: unknown key {sorted(unknown)[0]!r}; known: {', '.join(SELECTOR_KEYS + OTHER_KEYS)}")
+    drop = table.get("drop", [])
+    if isinstance(drop, str):
+        drop = [drop]
+    for key in SELECTOR_KEYS:
+        if key in table and not isinstance(table[key], str):
+            raise SiteRulesError(f"{where}: {key} must be a CSS selector string")
+    for css in [*(table[key] for key in SELECTOR_KEYS if key in table), *drop]:
+        try:
+            _compiled(css)
+        except (SelectorError, etree.XPathError) as error:
+            raise SiteRulesError(f"{where}: {css!r} is not a CSS selector ({error})") from error
+    return SiteRule(host=host, drop=tuple(drop), **{key: table[key] for key in (*SELECTOR_KEYS, "date_format") if key in table})
+
+
+@lru_cache(maxsize=256)
+def _compiled(css: str) -> etree.XPath:
+    return etree.XPath(css2xpath(css))
+
+
+def parse_with_format(text: str, date_format: str) -> str | None:
+    """The date in ``text`` written as ``date_format`` (``发布时间：2025年3月2日 来源：新华网``
+    with ``%Y年%m月%d日``), as ISO 8601; None when no part of the text fits."""
+    match = _format_re(date_format).search(text)
+    if not match:
+        return None
+    try:
+        value = datetime.strptime(match.group(), date_format)
+    except ValueError:
+        return None
+    return value.isoformat(timespec="seconds") if _has_time(date_format) else value.date().isoformat()
+
+
+#: What each strptime directive matches in page text.
+_DIRECTIVES = {"Y": r"\d{4}", "y": r"\d{2}", "m": r"\d{1,2}", "d": r"\d{1,2}", "H": r"\d{1,2}", "I": r"\d{1,2}",
+               "M": r"\d{1,2}", "S": r"\d{1,2}", "p": r"[AaPp][Mm]", "b": r"[A-Za-z]{3}", "B": r"[A-Za-z]+", "%": "%"}
+
+
+@lru_cache(maxsize=64)
+def _format_re(date_format: str) -> re.Pattern:
+    parts = re.split(r"(%.)", date_format)
+    pattern = "".join(_DIRECTIVES.get(part[1], ".+?") if part.startswith("%") and len(part) == 2 else re.escape(part) for part in parts)
+    return re.compile(pattern)
+
+
+def _has_time(date_format: str) -> bool:
+    return any(directive in date_format for directive in ("%H", "%I", "%M"))
