@@ -17,7 +17,7 @@ from parsel import Selector
 from parsel.csstranslator import css2xpath
 
 from ..items import NeighbourLink
-from .body import best_block, score_blocks
+from .body import best_block, measure_blocks, score_blocks
 from .navigation import LABEL_RE, find_neighbours
 from .published import find_published
 from .rules import (
@@ -105,7 +105,8 @@ def read_article(selector: Selector, url: str, rule: SiteRule | None = None) -> 
     if _is_soft_404(root):
         return NotAnArticle("it says the page does not exist (a soft 404)")
     stats = score_blocks(root)
-    container, body_rule = _ruled_body(root, rule) or _body_container(root, stats)
+    names = page_names(root)
+    container, body_rule = _ruled_body(root, rule) or _body_container(root, stats, names)
     if container is None:
         return NotAnArticle("no block of the page holds prose")
     if stats[container].link_density > MAX_LINK_DENSITY:
@@ -120,7 +121,7 @@ def read_article(selector: Selector, url: str, rule: SiteRule | None = None) -> 
     if rule is not None:
         for element in rule.dropped(body_root):
             remove_element(element)
-    _remove_furniture(body_root, title.text)
+    _remove_furniture(body_root, title.text, names)
     reference_texts, reference_hrefs = _cut_references(body_root, url)
     disclaimer = _cut_disclaimer(body_root) or _find_disclaimer_outside(root, container)
     _remove_chrome(body_root)
@@ -132,15 +133,15 @@ def read_article(selector: Selector, url: str, rule: SiteRule | None = None) -> 
         # Decoded with the wrong charset; storing it would lose the real text.
         return NotAnArticle("its text is garbled: the page was decoded with the wrong charset")
     _absolutize(body_root, url)
-    published_raw, published_source = _ruled_date(root, rule) or find_published(root, title.element)
-    breadcrumb = extract_breadcrumb(root, title.text)
+    published_raw, published_source = _ruled_date(root, rule) or find_published(root, title.element, stats)
+    breadcrumb = extract_breadcrumb(root, title.text, names)
     neighbours, neighbour_rule = _ruled_neighbours(root, url, rule, find_neighbours(root, url))
     return ArticlePage(
         url=canonical_url(root, url),
         title=title.text,
         body=body,
         body_html=sanitize_html(etree.tostring(body_root, encoding="unicode", method="html")),
-        category=extract_category(root, breadcrumb),
+        category=extract_category(root, breadcrumb, names),
         breadcrumb=breadcrumb,
         published_raw=published_raw,
         published_source=published_source,
@@ -210,20 +211,20 @@ def extract_title(root) -> str | None:
     return title.text if title else None
 
 
-def extract_breadcrumb(root, title: str) -> list[str]:
+def extract_breadcrumb(root, title: str, names: frozenset | None = None) -> list[str]:
     """Breadcrumb items, without 首页/当前位置 and without the article title itself."""
     for css in BREADCRUMB_SELECTORS:
-        items = [normalize_space(text_content(e)) for e in _css(root, css)]
+        items = [normalize_space(text_content(e)) for e in _css(root, css, names)]
         items = [item for item in items if item and item not in _BREADCRUMB_NOISE and item != title]
         if items:
             return items
     return []
 
 
-def extract_category(root, breadcrumb: list[str]) -> str | None:
+def extract_category(root, breadcrumb: list[str], names: frozenset | None = None) -> str | None:
     """The article's category: the CMS's category link, else the last breadcrumb item."""
     for css in CATEGORY_SELECTORS:
-        for element in _css(root, css):
+        for element in _css(root, css, names):
             name = normalize_space(text_content(element))
             if name:
                 return name
@@ -251,10 +252,10 @@ def find_body_container(root, stats: dict | None = None):
     return _body_container(root, stats if stats is not None else score_blocks(root))[0]
 
 
-def _body_container(root, stats):
+def _body_container(root, stats, names: frozenset | None = None):
     best = best_block(root, stats)
     for css in BODY_SELECTORS:
-        for element in _css(root, css):
+        for element in _css(root, css, names):
             if element not in stats or stats[element].chars < MIN_BODY_CHARS:
                 continue
             if best is None or _agrees(element, best, stats):
@@ -272,9 +273,9 @@ def _agrees(hinted, best, stats) -> bool:
     return False
 
 
-def _remove_furniture(body_root, title: str) -> None:
-    for xpath in _boilerplate_xpaths():
-        for element in xpath(body_root):
+def _remove_furniture(body_root, title: str, names: frozenset | None = None) -> None:
+    for css in BOILERPLATE_SELECTORS:
+        for element in _css(body_root, css, names):
             if element is not body_root:
                 remove_element(element)
     for heading in body_root.xpath(".//h1 | .//h2 | .//h3 | .//*[@class or @id][not(*[not(self::br)])]"):
@@ -291,7 +292,7 @@ def _remove_chrome(body_root) -> None:
     """Take out what the article block holds besides the article: furniture by its class
     (share bars, bylines, promotions), a related-articles section, and blocks that are mostly
     links to elsewhere (lists of other articles, a lone "back to the home page" link)."""
-    stats = score_blocks(body_root)
+    stats = measure_blocks(body_root)
     heading = _first_block_matching(body_root, _related_heading_re())
     if heading is not None:
         start = _section_start(heading, body_root)
@@ -302,7 +303,7 @@ def _remove_chrome(body_root) -> None:
         if chars and links / chars > MIN_RELATED_LINK_SHARE:
             for block in section:
                 remove_element(block)
-            stats = score_blocks(body_root)
+            stats = measure_blocks(body_root)
     doomed = []
     for element in body_root.iter():
         if element is body_root or not isinstance(element.tag, str):
@@ -340,11 +341,6 @@ def _furniture_class_re():
 def _related_heading_re():
     headings = "|".join(map(re.escape, RELATED_HEADINGS))
     return re.compile(rf"^{_DECORATION}(?:{headings})\s*[:：]?{_DECORATION}$")
-
-
-@lru_cache(maxsize=1)
-def _boilerplate_xpaths() -> tuple[etree.XPath, ...]:
-    return tuple(_compiled_css(css) for css in BOILERPLATE_SELECTORS)
 
 
 def _nearest_block(element, stop):
@@ -414,14 +410,39 @@ def _cut_disclaimer(body_root) -> str | None:
 
 
 def _find_disclaimer_outside(root, container) -> str | None:
-    """Some themes print the disclaimer after the content block."""
-    for block in root.xpath("//body//*[self::p or self::div or self::section]"):
-        if container in block.iterancestors() or block is container:
+    """Some themes print the disclaimer after the content block: the outermost block outside
+    it whose text starts with a disclaimer marker."""
+    page_text = root.xpath("string(//body)")
+    if not any(marker in page_text for marker in DISCLAIMER_MARKERS):
+        return None
+    for text in _disclaimer_texts()(root):
+        if not _disclaimer_re().match(normalize_space(text)):
             continue
-        text = normalize_space(text_content(block))
-        if _disclaimer_re().match(text) and len(text) < 1000:
+        owner = text.getparent().getparent() if text.is_tail else text.getparent()
+        if owner is None or owner is container or container in owner.iterancestors():
+            continue
+        block = next((e for e in [owner, *owner.iterancestors()] if e.tag in _DISCLAIMER_BLOCKS), None)
+        if block is None or container in block.iterancestors():
+            continue
+        while block.getparent() is not None and block.getparent().tag in _DISCLAIMER_BLOCKS and block.getparent() is not container:
+            outer = normalize_space(text_content(block.getparent()))
+            if not _disclaimer_re().match(outer) or len(outer) >= MAX_DISCLAIMER_CHARS:
+                break
+            block = block.getparent()
+        if len(normalize_space(text_content(block))) < MAX_DISCLAIMER_CHARS:
             return " ".join(block_lines(block))
     return None
+
+
+_DISCLAIMER_BLOCKS = frozenset(("p", "div", "section"))
+MAX_DISCLAIMER_CHARS = 1000
+
+
+@lru_cache(maxsize=1)
+def _disclaimer_texts() -> etree.XPath:
+    """Text nodes holding a disclaimer marker: only those are looked at closely."""
+    holds = " or ".join(f"contains(., '{marker}')" for marker in DISCLAIMER_MARKERS)
+    return etree.XPath(f"//body//text()[not(ancestor::script) and not(ancestor::style)][{holds}]")
 
 
 def _first_block_matching(body_root, pattern):
@@ -452,8 +473,26 @@ def _section_start(heading, body_root):
 # --- helpers ---------------------------------------------------------------------
 
 
-def _css(root, css: str):
+def _css(root, css: str, names: frozenset | None = None):
+    """Elements under ``root`` matching ``css``. With ``names`` (the page's class, id and
+    itemprop words), a selector naming a word the page lacks is not evaluated at all: class
+    tests are the slowest XPath there is, and most of the family's selectors miss."""
+    if names is not None and not _required_names(css) <= names:
+        return []
     return _compiled_css(css)(root)
+
+
+def page_names(root) -> frozenset:
+    """Every class, id and itemprop word used on the page."""
+    return frozenset(word for value in root.xpath("//@class | //@id | //@itemprop") for word in value.split())
+
+
+@lru_cache(maxsize=512)
+def _required_names(css: str) -> frozenset:
+    return frozenset(name for pair in _SELECTOR_NAME_RE.findall(css) for name in pair if name)
+
+
+_SELECTOR_NAME_RE = re.compile(r"[.#]([\w-]+)|itemprop=([\w-]+)")
 
 
 @lru_cache(maxsize=512)

@@ -12,18 +12,20 @@ One pass in reverse document order visits every node once: linear in the page's 
 page of deeply nested blocks costs no more per byte than a flat one.
 """
 
-import re
 from dataclasses import dataclass
 
 from .text import BLOCK_TAGS, INVISIBLE_TAGS
 
 #: Punctuation that prose has and menus lack.
-PROSE_PUNCTUATION = frozenset("，。！？；：、“”‘’,.!?;:")
+PROSE_PUNCTUATION = "，。！？；：、“”‘’,.!?;:"
 #: Blocks that hold paragraphs (their own text runs are paragraphs of theirs).
 CONTAINER_TAGS = frozenset("article body blockquote dd div form main section td tbody table center".split())
 #: A text run shorter than this (link text excluded) is a caption, a label or a button.
 MIN_PARAGRAPH_CHARS = 8
-_SPACE_RE = re.compile(r"[\s\u00a0\u3000\u200b\ufeff]+")
+#: str.translate table deleting whitespace (full-width and zero-width included): counting
+#: characters this way is several times faster than a regex substitution.
+_DROP_PUNCTUATION = dict.fromkeys(map(ord, PROSE_PUNCTUATION))
+_DROP_SPACE = dict.fromkeys(map(ord, " \t\n\r\f\v\u00a0\u3000\u200b\ufeff\u2002\u2003\u2009"))
 
 
 @dataclass(slots=True)
@@ -50,11 +52,11 @@ class _Run:
     def add(self, text: str | None, in_link: bool) -> None:
         if not text:
             return
-        squeezed = _SPACE_RE.sub("", text)
-        self.chars += len(squeezed)
+        chars = len(text.translate(_DROP_SPACE))
+        self.chars += chars
         if in_link:
-            self.links += len(squeezed)
-        self.punctuation += sum(1 for ch in squeezed if ch in PROSE_PUNCTUATION)
+            self.links += chars
+        self.punctuation += len(text) - len(text.translate(_DROP_PUNCTUATION))
 
     def merge(self, other: "_Run") -> None:
         self.chars += other.chars
@@ -121,6 +123,29 @@ def score_blocks(root) -> dict:
         for weight, target in zip((1.0, 0.5), targets):
             if target is not None and target in stats:
                 stats[target].score += weight * total
+    return stats
+
+
+def measure_blocks(root) -> dict:
+    """``BlockStats`` with characters and link characters only (no scores), for every element
+    under ``root``: the cheaper pass, for pruning inside the article block."""
+    elements = [e for e in root.iter() if isinstance(e.tag, str)]
+    stats = {e: BlockStats() for e in elements}
+    linked = {e for a in root.iter("a") for e in a.iter()}
+    for element in reversed(elements):
+        own = stats[element]
+        if element.tag in INVISIBLE_TAGS:
+            continue
+        chars = len(element.text.translate(_DROP_SPACE)) if element.text else 0
+        for child in element:
+            if child.tail:
+                chars += len(child.tail.translate(_DROP_SPACE))
+            if isinstance(child.tag, str):
+                own.chars += stats[child].chars
+                own.link_chars += stats[child].link_chars
+        own.chars += chars
+        if element in linked:
+            own.link_chars += chars
     return stats
 
 

@@ -40,28 +40,32 @@ _ELSEWHERE_TAGS = frozenset(("a", "option", "marquee"))
 _LIST_ITEM_TAGS = frozenset(("li", "dd", "dt"))
 
 
-def find_published(root, title_element=None) -> tuple[str | None, str | None]:
+def find_published(root, title_element=None, stats: dict | None = None) -> tuple[str | None, str | None]:
     """``(date as shown, source)`` for the page, or ``(None, None)``.
 
     ``source`` names the rule: ``meta``, ``json-ld``, ``time``, ``line``, ``near-title``,
-    ``class``, ``attribute``, ``comment`` or ``script``.
+    ``class``, ``attribute``, ``comment`` or ``script``. ``stats`` (``body.score_blocks``)
+    spares measuring blocks' text again.
     """
-    for finder, source in ((_from_meta, "meta"), (_from_json_ld, "json-ld"), (_from_time, "time")):
+    sizes = stats or {}
+    for finder, source in ((_from_meta, "meta"), (_from_json_ld, "json-ld")):
         raw = finder(root)
         if raw:
             return raw, source
+    raw = _from_time(root, sizes)
+    if raw:
+        return raw, "time"
     texts = root.xpath(_VISIBLE_TEXT)
     window = _after_title(texts, title_element)
-    raw = _labelled_line(window)
-    if raw:
-        return raw, "line"
-    raw = _first_dated(window)
-    if raw:
-        return raw, "near-title"
-    raw = _labelled_line(texts)
-    if raw:
-        return raw, "line"
-    for finder, source in ((_from_date_class, "class"), (_from_attributes, "attribute"), (_from_comments, "comment"), (_from_scripts, "script")):
+    for finder, source, scope in ((_labelled_line, "line", window), (_first_dated, "near-title", window), (_labelled_line, "line", texts)):
+        raw = finder(scope, sizes)
+        if raw:
+            return raw, source
+    for finder, source in ((_from_date_class, "class"), (_from_attributes, "attribute")):
+        raw = finder(root, sizes)
+        if raw:
+            return raw, source
+    for finder, source in ((_from_comments, "comment"), (_from_scripts, "script")):
         raw = finder(root)
         if raw:
             return raw, source
@@ -102,9 +106,9 @@ def _json_ld_date(data):
     return None
 
 
-def _from_time(root):
+def _from_time(root, sizes):
     for element in root.xpath("//*[@itemprop='datePublished'] | //time"):
-        if _in_other_article(element):
+        if _in_other_article(element, sizes):
             continue
         value = element.get("datetime") or element.get("content") or normalize_space(text_content(element))
         if value and find_date_text(value):
@@ -149,13 +153,13 @@ def _date_line_re():
     return re.compile(rf"(?:^|\s|[|｜丨/])(?:{prefixes})\s*[:：]?\s*", re.IGNORECASE)
 
 
-def _labelled_line(texts):
+def _labelled_line(texts, sizes):
     for text in texts:
         match = _date_line_re().search(text)
         if not match or (match.start() > 0 and _is_prose(text)):
             continue
         owner = _owner(text)
-        if owner is not None and _in_other_article(owner):
+        if owner is not None and _in_other_article(owner, sizes):
             continue
         date = find_date_text(text[match.end() :])
         if not date and owner is not None:
@@ -169,10 +173,10 @@ def _labelled_line(texts):
     return None
 
 
-def _first_dated(texts):
+def _first_dated(texts, sizes):
     for text in texts:
         owner = _owner(text)
-        if owner is not None and _in_other_article(owner):
+        if owner is not None and _in_other_article(owner, sizes):
             continue
         date = find_date_text(text)
         if date and _HAS_YEAR_RE.search(date):
@@ -180,11 +184,11 @@ def _first_dated(texts):
     return None
 
 
-def _from_date_class(root):
+def _from_date_class(root, sizes):
     for element in root.xpath("//body//*[@class or @id]"):
         if not _DATE_CLASS_RE.search((element.get("class") or "") + " " + (element.get("id") or "")):
             continue
-        if _in_other_article(element):
+        if _in_other_article(element, sizes):
             continue
         text = normalize_space(text_content(element))
         if len(text) > MAX_DATE_LINE_CHARS:
@@ -195,11 +199,11 @@ def _from_date_class(root):
     return None
 
 
-def _from_attributes(root):
+def _from_attributes(root, sizes):
     for name in DATE_ATTRIBUTES:
         for element in root.xpath(f"//body//*[@{name}]"):
             value = element.get(name)
-            if value and not _in_other_article(element) and find_date_text(value) and _HAS_YEAR_RE.search(value):
+            if value and not _in_other_article(element, sizes) and find_date_text(value) and _HAS_YEAR_RE.search(value):
                 return value.strip()
     return None
 
@@ -230,7 +234,7 @@ def _owner(text):
     return owner.getparent() if (owner is not None and text.is_tail) else owner
 
 
-def _in_other_article(element) -> bool:
+def _in_other_article(element, sizes) -> bool:
     """Whether ``element`` sits in a link, a list of other articles or the prev/next block."""
     for depth, candidate in enumerate([element, *element.iterancestors()]):
         if candidate.tag in _ELSEWHERE_TAGS:
@@ -238,6 +242,9 @@ def _in_other_article(element) -> bool:
         if candidate.tag in _LIST_ITEM_TAGS and candidate.find(".//a[@href]") is not None:
             return True
         if depth < 3:
+            measured = sizes.get(candidate)
+            if measured is not None and measured.chars >= MAX_NAV_BLOCK_CHARS:
+                continue  # too much text to be a prev/next block
             text = text_content(candidate)
             if len(text) < MAX_NAV_BLOCK_CHARS and LABEL_RE.search(text):
                 return True

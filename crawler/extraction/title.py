@@ -102,7 +102,11 @@ def _hint_prefix_on_page(root, squashed_hints: list[str]):
     """The longest line of the page that a hint starts with: a headline in a plain ``<p>``
     or ``<td>``, its hint adding a subtitle or the site's name."""
     best = None
+    starts = {hint[0] for hint in squashed_hints if hint}
     for text in root.xpath(_VISIBLE_TEXT):
+        stripped = text.lstrip()
+        if not stripped or stripped[0] not in starts:
+            continue
         squashed = _squash(text)
         if len(squashed) < MIN_UNCONFIRMED_CHARS or (best is not None and len(squashed) <= len(_squash(best[0]))):
             continue
