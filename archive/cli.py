@@ -1,5 +1,6 @@
 """The ``medarchive`` command: crawl portals into the archive, try it on a replica, query it."""
 
+import json
 import os
 import sqlite3
 import sys
@@ -26,6 +27,24 @@ def _db_option(**kwargs):
         help="The SQLite archive file.",
         **kwargs,
     )
+
+
+def _site_rules_option():
+    return click.option(
+        "--site-rules",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="A TOML file of per-site selectors (title, date, body, drop, prev, next) overriding the heuristics for those hosts; see the README.",
+    )
+
+
+def _load_site_rules(path):
+    """The site rules at ``path`` (none for None); a clear error when the file cannot be used."""
+    from crawler.extraction.site_rules import SiteRulesError, load_site_rules
+
+    try:
+        return load_site_rules(path)
+    except SiteRulesError as error:
+        raise click.ClickException(str(error))
 
 
 def _check_archive(db_path: Path) -> None:
@@ -81,7 +100,8 @@ def cli():
 @click.option("-s", "--set", "scrapy_settings", multiple=True, metavar="NAME=VALUE", help="Any Scrapy setting, e.g. -s AUTOTHROTTLE_MAX_DELAY=60. Repeatable.")
 @click.option("-v", "--verbose", is_flag=True, help="Log every page and decision (Scrapy INFO level).")
 @click.option("--log-file", type=click.Path(dir_okay=False), help="Write the log to this file instead of the terminal.")
-def crawl(urls, db_path, full, chain_only, recheck, redis_url, redis_prefix, delay, concurrency, scrapy_settings, verbose, log_file):
+@_site_rules_option()
+def crawl(urls, db_path, full, chain_only, recheck, redis_url, redis_prefix, delay, concurrency, scrapy_settings, verbose, log_file, site_rules):
     """Crawl from each article URL along its prev/next chain into the archive.
 
     From every URL the crawl follows both the 上一篇 (previous) and 下一篇 (next)
@@ -101,12 +121,13 @@ def crawl(urls, db_path, full, chain_only, recheck, redis_url, redis_prefix, del
     from crawler.runner import project_settings, run_crawl
 
     start_urls = [_check_start_url(url) for url in urls]
+    _load_site_rules(site_rules)
     if redis_url:
         from crawler.distributed import start_crawl
         from crawler.extraction.urls import origin
 
         _redis_call(start_crawl, redis_url, redis_prefix, sorted({origin(url) for url in start_urls}))
-        result = _run_worker(start_urls, [], redis_url, redis_prefix, chain_only, delay, concurrency, scrapy_settings, verbose, log_file)
+        result = _run_worker(start_urls, [], redis_url, redis_prefix, chain_only, delay, concurrency, scrapy_settings, verbose, log_file, site_rules)
         sys.exit(0 if result.finished else 1)
     _check_archive(db_path)
     overrides = _crawl_settings(
@@ -117,6 +138,7 @@ def crawl(urls, db_path, full, chain_only, recheck, redis_url, redis_prefix, del
         DOWNLOAD_DELAY=delay,
         CONCURRENT_REQUESTS_PER_DOMAIN=concurrency,
         LOG_FILE=log_file,
+        PORTAL_SITE_RULES=site_rules,
     )
     with _locked(db_path):
         result = run_crawl(start_urls, project_settings(overrides))
@@ -418,8 +440,95 @@ def gaps(db_path, as_json):
 
 
 @cli.command()
+@click.argument("source", metavar="URL_OR_FILE")
+@click.option("--url", "page_url", metavar="URL", help="The page's address, for a saved file: resolves its links and picks its site rules.")
+@click.option("--json", "as_json", is_flag=True, help="Print what would be stored as JSON, keys named as the archive's columns.")
+@_site_rules_option()
+def extract(source, page_url, as_json, site_rules):
+    """Show what would be stored from one page, without an archive.
+
+    SOURCE is a URL (fetched once) or a saved HTML file (its charset is found as a crawl
+    finds it). The first thing to run when pointing medarchive at a new portal: it shows
+    the title, date, body, disclaimer, identifiers and prev/next links it reads, and which
+    rule found each; for a page that is not an article, why not.
+
+    \b
+    Exit status: 0 for an article, 3 when the page is not an article, 1 when it cannot
+    be read (a missing file, a failed download).
+    """
+    from crawler.single_page import extract_page, fetch
+
+    rules = _load_site_rules(site_rules)
+    if source.startswith(("http://", "https://")):
+        try:
+            body, content_type, final_url = fetch(source)
+        except (OSError, ValueError) as error:
+            raise click.ClickException(f"cannot fetch {source}: {getattr(error, 'reason', None) or error}")
+        url = page_url or final_url
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise click.ClickException(f"{source} is neither an http(s) URL nor a file")
+        body, content_type = path.read_bytes(), None
+        url = page_url or path.resolve().as_uri()
+    result = extract_page(body, url, content_type, rules.for_url(url))
+    if as_json:
+        click.echo(json.dumps(_extract_report(result), ensure_ascii=False, indent=2))
+    else:
+        _print_extract_report(_extract_report(result))
+    if result.item is None:
+        sys.exit(EXIT_NOTHING_REACHED)
+
+
+def _extract_report(result) -> dict:
+    item = result.item
+    if item is None:
+        return {"url": result.url, "article": False, "reason": result.reason, "encoding": result.encoding}
+    return {
+        "url": item.url,
+        "article": True,
+        "title": item.title,
+        "published": item.published,
+        "published_raw": item.published_raw,
+        "published_source": item.published_source,
+        "category": item.category,
+        "body": item.body,
+        "disclaimer": item.disclaimer,
+        "dois": item.dois,
+        "pmids": item.pmids,
+        "pmcids": item.pmcids,
+        "neighbours": [{"rel": link.rel, "url": link.url, "title": link.title, "date": link.date} for link in item.neighbours],
+        "found_by": result.found_by,
+        "encoding": result.encoding,
+    }
+
+
+def _print_extract_report(report: dict) -> None:
+    if not report["article"]:
+        click.echo(f"{report['url']}: not an article: {report['reason']}")
+        return
+    found_by = report["found_by"]
+    click.echo(f"title       {report['title']}  [{found_by.get('title')}]")
+    shown = f" (shown as {report['published_raw']!r})" if report["published_raw"] else ""
+    click.echo(f"published   {report['published'] or '-'}{shown}  [{found_by.get('published') or 'none found'}]")
+    click.echo(f"category    {report['category'] or '-'}")
+    for link in report["neighbours"]:
+        click.echo(f"{link['rel']:<11} {link['url'] or '(end of the chain)'}  {link['title'] or ''}  {link['date'] or ''}".rstrip())
+    for name in ("dois", "pmids", "pmcids"):
+        if report[name]:
+            click.echo(f"{name:<11} {', '.join(report[name])}")
+    if report["disclaimer"]:
+        click.echo(f"disclaimer  {report['disclaimer'][:120]}")
+    lines = report["body"].split("\n")
+    click.echo(f"body        {len(report['body'])} characters, {len(lines)} lines  [{found_by.get('body')}]")
+    for line in lines[:3] + (["..."] + lines[-2:] if len(lines) > 5 else lines[3:]):
+        click.echo(f"  {line[:100]}")
+
+
+@cli.command()
 @_db_option()
-def reextract(db_path):
+@_site_rules_option()
+def reextract(db_path, site_rules):
     """Rebuild every article's fields from the raw pages kept in the archive, without fetching.
 
     Use it after upgrading medarchive: the new extraction runs over the stored pages;
@@ -428,11 +537,13 @@ def reextract(db_path):
     """
     from crawler.reextract import reextract as run_reextract
 
+    rules = _load_site_rules(site_rules)
     with _existing_archive(db_path) as db, _locked(db_path):
-        stats = run_reextract(db)
+        stats = run_reextract(db, site_rules=rules)
+    kept = stats["reextract/not_article"] + stats["reextract/dropped"] + stats["reextract/extraction_error"]
     click.echo(
         f"{stats['reextract/updated']} updated, {stats['reextract/unchanged']} unchanged, "
-        f"{stats['reextract/not_article'] + stats['reextract/dropped']} kept as they were (see the log)"
+        f"{stats['reextract/new']} new (pages whose extraction had failed), {kept} kept as they were (see the log)"
     )
 
 
@@ -446,7 +557,7 @@ def _redis_call(function, *args):
         raise click.ClickException(f"cannot use Redis at {args[0]} ({error}); is redis-server running?")
 
 
-def _run_worker(start_urls, origins, redis_url, prefix, chain_only, delay, concurrency, scrapy_settings, verbose, log_file):
+def _run_worker(start_urls, origins, redis_url, prefix, chain_only, delay, concurrency, scrapy_settings, verbose, log_file, site_rules=None):
     from crawler.distributed import redis_settings
     from crawler.runner import project_settings, run_crawl
 
@@ -456,6 +567,7 @@ def _run_worker(start_urls, origins, redis_url, prefix, chain_only, delay, concu
         DOWNLOAD_DELAY=delay,
         CONCURRENT_REQUESTS_PER_DOMAIN=concurrency,
         LOG_FILE=log_file,
+        PORTAL_SITE_RULES=site_rules,
     )
     result = run_crawl(start_urls, project_settings(overrides), origins=origins)
     click.echo(f"{result.pages} pages, {result.articles} articles queued for `medarchive ingest`")
@@ -471,7 +583,8 @@ def _run_worker(start_urls, origins, redis_url, prefix, chain_only, delay, concu
 @click.option("-s", "--set", "scrapy_settings", multiple=True, metavar="NAME=VALUE", help="Any Scrapy setting. Repeatable.")
 @click.option("-v", "--verbose", is_flag=True, help="Log every page and decision.")
 @click.option("--log-file", type=click.Path(dir_okay=False), help="Write the log to this file.")
-def worker(redis_url, redis_prefix, chain_only, delay, concurrency, scrapy_settings, verbose, log_file):
+@_site_rules_option()
+def worker(redis_url, redis_prefix, chain_only, delay, concurrency, scrapy_settings, verbose, log_file, site_rules):
     """Join the distributed crawl started by `medarchive crawl URL --redis URL`.
 
     Any number of workers, on any machines, share one frontier in Redis and never
@@ -483,7 +596,8 @@ def worker(redis_url, redis_prefix, chain_only, delay, concurrency, scrapy_setti
     origins = _redis_call(crawl_origins, redis_url, redis_prefix)
     if not origins:
         raise click.ClickException(f"no distributed crawl under {redis_prefix!r} in {redis_url}: start one with `medarchive crawl URL --redis {redis_url}`")
-    result = _run_worker([], origins, redis_url, redis_prefix, chain_only, delay, concurrency, scrapy_settings, verbose, log_file)
+    _load_site_rules(site_rules)
+    result = _run_worker([], origins, redis_url, redis_prefix, chain_only, delay, concurrency, scrapy_settings, verbose, log_file, site_rules)
     sys.exit(0 if result.finished else 1)
 
 

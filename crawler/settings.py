@@ -72,3 +72,6 @@ CRAWL_MODE = "incremental"
 DISCOVER = True
 #: Archived articles of each site re-checked by every incremental run, newest first.
 RECHECK_NEWEST = 5
+#: A TOML file of per-site selectors that override the extraction heuristics for those hosts
+#: (``medarchive crawl --site-rules``); see README, "Pointing it at another portal".
+PORTAL_SITE_RULES = os.environ.get("MEDARCHIVE_SITE_RULES") or None

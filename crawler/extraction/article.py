@@ -308,12 +308,17 @@ def _remove_chrome(body_root) -> None:
     for element in body_root.iter():
         if element is body_root or not isinstance(element.tag, str):
             continue
-        if _is_furniture_class(element) or (element in stats and _is_link_block(element, stats[element])):
+        if _is_furniture_class(element) or _is_script_control(element) or (element in stats and _is_link_block(element, stats[element])):
             doomed.append(element)
     doomed_set = set(doomed)
     for element in doomed:
         if not any(ancestor in doomed_set for ancestor in element.iterancestors()):
             remove_element(element)
+
+
+def _is_script_control(element) -> bool:
+    """A link that runs a script (``【纠错】``, ``打印``, ``分享``) is a button, not text."""
+    return element.tag == "a" and (element.get("href") or "").strip().lower().startswith("javascript:")
 
 
 def _is_link_block(element, block) -> bool:

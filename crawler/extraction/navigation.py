@@ -12,18 +12,20 @@ which is often the only date the neighbour article ever shows.
 """
 
 import re
+from urllib.parse import urlsplit
 
 from ..items import NeighbourLink
 from .dates import find_date_text
-from .text import text_content
-from .rules import CHAIN_END_MARKERS, LISTING_LINK_WORDS, NEXT_LABELS, PREV_LABELS
-from .urls import absolute_url, clean_url, looks_like_listing
+from .text import BLOCK_TAGS, text_content
+from .rules import CHAIN_END_MARKERS, LABEL_LEAD_WORDS, LISTING_LINK_WORDS, NEXT_LABELS, NEXT_PAGE_LINKS, PREV_LABELS, PREV_PAGE_LINKS
+from .urls import absolute_url, clean_url, looks_like_listing, origin
 
 _LABELS = sorted(PREV_LABELS + NEXT_LABELS, key=len, reverse=True)
 LABEL_RE = re.compile("|".join(map(re.escape, _LABELS)))
 _LEADING_LABEL_RE = re.compile(f"^(?:{LABEL_RE.pattern})")
 _TRAILING_LABEL_RE = re.compile(f"(?:{LABEL_RE.pattern})$")
 _EDGE_LABEL_RE = re.compile(rf"^[\s«»‹›<>←→|:：]*(?:{LABEL_RE.pattern})|(?:{LABEL_RE.pattern})[\s«»‹›<>←→|:：]*$")
+PAGE_LINK_DIRECTION = {**{label: "prev" for label in PREV_PAGE_LINKS}, **{label: "next" for label in NEXT_PAGE_LINKS}}
 _DIRECTION = {**{label: "prev" for label in PREV_LABELS}, **{label: "next" for label in NEXT_LABELS}}
 #: Decoration around a label: guillemets, arrows, colons, brackets.
 _DECORATION_RE = re.compile(r"[\s«»‹›<>←→↑↓|:：\[\]【】()（）·•\-—_/]+")
@@ -50,14 +52,22 @@ def find_neighbours(root, base_url: str) -> list[NeighbourLink]:
         found.setdefault(rel, link)
     for rel, link in _from_link_titles(root, base_url).items():
         found.setdefault(rel, link)
+    for rel, link in _from_page_links(root, base_url).items():
+        found.setdefault(rel, link)
     return [found[rel] for rel in ("prev", "next") if rel in found and not _leads_elsewhere(found[rel], base_url)]
+
+
+def _is_section_of(url: str, base_url: str) -> bool:
+    """Whether ``url`` is a folder above the page (``/politics/`` of ``/politics/2020-02/c_1.htm``)."""
+    path, base_path = urlsplit(url).path, urlsplit(base_url).path
+    return path.endswith("/") and base_path.startswith(path) and base_path != path and origin(url) == origin(base_url)
 
 
 def _leads_elsewhere(link: NeighbourLink, base_url: str) -> bool:
     """A "下一篇" that is the page itself or a listing ("返回列表") is no neighbour."""
     if link.url is None:
         return False
-    if clean_url(link.url) == clean_url(base_url) or looks_like_listing(link.url):
+    if clean_url(link.url) == clean_url(base_url) or looks_like_listing(link.url) or _is_section_of(link.url, base_url):
         return True
     return bool(link.title) and any(word in link.title for word in LISTING_LINK_WORDS) and len(link.title) <= MAX_LISTING_LINK_CHARS
 
@@ -86,13 +96,17 @@ def _reads_as_label(text, match) -> bool:
     if len(text.strip()) > MAX_LABEL_TEXT:
         return False
     before = _DECORATION_RE.sub("", text[: match.start()])
-    return not before
+    return not before or before in LABEL_LEAD_WORDS
 
 
 def _link_near_label(owner, rel, label_text, base_url):
     anchor = _enclosing_anchor(owner, base_url)
     if anchor is not None:
         return _neighbour(rel, anchor, _context_of(anchor, rel), base_url)
+    if _in_script_link(owner):
+        # ``<a href="#">下一篇</a>`` that a script fills in: the neighbour is not in the page,
+        # and a link further up (the section's index) is not it.
+        return None
     element = owner
     for _ in range(MAX_LEVELS_UP):
         if _has_other_label(element, rel):
@@ -215,6 +229,13 @@ def _context_of(anchor, rel):
     return element
 
 
+def _in_script_link(element) -> bool:
+    for candidate in [element, *element.iterancestors()][: MAX_LEVELS_UP + 1]:
+        if candidate.tag == "a":
+            return absolute_url(candidate.get("href"), "http://x/") is None
+    return False
+
+
 def _enclosing_anchor(element, base_url):
     for candidate in [element, *element.iterancestors()][: MAX_LEVELS_UP + 1]:
         if candidate.tag == "a" and absolute_url(candidate.get("href"), base_url or "http://x/"):
@@ -282,4 +303,24 @@ def _from_link_titles(root, base_url):
         rel = _DIRECTION.get(_DECORATION_RE.sub("", anchor.get("title")))
         if rel and rel not in found and absolute_url(anchor.get("href"), base_url):
             found[rel] = _neighbour(rel, anchor, anchor, base_url)
+    return found
+
+
+def _from_page_links(root, base_url):
+    """``<a>上一页</a>`` / ``<a>下一页</a>`` between chapters of a serial, as a last resort. A pager
+    (the same words beside page numbers: ``上一页 1 2 3 下一页``) turns pages of one text, not
+    articles, and is left alone."""
+    found = {}
+    for anchor in root.xpath("//body//a[@href]"):
+        rel = PAGE_LINK_DIRECTION.get(_DECORATION_RE.sub("", _text(anchor)))
+        if rel is None or rel in found or not absolute_url(anchor.get("href"), base_url):
+            continue
+        block = anchor.getparent()
+        for _ in range(2):
+            if block is None or block.tag in BLOCK_TAGS:
+                break
+            block = block.getparent()
+        if block is not None and any(_DECORATION_RE.sub("", _text(a)).isdigit() for a in block.iter("a")):
+            continue
+        found[rel] = NeighbourLink(rel=rel, url=absolute_url(anchor.get("href"), base_url))
     return found

@@ -12,6 +12,14 @@ import re
 PREV_LABELS = ("上一篇", "上一条", "上一則", "上一条新闻", "上篇", "前一篇", "上一頁文章", "上一篇文章", "上一章", "上章")
 NEXT_LABELS = ("下一篇", "下一条", "下一則", "下一条新闻", "下篇", "后一篇", "後一篇", "下一篇文章", "下一章", "下章")
 
+#: Link texts that lead to the previous / next page: a serial's chapters when no page numbers
+#: stand beside them, a pager of one long text when they do (then they are not followed).
+PREV_PAGE_LINKS = ("上一页", "上一頁", "上页", "上頁")
+NEXT_PAGE_LINKS = ("下一页", "下一頁", "下页", "下頁")
+
+#: Words a label may follow (``阅读下一篇``, ``查看上一篇``).
+LABEL_LEAD_WORDS = ("阅读", "閱讀", "查看", "点击", "點擊", "浏览", "瀏覽")
+
 #: Text that means "there is no article in this direction" (DedeCMS prints
 #: ``下一篇:没有了``).
 CHAIN_END_MARKERS = ("没有了", "沒有了", "无", "無", "暂无", "暫無", "已是最后一篇", "已是第一篇", "已经是最后一篇", "已经是第一篇", "已经是最后一篇了", "已经是第一篇了")
@@ -165,6 +173,8 @@ BOILERPLATE_LINES = (
     re.compile(r"^[(（【\[]?\s*(责编|责任编辑|編輯|编辑|作者|来源|來源|本文来源|文章来源|稿件来源)\s*[:：]"),
     re.compile(r"^(扫一扫在手机打开当前页|扫一扫在手机上查看当前页面|【?打印本页】?|【?关闭窗口】?|返回页首|返回顶部|打印本页\s*关闭窗口|第\s*\d+\s*页\s*/\s*共\s*\d+\s*页)"),
     re.compile(r"^[【\[]?\s*字[体號号]\s*[:：]"),
+    # App promotions: "现在用APP看新闻", "下载客户端".
+    re.compile(r"^[^。，；,]{0,24}(下载|下載|打开|打開|安装|安裝|扫码|掃碼|用)\s*(APP|App|app|客户端|客戶端)[^。，；,]{0,16}$"),
 )
 
 #: Query parameters that only track where a visitor came from.

@@ -70,10 +70,14 @@ def find_title(root, body_container=None, order: dict | None = None) -> Title | 
     hints = _hints(root)
     candidates = _candidates(root)
     squashed_hints = [_squash(hint) for hint in hints]
+    # An element repeating a whole ``标题-网站名`` hint is a copy of <title> (a share box), not the headline.
+    copies = {_squash(hint) for hint in hints if len(_HINT_SEPARATORS_RE.split(hint)) > 1}
     confirmed = [
-        (text, element) for text, element in candidates if any(_squash(text) in hint for hint in squashed_hints)
+        (text, element)
+        for text, element in candidates
+        if any(_squash(text) in hint for hint in squashed_hints) and _squash(text) not in copies
     ]
-    shown = _hint_prefix_on_page(root, squashed_hints)
+    shown = _hint_prefix_on_page(root, squashed_hints, copies)
     if shown is not None:
         confirmed.append(shown)
     if confirmed:
@@ -98,7 +102,7 @@ def find_title(root, body_container=None, order: dict | None = None) -> Title | 
     return None
 
 
-def _hint_prefix_on_page(root, squashed_hints: list[str]):
+def _hint_prefix_on_page(root, squashed_hints: list[str], copies: set[str]):
     """The longest line of the page that a hint starts with: a headline in a plain ``<p>``
     or ``<td>``, its hint adding a subtitle or the site's name."""
     best = None
@@ -110,7 +114,7 @@ def _hint_prefix_on_page(root, squashed_hints: list[str]):
         squashed = _squash(text)
         if len(squashed) < MIN_UNCONFIRMED_CHARS or (best is not None and len(squashed) <= len(_squash(best[0]))):
             continue
-        if any(hint.startswith(squashed) for hint in squashed_hints):
+        if squashed not in copies and any(hint.startswith(squashed) for hint in squashed_hints):
             owner = text.getparent()
             best = (clean_title(text), owner.getparent() if text.is_tail else owner)
     return best

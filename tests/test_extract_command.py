@@ -1,0 +1,68 @@
+"""``medarchive extract``: what one page would give, without an archive."""
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from archive.cli import cli
+from conftest import middle_article
+
+REALPAGES = Path(__file__).parent / "realpages"
+GBK_PAGE = REALPAGES / "pages" / "cwced_163biz_1.html"  # GB2312 bytes, an old portal page
+
+
+def run(*args):
+    return CliRunner().invoke(cli, ["extract", *args], catch_exceptions=False)
+
+
+def test_a_replica_article_by_url_gives_the_stored_fields_as_json(wordpress_portal, wordpress_site):
+    article = middle_article(wordpress_portal)
+    result = run(wordpress_site.url + article.path, "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["title"] == article.title
+    # Without an archive there is no neighbour to lend a date: only the page's own counts.
+    assert report["published"] == (article.published if article.has_own_date else None)
+    assert report["body"].startswith(article.first_paragraph[:20])
+    assert set(report["dois"]) == set(article.dois)
+    assert {link["rel"] for link in report["neighbours"]} <= {"prev", "next"}
+    assert set(report) >= {"title", "published", "published_raw", "published_source", "category", "body",
+                           "disclaimer", "dois", "pmids", "pmcids", "neighbours", "found_by"}
+
+
+def test_a_saved_gbk_file_is_decoded_as_the_crawler_would():
+    result = run(str(GBK_PAGE), "--url", "http://biz.163.com/41210/2/16V6IKFS00020QC3.html", "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["title"] == '简单道理捅破"飞人"神话 耐克鞋的气垫"伤机"'
+    assert report["published"].startswith("2004-12-10")
+    assert report["encoding"] in ("gb18030", "gbk", "gb2312")
+
+
+def test_the_text_report_names_the_rule_behind_each_field():
+    result = run(str(GBK_PAGE))
+    assert result.exit_code == 0, result.output
+    assert "title       简单道理捅破" in result.output
+    assert "[near-title]" in result.output or "[line]" in result.output
+
+
+def test_a_listing_is_not_an_article_and_says_why(wordpress_site):
+    result = run(wordpress_site.url + "/", "--json")
+    assert result.exit_code == 3
+    report = json.loads(result.output)
+    assert report["article"] is False
+    assert "listing" in report["reason"]
+
+
+def test_a_missing_file_is_a_one_line_error():
+    result = run("no/such/page.html")
+    assert result.exit_code == 1
+    assert "neither an http(s) URL nor a file" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_an_unreachable_url_is_a_one_line_error():
+    result = run("http://127.0.0.1:9/a/1.html")
+    assert result.exit_code == 1
+    assert "cannot fetch" in result.output
