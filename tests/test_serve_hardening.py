@@ -324,7 +324,9 @@ def read_only_mount_prefix(directory: Path) -> list[str]:
 
 @pytest.fixture
 def read_only_archive(tmp_path):
-    """An archive whose file and directory are read-only (chmod), restored afterwards."""
+    """An archive whose file and directory are read-only (chmod), restored afterwards. Root
+    ignores permission bits, so under root this only shows nothing breaks; the read-only
+    mount below is what no one can write."""
     path = make_archive(tmp_path / "data")
     path.chmod(0o444)
     path.parent.chmod(0o555)
