@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import click
 
 from . import writer
-from .schema import open_archive
+from .schema import can_change, open_archive, open_readonly, readonly_uri
 
 #: Exit status when the crawl reached no article at all (wrong URL, site down, robots.txt).
 EXIT_NOTHING_REACHED = 3
@@ -263,13 +263,18 @@ def _print_archive(db_path: Path, sites: list[str]) -> None:
 
 
 @contextmanager
-def _existing_archive(db_path: Path):
-    """The archive at ``db_path``, closed afterwards; a clear error if there is none."""
+def _existing_archive(db_path: Path, *, write: bool = False):
+    """The archive at ``db_path``, closed afterwards; a clear error if there is none.
+
+    Unless ``write`` is asked for, an archive no one can write (a read-only file, directory
+    or mount) is read as it is, neither upgraded nor switched to WAL, and nothing is
+    created next to it.
+    """
     if not db_path.is_file():
         raise click.ClickException(f"no archive at {db_path}: run `medarchive crawl URL --db {db_path}` (or `medarchive demo`) first")
     try:
-        db = open_archive(db_path)
-    except sqlite3.DatabaseError as error:
+        db = open_archive(db_path) if write or can_change(db_path) else open_readonly(db_path)
+    except (sqlite3.DatabaseError, OSError) as error:
         raise click.ClickException(f"{db_path} is not a usable SQLite archive ({error})")
     try:
         yield db
@@ -348,17 +353,21 @@ def _check_iso_date(value: str) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on; the default keeps the archive on this machine.")
 @click.option("--port", type=click.IntRange(min=0, max=65535), default=8001, show_default=True, help="Port to listen on.")
 @click.option("--public", is_flag=True, help="Allow a --host other machines can reach (0.0.0.0, a LAN address). Without it such a --host is refused.")
-def serve(db_path, host, port, public):
+@click.option("--allow-host", "allow_hosts", multiple=True, metavar="NAME", help="Also answer requests whose Host is NAME (the name other machines use with --public). Repeatable.")
+def serve(db_path, host, port, public, allow_hosts):
     """Browse and search the archive in a web browser, with datasette.
 
     Tables come with descriptions, newest articles first, facets (category,
     year, DOI prefix), a search box that finds Chinese words of any length, and
     canned queries: search, articles citing a DOI, articles per month, most-cited
     DOIs. Article HTML is shown sanitised. The archive is served read-only, and
-    only to this machine unless --public is given. Stop with Ctrl-C.
+    only to this machine unless --public is given. Requests for another Host
+    name than the address served, localhost, 127.0.0.1 or [::1] (and --allow-host)
+    are refused. Stop with Ctrl-C.
     """
     from .serve import PublicBindRefused, check_host
     from .serve import serve as run_datasette
+    from .webguard import host_name
 
     try:
         check_host(host, public)
@@ -367,13 +376,15 @@ def serve(db_path, host, port, public):
     if not db_path.is_file():
         raise click.ClickException(f"no archive at {db_path}: run `medarchive crawl URL --db {db_path}` (or `medarchive demo`) first")
     try:  # read-only: serving never creates, migrates or writes the archive
-        with sqlite3.connect(f"file:{db_path.resolve()}?mode=ro", uri=True) as db:
+        with sqlite3.connect(readonly_uri(db_path), uri=True) as db:
             db.execute("select count(*) from sqlite_master").fetchone()
         db.close()
-    except sqlite3.DatabaseError as error:
+    except (sqlite3.DatabaseError, OSError) as error:
         raise click.ClickException(f"{db_path} is not a usable SQLite archive ({error})")
-    click.echo(f"Serving {db_path} read-only at http://{host}:{port}/ (Ctrl-C to stop)")
-    run_datasette(db_path, host=host, port=port, public=public)
+    address = host_name(host)
+    shown = f"[{address}]" if ":" in address else address
+    click.echo(f"Serving {db_path} read-only at http://{shown}:{port}/ (Ctrl-C to stop)")
+    run_datasette(db_path, host=host, port=port, public=public, allow_hosts=allow_hosts)
 
 
 @cli.command()
@@ -538,7 +549,7 @@ def reextract(db_path, site_rules):
     from crawler.reextract import reextract as run_reextract
 
     rules = _load_site_rules(site_rules)
-    with _existing_archive(db_path) as db, _locked(db_path):
+    with _existing_archive(db_path, write=True) as db, _locked(db_path):
         stats = run_reextract(db, site_rules=rules)
     kept = stats["reextract/not_article"] + stats["reextract/dropped"] + stats["reextract/extraction_error"]
     click.echo(

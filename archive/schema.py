@@ -6,6 +6,11 @@ an archive made by an older release is brought up to date when it is opened.
 Append new migrations; never edit one that has shipped.
 """
 
+import os
+import sqlite3
+from pathlib import Path
+from urllib.parse import quote
+
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
@@ -189,3 +194,46 @@ def open_archive(path, *, create=True) -> sqlite_utils.Database:
         db.enable_wal()
         MIGRATIONS.apply(db)
     return db
+
+
+def can_change(path) -> bool:
+    """True when a writer could change the archive at ``path``: the file and its directory
+    (where a writer's journal goes) are both writable. False on a read-only mount."""
+    path = Path(path).resolve()
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+
+
+def wal_has_pages(path) -> bool:
+    """True when the ``-wal`` file of ``path`` holds pages: a writer is at work, or left
+    committed pages there that only a WAL-aware reader sees."""
+    wal = Path(f"{path}-wal")
+    return wal.exists() and wal.stat().st_size > 0
+
+
+def readonly_uri(path) -> str:
+    """The SQLite URI that reads ``path`` without creating or changing any file.
+
+    ``mode=ro`` never writes the database, but on a WAL file it creates ``-wal`` and
+    ``-shm`` next to it when they are missing (and fails on a read-only mount). While the
+    ``-wal`` holds no page, the file alone holds everything, so ``immutable=1`` reads it
+    creating nothing; a writer that starts later makes such a connection stale
+    (:func:`wal_has_pages` turns true), and :mod:`archive.serve` then opens a new one.
+    A file in rollback-journal mode is read with ``mode=ro`` (which creates nothing there)
+    unless it cannot change at all.
+    """
+    path = Path(path).resolve()
+    with open(path, "rb") as handle:
+        wal_mode = handle.read(20)[18:20] == b"\x02\x02"
+    uri = f"file:{quote(str(path))}?mode=ro"
+    if not wal_has_pages(path) and (wal_mode or not can_change(path)):
+        uri += "&immutable=1"
+    return uri
+
+
+def open_readonly(path) -> sqlite_utils.Database:
+    """Open the archive at ``path`` for reading only (:func:`readonly_uri`): on a read-only
+    mount or file, and without migrating it.
+
+    :raises sqlite3.DatabaseError: when the file is not an SQLite database
+    """
+    return sqlite_utils.Database(sqlite3.connect(readonly_uri(path), uri=True))

@@ -1,20 +1,50 @@
 """Browse the archive with datasette 0.65: our metadata and plugin, read-only, on loopback unless asked.
 
 ``make_datasette`` builds the instance (tests call it in-process), ``serve_argv``
-the command that runs it in another process, ``serve`` runs it here with uvicorn.
+the command that runs it in another process, ``serve`` runs it here with uvicorn,
+behind :func:`archive.webguard.guard`.
+
+What one request can cost is bounded, because any web page the user visits can send
+some: SQLite refuses a string or blob over :data:`MAX_VALUE_BYTES` (each SQLite step
+is then short, so datasette's time limit, checked between steps, really stops a query),
+SQLite's heap is capped at :data:`HEAP_LIMIT_BYTES` for the process, datasette runs at
+most :data:`SQL_THREADS` queries at once and the guard answers at most
+:data:`MAX_IN_FLIGHT` requests at once.
 
     python -m archive.serve archive.db --port 8001
 """
 
 import argparse
+import hashlib
 import ipaddress
 import json
+import re
 import socket
+import sqlite3
 import sys
+from base64 import b64encode
 from importlib import resources
 from pathlib import Path
 
-from . import datasette_plugin
+from datasette.database import Database, connections
+
+from . import datasette_plugin, webguard
+from .schema import readonly_uri, wal_has_pages
+
+#: Longest string or blob any SQL value may be (SQLITE_LIMIT_LENGTH): twice the largest
+#: page the crawler keeps (``DOWNLOAD_MAXSIZE``, 10 MB), so every stored value still reads.
+MAX_VALUE_BYTES = 20 * 1024 * 1024
+#: SQLite steps between two checks of datasette's time limit (datasette asks for 1,000; a
+#: step on a value of many megabytes takes milliseconds, so 1,000 could overshoot by seconds).
+PROGRESS_STEPS = 50
+#: SQLite's memory for the whole ``serve`` process (``PRAGMA hard_heap_limit``).
+HEAP_LIMIT_BYTES = 256 * 1024 * 1024
+#: Queries datasette runs at once (its ``num_sql_threads``); more wait their turn.
+SQL_THREADS = 3
+#: Requests answered at once; more are refused with 503 instead of queueing without end.
+MAX_IN_FLIGHT = 16
+#: datasette pages that would show the archive's absolute path.
+HIDDEN_PATHS = ("/-/databases", "/-/databases.json")
 
 #: The database key ``metadata.json`` is written for; replaced by the file's own name.
 METADATA_DATABASE = "archive"
@@ -76,8 +106,66 @@ def register_plugin() -> None:
         pm.register(datasette_plugin, name="medarchive")
 
 
+def _refuse_path_disclosure(action, name, *_):
+    """SQLite authorizer: ``pragma_database_list`` would show the archive's absolute path."""
+    if action == sqlite3.SQLITE_PRAGMA and (name or "").lower() == "database_list":
+        return sqlite3.SQLITE_DENY
+    return sqlite3.SQLITE_OK
+
+
+class _PromptlyInterrupted(sqlite3.Connection):
+    """A connection whose progress handler (datasette's time limit) runs every :data:`PROGRESS_STEPS`."""
+
+    def set_progress_handler(self, handler, n):
+        super().set_progress_handler(handler, min(n, PROGRESS_STEPS))
+
+
+class ArchiveDatabase(Database):
+    """The archive as datasette reads it: read-only connections that create no file next to
+    it (:func:`archive.schema.readonly_uri`), with bounded values and no path shown.
+
+    A connection opened ``immutable`` (no writer at work then) goes stale once a writer puts
+    pages in the ``-wal``; the next query on it gets a new ``mode=ro`` connection first.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._immutable_connections = set()
+
+    def connect(self, write=False):
+        uri = readonly_uri(self.path)  # never a writing connection: see execute_write_fn
+        conn = sqlite3.connect(uri, uri=True, check_same_thread=False, factory=_PromptlyInterrupted)
+        if uri.endswith("immutable=1"):
+            self._immutable_connections.add(conn)
+        conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES)
+        conn.setlimit(sqlite3.SQLITE_LIMIT_ATTACHED, 0)
+        conn.set_authorizer(_refuse_path_disclosure)
+        self._all_file_connections.append(conn)
+        return conn
+
+    async def execute_fn(self, fn):
+        def on_fresh_connection(conn):
+            if conn in self._immutable_connections and wal_has_pages(self.path):
+                self._immutable_connections.discard(conn)
+                conn.close()
+                conn = self.connect()
+                self.ds._prepare_connection(conn, self.name)
+                setattr(connections, self.name, conn)
+            return fn(conn)
+
+        return await super().execute_fn(on_fresh_connection)
+
+    async def execute_write_fn(self, fn, block=True):
+        # datasette's only way to write (writable canned queries, plugins), shut.
+        raise PermissionError("medarchive serves the archive read-only")
+
+    async def attached_databases(self):
+        return []  # attaching is refused (SQLITE_LIMIT_ATTACHED 0), and the pragma is denied
+
+
 def make_datasette(db_path, *, settings: dict | None = None):
-    """A ``Datasette`` serving ``db_path`` with the archive's metadata and plugin.
+    """A ``Datasette`` serving ``db_path`` read-only (:class:`ArchiveDatabase`) with the
+    archive's metadata and plugin.
 
     :raises FileNotFoundError: if ``db_path`` does not exist (datasette would create nothing
         and serve an error page instead).
@@ -91,37 +179,100 @@ def make_datasette(db_path, *, settings: dict | None = None):
     datasette = Datasette(
         files=[str(path)],
         metadata=load_metadata(path),
-        settings={"sql_time_limit_ms": 3000, "facet_time_limit_ms": 500, **(settings or {})},
+        settings={"sql_time_limit_ms": 3000, "facet_time_limit_ms": 500, "num_sql_threads": SQL_THREADS,
+                  "allow_download": False, **(settings or {})},
     )
-    # Read-only: datasette reads a mutable file through ``mode=ro`` connections; its only way
-    # to write is its write thread (writable canned queries, plugins), shut here. Not
-    # ``immutables=``: a crawl may be writing the WAL file while it is browsed.
-    for database in datasette.databases.values():
-        if not database.is_memory:
-            database.execute_write_fn = _refuse_write
+    name = path.stem
+    datasette.remove_database(name)
+    datasette.add_database(ArchiveDatabase(datasette, path=str(path.resolve())), name=name)
     return datasette
 
 
-async def _refuse_write(*args, **kwargs):
-    raise PermissionError("medarchive serves the archive read-only")
+#: An inline ``<script>`` of datasette's templates.
+_INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.S)
+#: The values the one templated inline script of datasette 0.65 (``table.html``) can take.
+_TEMPLATE_VALUES = {"{{ datasette_allow_facet }}": ("true", "false")}
 
 
-def serve_argv(db_path, host: str = "127.0.0.1", port: int = 8001, public: bool = False) -> list[str]:
+def inline_script_hashes() -> list[str]:
+    """CSP sources (``'sha256-…'``) for each inline script datasette's own templates hold,
+    read from the installed templates so an upgrade cannot silently break its pages.
+    Nothing else inline runs: a script slipped into an article would have no hash."""
+    import datasette
+
+    scripts = set()
+    for template in sorted((Path(datasette.__file__).parent / "templates").glob("*.html")):
+        for script in _INLINE_SCRIPT.findall(template.read_text(encoding="utf-8")):
+            for placeholder, values in _TEMPLATE_VALUES.items():
+                if placeholder in script:
+                    scripts.update(script.replace(placeholder, value) for value in values)
+                    break
+            else:
+                if "{{" not in script and "{%" not in script:
+                    scripts.add(script)
+    return sorted(f"'sha256-{b64encode(hashlib.sha256(s.encode()).digest()).decode()}'" for s in scripts)
+
+
+def content_security_policy() -> str:
+    """Scripts only from the server itself or datasette's own inline ones; styles may be
+    inline (datasette's templates and our scroll box use ``style=``); images from anywhere
+    (an article's figures stay on its portal, and an image runs nothing); nothing embeds it."""
+    return "; ".join([
+        "default-src 'self'",
+        "script-src 'self' " + " ".join(inline_script_hashes()),
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data: http: https:",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ])
+
+
+def allowed_hosts(host: str, extra=()) -> list[str]:
+    """The ``Host`` names answered: the bound address, the loopback names and ``extra``."""
+    return [webguard.host_name(host), *webguard.LOOPBACK_HOSTS, *extra]
+
+
+def guarded_app(datasette, host: str, extra_hosts=()):
+    """``datasette``'s ASGI app behind :func:`archive.webguard.guard`."""
+    return webguard.guard(
+        datasette.app(),
+        allowed_hosts=allowed_hosts(host, extra_hosts),
+        content_security_policy=content_security_policy(),
+        max_in_flight=MAX_IN_FLIGHT,
+        hidden_paths=HIDDEN_PATHS,
+    )
+
+
+def limit_sqlite_heap(limit: int = HEAP_LIMIT_BYTES) -> None:
+    """Cap SQLite's memory for this whole process: past it a query fails "out of memory"."""
+    with sqlite3.connect(":memory:") as conn:
+        conn.execute(f"PRAGMA hard_heap_limit = {int(limit)}")
+    conn.close()
+
+
+def serve_argv(db_path, host: str = "127.0.0.1", port: int = 8001, public: bool = False, allow_hosts=()) -> list[str]:
     """The command that serves ``db_path`` in a separate process (what ``serve`` runs)."""
     argv = [sys.executable, "-m", "archive.serve", str(db_path), "--host", host, "--port", str(port)]
+    for name in allow_hosts:
+        argv += ["--allow-host", name]
     return argv + (["--public"] if public else [])
 
 
-def serve(db_path, host: str = "127.0.0.1", port: int = 8001, public: bool = False) -> None:
+def serve(db_path, host: str = "127.0.0.1", port: int = 8001, public: bool = False, allow_hosts=()) -> None:
     """Serve ``db_path`` at http://host:port/ until interrupted; only on loopback unless ``public``.
 
+    :param allow_hosts: ``Host`` names answered besides ``host`` and the loopback names.
     :raises PublicBindRefused: for a non-loopback ``host`` without ``public``
     """
     import uvicorn
 
     check_host(host, public)
+    limit_sqlite_heap()
     datasette = make_datasette(db_path)
-    uvicorn.run(datasette.app(), host=host, port=port, log_level="warning")
+    # uvicorn binds "::1", not "[::1]" (the URL spelling a user may type).
+    uvicorn.run(guarded_app(datasette, host, allow_hosts), host=webguard.host_name(host), port=port, log_level="warning")
 
 
 def main(argv=None) -> None:
@@ -130,9 +281,10 @@ def main(argv=None) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8001, help="port (default 8001)")
     parser.add_argument("--public", action="store_true", help="allow a --host other machines can reach")
+    parser.add_argument("--allow-host", action="append", default=[], metavar="NAME", help="also answer requests for this Host name")
     args = parser.parse_args(argv)
     try:
-        serve(args.db_path, args.host, args.port, public=args.public)
+        serve(args.db_path, args.host, args.port, public=args.public, allow_hosts=args.allow_host)
     except PublicBindRefused as error:
         parser.exit(2, f"error: {error}\n")
     except FileNotFoundError as error:
