@@ -43,7 +43,7 @@ def _check_archive(db_path: Path) -> None:
 
 def _archive_error(db_path: Path, error: sqlite3.DatabaseError) -> str:
     """One line saying why the archive cannot be used, pointing the right way."""
-    if disk_full(error):
+    if disk_full(error, db_path):
         return f"the disk holding {db_path} is full; free some space and run again"
     if getattr(error, "sqlite_errorcode", None) in (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT):
         return f"{db_path} is not a usable SQLite archive ({error}); choose another --db"
@@ -171,12 +171,12 @@ def _written_archive(db_path: Path):
     ``.db`` file alone holds what was written."""
     try:
         db = open_archive(db_path)
-    except sqlite3.DatabaseError as error:
+        try:
+            yield db
+        finally:
+            close_archive(db)
+    except sqlite3.Error as error:
         raise click.ClickException(_archive_error(db_path, error))
-    try:
-        yield db
-    finally:
-        close_archive(db)
 
 
 def _print_summary(result, db_path: Path) -> None:
@@ -279,7 +279,7 @@ def _existing_archive(db_path: Path):
     try:
         db = open_archive(db_path)
     except sqlite3.DatabaseError as error:
-        raise click.ClickException(f"{db_path} is not a usable SQLite archive ({error})")
+        raise click.ClickException(_archive_error(db_path, error))
     try:
         yield db
     finally:
@@ -584,6 +584,9 @@ def ingest(redis_url, redis_prefix, db_path, follow, idle, show_dead_letters, re
         except KeyboardInterrupt:
             status = "shutdown"
             raise click.ClickException(f"interrupted after {counts.messages} messages; the rest stay queued for the next ingest")
+        except sqlite3.Error:
+            status = "archive_error"  # the messages of the failed batch stay queued
+            raise
         finally:
             run.counts = counts.written
             writer.finish_run(db, run, status, {"queue/ingested": counts.messages, "queue/set_aside": counts.set_aside})

@@ -7,6 +7,7 @@ Append new migrations; never edit one that has shipped.
 """
 
 import logging
+import os
 import sqlite3
 import time
 
@@ -201,9 +202,24 @@ def open_archive(path, *, create=True) -> sqlite_utils.Database:
     return db
 
 
-def disk_full(error: sqlite3.Error) -> bool:
-    """True when SQLite failed because the disk (or the user's quota) is full."""
-    return getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
+#: Free space (bytes) under which a disk I/O error is taken for a full disk: SQLite reports
+#: a full disk as SQLITE_FULL when a write fails, but as a plain I/O error when it cannot
+#: even map its ``-shm`` file.
+NEARLY_FULL = 1 << 20
+
+
+def disk_full(error: sqlite3.Error, path=None) -> bool:
+    """True when SQLite failed because the disk (or the user's quota) holding ``path`` is full."""
+    code = getattr(error, "sqlite_errorcode", None)
+    if code == sqlite3.SQLITE_FULL:
+        return True
+    if path is None or code is None or code & 0xFF != sqlite3.SQLITE_IOERR:
+        return False
+    try:
+        status = os.statvfs(os.path.dirname(os.path.abspath(path)))
+    except OSError:
+        return False
+    return status.f_bavail * status.f_frsize < NEARLY_FULL
 
 
 def checkpoint(db) -> bool:

@@ -11,7 +11,7 @@ from scrapy.utils.defer import deferred_from_coro
 
 from archive import writer
 from archive.lock import ArchiveBusy, ArchiveUnavailable, archive_lock
-from archive.schema import close_archive, open_archive
+from archive.schema import close_archive, disk_full, open_archive
 
 from ..items import write_kind
 
@@ -64,15 +64,28 @@ class ArchivePipeline:
         try:
             self.lock.enter_context(archive_lock(self.path))
         except (ArchiveBusy, ArchiveUnavailable) as error:
-            logger.error("%s; this crawl stops", error)
-            self.crawler.stats.set_value("archive/error", str(error))
-            deferred_from_coro(self.crawler.engine.close_spider_async(reason="archive_busy"))
+            self.refuse(str(error), "archive_busy")
             return
-        self.db = open_archive(self.path)
-        settings = {name: self.crawler.settings.get(name) for name in RECORDED_SETTINGS}
-        mode = self.crawler.settings.get("CRAWL_MODE", "incremental")
-        self.run = writer.start_run(self.db, list(getattr(self.crawler.spider, "start_urls", [])), settings, mode)
+        try:
+            self.db = open_archive(self.path)
+            settings = {name: self.crawler.settings.get(name) for name in RECORDED_SETTINGS}
+            mode = self.crawler.settings.get("CRAWL_MODE", "incremental")
+            self.run = writer.start_run(self.db, list(getattr(self.crawler.spider, "start_urls", [])), settings, mode)
+        except sqlite3.Error as error:
+            self.refuse(self.describe(error), "archive_error")
+            self.db = None
+            self.lock.close()
+            return
         self.crawler.stats.set_value("archive/run_id", self.run.id)
+
+    def refuse(self, why: str, reason: str) -> None:
+        """Stop the crawl before it fetches pages it could not store."""
+        logger.error("Cannot write to the archive: %s; stopping the crawl", why)
+        self.crawler.stats.set_value("archive/error", why)
+        deferred_from_coro(self.crawler.engine.close_spider_async(reason=reason))
+
+    def describe(self, error: sqlite3.Error) -> str:
+        return f"the disk holding {self.path} is full" if disk_full(error, self.path) else f"{self.path}: {error}"
 
     def process_item(self, item):
         if self.db is None:
@@ -91,7 +104,7 @@ class ArchivePipeline:
             self.flush()
         except sqlite3.Error as error:
             self.crawler.stats.inc_value("archive/write_failed")
-            self.crawler.stats.set_value("archive/error", str(error))
+            self.crawler.stats.set_value("archive/error", self.describe(error))
             logger.error("Could not write to the archive %s: %s; stopping the crawl", self.path, error)
             deferred_from_coro(self.crawler.engine.close_spider_async(reason="archive_error"))
 
