@@ -137,3 +137,13 @@ with archive_lock({str(db_path)!r}):
     result = medarchive("crawl", wordpress_site.url + middle_article(wordpress_portal).path, "--db", str(db_path), *FAST)
     assert result.returncode == 0, result.stderr
     assert rows(db_path, "select status from runs order by id") == [("killed",), ("finished",)]
+
+
+def test_a_hard_link_to_the_archive_meets_the_same_lock(tmp_path):
+    real, hard = tmp_path / "archive.db", tmp_path / "hard.db"
+    open_archive(real).close()
+    os.link(real, hard)
+    with archive_lock(real):
+        result = medarchive("reextract", "--db", str(hard))
+    assert result.returncode == 1
+    assert f"is being written by medarchive pid {os.getpid()}" in result.stderr
