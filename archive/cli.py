@@ -2,6 +2,7 @@
 
 import json
 import os
+import signal
 import sqlite3
 import sys
 from contextlib import contextmanager
@@ -11,10 +12,12 @@ from urllib.parse import urlsplit
 import click
 
 from . import writer
-from .schema import can_change, open_archive, open_readonly, readonly_uri
+from .schema import can_change, close_archive, disk_full, open_archive, open_readonly, readonly_uri
 
 #: Exit status when the crawl reached no article at all (wrong URL, site down, robots.txt).
 EXIT_NOTHING_REACHED = 3
+#: Exit status of ``ingest`` when some messages could not be written and were set aside.
+EXIT_SET_ASIDE = 4
 
 
 def _db_option(**kwargs):
@@ -54,7 +57,16 @@ def _check_archive(db_path: Path) -> None:
     try:
         open_archive(db_path).close()
     except sqlite3.DatabaseError as error:
-        raise click.ClickException(f"{db_path} is not a usable SQLite archive ({error}); choose another --db")
+        raise click.ClickException(_archive_error(db_path, error))
+
+
+def _archive_error(db_path: Path, error: sqlite3.DatabaseError) -> str:
+    """One line saying why the archive cannot be used, pointing the right way."""
+    if disk_full(error, db_path):
+        return f"the disk holding {db_path} is full; free some space and run again"
+    if getattr(error, "sqlite_errorcode", None) in (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT):
+        return f"{db_path} is not a usable SQLite archive ({error}); choose another --db"
+    return f"cannot use {db_path} ({error})"
 
 
 def _check_start_url(url: str) -> str:
@@ -144,7 +156,8 @@ def crawl(urls, db_path, full, chain_only, recheck, redis_url, redis_prefix, del
         result = run_crawl(start_urls, project_settings(overrides))
     _print_summary(result, db_path)
     if not result.finished:
-        raise click.ClickException(f"the crawl stopped early ({result.reason}); rows written so far are complete and kept")
+        why = f"{result.reason}: {result.stats['archive/error']}" if "archive/error" in result.stats else result.reason
+        raise click.ClickException(f"the crawl stopped early ({why}); rows written so far are complete and kept")
     if result.articles + result.stats.get("portal/not_modified", 0) == 0:
         click.echo("No article was reached: check the URLs, the site's robots.txt and your network.", err=True)
         sys.exit(EXIT_NOTHING_REACHED)
@@ -165,13 +178,27 @@ def _crawl_settings(verbose: bool, chain_only: bool, scrapy_settings: tuple[str,
 
 @contextmanager
 def _locked(db_path: Path):
-    from .lock import ArchiveBusy, archive_lock
+    from .lock import ArchiveBusy, ArchiveUnavailable, archive_lock
 
     try:
         with archive_lock(db_path):
             yield
-    except ArchiveBusy as error:
+    except (ArchiveBusy, ArchiveUnavailable) as error:
         raise click.ClickException(str(error))
+
+
+@contextmanager
+def _written_archive(db_path: Path):
+    """The archive at ``db_path`` for writing; checkpointed and closed afterwards, so the
+    ``.db`` file alone holds what was written."""
+    try:
+        db = open_archive(db_path)
+        try:
+            yield db
+        finally:
+            close_archive(db)
+    except sqlite3.Error as error:
+        raise click.ClickException(_archive_error(db_path, error))
 
 
 def _print_summary(result, db_path: Path) -> None:
@@ -262,20 +289,25 @@ def _print_archive(db_path: Path, sites: list[str]) -> None:
     )
 
 
-@contextmanager
-def _existing_archive(db_path: Path, *, write: bool = False):
-    """The archive at ``db_path``, closed afterwards; a clear error if there is none.
-
-    Unless ``write`` is asked for, an archive no one can write (a read-only file, directory
-    or mount) is read as it is, neither upgraded nor switched to WAL, and nothing is
-    created next to it.
-    """
+def _require_archive(db_path: Path) -> None:
     if not db_path.is_file():
         raise click.ClickException(f"no archive at {db_path}: run `medarchive crawl URL --db {db_path}` (or `medarchive demo`) first")
+
+
+@contextmanager
+def _existing_archive(db_path: Path):
+    """The archive at ``db_path`` for reading, closed afterwards; a clear error if there is none.
+
+    An archive no one can write (a read-only file, directory or mount) is read as it is,
+    neither upgraded nor switched to WAL, and nothing is created next to it.
+    """
+    _require_archive(db_path)
     try:
-        db = open_archive(db_path) if write or can_change(db_path) else open_readonly(db_path)
-    except (sqlite3.DatabaseError, OSError) as error:
-        raise click.ClickException(f"{db_path} is not a usable SQLite archive ({error})")
+        db = open_archive(db_path) if can_change(db_path) else open_readonly(db_path)
+    except sqlite3.DatabaseError as error:
+        raise click.ClickException(_archive_error(db_path, error))
+    except OSError as error:
+        raise click.ClickException(f"cannot read {db_path} ({error.strerror or error})")
     try:
         yield db
     finally:
@@ -549,13 +581,36 @@ def reextract(db_path, site_rules):
     from crawler.reextract import reextract as run_reextract
 
     rules = _load_site_rules(site_rules)
-    with _existing_archive(db_path, write=True) as db, _locked(db_path):
+    _require_archive(db_path)
+    with _locked(db_path), _written_archive(db_path) as db:
         stats = run_reextract(db, site_rules=rules)
     kept = stats["reextract/not_article"] + stats["reextract/dropped"] + stats["reextract/extraction_error"]
     click.echo(
         f"{stats['reextract/updated']} updated, {stats['reextract/unchanged']} unchanged, "
         f"{stats['reextract/new']} new (pages whose extraction had failed), {kept} kept as they were (see the log)"
     )
+
+
+@cli.command()
+@click.argument("dest", type=click.Path(dir_okay=False, path_type=Path))
+@_db_option()
+def backup(dest, db_path):
+    """Copy the archive into the single file DEST, consistent even while a crawl writes it.
+
+    Uses SQLite's online backup API: the copy is one snapshot of the archive, including
+    what is still in its -wal file, and needs no lock (a crawl goes on meanwhile). DEST
+    is written under a temporary name and renamed, so it is never half a copy.
+    """
+    from .backup import BackupError, backup_archive
+
+    _require_archive(db_path)
+    try:
+        articles = backup_archive(db_path, dest)
+    except BackupError as error:
+        raise click.ClickException(str(error))
+    except sqlite3.DatabaseError as error:
+        raise click.ClickException(_archive_error(db_path, error))
+    click.echo(f"{db_path} -> {dest} ({articles} articles)")
 
 
 def _redis_call(function, *args):
@@ -618,23 +673,60 @@ def worker(redis_url, redis_prefix, chain_only, delay, concurrency, scrapy_setti
 @_db_option()
 @click.option("--follow", is_flag=True, help="Keep writing while workers run; stop after --idle seconds without a message.")
 @click.option("--idle", type=click.FloatRange(min=0.1), default=30, show_default=True, help="With --follow: seconds without a message before stopping.")
-def ingest(redis_url, redis_prefix, db_path, follow, idle):
+@click.option("--dead-letters", "show_dead_letters", is_flag=True, help="Show the messages set aside as unwritable, with the reason, and write nothing.")
+@click.option("--replay-dead-letters", is_flag=True, help="Put the messages set aside back in the queue first (after a fix), then ingest.")
+def ingest(redis_url, redis_prefix, db_path, follow, idle, show_dead_letters, replay_dead_letters):
     """Write the articles that distributed workers queued in Redis into the archive.
 
     The archive has one writer: run one ingester per archive (it takes the
     archive's lock). Each message leaves Redis only after its transaction has
-    committed, so a killed ingester loses nothing; writes are idempotent.
-    """
-    from crawler.distributed import ingest as run_ingest
+    committed, so a killed ingester loses nothing; writes are idempotent. A message
+    that cannot be written (not JSON, an article without a title ...) is set aside
+    with the reason in the Redis list PREFIX:items:dead, and the rest is written.
 
+    \b
+    Exit status: 0 when every message was written, 4 when some were set aside
+    (see --dead-letters), 1 when the ingest failed or was interrupted.
+    """
+    from crawler import distributed
+
+    if show_dead_letters:
+        _show_dead_letters(_redis_call(distributed.dead_letters, redis_url, redis_prefix))
+        return
+    if replay_dead_letters:
+        replayed = _redis_call(distributed.replay_dead_letters, redis_url, redis_prefix)
+        click.echo(f"{replayed} messages set aside before are back in the queue")
     _check_archive(db_path)
-    with _locked(db_path):
-        db = open_archive(db_path)
+    counts = distributed.IngestCounts()
+    with _locked(db_path), _written_archive(db_path) as db:
+        run = writer.start_run(db, [], {"REDIS_PREFIX": redis_prefix}, mode="ingest")
+        status = "failed"
+        # SIGTERM (systemd, kill) ends the ingest as Ctrl-C does: with the run's row closed.
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
         try:
-            run = writer.start_run(db, [], {"REDIS_PREFIX": redis_prefix}, mode="ingest")
-            counts = _redis_call(lambda *args: run_ingest(*args, follow=follow, idle_seconds=idle), redis_url, redis_prefix, db)
-            run.counts.new, run.counts.updated, run.counts.unchanged = counts["new"], counts["updated"], counts["unchanged"]
-            writer.finish_run(db, run, "finished", {"queue/ingested": counts["messages"]})
+            _redis_call(lambda *args: distributed.ingest(*args, follow=follow, idle_seconds=idle, run_id=run.id, counts=counts),
+                        redis_url, redis_prefix, db)
+            status = "finished"
+        except KeyboardInterrupt:
+            status = "shutdown"
+            raise click.ClickException(f"interrupted after {counts.messages} messages; the rest stay queued for the next ingest")
+        except sqlite3.Error:
+            status = "archive_error"  # the messages of the failed batch stay queued
+            raise
         finally:
-            db.close()
-    click.echo(f"{counts['messages']} messages: {counts['new']} new, {counts['updated']} updated, {counts['unchanged']} unchanged articles -> {db_path}")
+            run.counts = counts.written
+            writer.finish_run(db, run, status, {"queue/ingested": counts.messages, "queue/set_aside": counts.set_aside})
+    written = counts.written
+    click.echo(f"{counts.messages} messages: {written.new} new, {written.updated} updated, {written.unchanged} unchanged articles -> {db_path}")
+    if counts.set_aside:
+        click.echo(f"{counts.set_aside} messages could not be written and were set aside: "
+                   f"`medarchive ingest --redis {redis_url} --dead-letters` shows why", err=True)
+        sys.exit(EXIT_SET_ASIDE)
+
+
+def _show_dead_letters(letters) -> None:
+    if not letters:
+        click.echo("No message has been set aside.")
+    for letter in letters:
+        preview = letter.message[:120].decode("utf-8", "replace").replace("\n", " ")
+        click.echo(f"{letter.set_aside[:19]}  {letter.reason}\n            {preview}")

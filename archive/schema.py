@@ -6,19 +6,27 @@ an archive made by an older release is brought up to date when it is opened.
 Append new migrations; never edit one that has shipped.
 """
 
+import logging
 import os
 import sqlite3
+import time
 from pathlib import Path
 from urllib.parse import quote
 
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
+logger = logging.getLogger(__name__)
+
 MIGRATIONS = Migrations("medarchive")
 
 #: Busy timeout for every connection, in ms: a reader holding the file
 #: briefly must not make the crawl fail.
 BUSY_TIMEOUT_MS = 30_000
+#: How long the final checkpoint waits for readers: each try waits this long (ms) ...
+CHECKPOINT_BUSY_MS = 500
+#: ... this many times, a little longer each time.
+CHECKPOINT_TRIES = 5
 
 
 @MIGRATIONS()
@@ -237,3 +245,56 @@ def open_readonly(path) -> sqlite_utils.Database:
     :raises sqlite3.DatabaseError: when the file is not an SQLite database
     """
     return sqlite_utils.Database(sqlite3.connect(readonly_uri(path), uri=True))
+
+
+#: Free space (bytes) under which a disk I/O error is taken for a full disk: SQLite reports
+#: a full disk as SQLITE_FULL when a write fails, but as a plain I/O error when it cannot
+#: even map its ``-shm`` file.
+NEARLY_FULL = 1 << 20
+
+
+def disk_full(error: sqlite3.Error, path=None) -> bool:
+    """True when SQLite failed because the disk (or the user's quota) holding ``path`` is full."""
+    code = getattr(error, "sqlite_errorcode", None)
+    if code == sqlite3.SQLITE_FULL:
+        return True
+    if path is None or code is None or code & 0xFF != sqlite3.SQLITE_IOERR:
+        return False
+    try:
+        status = os.statvfs(os.path.dirname(os.path.abspath(path)))
+    except OSError:
+        return False
+    return status.f_bavail * status.f_frsize < NEARLY_FULL
+
+
+def checkpoint(db) -> bool:
+    """Move everything in the ``-wal`` file into the archive file and empty the ``-wal``, so
+    that the ``.db`` file alone holds the archive (a copy of it is a backup).
+
+    A reader in the middle of a transaction keeps its snapshot and so holds the checkpoint
+    back: it is tried again a few times. Returns False if readers held it every time (the
+    next writer's checkpoint finishes the job), logging why.
+    """
+    db.execute(f"PRAGMA busy_timeout = {CHECKPOINT_BUSY_MS}")
+    try:
+        for attempt in range(1, CHECKPOINT_TRIES + 1):
+            try:
+                busy, _, _ = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            except sqlite3.OperationalError as error:
+                logger.warning("Could not checkpoint the archive (%s); the -wal file keeps the latest writes", error)
+                return False
+            if not busy:
+                return True
+            time.sleep(0.2 * attempt)
+        logger.warning("Readers held back the checkpoint; the -wal file keeps the latest writes until the next writer")
+        return False
+    finally:
+        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+
+
+def close_archive(db) -> None:
+    """Checkpoint (see :func:`checkpoint`) and close an archive that was written."""
+    try:
+        checkpoint(db)
+    finally:
+        db.close()

@@ -6,12 +6,14 @@ re-extraction or an ingest from a queue all write the same way.
 
 import hashlib
 import json
+import sqlite3
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from . import search
+from .schema import disk_full
 
 #: Fields whose change makes an article "updated": everything stored about it that
 #: comes from the page (the page's furniture and neighbour links do not count).
@@ -74,13 +76,14 @@ class Batch:
     def __bool__(self) -> bool:
         return any((self.articles, self.aliases, self.gaps, self.sitemap, self.not_articles))
 
-    def write(self, db, run_id: int | None = None) -> "WriteCounts":
+    def write(self, db, run_id: int | None = None, pages: int | None = None) -> "WriteCounts":
         """Write everything in one transaction, then empty the batch (also when it fails:
-        the transaction is rolled back as a whole)."""
+        the transaction is rolled back as a whole). ``pages`` is how many pages the run
+        has fetched so far."""
         try:
             return write_batch(
                 db, self.articles, self.aliases, gaps=self.gaps, sitemap=self.sitemap,
-                not_articles=self.not_articles, run_id=run_id,
+                not_articles=self.not_articles, run_id=run_id, pages=pages,
             )
         finally:
             self.articles, self.aliases, self.gaps, self.sitemap, self.not_articles = [], [], [], [], []
@@ -109,10 +112,12 @@ def write_batch(
     sitemap: list[tuple[str, str | None]] = (),
     not_articles: list[tuple] = (),
     run_id: int | None = None,
+    pages: int | None = None,
 ) -> WriteCounts:
     """Upsert ``articles`` and record ``aliases`` (alias URL, article URL), chain ``gaps``
     ``sitemap`` entries (URL, lastmod) and ``not_articles`` (URL, reason[, kept page]) in one transaction, then bring published dates
-    taken from neighbour links up to date."""
+    taken from neighbour links up to date. With ``run_id`` the run's row counts the batch
+    (and records ``pages``) in the same transaction."""
     counts = WriteCounts()
     with db.atomic():
         _record_gaps(db, gaps, run_id)
@@ -146,7 +151,22 @@ def write_batch(
         db.execute("delete from gaps where to_url in (select url from articles union all select alias_url from aliases)")
         if changed_ids:
             search.index_articles(db, changed_ids)
+        if run_id is not None:
+            _count_in_run(db, run_id, counts, pages)
     return counts
+
+
+def _count_in_run(db, run_id: int, counts: WriteCounts, pages: int | None) -> None:
+    """Add a batch to its run's row, so a run killed before ``finish_run`` still shows
+    what its committed batches wrote."""
+    db.conn.execute(
+        """
+        update runs set articles_new = coalesce(articles_new, 0) + ?, articles_updated = coalesce(articles_updated, 0) + ?,
+                        articles_unchanged = coalesce(articles_unchanged, 0) + ?, pages = coalesce(?, pages)
+        where id = ?
+        """,
+        [counts.new, counts.updated, counts.unchanged, pages, run_id],
+    )
 
 
 def _upsert_article(db, article: dict) -> tuple[str, int]:
@@ -406,7 +426,19 @@ def start_run(db, start_urls: list[str], settings: dict, mode: str = "full") -> 
 
 
 def finish_run(db, run: Run, status: str, stats: dict) -> None:
-    """Close the run's row with its outcome, counts and Scrapy's stats."""
+    """Close the run's row with its outcome, counts and Scrapy's stats.
+
+    On a full disk the row may still take the outcome without the stats (the largest part)."""
+    try:
+        _finish_run(db, run, status, stats)
+    except sqlite3.OperationalError as error:
+        if not disk_full(error):
+            raise
+        with db.atomic():
+            db.execute("update runs set finished = ?, status = ? where id = ?", [utc_now(), status, run.id])
+
+
+def _finish_run(db, run: Run, status: str, stats: dict) -> None:
     errors = sum(v for k, v in stats.items() if k.startswith(("portal/failed/", "spider_exceptions/")) and isinstance(v, int))
     with db.atomic():
         db["runs"].update(

@@ -6,17 +6,23 @@ on one machine): their items go, as JSON messages, to a Redis list that
 ``medarchive ingest`` drains into the archive. The ingester moves each message to
 a processing list before writing and drops it only after its transaction
 commits, so a killed ingester loses nothing and the next one re-writes the
-unacknowledged messages (writes are idempotent).
+unacknowledged messages (writes are idempotent). A message that cannot be written
+(not JSON, an article without a title ...) is set aside in a dead-letter list with
+the reason, so it never holds back the messages behind it.
 """
 
 import base64
+import binascii
 import dataclasses
 import json
 import logging
+import sqlite3
 import time
 import warnings
 
 from scrapy.exceptions import ScrapyDeprecationWarning
+
+from archive.writer import Batch, WriteCounts, utc_now
 
 from .items import write_kind
 
@@ -31,6 +37,7 @@ KEYS = {
     "dupefilter": "{prefix}:dupefilter",
     "items": "{prefix}:items",
     "processing": "{prefix}:items:processing",
+    "dead": "{prefix}:items:dead",
     "origins": "{prefix}:origins",
 }
 
@@ -63,10 +70,15 @@ def redis_settings(redis_url: str, prefix: str = "medarchive") -> dict:
     }
 
 
-def connect(redis_url: str):
+#: Seconds a Redis command may take, set here rather than left to redis-py, whose default
+#: (5 s in redis-py 8) once cut every blocking wait of ``ingest --follow`` short.
+SOCKET_TIMEOUT = 30
+
+
+def connect(redis_url: str, socket_timeout: float = SOCKET_TIMEOUT):
     import redis
 
-    return redis.Redis.from_url(redis_url)
+    return redis.Redis.from_url(redis_url, socket_timeout=socket_timeout, socket_connect_timeout=SOCKET_TIMEOUT)
 
 
 def start_crawl(redis_url: str, prefix: str, origins: list[str]) -> None:
@@ -95,13 +107,38 @@ def to_message(item) -> bytes | None:
     return json.dumps({"kind": kind, "data": data}, ensure_ascii=False).encode("utf-8")
 
 
+#: Fields each kind of message must carry, as non-empty text, to be written.
+REQUIRED_FIELDS = {
+    "article": ("url", "site", "title", "body"),
+    "alias": ("alias_url", "article_url"),
+    "gap": ("from_url", "rel"),
+    "sitemap": ("url",),
+    "not_article": ("url", "reason"),
+}
+
+
+class BadMessage(ValueError):
+    """A message the archive cannot take; its text is the reason."""
+
+
 def from_message(message: bytes) -> tuple[str, dict]:
-    """The (kind, data) of a message made by :func:`to_message`."""
-    payload = json.loads(message)
-    data = payload["data"]
-    for holder, key in _byte_fields(data):
-        holder[key] = base64.b64decode(holder[key])
-    return payload["kind"], data
+    """The (kind, data) of a message made by :func:`to_message`; :class:`BadMessage` if it is not one."""
+    try:
+        payload = json.loads(message)
+        kind, data = payload["kind"], payload["data"]
+    except (ValueError, TypeError, KeyError) as error:
+        raise BadMessage(f"not a medarchive message ({type(error).__name__}: {error})") from None
+    if kind not in REQUIRED_FIELDS or not isinstance(data, dict):
+        raise BadMessage(f"unknown kind of message {kind!r}")
+    for name in REQUIRED_FIELDS[kind]:
+        if not isinstance(data.get(name), str) or not data[name].strip():
+            raise BadMessage(f"{kind} without {name}")
+    for holder, field in _byte_fields(data):
+        try:
+            holder[field] = base64.b64decode(holder[field], validate=True)
+        except (binascii.Error, TypeError, ValueError):
+            raise BadMessage(f"{kind} {data[REQUIRED_FIELDS[kind][0]]}: {field} is not base64") from None
+    return kind, data
 
 
 def _byte_fields(data: dict):
@@ -165,19 +202,31 @@ class WaitForPeers:
 
 # --- the single writer ----------------------------------------------------------------
 
+#: Errors of writing one message that say the message is wrong, not the archive: such a
+#: message is set aside. Any other error (a full disk) stops the ingest, the messages kept.
+MESSAGE_ERRORS = (sqlite3.IntegrityError, sqlite3.InterfaceError, sqlite3.ProgrammingError,
+                  KeyError, TypeError, ValueError, AttributeError)
 
-def ingest(redis_url: str, prefix: str, db, *, batch_size: int = 50, follow: bool = False, idle_seconds: float = 5.0) -> dict:
-    """Drain the crawl's item messages into the archive ``db``; returns counts.
+
+@dataclasses.dataclass
+class IngestCounts:
+    messages: int = 0
+    set_aside: int = 0
+    written: WriteCounts = dataclasses.field(default_factory=WriteCounts)
+
+
+def ingest(redis_url: str, prefix: str, db, *, batch_size: int = 50, follow: bool = False, idle_seconds: float = 5.0,
+           run_id: int | None = None, counts: IngestCounts | None = None) -> IngestCounts:
+    """Drain the crawl's item messages into the archive ``db``; returns (and adds to) ``counts``.
 
     With ``follow`` it keeps waiting for messages until ``idle_seconds`` pass without one.
-    Messages left in the processing list by a killed ingester are written first.
+    Messages left in the processing list by a killed ingester are written first; those
+    that cannot be written go to the dead-letter list (:func:`dead_letters`).
     """
-    from archive import writer
-
-    server = connect(redis_url)
+    # The blocking wait must end before the socket gives up on it.
+    server = connect(redis_url, socket_timeout=idle_seconds + SOCKET_TIMEOUT)
     items, processing = key("items", prefix), key("processing", prefix)
-    totals = writer.WriteCounts()
-    messages = 0
+    counts = counts or IngestCounts()
     while True:
         taken = server.lrange(processing, 0, -1)
         while len(taken) < batch_size:
@@ -186,17 +235,88 @@ def ingest(redis_url: str, prefix: str, db, *, batch_size: int = 50, follow: boo
                 break
             taken.append(message)
         if taken:
-            batch = writer.Batch()
-            for message in taken:
-                batch.add(*from_message(message))
-            totals.add(batch.write(db))
-            # Acknowledge only now that the transaction has committed.
-            server.delete(processing)
-            messages += len(taken)
+            dead = _write_messages(db, taken, run_id, counts)
+            # Acknowledge only now that the transaction has committed, together with setting aside.
+            with server.pipeline(transaction=True) as acknowledge:
+                if dead:
+                    acknowledge.lpush(key("dead", prefix), *dead)
+                acknowledge.delete(processing)
+                acknowledge.execute()
+            counts.messages += len(taken)
+            counts.set_aside += len(dead)
             continue
         if not follow:
             break
         message = server.blmove(items, processing, idle_seconds, "RIGHT", "LEFT")
         if message is None:
             break
-    return {"messages": messages, "new": totals.new, "updated": totals.updated, "unchanged": totals.unchanged}
+    return counts
+
+
+def _write_messages(db, messages: list[bytes], run_id, counts: IngestCounts) -> list[bytes]:
+    """Write ``messages`` in one transaction, or, if one of them cannot be written, each
+    in its own; returns the dead letters (JSON) of those that could not."""
+    dead, readable = [], []
+    for message in messages:
+        try:
+            readable.append((message, *from_message(message)))
+        except BadMessage as error:
+            dead.append(_dead_letter(message, str(error)))
+    try:
+        counts.written.add(_write(db, [(kind, data) for _, kind, data in readable], run_id))
+        return dead
+    except MESSAGE_ERRORS:
+        pass  # rolled back as a whole: find the culprits one by one
+    for message, kind, data in readable:
+        try:
+            counts.written.add(_write(db, [(kind, data)], run_id))
+        except MESSAGE_ERRORS as error:
+            dead.append(_dead_letter(message, f"cannot be written ({type(error).__name__}: {error})"))
+    return dead
+
+
+def _write(db, writes, run_id) -> WriteCounts:
+    batch = Batch()
+    for kind, data in writes:
+        batch.add(kind, data)
+    return batch.write(db, run_id) if batch else WriteCounts()
+
+
+def _dead_letter(message: bytes, reason: str) -> bytes:
+    logger.warning("Set aside a message that cannot be written: %s", reason)
+    return json.dumps({"reason": reason, "set_aside": utc_now(), "message": base64.b64encode(message).decode("ascii")}).encode()
+
+
+@dataclasses.dataclass
+class DeadLetter:
+    reason: str
+    set_aside: str
+    message: bytes
+
+
+def dead_letters(redis_url: str, prefix: str) -> list[DeadLetter]:
+    """The messages ingest set aside, newest first."""
+    records = connect(redis_url).lrange(key("dead", prefix), 0, -1)
+    return [DeadLetter(r["reason"], r["set_aside"], base64.b64decode(r["message"])) for r in map(json.loads, records)]
+
+
+def replay_dead_letters(redis_url: str, prefix: str) -> int:
+    """Put the set-aside messages back in the queue (after a fix, say); returns how many.
+    One transaction: a message is in exactly one of the two lists at any time."""
+    import redis
+
+    server, dead = connect(redis_url), key("dead", prefix)
+    with server.pipeline(transaction=True) as replay:
+        while True:
+            try:
+                replay.watch(dead)
+                records = replay.lrange(dead, 0, -1)
+                replay.multi()
+                if records:
+                    # Oldest first out of the queue, as they first came.
+                    replay.lpush(key("items", prefix), *(base64.b64decode(json.loads(r)["message"]) for r in reversed(records)))
+                replay.delete(dead)
+                replay.execute()
+                return len(records)
+            except redis.WatchError:
+                continue

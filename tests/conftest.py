@@ -5,9 +5,12 @@ serve, so tests that crawl should read `site.requests` relative to their own
 start (or call `site.clear_requests()` first).
 """
 
+import shutil
+import socket
 import sqlite3
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -153,8 +156,6 @@ def hostile_crawl(hostile_site, tmp_path_factory):
 
 
 def free_loopback_port() -> int:
-    import socket
-
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -186,3 +187,27 @@ class ServedArchive:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             self.process.kill()
+
+
+# --- a real redis-server ----------------------------------------------------------------------
+
+needs_redis = pytest.mark.skipif(not shutil.which("redis-server"), reason="needs Debian's redis-server (installed by .ci/run)")
+
+
+@pytest.fixture
+def redis_url():
+    """A real redis-server on a free loopback port, without persistence, stopped afterwards."""
+    port = free_loopback_port()
+    server = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with socket.socket() as client:
+            if client.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        time.sleep(0.05)
+    yield f"redis://127.0.0.1:{port}/0"
+    server.terminate()
+    server.wait(timeout=10)

@@ -1,8 +1,6 @@
 """Three workers over one scrapy-redis frontier, one ingester: the same archive as one process."""
 
 import collections
-import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -11,32 +9,11 @@ import time
 import pytest
 import redis
 
-from conftest import FAST, medarchive, middle_article
+from conftest import FAST, medarchive, middle_article, needs_redis
 
-pytestmark = pytest.mark.skipif(not shutil.which("redis-server"), reason="needs Debian's redis-server (installed by .ci/run)")
+pytestmark = needs_redis
 
 WORKER = [*FAST, "--concurrency", "2", "-s", "WORKER_IDLE_SECONDS=2"]
-
-
-@pytest.fixture
-def redis_url():
-    """A real redis-server on a free loopback port, without persistence, stopped afterwards."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        with socket.socket() as client:
-            if client.connect_ex(("127.0.0.1", port)) == 0:
-                break
-        time.sleep(0.05)
-    yield f"redis://127.0.0.1:{port}/0"
-    server.terminate()
-    server.wait(timeout=10)
 
 
 def snapshot(crawl_rows):

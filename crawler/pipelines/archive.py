@@ -3,13 +3,15 @@
 import dataclasses
 import logging
 import sqlite3
+from contextlib import ExitStack
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 
 from archive import writer
-from archive.schema import open_archive
+from archive.lock import ArchiveBusy, ArchiveUnavailable, archive_lock
+from archive.schema import close_archive, disk_full, open_archive
 
 from ..items import write_kind
 
@@ -45,6 +47,7 @@ class ArchivePipeline:
         self.batch = writer.Batch()
         self.db = None
         self.run = None
+        self.lock = ExitStack()
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -56,13 +59,37 @@ class ArchivePipeline:
         return pipeline
 
     def open_spider(self):
-        self.db = open_archive(self.path)
-        settings = {name: self.crawler.settings.get(name) for name in RECORDED_SETTINGS}
-        mode = self.crawler.settings.get("CRAWL_MODE", "incremental")
-        self.run = writer.start_run(self.db, list(getattr(self.crawler.spider, "start_urls", [])), settings, mode)
+        # Every way of writing takes the lock (``scrapy crawl portal`` too): so the runs
+        # still marked ``running`` that ``start_run`` marks ``killed`` are really gone.
+        try:
+            self.lock.enter_context(archive_lock(self.path))
+        except (ArchiveBusy, ArchiveUnavailable) as error:
+            self.refuse(str(error), "archive_busy")
+            return
+        try:
+            self.db = open_archive(self.path)
+            settings = {name: self.crawler.settings.get(name) for name in RECORDED_SETTINGS}
+            mode = self.crawler.settings.get("CRAWL_MODE", "incremental")
+            self.run = writer.start_run(self.db, list(getattr(self.crawler.spider, "start_urls", [])), settings, mode)
+        except sqlite3.Error as error:
+            self.refuse(self.describe(error), "archive_error")
+            self.db = None
+            self.lock.close()
+            return
         self.crawler.stats.set_value("archive/run_id", self.run.id)
 
+    def refuse(self, why: str, reason: str) -> None:
+        """Stop the crawl before it fetches pages it could not store."""
+        logger.error("Cannot write to the archive: %s; stopping the crawl", why)
+        self.crawler.stats.set_value("archive/error", why)
+        deferred_from_coro(self.crawler.engine.close_spider_async(reason=reason))
+
+    def describe(self, error: sqlite3.Error) -> str:
+        return f"the disk holding {self.path} is full" if disk_full(error, self.path) else f"{self.path}: {error}"
+
     def process_item(self, item):
+        if self.db is None:
+            return item  # the archive was refused: nothing is written
         kind = write_kind(item)
         if kind:
             self.batch.add(kind, dataclasses.asdict(item))
@@ -77,24 +104,31 @@ class ArchivePipeline:
             self.flush()
         except sqlite3.Error as error:
             self.crawler.stats.inc_value("archive/write_failed")
+            self.crawler.stats.set_value("archive/error", self.describe(error))
             logger.error("Could not write to the archive %s: %s; stopping the crawl", self.path, error)
             deferred_from_coro(self.crawler.engine.close_spider_async(reason="archive_error"))
 
     def flush(self) -> None:
         if not self.batch:
             return
-        self.run.counts.add(self.batch.write(self.db, self.run.id))
+        pages = self.crawler.stats.get_value("response_received_count", 0)
+        self.run.counts.add(self.batch.write(self.db, self.run.id, pages=pages))
         for name in ("new", "updated", "unchanged"):
             self.crawler.stats.set_value(f"archive/articles_{name}", getattr(self.run.counts, name))
 
     def close_spider(self):
-        self.flush_or_stop()
+        if self.db is not None:
+            self.flush_or_stop()
 
     def spider_closed(self, spider, reason):
         """Runs after every item is written: the run's row gets the final stats."""
-        if self.db is None:
-            return
-        status = "finished" if reason == "finished" else reason
-        writer.finish_run(self.db, self.run, status, self.crawler.stats.get_stats())
-        self.db.close()
-        self.db = None
+        with self.lock:
+            if self.db is None:
+                return
+            status = "finished" if reason == "finished" else reason
+            try:
+                writer.finish_run(self.db, self.run, status, self.crawler.stats.get_stats())
+            except sqlite3.Error as error:
+                logger.error("Could not record the end of run %s in %s: %s", self.run.id, self.path, error)
+            close_archive(self.db)
+            self.db = None

@@ -1,0 +1,103 @@
+"""A full disk: one clear line, the run's row closed when the disk allows, the archive whole."""
+
+import sqlite3
+import subprocess
+from contextlib import closing
+
+import pytest
+
+from archive import writer
+from archive.schema import open_archive
+from conftest import FAST, medarchive, middle_article
+from crawler.replica import build_portal, serve
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 1 MB file system of its own (tmpfs) under ``tmp_path``, so that filling it harms nothing else."""
+    mount_point = tmp_path / "disk"
+    mount_point.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount_point)], capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs to fill (needs root, as CI has): {mounted.stderr.strip()}")
+    yield mount_point
+    subprocess.run(["umount", "--lazy", str(mount_point)], check=True)
+
+
+def fill(disk):
+    """Take every free byte of ``disk``."""
+    with open(disk / "filler", "wb", buffering=0) as filler:
+        try:
+            while True:
+                filler.write(b"\0" * 4096)
+        except OSError:
+            pass
+
+
+def rows(db_path, sql) -> list[tuple]:
+    with closing(sqlite3.connect(db_path)) as db:
+        return db.execute(sql).fetchall()
+
+
+def assert_one_clear_line(result, db_path):
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == f"Error: the disk holding {db_path} is full; free some space and run again"
+    assert "Traceback" not in result.stderr and "not a usable SQLite archive" not in result.stderr
+
+
+def test_a_new_archive_on_a_full_disk_is_refused_with_the_real_reason(small_disk):
+    fill(small_disk)
+    db_path = small_disk / "archive.db"
+    assert_one_clear_line(medarchive("crawl", "http://127.0.0.1:9/a/1.html", "--db", str(db_path)), db_path)
+
+
+@pytest.mark.parametrize("command", [
+    ["crawl", "http://127.0.0.1:9/a/1.html"],
+    ["reextract"],
+    ["ingest", "--redis", "redis://127.0.0.1:9/0"],
+    ["backup", "BACKUP"],
+])
+def test_every_command_on_an_archive_whose_disk_is_full_says_so(small_disk, command):
+    db_path = small_disk / "archive.db"
+    open_archive(db_path).close()
+    fill(small_disk)
+    backup_on_another_disk = str(small_disk.parent / "backup.db")
+    result = medarchive(*[backup_on_another_disk if arg == "BACKUP" else arg for arg in command], "--db", str(db_path))
+    assert_one_clear_line(result, db_path)
+
+
+def test_a_crawl_that_fills_the_disk_stops_with_its_run_closed_and_the_archive_whole(small_disk):
+    portal = build_portal("wordpress", 150, seed=3)
+    db_path = small_disk / "archive.db"
+    stopped = f"Error: the crawl stopped early (archive_error: the disk holding {db_path} is full); rows written so far are complete and kept"
+    with serve(portal) as site:
+        start = site.url + middle_article(portal).path
+        result = medarchive("crawl", start, "--db", str(db_path), *FAST, "-s", "ARCHIVE_BATCH_SIZE=10")
+        assert result.returncode == 1
+        assert result.stderr.strip().splitlines()[-1] == stopped
+        assert "Traceback" not in result.stderr
+        written = rows(db_path, "select count(*) from articles")[0][0]
+        assert 0 < written < len(portal.live_articles)
+        assert rows(db_path, "select status, articles_new from runs") == [("archive_error", written)]
+        assert rows(db_path, "pragma integrity_check") == [("ok",)]
+
+        again = medarchive("crawl", start, "--db", str(db_path), *FAST, "-s", "ARCHIVE_BATCH_SIZE=10")
+    assert again.returncode == 1 and "Traceback" not in again.stderr
+    assert again.stderr.strip().splitlines()[-1] == stopped
+    assert rows(db_path, "select status from runs") == [("archive_error",), ("archive_error",)]
+    assert rows(db_path, "pragma integrity_check") == [("ok",)]
+
+
+def test_on_a_full_disk_the_run_still_records_how_it_ended_without_its_stats(small_disk):
+    db_path = small_disk / "archive.db"
+    db = open_archive(db_path)
+    run = writer.start_run(db, [], {})
+    writer.write_batch(db, [{"url": f"https://site.example/{n}", "site": "https://site.example", "title": "标题", "body": "正文" * 500}
+                            for n in range(20)], run_id=run.id)
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    writer.write_batch(db, [{"url": "https://site.example/x", "site": "https://site.example", "title": "标题", "body": "正文"}])
+    db.execute("PRAGMA wal_checkpoint(PASSIVE)")  # the -wal file keeps its size, ready to be reused
+    fill(small_disk)
+    writer.finish_run(db, run, "finished", {"huge": "统计" * 300_000})  # the stats alone do not fit
+    db.close()
+    assert rows(db_path, "select status, finished is not null, stats from runs") == [("finished", 1, None)]
