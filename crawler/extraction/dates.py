@@ -304,23 +304,27 @@ def _from_just_now(match: re.Match, now: datetime) -> datetime:
 @dataclass(frozen=True)
 class _Form:
     pattern: re.Pattern
-    convert: Callable[[re.Match, datetime], date | datetime]
+    convert: Callable[[re.Match, datetime], date | datetime | None]
     method: str
+    # Characters of which a match holds at least one: a cheap test that skips the regex
+    # on text that cannot match (most page text), so more forms cost next to nothing.
+    hint: frozenset = frozenset()
 
 
+_DIGITS = "0123456789０１２３４５６７８９"
 # Order only breaks ties between matches that start and end at the same place.
 _FORMS = (
-    _Form(_ISO, _from_iso, "iso"),
-    _Form(_YMD_CJK, _from_year_month_day, "pattern"),
-    _Form(_YMD_NUMERIC, _from_year_month_day, "pattern"),
-    _Form(_YMD_COMPACT, _from_year_month_day, "pattern"),
-    _Form(_DMY_NUMERIC, _from_day_month_year, "pattern"),
-    _Form(_RELATIVE_MONTH_DAY, _from_relative_month_day, "relative"),
-    _Form(_MONTH_DAY_CJK, _from_month_day, "pattern"),
-    _Form(_MONTH_DAY_NUMERIC, _from_month_day, "pattern"),
-    _Form(_AGO, _from_ago, "relative"),
-    _Form(_DAY_WORD, _from_day_word, "relative"),
-    _Form(_JUST_NOW, _from_just_now, "relative"),
+    _Form(_ISO, _from_iso, "iso", frozenset("T")),
+    _Form(_YMD_CJK, _from_year_month_day, "pattern", frozenset("年")),
+    _Form(_YMD_NUMERIC, _from_year_month_day, "pattern", frozenset("-/.－／．")),
+    _Form(_YMD_COMPACT, _from_year_month_day, "pattern", frozenset(_DIGITS)),
+    _Form(_DMY_NUMERIC, _from_day_month_year, "pattern", frozenset("-/.")),
+    _Form(_RELATIVE_MONTH_DAY, _from_relative_month_day, "relative", frozenset("月")),
+    _Form(_MONTH_DAY_CJK, _from_month_day, "pattern", frozenset("月")),
+    _Form(_MONTH_DAY_NUMERIC, _from_month_day, "pattern", frozenset("-－")),
+    _Form(_AGO, _from_ago, "relative", frozenset("前")),
+    _Form(_DAY_WORD, _from_day_word, "relative", frozenset("今昨前")),
+    _Form(_JUST_NOW, _from_just_now, "relative", frozenset("刚剛秒")),
 )
 
 
@@ -328,6 +332,8 @@ def _first_match(text: str) -> tuple[_Form, re.Match] | None:
     """The form whose match starts first in ``text`` (the longest on a tie), or None."""
     best = None
     for form in _FORMS:
+        if form.hint and form.hint.isdisjoint(text):
+            continue
         match = form.pattern.search(text)
         if match and (best is None or (match.start(), -match.end()) < (best[1].start(), -best[1].end())):
             best = (form, match)
