@@ -38,7 +38,7 @@ JUST_NOW_WORDS = ("刚刚", "剛剛", "几秒前", "幾秒前", "几秒钟前", 
 
 #: Words naming a day relative to the crawl day, and how many days back it is.
 DAY_WORDS = {
-    "今天": 0, "今日": 0, "今晨": 0, "今早": 0,
+    "今天": 0, "今日": 0, "本日": 0, "今晨": 0, "今早": 0,
     "昨天": 1, "昨日": 1, "昨晚": 1, "昨夜": 1,
     "前天": 2, "前日": 2, "大前天": 3,
 }
@@ -55,8 +55,10 @@ AGO_UNITS = {
     "秒": "seconds", "秒钟": "seconds", "秒鐘": "seconds",
     "分钟": "minutes", "分鐘": "minutes",
     "小时": "hours", "小時": "hours", "个小时": "hours", "個小時": "hours",
+    "钟头": "hours", "鐘頭": "hours", "个钟头": "hours", "個鐘頭": "hours", "个钟": "hours", "個鐘": "hours",
     "天": "days", "日": "days",
     "周": "weeks", "週": "weeks", "星期": "weeks", "个星期": "weeks", "個星期": "weeks",
+    "礼拜": "weeks", "禮拜": "weeks", "个礼拜": "weeks", "個禮拜": "weeks",
     "月": "months", "个月": "months", "個月": "months",
     "年": "years",
 }
@@ -65,8 +67,10 @@ HALF_UNITS = {"years": ("months", 6), "months": ("days", 15), "days": ("hours", 
 #: Units whose "ago" is a time of day rather than a day.
 CLOCK_UNITS = ("seconds", "minutes", "hours")
 
-#: Chinese numeral digits. ○ (a circle) stands in for 〇 on many pages.
-CHINESE_DIGITS = {"〇": 0, "零": 0, "○": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+#: Chinese numeral digits. ○ (a circle) stands in for 〇 on many pages; 两 is 2 in counts (两小时前).
+CHINESE_DIGITS = {
+    "〇": 0, "零": 0, "○": 0, "一": 1, "二": 2, "两": 2, "兩": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
+}
 
 
 @dataclass(frozen=True)
@@ -104,11 +108,12 @@ _ISO = re.compile(
     r"(?<![0-9])(?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2})T"
     r"(?P<time>[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?)(?P<offset>Z|[+-][0-9]{2}:?[0-9]{2})?(?![0-9])"
 )
-# 日 may be left out after a year (2016年6月29, 两千零四年八月十五), but then no digit may follow
-# the day unless a clock time does (2016年6月2911:30). A comma may follow the year.
+# 日 may be left out after a year (2016年6月29, 两千零四年八月十五), but then the text must end,
+# or a space, punctuation or a clock time (2016年6月2911:30) follow: 2024年3月10万元 is money.
+# A comma may follow the year (二零一六年，九月三号).
 _YMD_CJK = re.compile(
     rf"(?<!\d)(?P<year>{_YEAR}|\d{{2}})\s*年[\s,，]*(?P<month>{_SMALL})\s*月\s*(?P<day>{_SMALL})"
-    rf"\s*(?:[日号號]|(?=\d{{1,2}}[:：])|(?![\d{''.join(CHINESE_DIGITS)}十])){_WEEKDAY}{_TIME}"
+    rf"\s*(?:[日号號]|(?=\d{{1,2}}[:：]|[^\w]|$)){_WEEKDAY}{_TIME}"
 )
 # The guards keep phone numbers and four-part version strings (2024.10.1.5) out.
 _YMD_NUMERIC = re.compile(
@@ -139,8 +144,12 @@ _MONTH_DAY_NUMERIC = re.compile(
 _AGO_PART = rf"(?:\d{{1,3}}|{_SMALL}|半)\s*(?:{_alternation(AGO_UNITS)})"
 _AGO = re.compile(rf"(?<![\d.])(?P<parts>{_AGO_PART}(?:[\s,，、]*{_AGO_PART})*)\s*之?前")
 _AGO_PARTS = re.compile(rf"(?P<count>\d{{1,3}}|{_SMALL}|半)\s*(?P<unit>{_alternation(AGO_UNITS)})")
-# 提前日期, 之前日: 前日 inside a longer word is not a day.
-_DAY_WORD = re.compile(rf"(?<![提之以日])(?P<word>{_alternation(DAY_WORDS)}){_TIME}")
+# 今日, 昨日 and 前日 also begin and end other words (今日头条, 前日本首相, 目前日本, 提前日期), so
+# they count only as a stamp: alone, or before punctuation, a space, a clock time or 上午/晚上.
+_DAY_WORD = re.compile(
+    rf"(?<![提之以日目])(?P<word>{_alternation(DAY_WORDS)})"
+    rf"(?:(?<!日)|(?=[^\w]|\d|$|{_alternation(MERIDIEM_WORDS)})){_TIME}"
+)
 _JUST_NOW = re.compile(_alternation(JUST_NOW_WORDS))
 
 # Gate for dateparser, as htmldate's try_date_expr: without a four-digit year
@@ -172,7 +181,7 @@ def _to_int(numeral: str) -> int:
     thousands, thousand, rest = numeral.partition("千")
     if thousand:  # 两千零四 is 2004, 两千年 is 2000
         rest = rest.lstrip("零")
-        return 1000 * (2 if thousands == "两" else CHINESE_DIGITS[thousands]) + (_to_int(rest) if rest else 0)
+        return 1000 * CHINESE_DIGITS[thousands] + (_to_int(rest) if rest else 0)
     tens, ten, units = numeral.partition("十")
     if not ten:  # digit by digit: 二〇二六 is 2026
         return int("".join(str(CHINESE_DIGITS[char]) for char in numeral))
@@ -221,9 +230,9 @@ def _from_year_month_day(match: re.Match, now: datetime) -> date | datetime:
 
 
 def _from_day_month_year(match: re.Match, now: datetime) -> date | None:
-    """13.5.2015 (day first) or 5/13/2015 (month first); None when both numbers could be the month."""
+    """13.5.2015 (day first), 5/13/2015 (month first), 3/3/2015; None when either number could be the month."""
     first, second = int(match["first"]), int(match["second"])
-    if first > 12 >= second:
+    if first > 12 >= second or first == second:
         return date(int(match["year"]), second, first)
     if second > 12 >= first:
         return date(int(match["year"]), first, second)
@@ -306,25 +315,29 @@ class _Form:
     pattern: re.Pattern
     convert: Callable[[re.Match, datetime], date | datetime | None]
     method: str
-    # Characters of which a match holds at least one: a cheap test that skips the regex
-    # on text that cannot match (most page text), so more forms cost next to nothing.
-    hint: frozenset = frozenset()
+    # Any match holds one of these characters (年 for 2026年2月2日). A one-class regex scans
+    # for them far faster than the form's own regex, so most page lines skip it; forms whose
+    # regex is as cheap as that scan (a literal alternation, digits) have none.
+    hint: re.Pattern | None = None
 
 
-_DIGITS = "0123456789０１２３４５６７８９"
+def _any_of(chars: str) -> re.Pattern:
+    return re.compile(f"[{re.escape(chars)}]")
+
+
 # Order only breaks ties between matches that start and end at the same place.
 _FORMS = (
-    _Form(_ISO, _from_iso, "iso", frozenset("T")),
-    _Form(_YMD_CJK, _from_year_month_day, "pattern", frozenset("年")),
-    _Form(_YMD_NUMERIC, _from_year_month_day, "pattern", frozenset("-/.－／．")),
-    _Form(_YMD_COMPACT, _from_year_month_day, "pattern", frozenset(_DIGITS)),
-    _Form(_DMY_NUMERIC, _from_day_month_year, "pattern", frozenset("-/.")),
-    _Form(_RELATIVE_MONTH_DAY, _from_relative_month_day, "relative", frozenset("月")),
-    _Form(_MONTH_DAY_CJK, _from_month_day, "pattern", frozenset("月")),
-    _Form(_MONTH_DAY_NUMERIC, _from_month_day, "pattern", frozenset("-－")),
-    _Form(_AGO, _from_ago, "relative", frozenset("前")),
-    _Form(_DAY_WORD, _from_day_word, "relative", frozenset("今昨前")),
-    _Form(_JUST_NOW, _from_just_now, "relative", frozenset("刚剛秒")),
+    _Form(_ISO, _from_iso, "iso", _any_of("T")),
+    _Form(_YMD_CJK, _from_year_month_day, "pattern", _any_of("年")),
+    _Form(_YMD_NUMERIC, _from_year_month_day, "pattern", _any_of("-/.－／．")),
+    _Form(_YMD_COMPACT, _from_year_month_day, "pattern"),
+    _Form(_DMY_NUMERIC, _from_day_month_year, "pattern", _any_of("-/.")),
+    _Form(_RELATIVE_MONTH_DAY, _from_relative_month_day, "relative", _any_of("月")),
+    _Form(_MONTH_DAY_CJK, _from_month_day, "pattern", _any_of("月")),
+    _Form(_MONTH_DAY_NUMERIC, _from_month_day, "pattern", _any_of("-－")),
+    _Form(_AGO, _from_ago, "relative", _any_of("前")),
+    _Form(_DAY_WORD, _from_day_word, "relative", _any_of("".join({word[0]: None for word in DAY_WORDS}))),
+    _Form(_JUST_NOW, _from_just_now, "relative"),
 )
 
 
@@ -332,7 +345,7 @@ def _first_match(text: str) -> tuple[_Form, re.Match] | None:
     """The form whose match starts first in ``text`` (the longest on a tie), or None."""
     best = None
     for form in _FORMS:
-        if form.hint and form.hint.isdisjoint(text):
+        if form.hint is not None and form.hint.search(text) is None:
             continue
         match = form.pattern.search(text)
         if match and (best is None or (match.start(), -match.end()) < (best[1].start(), -best[1].end())):

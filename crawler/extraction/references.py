@@ -22,6 +22,9 @@ DOI_URL_ENDS = "?#&"
 DOI_URL_TAILS = ("full", "abstract", "abs", "pdf", "epdf", "html", "fulltext", "summary")
 #: Where a DOI ends in wiki and HTML markup: template fields and comments.
 DOI_MARKUP_ENDS = ("|", "}}", "-->")
+#: HTML tags that end a DOI even when text follows them unspaced (10.1000/abc<br>Next);
+#: any other <word> inside a DOI is kept (10.1170/foo<bar>(herp)derp).
+DOI_ENDING_TAGS = ("a", "b", "br", "div", "em", "i", "p", "span", "strong", "sub", "sup", "u")
 #: Preprint links that name the DOI without spelling it: (link pattern, DOI template).
 PREPRINT_URLS = (
     (r"(?:bio|med)rxiv\.org/content/early/\d{4}/\d\d/\d\d/(\d{6})(?!\d)", "10.1101/{}"),
@@ -42,13 +45,10 @@ PMID_PATTERNS = (
     r"pubmed\.ncbi\.nlm\.nih\.gov/(\d{1,8})(?!\d)",
     r"ncbi\.nlm\.nih\.gov/pubmed/(\d{1,8})(?!\d)",
 )
-#: A PMC ID after its label (with or without ``PMC``) or as ``PMC`` + digits, which
-#: also covers the ncbi.nlm.nih.gov/pmc/articles/ and pmc.ncbi.nlm.nih.gov links.
-PMCID_PATTERNS = (
-    r"(?<![a-z])PMCID\s*[:：]?\s*(?:PMC)?(\d{1,9})(?!\d)",
-    r"(?<![a-z])PMC\s*[:：=]\s*(?:PMC)?(\d{1,9})(?!\d)",  # {{cite|pmc = 3}}
-    r"(?<![a-z0-9])PMC(\d{1,9})(?!\d)",
-)
+#: A PMC ID after its label (``PMCID: 123``, ``PMCID: PMC123``, a template's ``pmc = 3``) or as
+#: ``PMC`` + digits, which also covers the ncbi.nlm.nih.gov/pmc/articles/ and
+#: pmc.ncbi.nlm.nih.gov links. One pattern, so the text is scanned once.
+PMCID_PATTERNS = (r"(?<![a-z0-9])PMC(?:ID\s*[:：]?\s*(?:PMC)?|\s*[:：=]\s*(?:PMC)?)?(\d{1,9})(?!\d)",)
 
 #: How a reference entry opens: [1] [1]: 【1】 (1) （1） 1. 1、 1)
 ENTRY_MARKERS = (
@@ -69,7 +69,7 @@ _DOI_HEAD = r"10\.(?:\d{4,9}|\d{1,3}(?=\.\d{3}))(?:\.\d+)*"
 # DOI goes on after it (foo<bar>(herp)).
 _DOI_CHAR = "[!#-;=?-z~\u00c0-\u0fff]"
 _DOI_TEXT_RE = re.compile(
-    rf"(?<![\d.]){_DOI_HEAD}(?:/|%2[fF])(?:{_DOI_CHAR}|<[^<>\s]*::[^<>\s]*>|<\w+>(?=[\w(\[]))+"
+    rf"(?<![\d.]){_DOI_HEAD}(?:/|%2[fF])(?:{_DOI_CHAR}+|<[^<>\s]*::[^<>\s]*>|<(?!(?:{'|'.join(DOI_ENDING_TAGS)})>)[A-Za-z0-9]+>(?=[A-Za-z0-9(\[]))+"
 )
 _DOI_VALID_RE = re.compile(rf"(?:{_DOI_HEAD}/[^\s\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]*[^\W_][^\s\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]*|{SHORT_DOI})")
 _SHORT_DOI_RE = re.compile(rf"(?:{DOI_LABEL}|doi\.org/){SHORT_DOI}(?![\w])", re.IGNORECASE)
