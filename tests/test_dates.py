@@ -68,8 +68,14 @@ ACCEPTED = [
     case("昨日", "2026-02-28", "relative", id="zuori"),
     case("前日", "2026-02-27", "relative", id="qianri"),
     case("今晨5点", "2026-03-01T05:00:00+08:00", "relative", id="jinchen"),
+    case("发布时间：今日 10:00", "2026-03-01T10:00:00+08:00", "relative", id="jinri-with-time"),
+    case("昨日下午3点", "2026-02-28T15:00:00+08:00", "relative", id="zuori-xiawu"),
     case("昨晚8时35分", "2026-02-28T20:35:00+08:00", "relative", id="zuowan-is-pm"),
     case("半小时前", "2026-03-01T11:30:00+08:00", "relative", id="half-hour-ago"),
+    case("两小时前", "2026-03-01T10:00:00+08:00", "relative", id="liang-hours-ago"),
+    case("兩個鐘頭之前", "2026-03-01T10:00:00+08:00", "relative", id="zhongtou-ago"),
+    case("两个礼拜前", "2026-02-15", "relative", id="libai-weeks-ago"),
+    case("本日", "2026-03-01", "relative", id="benri"),
     case("3小时之前", "2026-03-01T09:00:00+08:00", "relative", id="hours-zhiqian"),
     case("10分钟之前", "2026-03-01T11:50:00+08:00", "relative", id="minutes-zhiqian"),
     case("2 年前", "2024-03-01", "relative", id="years-ago-spaced"),
@@ -87,6 +93,7 @@ ACCEPTED = [
     case("20240307", "2024-03-07", id="compact"),
     case("2018-12-1209:03", "2018-12-12T09:03:00+08:00", id="time-run-on"),
     case("13.5.2015", "2015-05-13", id="day-first-when-unambiguous"),
+    case("3/3/2015", "2015-03-03", id="same-day-and-month-is-unambiguous"),
     # month-day without a year
     case("4月20日 18:10", "2025-04-20T18:10:00+08:00", id="month-day-future-goes-back-a-year"),
     case("02-14", "2026-02-14", id="mm-dd-this-year"),
@@ -127,6 +134,10 @@ def test_normalize_date(raw, iso, has_time, method):
         pytest.param("1/2/2020", id="day-month-order-unknown"),
         pytest.param("03/04/2025", id="day-month-order-unknown-padded"),
         pytest.param("提前日期", id="qianri-inside-a-word"),
+        pytest.param("前日本首相访华", id="qianri-before-riben"),
+        pytest.param("目前日本的研究", id="qianri-after-mu"),
+        pytest.param("今日头条", id="jinri-in-a-name"),
+        pytest.param("2024年3月10万元", id="no-ri-before-a-word-is-not-a-day"),
     ],
 )
 def test_normalize_date_rejects(raw):

@@ -20,9 +20,18 @@ CASES = Path(__file__).parent / "cases"
 KNOWN_MISSES = {
     "一月二十三": "month and day without 日: too loose for page text (一月二十三个)",
     "1月3": "month and day without 日: too loose for page text (1月3次)",
+    "四月十三": "month and day without 日: too loose for page text",
     "2010 01 29五点": "space-separated digits: indistinguishable from counts in a table",
     "星期日, 二月 14日 2010, 下午 3:25:50": "English word order (month day, year); dateparser does not read it either",
 }
+# 今日, 昨日 and 前日 run into prose in these chat sentences; they are read only as a stamp
+# (alone, or before punctuation or a time), because 今日头条 and 前日本首相 are not dates.
+KNOWN_MISSES.update(
+    dict.fromkeys(
+        ["昨日我不在家。", "我昨日要打游戏", "雞今日全部都係雞", "雞前日全部都係雞", "雞今日朝早全部都係雞", "雞今日晏晝5點全部都係雞"],
+        "今日/昨日/前日 followed by prose",
+    )
+)
 
 
 def in_scope(name):
@@ -51,9 +60,13 @@ def test_date_case(case):
         assert found is None
         return
     assert found is not None
-    assert found.iso[:10] == expected[:10]
+    # A peer may answer at a coarser precision (a month, "2012-12"; an hour, "2013-02-12T02"):
+    # the day is compared to its precision, and a time only when both sides give one.
+    day = min(10, len(expected))
+    assert found.iso[:day] == expected[:day]
     if found.has_time and len(expected) > 10:
-        assert found.iso == expected
+        clock = len(expected.removesuffix("+08:00"))
+        assert found.iso[11:clock] == expected[11:clock]
 
 
 def _identifier(case):

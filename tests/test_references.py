@@ -105,6 +105,9 @@ def test_normalize_doi_rejects_non_dois(raw):
         pytest.param("doi: 10.1177/0002764212469365</ref>.", ["10.1177/0002764212469365"], id="closing-tag"),
         pytest.param("<!-- 10.2387/234310.2347/39423-->", ["10.2387/234310.2347/39423"], id="html-comment"),
         pytest.param("doi:10/b6vnmd 与 10/20 例", ["10/b6vnmd"], id="short-doi-only-when-labelled"),
+        pytest.param("10.1170/foo<bar>(herp)derp", ["10.1170/foo<bar>(herp)derp"], id="angle-word-inside"),
+        pytest.param("doi:10.1000/abc<br>Next line", ["10.1000/abc"], id="html-tag-ends-it"),
+        pytest.param("10.1000/abc<b>中文", ["10.1000/abc"], id="tag-before-cjk-ends-it"),
         pytest.param("预印本 https://www.biorxiv.org/content/10.1101/2019.12.11.872580v1.full.pdf", ["10.1101/2019.12.11.872580"], id="preprint-link"),
     ],
 )
