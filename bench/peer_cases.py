@@ -197,9 +197,10 @@ def main() -> None:
     out_of_scope = Counter(case["why"] for case in all_dates if case.get("scope") == "out")
     print_table("Dates", date_cases, date_columns)
     print_table("Identifiers", id_cases, id_columns)
-    print(f"\nOut of scope, recorded but not scored: {sum(out_of_scope.values())} date cases")
+    print(f"\nOut of scope, recorded but not scored: {sum(out_of_scope.values())} date cases\n")
+    print("| why | cases |\n|---|---:|")
     for why, count in out_of_scope.most_common():
-        print(f"  {count:4d}  {why}")
+        print(f"| {why} | {count} |")
 
 
 if __name__ == "__main__":
