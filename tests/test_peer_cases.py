@@ -2,7 +2,8 @@
 
 Each line names its source as repo@commit:path:line. Cases the archive does not read by design
 (ranges, durations, holidays, lunar dates, future forms, times of day alone, weekdays without a
-date) are kept in the files with ``"scope": "out"`` and a reason, and are not run here.
+date, ...) are kept in the files with ``"scope": "out"`` and a reason, and are not run here;
+tests/cases/README.md describes the fields.
 """
 
 import json
@@ -21,8 +22,8 @@ KNOWN_MISSES = {
     "一月二十三": "month and day without 日: too loose for page text (一月二十三个)",
     "1月3": "month and day without 日: too loose for page text (1月3次)",
     "四月十三": "month and day without 日: too loose for page text",
-    "2010 01 29五点": "space-separated digits: indistinguishable from counts in a table",
-    "星期日, 二月 14日 2010, 下午 3:25:50": "English word order (month day, year); dateparser does not read it either",
+    "2010 01 29五点": "spaced digits are left to dateparser, which reads 2010 01 29 but not with 五点 after it",
+    "星期日, 二月 14日 2010, 下午 3:25:50": "English word order (month day, year); dateparser cannot read it either",
 }
 # 今日, 昨日 and 前日 run into prose in these chat sentences; they are read only as a stamp
 # (alone, or before punctuation or a time), because 今日头条 and 前日本首相 are not dates.
@@ -37,7 +38,11 @@ KNOWN_MISSES.update(
 def in_scope(name):
     lines = (CASES / name).read_text(encoding="utf-8").splitlines()
     cases = [json.loads(line) for line in lines if line.strip()]
-    return [pytest.param(case, id=f"{case['source'].split('/')[0]}-{case['text'][:30]}") for case in cases if case.get("scope") != "out"]
+    return [
+        pytest.param(case, id=f"{case['source'].split('/')[0]}-{case['text'][:30]}")
+        for case in cases
+        if case.get("scope") != "out"
+    ]
 
 
 def test_every_case_names_its_source_and_every_skip_its_reason():

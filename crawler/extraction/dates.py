@@ -1,9 +1,11 @@
 """Normalise the dates that Chinese news pages print into ISO 8601, Asia/Shanghai.
 
 Cheap compiled regexes come first and cover every form the portals use
-(年月日, dashes/slashes/dots, full-width digits, Chinese numerals, 上午/下午,
-weekdays, month-day without a year, 3天前/昨天/刚刚, ISO timestamps). dateparser is
-the last resort, for text none of them recognises. Every result is bounded to
+(年月日, dashes/slashes/dots, full-width digits, Chinese numerals, 上午/下午 with 半
+and 刻, weekdays, month-day without a year, 20240307, 3天前/半小时之前/1年，1月前,
+昨天/今日/昨晚, 上个月15号/去年3月5日, 刚刚, ISO timestamps). A day/month order the
+text cannot settle (1/2/2020) gives nothing rather than a guess. dateparser is the
+last resort, for text none of them recognises. Every result is bounded to
 [``EARLIEST_DATE``, now + ``FUTURE_TOLERANCE``].
 
 Pure module: no Scrapy import, so page objects and tests can use it directly.
@@ -55,7 +57,8 @@ AGO_UNITS = {
     "秒": "seconds", "秒钟": "seconds", "秒鐘": "seconds",
     "分钟": "minutes", "分鐘": "minutes",
     "小时": "hours", "小時": "hours", "个小时": "hours", "個小時": "hours",
-    "钟头": "hours", "鐘頭": "hours", "个钟头": "hours", "個鐘頭": "hours", "个钟": "hours", "個鐘": "hours",
+    "钟头": "hours", "鐘頭": "hours", "个钟头": "hours", "個鐘頭": "hours",
+    "个钟": "hours", "個鐘": "hours",
     "天": "days", "日": "days",
     "周": "weeks", "週": "weeks", "星期": "weeks", "个星期": "weeks", "個星期": "weeks",
     "礼拜": "weeks", "禮拜": "weeks", "个礼拜": "weeks", "個禮拜": "weeks",
@@ -63,13 +66,20 @@ AGO_UNITS = {
     "年": "years",
 }
 #: What half a unit is (半小时前, 半年前), in the next smaller unit.
-HALF_UNITS = {"years": ("months", 6), "months": ("days", 15), "days": ("hours", 12), "hours": ("minutes", 30), "minutes": ("seconds", 30)}
+HALF_UNITS = {
+    "years": ("months", 6),
+    "months": ("days", 15),
+    "days": ("hours", 12),
+    "hours": ("minutes", 30),
+    "minutes": ("seconds", 30),
+}
 #: Units whose "ago" is a time of day rather than a day.
 CLOCK_UNITS = ("seconds", "minutes", "hours")
 
 #: Chinese numeral digits. ○ (a circle) stands in for 〇 on many pages; 两 is 2 in counts (两小时前).
 CHINESE_DIGITS = {
-    "〇": 0, "零": 0, "○": 0, "一": 1, "二": 2, "两": 2, "兩": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
+    "〇": 0, "零": 0, "○": 0, "一": 1, "二": 2, "两": 2, "兩": 2,
+    "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
 }
 
 
@@ -90,7 +100,7 @@ def _alternation(words) -> str:
 
 # ``\d`` matches full-width digits too (２０２６), and int() reads them.
 _CN_DIGIT = "[" + "".join(CHINESE_DIGITS) + "]"
-# 2026, 二〇二六, 两千零四; or two digits (15年3月2日), which only the 年月日 form accepts.
+# 2026, 二〇二六, 两千零四.
 _YEAR = rf"(?:\d{{4}}|{_CN_DIGIT}{{4}}|[两二]千(?:零?[一二三四五六七八九十]{{1,3}})?)"
 # A month, day, hour, minute or count: digits, 十-numbers (十, 十五, 三十一) or 1–2 numeral digits.
 _SMALL = rf"(?:\d{{1,2}}|[一二三四五]?十[一二三四五六七八九]?|{_CN_DIGIT}{{1,2}})"
@@ -110,7 +120,7 @@ _ISO = re.compile(
 )
 # 日 may be left out after a year (2016年6月29, 两千零四年八月十五), but then the text must end,
 # or a space, punctuation or a clock time (2016年6月2911:30) follow: 2024年3月10万元 is money.
-# A comma may follow the year (二零一六年，九月三号).
+# A comma may follow the year (二零一六年，九月三号); a two-digit year (15年3月2日) is this century's.
 _YMD_CJK = re.compile(
     rf"(?<!\d)(?P<year>{_YEAR}|\d{{2}})\s*年[\s,，]*(?P<month>{_SMALL})\s*月\s*(?P<day>{_SMALL})"
     rf"\s*(?:[日号號]|(?=\d{{1,2}}[:：]|[^\w]|$)){_WEEKDAY}{_TIME}"
@@ -126,7 +136,9 @@ _YMD_COMPACT = re.compile(
     rf"{_TIME}"
 )
 # 13.5.2015, 1/2/2020: the year last; read only when one number cannot be a month.
-_DMY_NUMERIC = re.compile(rf"(?<![\d.])(?P<first>\d{{1,2}})(?P<sep>[-/.])(?P<second>\d{{1,2}})(?P=sep)(?P<year>\d{{4}})(?![\d]|{_SEP}\d)")
+_DMY_NUMERIC = re.compile(
+    rf"(?<![\d.])(?P<first>\d{{1,2}})(?P<sep>[-/.])(?P<second>\d{{1,2}})(?P=sep)(?P<year>\d{{4}})(?!\d|{_SEP}\d)"
+)
 # Not before a year (二月 14日 2010): that is left to dateparser rather than read as this year.
 _MONTH_DAY_CJK = re.compile(
     rf"(?<![\d年])(?P<month>{_SMALL})\s*月\s*(?P<day>{_SMALL})\s*[日号號](?![,，]?\s*\d{{4}}){_WEEKDAY}{_TIME}"
@@ -230,7 +242,7 @@ def _from_year_month_day(match: re.Match, now: datetime) -> date | datetime:
 
 
 def _from_day_month_year(match: re.Match, now: datetime) -> date | None:
-    """13.5.2015 (day first), 5/13/2015 (month first), 3/3/2015; None when either number could be the month."""
+    """13.5.2015 (day first), 5/13/2015 (month first), 3/3/2015; None when either could be the month."""
     first, second = int(match["first"]), int(match["second"])
     if first > 12 >= second or first == second:
         return date(int(match["year"]), second, first)
@@ -271,7 +283,7 @@ def _months_before(year: int, month: int, months: int) -> tuple[int, int]:
 
 
 def _from_ago(match: re.Match, now: datetime) -> date | datetime:
-    """3天前, 5小时前, 半小时之前, 2 年前, 1年，1月，1周，1天前: a time for units below a day, else the day."""
+    """3天前, 5小时前, 半小时之前, 2 年前, 1年，1月，1周前: a time for units below a day, else the day."""
     moment, timed = now, False
     for part in _AGO_PARTS.finditer(match["parts"]):
         unit = AGO_UNITS[part["unit"]]
@@ -336,7 +348,7 @@ _FORMS = (
     _Form(_MONTH_DAY_CJK, _from_month_day, "pattern", _any_of("月")),
     _Form(_MONTH_DAY_NUMERIC, _from_month_day, "pattern", _any_of("-－")),
     _Form(_AGO, _from_ago, "relative", _any_of("前")),
-    _Form(_DAY_WORD, _from_day_word, "relative", _any_of("".join({word[0]: None for word in DAY_WORDS}))),
+    _Form(_DAY_WORD, _from_day_word, "relative", _any_of("".join(word[0] for word in DAY_WORDS))),
     _Form(_JUST_NOW, _from_just_now, "relative"),
 )
 

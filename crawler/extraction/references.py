@@ -48,7 +48,9 @@ PMID_PATTERNS = (
 #: A PMC ID after its label (``PMCID: 123``, ``PMCID: PMC123``, a template's ``pmc = 3``) or as
 #: ``PMC`` + digits, which also covers the ncbi.nlm.nih.gov/pmc/articles/ and
 #: pmc.ncbi.nlm.nih.gov links. One pattern, so the text is scanned once.
-PMCID_PATTERNS = (r"(?<![a-z0-9])PMC(?:ID\s*[:：]?\s*(?:PMC)?|\s*[:：=]\s*(?:PMC)?)?(\d{1,9})(?!\d)",)
+PMCID_PATTERNS = (
+    r"(?<![a-z0-9])PMC(?:ID\s*[:：]?\s*(?:PMC)?|\s*[:：=]\s*(?:PMC)?)?(\d{1,9})(?!\d)",
+)
 
 #: How a reference entry opens: [1] [1]: 【1】 (1) （1） 1. 1、 1)
 ENTRY_MARKERS = (
@@ -68,12 +70,15 @@ _DOI_HEAD = r"10\.(?:\d{4,9}|\d{1,3}(?=\.\d{3}))(?:\.\d+)*"
 # brackets of stray markup. <...> stays when it is a SICI part (<483::AID-AJPA4>) or the
 # DOI goes on after it (foo<bar>(herp)).
 _DOI_CHAR = "[!#-;=?-z~\u00c0-\u0fff]"
-_DOI_TEXT_RE = re.compile(
-    rf"(?<![\d.]){_DOI_HEAD}(?:/|%2[fF])(?:{_DOI_CHAR}+|<[^<>\s]*::[^<>\s]*>|<(?!(?:{'|'.join(DOI_ENDING_TAGS)})>)[A-Za-z0-9]+>(?=[A-Za-z0-9(\[]))+"
-)
-_DOI_VALID_RE = re.compile(rf"(?:{_DOI_HEAD}/[^\s\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]*[^\W_][^\s\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]*|{SHORT_DOI})")
-_SHORT_DOI_RE = re.compile(rf"(?:{DOI_LABEL}|doi\.org/){SHORT_DOI}(?![\w])", re.IGNORECASE)
-_SHORT_DOI_ALONE_RE = re.compile(rf"(?:{DOI_LABEL})?{SHORT_DOI}", re.IGNORECASE)
+_DOI_SICI_PART = r"<[^<>\s]*::[^<>\s]*>"
+_DOI_ANGLE_WORD = rf"<(?!(?:{'|'.join(DOI_ENDING_TAGS)})>)[A-Za-z0-9]+>(?=[A-Za-z0-9(\[])"
+_DOI_TEXT_RE = re.compile(rf"(?<![\d.]){_DOI_HEAD}(?:/|%2[fF])(?:{_DOI_CHAR}+|{_DOI_SICI_PART}|{_DOI_ANGLE_WORD})+")
+# A whole DOI's suffix is any text without spaces or CJK that holds a letter or a digit:
+# idutils tests Cyrillic and Tibetan suffixes.
+_CJK = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef"
+_DOI_VALID_RE = re.compile(rf"{_DOI_HEAD}/[^\s{_CJK}]*[^\W_][^\s{_CJK}]*|{SHORT_DOI}")
+_SHORT_DOI_RE = re.compile(rf"(?:{DOI_LABEL}|doi\.org/)({SHORT_DOI})(?!\w)", re.IGNORECASE)
+_SHORT_DOI_ALONE_RE = re.compile(rf"(?:{DOI_LABEL})?({SHORT_DOI})", re.IGNORECASE)
 _PREPRINT_RES = tuple((re.compile(pattern, re.IGNORECASE), template) for pattern, template in PREPRINT_URLS)
 _DOI_VERSION_RES = {prefix: re.compile(suffix) for prefix, suffix in DOI_VERSION_SUFFIXES.items()}
 _DOI_LABEL_RE = re.compile(DOI_LABEL, re.IGNORECASE)
@@ -84,7 +89,7 @@ _PERCENT_RE = re.compile(r"%([2-7][0-9A-Fa-f])")
 _PMID_RES = tuple(re.compile(p, re.IGNORECASE) for p in PMID_PATTERNS)
 _PMCID_RES = tuple(re.compile(p, re.IGNORECASE) for p in PMCID_PATTERNS)
 _MARKER_RE = re.compile(rf"^\s*(?:{'|'.join(ENTRY_MARKERS)})\s*")
-_CJK_RE = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]")
+_CJK_RE = re.compile(f"[{_CJK}]")
 
 
 # --- DOIs ------------------------------------------------------------------------------
@@ -96,8 +101,9 @@ def normalize_doi(raw: str) -> str | None:
     text = raw.strip()
     if _DOI_URL_RE.match(text):
         return _doi_in_url(text)
-    if _SHORT_DOI_ALONE_RE.fullmatch(text):
-        return _DOI_LABEL_RE.sub("", text, count=1).lower()
+    short = _SHORT_DOI_ALONE_RE.fullmatch(text)
+    if short:
+        return short.group(1).lower()
     return _clean_doi(_DOI_LABEL_RE.sub("", text, count=1), from_url=False)
 
 
@@ -109,7 +115,7 @@ def find_dois(text: str) -> list[str]:
         from_url = text[match.start() - 1 : match.start()] in ("/", "=")
         found.append((match.start(), _clean_doi(match.group(), from_url=from_url)))
     if "10/" in text:
-        found += [(m.start(), m.group()[m.group().index("10/") :].lower()) for m in _SHORT_DOI_RE.finditer(text)]
+        found += [(short.start(), short.group(1).lower()) for short in _SHORT_DOI_RE.finditer(text)]
     return _unique(doi for _, doi in sorted(found))
 
 
@@ -127,7 +133,7 @@ def _doi_in_url(url: str) -> str | None:
         return _clean_doi(match.group(), from_url=True)
     short = _SHORT_DOI_RE.search(decoded)
     if short:
-        return short.group()[short.group().index("10/") :].lower()
+        return short.group(1).lower()
     for pattern, template in _PREPRINT_RES:
         preprint = pattern.search(decoded)
         if preprint:
