@@ -45,6 +45,26 @@ PORTAL_LINE = (
         pytest.param("10.1002/(SICI)1097(199706)", "10.1002/(sici)1097(199706)", id="balanced-trailing-paren"),
         pytest.param("10.1000/xyz123)", "10.1000/xyz123", id="unbalanced-trailing-paren"),
         pytest.param("10.1000.10/abc", "10.1000.10/abc", id="registrant-subdivision"),
+        pytest.param("10.10.123/456", "10.10.123/456", id="short-registrant-with-subdivision"),
+        pytest.param("10/aabbe", "10/aabbe", id="short-doi"),
+        pytest.param("doi:10/b6vnmd", "10/b6vnmd", id="short-doi-labelled"),
+        pytest.param("https://doi.org/10/b6vnmd#anchor", "10/b6vnmd", id="short-doi-url"),
+        pytest.param("10.1016/üникóδé-дôΐ", "10.1016/üникóδé-дôΐ", id="non-ascii-suffix"),
+        pytest.param(
+            "10.1002/(SICI)1096-8644(199808)106:4<483::AID-AJPA4>3.0.CO;2-K",
+            "10.1002/(sici)1096-8644(199808)106:4<483::aid-ajpa4>3.0.co;2-k",
+            id="sici",
+        ),
+        pytest.param(
+            "https://www.biorxiv.org/content/10.1101/2019.12.11.872580v1.full.pdf",
+            "10.1101/2019.12.11.872580",
+            id="biorxiv-version-and-format",
+        ),
+        pytest.param("https://www.medrxiv.org/content/10.1101/2020.03.04.20031120v4.full-text", "10.1101/2020.03.04.20031120", id="medrxiv"),
+        pytest.param("https://www.biorxiv.org/content/early/2017/08/31/087619.full.pdf", "10.1101/087619", id="biorxiv-early"),
+        pytest.param("https://www.researchsquare.com/article/rs-123456/v2", "10.21203/rs.3.rs-123456/v2", id="research-square"),
+        pytest.param("https://papers.ssrn.com/sol3/papers.cfm?abstract_id=3556789", "10.2139/ssrn.3556789", id="ssrn"),
+        pytest.param("https://arxiv.org/abs/2101.00001", "10.48550/arxiv.2101.00001", id="arxiv-doi"),
     ],
 )
 def test_normalize_doi(raw, doi):
@@ -59,6 +79,8 @@ def test_normalize_doi(raw, doi):
         pytest.param("10.1000/", id="empty-suffix"),
         pytest.param("10.1000/.-", id="suffix-without-alphanumerics"),
         pytest.param("10.123/abc", id="registrant-too-short"),
+        pytest.param("10/134980", id="short-doi-needs-a-letter"),
+        pytest.param("doi:10/b6v_nmd", id="short-doi-underscore"),
         pytest.param("11.1000/abc", id="not-ten"),
         pytest.param("10.1000/中文", id="cjk-suffix"),
         pytest.param("https://doi.org/", id="url-without-doi"),
@@ -69,6 +91,33 @@ def test_normalize_doi_rejects_non_dois(raw):
 
 
 # --- find_dois ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, dois",
+    [
+        pytest.param(
+            "见 10.1002/(SICI)1096-8644(199808)106:4<483::AID-AJPA4>3.0.CO;2-K。",
+            ["10.1002/(sici)1096-8644(199808)106:4<483::aid-ajpa4>3.0.co;2-k"],
+            id="sici-in-running-text",
+        ),
+        pytest.param("{{cite|...|doi=10.0000/m2|pmid=10559875}}", ["10.0000/m2"], id="template-field"),
+        pytest.param("doi: 10.1177/0002764212469365</ref>.", ["10.1177/0002764212469365"], id="closing-tag"),
+        pytest.param("<!-- 10.2387/234310.2347/39423-->", ["10.2387/234310.2347/39423"], id="html-comment"),
+        pytest.param("doi:10/b6vnmd 与 10/20 例", ["10/b6vnmd"], id="short-doi-only-when-labelled"),
+        pytest.param("10.1170/foo<bar>(herp)derp", ["10.1170/foo<bar>(herp)derp"], id="angle-word-inside"),
+        pytest.param("doi:10.1000/abc<br>Next line", ["10.1000/abc"], id="html-tag-ends-it"),
+        pytest.param("10.1000/abc<b>中文", ["10.1000/abc"], id="tag-before-cjk-ends-it"),
+        pytest.param("预印本 https://www.biorxiv.org/content/10.1101/2019.12.11.872580v1.full.pdf", ["10.1101/2019.12.11.872580"], id="preprint-link"),
+    ],
+)
+def test_find_dois_in_markup_and_preprints(text, dois):
+    assert find_dois(text) == dois
+
+
+def test_template_pubmed_fields():
+    text = "{{cite|pmid = 2|pmc = PMC4|doi=10.1000/x}}"
+    assert (find_pmids(text), find_pmcids(text)) == (["2"], ["PMC4"])
 
 
 @pytest.mark.parametrize(

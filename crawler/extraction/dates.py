@@ -1,9 +1,11 @@
 """Normalise the dates that Chinese news pages print into ISO 8601, Asia/Shanghai.
 
 Cheap compiled regexes come first and cover every form the portals use
-(年月日, dashes/slashes/dots, full-width digits, Chinese numerals, 上午/下午,
-weekdays, month-day without a year, 3天前/昨天/刚刚, ISO timestamps). dateparser is
-the last resort, for text none of them recognises. Every result is bounded to
+(年月日, dashes/slashes/dots, full-width digits, Chinese numerals, 上午/下午 with 半
+and 刻, weekdays, month-day without a year, 20240307, 3天前/半小时之前/1年，1月前,
+昨天/今日/昨晚, 上个月15号/去年3月5日, 刚刚, ISO timestamps). A day/month order the
+text cannot settle (1/2/2020) gives nothing rather than a guess. dateparser is the
+last resort, for text none of them recognises. Every result is bounded to
 [``EARLIEST_DATE``, now + ``FUTURE_TOLERANCE``].
 
 Pure module: no Scrapy import, so page objects and tests can use it directly.
@@ -34,33 +36,51 @@ WEEKDAY_DAYS = "一二三四五六日天"
 MERIDIEM_WORDS = {"上午": 0, "早上": 0, "凌晨": 0, "下午": 12, "晚上": 12, "傍晚": 12}
 
 #: Words for "a moment ago"; they resolve to the crawl time itself.
-JUST_NOW_WORDS = ("刚刚", "剛剛")
+JUST_NOW_WORDS = ("刚刚", "剛剛", "几秒前", "幾秒前", "几秒钟前", "幾秒鐘前")
 
 #: Words naming a day relative to the crawl day, and how many days back it is.
-DAY_WORDS = {"今天": 0, "昨天": 1, "前天": 2, "大前天": 3}
-
-#: Units of "N<unit>前" and their length. Units shorter than a day give a time.
-AGO_UNITS = {
-    "秒": timedelta(seconds=1),
-    "秒钟": timedelta(seconds=1),
-    "秒鐘": timedelta(seconds=1),
-    "分钟": timedelta(minutes=1),
-    "分鐘": timedelta(minutes=1),
-    "小时": timedelta(hours=1),
-    "小時": timedelta(hours=1),
-    "个小时": timedelta(hours=1),
-    "個小時": timedelta(hours=1),
-    "天": timedelta(days=1),
-    "日": timedelta(days=1),
-    "周": timedelta(weeks=1),
-    "週": timedelta(weeks=1),
-    "星期": timedelta(weeks=1),
-    "个星期": timedelta(weeks=1),
-    "個星期": timedelta(weeks=1),
+DAY_WORDS = {
+    "今天": 0, "今日": 0, "本日": 0, "今晨": 0, "今早": 0,
+    "昨天": 1, "昨日": 1, "昨晚": 1, "昨夜": 1,
+    "前天": 2, "前日": 2, "大前天": 3,
 }
+#: Day words that name an evening: a clock hour after them is p.m. (昨晚8时 is 20:00).
+EVENING_DAY_WORDS = ("昨晚", "昨夜")
 
-#: Chinese numeral digits. ○ (a circle) stands in for 〇 on many pages.
-CHINESE_DIGITS = {"〇": 0, "零": 0, "○": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+#: Words naming a month relative to the crawl month (上个月15号), and how many months back.
+MONTH_WORDS = {"本月": 0, "这个月": 0, "這個月": 0, "上月": 1, "上个月": 1, "上個月": 1}
+#: Words naming a year relative to the crawl year (去年3月5日, 去年本月十日), and how many years back.
+YEAR_WORDS = {"今年": 0, "去年": 1, "前年": 2}
+
+#: Units of "N<unit>前" and the calendar field they count. Units below a day give a time.
+AGO_UNITS = {
+    "秒": "seconds", "秒钟": "seconds", "秒鐘": "seconds",
+    "分钟": "minutes", "分鐘": "minutes",
+    "小时": "hours", "小時": "hours", "个小时": "hours", "個小時": "hours",
+    "钟头": "hours", "鐘頭": "hours", "个钟头": "hours", "個鐘頭": "hours",
+    "个钟": "hours", "個鐘": "hours",
+    "天": "days", "日": "days",
+    "周": "weeks", "週": "weeks", "星期": "weeks", "个星期": "weeks", "個星期": "weeks",
+    "礼拜": "weeks", "禮拜": "weeks", "个礼拜": "weeks", "個禮拜": "weeks",
+    "月": "months", "个月": "months", "個月": "months",
+    "年": "years",
+}
+#: What half a unit is (半小时前, 半年前), in the next smaller unit.
+HALF_UNITS = {
+    "years": ("months", 6),
+    "months": ("days", 15),
+    "days": ("hours", 12),
+    "hours": ("minutes", 30),
+    "minutes": ("seconds", 30),
+}
+#: Units whose "ago" is a time of day rather than a day.
+CLOCK_UNITS = ("seconds", "minutes", "hours")
+
+#: Chinese numeral digits. ○ (a circle) stands in for 〇 on many pages; 两 is 2 in counts (两小时前).
+CHINESE_DIGITS = {
+    "〇": 0, "零": 0, "○": 0, "一": 1, "二": 2, "两": 2, "兩": 2,
+    "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
+}
 
 
 @dataclass(frozen=True)
@@ -80,7 +100,8 @@ def _alternation(words) -> str:
 
 # ``\d`` matches full-width digits too (２０２６), and int() reads them.
 _CN_DIGIT = "[" + "".join(CHINESE_DIGITS) + "]"
-_YEAR = rf"(?:\d{{4}}|{_CN_DIGIT}{{4}})"
+# 2026, 二〇二六, 两千零四.
+_YEAR = rf"(?:\d{{4}}|{_CN_DIGIT}{{4}}|[两二]千(?:零?[一二三四五六七八九十]{{1,3}})?)"
 # A month, day, hour, minute or count: digits, 十-numbers (十, 十五, 三十一) or 1–2 numeral digits.
 _SMALL = rf"(?:\d{{1,2}}|[一二三四五]?十[一二三四五六七八九]?|{_CN_DIGIT}{{1,2}})"
 _SEP = "[-/.－／．]"
@@ -88,7 +109,8 @@ _WEEKDAY = rf"(?:\s*[(（]?(?:{_alternation(WEEKDAY_PREFIXES)})[{WEEKDAY_DAYS}][
 _TIME = (
     rf"(?:\s*(?:(?P<meridiem>{_alternation(MERIDIEM_WORDS)})\s*)?(?P<hour>{_SMALL})"
     r"(?:[:：](?P<minute>\d{2})(?:[:：](?P<second>\d{2}))?"  # 14:20, 14:20:05
-    rf"|[时時点點](?:(?P<cn_minute>{_SMALL})分?(?:(?P<cn_second>{_SMALL})秒)?)?)"  # 10时30分, 10点
+    rf"|[时時点點](?:(?P<half>半)|(?P<quarters>[一二三123])刻"  # 3点半, 20时1刻
+    rf"|(?P<cn_minute>{_SMALL})分?(?:(?P<cn_second>{_SMALL})秒)?)?)"  # 10时30分, 10点
     r"(?!\d))?"
 )
 
@@ -96,24 +118,50 @@ _ISO = re.compile(
     r"(?<![0-9])(?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2})T"
     r"(?P<time>[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?)(?P<offset>Z|[+-][0-9]{2}:?[0-9]{2})?(?![0-9])"
 )
+# 日 may be left out after a year (2016年6月29, 两千零四年八月十五), but then the text must end,
+# or a space, punctuation or a clock time (2016年6月2911:30) follow: 2024年3月10万元 is money.
+# A comma may follow the year (二零一六年，九月三号); a two-digit year (15年3月2日) is this century's.
 _YMD_CJK = re.compile(
-    rf"(?<!\d)(?P<year>{_YEAR})\s*年\s*(?P<month>{_SMALL})\s*月\s*(?P<day>{_SMALL})\s*[日号號]{_WEEKDAY}{_TIME}"
+    rf"(?<!\d)(?P<year>{_YEAR}|\d{{2}})\s*年[\s,，]*(?P<month>{_SMALL})\s*月\s*(?P<day>{_SMALL})"
+    rf"\s*(?:[日号號]|(?=\d{{1,2}}[:：]|[^\w]|$)){_WEEKDAY}{_TIME}"
 )
 # The guards keep phone numbers and four-part version strings (2024.10.1.5) out.
 _YMD_NUMERIC = re.compile(
     rf"(?<!\d)(?<!\d{_SEP})(?P<year>\d{{4}})(?P<sep>{_SEP})(?P<month>\d{{1,2}})(?P=sep)(?P<day>\d{{1,2}})"
-    rf"(?!\d|{_SEP}\d){_WEEKDAY}{_TIME}"
+    rf"(?:(?!\d|{_SEP}\d)|(?=\d{{2}}[:：]\d{{2}})){_WEEKDAY}{_TIME}"  # 2018-12-1209:03 runs the time on
 )
+# 20240307: eight digits that spell a valid month and day, nothing else around them.
+_YMD_COMPACT = re.compile(
+    r"(?<![\d\w.\-/])(?P<year>(?:19|20)\d{2})(?P<month>0[1-9]|1[0-2])(?P<day>0[1-9]|[12]\d|3[01])(?![\d\w])"
+    rf"{_TIME}"
+)
+# 13.5.2015, 1/2/2020: the year last; read only when one number cannot be a month.
+_DMY_NUMERIC = re.compile(
+    rf"(?<![\d.])(?P<first>\d{{1,2}})(?P<sep>[-/.])(?P<second>\d{{1,2}})(?P=sep)(?P<year>\d{{4}})(?!\d|{_SEP}\d)"
+)
+# Not before a year (二月 14日 2010): that is left to dateparser rather than read as this year.
 _MONTH_DAY_CJK = re.compile(
-    rf"(?<![\d年])(?P<month>{_SMALL})\s*月\s*(?P<day>{_SMALL})\s*[日号號]{_WEEKDAY}{_TIME}"
+    rf"(?<![\d年])(?P<month>{_SMALL})\s*月\s*(?P<day>{_SMALL})\s*[日号號](?![,，]?\s*\d{{4}}){_WEEKDAY}{_TIME}"
+)
+_RELATIVE_MONTH_DAY = re.compile(
+    rf"(?:(?P<year_word>{_alternation(YEAR_WORDS)})\s*(?:(?P<month>{_SMALL})\s*月|本月)"
+    rf"|(?P<month_word>{_alternation(MONTH_WORDS)}))\s*(?P<day>{_SMALL})\s*[日号號]{_WEEKDAY}{_TIME}"
 )
 # Two digits each side, and no separator or colon around: not a range (14:20-15:30)
 # nor a piece of 2025-12-03 or 400-622-0089.
 _MONTH_DAY_NUMERIC = re.compile(
     rf"(?<![\d:：])(?<!{_SEP})(?P<month>\d{{2}})[-－](?P<day>\d{{2}})(?![\d:：]|{_SEP}){_WEEKDAY}{_TIME}"
 )
-_AGO = re.compile(rf"(?<!\d)(?P<count>\d{{1,3}}|{_SMALL})\s*(?P<unit>{_alternation(AGO_UNITS)})\s*前")
-_DAY_WORD = re.compile(rf"(?P<word>{_alternation(DAY_WORDS)}){_TIME}")
+# One or more "count unit" parts, then 前 or 之前: 3天前, 半小时之前, 1年，1月，1周，1天前.
+_AGO_PART = rf"(?:\d{{1,3}}|{_SMALL}|半)\s*(?:{_alternation(AGO_UNITS)})"
+_AGO = re.compile(rf"(?<![\d.])(?P<parts>{_AGO_PART}(?:[\s,，、]*{_AGO_PART})*)\s*之?前")
+_AGO_PARTS = re.compile(rf"(?P<count>\d{{1,3}}|{_SMALL}|半)\s*(?P<unit>{_alternation(AGO_UNITS)})")
+# 今日, 昨日 and 前日 also begin and end other words (今日头条, 前日本首相, 目前日本, 提前日期), so
+# they count only as a stamp: alone, or before punctuation, a space, a clock time or 上午/晚上.
+_DAY_WORD = re.compile(
+    rf"(?<![提之以日目])(?P<word>{_alternation(DAY_WORDS)})"
+    rf"(?:(?<!日)|(?=[^\w]|\d|$|{_alternation(MERIDIEM_WORDS)})){_TIME}"
+)
 _JUST_NOW = re.compile(_alternation(JUST_NOW_WORDS))
 
 # Gate for dateparser, as htmldate's try_date_expr: without a four-digit year
@@ -139,9 +187,13 @@ _DATEPARSER = DateDataParser(
 
 
 def _to_int(numeral: str) -> int:
-    """The value of digits (ASCII or full-width) or of a Chinese numeral (二〇二六, 十五, 三十一)."""
+    """The value of digits (ASCII or full-width) or of a Chinese numeral (二〇二六, 十五, 三十一, 两千零四)."""
     if numeral.isdecimal():
         return int(numeral)
+    thousands, thousand, rest = numeral.partition("千")
+    if thousand:  # 两千零四 is 2004, 两千年 is 2000
+        rest = rest.lstrip("零")
+        return 1000 * CHINESE_DIGITS[thousands] + (_to_int(rest) if rest else 0)
     tens, ten, units = numeral.partition("十")
     if not ten:  # digit by digit: 二〇二六 is 2026
         return int("".join(str(CHINESE_DIGITS[char]) for char in numeral))
@@ -157,7 +209,12 @@ def _clock(match: re.Match) -> time | None:
         hour += MERIDIEM_WORDS.get(match["meridiem"], 0)
     minute = match["minute"] or match["cn_minute"]
     second = match["second"] or match["cn_second"]
-    return time(hour, _to_int(minute) if minute else 0, _to_int(second) if second else 0)
+    minutes = _to_int(minute) if minute else 0
+    if match["half"]:
+        minutes = 30
+    elif match["quarters"]:
+        minutes = 15 * _to_int(match["quarters"])
+    return time(hour, minutes, _to_int(second) if second else 0)
 
 
 def _with_clock(day: date, match: re.Match) -> date | datetime:
@@ -176,30 +233,88 @@ def _from_iso(match: re.Match, now: datetime) -> datetime:
 
 
 def _from_year_month_day(match: re.Match, now: datetime) -> date | datetime:
-    """2026年2月2日, 2025-12-03 14:20, 2025/11/25, 二〇二六年二月二日 下午3:05."""
-    day = date(_to_int(match["year"]), _to_int(match["month"]), _to_int(match["day"]))
+    """2026年2月2日, 2025-12-03 14:20, 2025/11/25, 二〇二六年二月二日 下午3:05, 15年3月2日."""
+    year = _to_int(match["year"])
+    if year < 100:  # 15年: this century, unless that lies in the future
+        year += 2000 if 2000 + year <= now.year else 1900
+    day = date(year, _to_int(match["month"]), _to_int(match["day"]))
     return _with_clock(day, match)
 
 
+def _from_day_month_year(match: re.Match, now: datetime) -> date | None:
+    """13.5.2015 (day first), 5/13/2015 (month first), 3/3/2015; None when either could be the month."""
+    first, second = int(match["first"]), int(match["second"])
+    if first > 12 >= second or first == second:
+        return date(int(match["year"]), second, first)
+    if second > 12 >= first:
+        return date(int(match["year"]), first, second)
+    return None  # 1/2/2020: a guess either way
+
+
 def _from_month_day(match: re.Match, now: datetime) -> date | datetime:
-    """4月20日 18:10, 02-14: this year, or last year when this year's would lie in the future."""
+    """4月20日 18:10, 02-14: the latest such day up to the crawl day (2月29日: the last leap year)."""
     month, day = _to_int(match["month"]), _to_int(match["day"])
-    value = _with_clock(date(now.year, month, day), match)
-    if _after_horizon(value, now):
-        value = _with_clock(date(now.year - 1, month, day), match)
-    return value
+    for year in range(now.year, now.year - 8, -1):
+        try:
+            value = _with_clock(date(year, month, day), match)
+        except ValueError:  # 29 February outside a leap year
+            continue
+        if not _after_horizon(value, now):
+            return value
+    raise ValueError(f"no {month}-{day} in the last eight years")
+
+
+def _from_relative_month_day(match: re.Match, now: datetime) -> date | datetime:
+    """上个月15号, 本月9日, 去年本月十日, 前年9月2号: a month named relative to the crawl month."""
+    if match["month_word"]:
+        months_back = MONTH_WORDS[match["month_word"]]
+        year, month = now.year, now.month
+    else:
+        months_back = 0
+        year = now.year - YEAR_WORDS[match["year_word"]]
+        month = _to_int(match["month"]) if match["month"] else now.month
+    year, month = _months_before(year, month, months_back)
+    return _with_clock(date(year, month, _to_int(match["day"])), match)
+
+
+def _months_before(year: int, month: int, months: int) -> tuple[int, int]:
+    index = year * 12 + month - 1 - months
+    return index // 12, index % 12 + 1
 
 
 def _from_ago(match: re.Match, now: datetime) -> date | datetime:
-    """3天前, 5小时前, 10分钟前: a time for units below a day, else just the day."""
-    unit = AGO_UNITS[match["unit"]]
-    moment = now - unit * _to_int(match["count"])
-    return moment if unit < timedelta(days=1) else moment.date()
+    """3天前, 5小时前, 半小时之前, 2 年前, 1年，1月，1周前: a time for units below a day, else the day."""
+    moment, timed = now, False
+    for part in _AGO_PARTS.finditer(match["parts"]):
+        unit = AGO_UNITS[part["unit"]]
+        if part["count"] == "半":
+            unit, count = HALF_UNITS.get(unit, (unit, 0))
+        else:
+            count = _to_int(part["count"])
+        moment = _shift_back(moment, unit, count)
+        timed = timed or unit in CLOCK_UNITS
+    return moment if timed else moment.date()
+
+
+def _shift_back(moment: datetime, unit: str, count: int) -> datetime:
+    """``moment`` less ``count`` units; a month back from 31 March is the last day of February."""
+    if unit not in ("years", "months"):
+        return moment - timedelta(**{unit: count})
+    year, month = _months_before(moment.year, moment.month, count * (12 if unit == "years" else 1))
+    day = moment.day
+    while True:
+        try:
+            return moment.replace(year=year, month=month, day=day)
+        except ValueError:
+            day -= 1
 
 
 def _from_day_word(match: re.Match, now: datetime) -> date | datetime:
-    """昨天 14:30, 前天, 今天 08:00."""
-    return _with_clock(now.date() - timedelta(days=DAY_WORDS[match["word"]]), match)
+    """昨天 14:30, 前天, 今天 08:00, 今日, 昨晚8时35分."""
+    value = _with_clock(now.date() - timedelta(days=DAY_WORDS[match["word"]]), match)
+    if match["word"] in EVENING_DAY_WORDS and isinstance(value, datetime) and value.hour < 12:
+        value += timedelta(hours=12)
+    return value
 
 
 def _from_just_now(match: re.Match, now: datetime) -> datetime:
@@ -210,19 +325,30 @@ def _from_just_now(match: re.Match, now: datetime) -> datetime:
 @dataclass(frozen=True)
 class _Form:
     pattern: re.Pattern
-    convert: Callable[[re.Match, datetime], date | datetime]
+    convert: Callable[[re.Match, datetime], date | datetime | None]
     method: str
+    # Any match holds one of these characters (年 for 2026年2月2日). A one-class regex scans
+    # for them far faster than the form's own regex, so most page lines skip it; forms whose
+    # regex is as cheap as that scan (a literal alternation, digits) have none.
+    hint: re.Pattern | None = None
+
+
+def _any_of(chars: str) -> re.Pattern:
+    return re.compile(f"[{re.escape(chars)}]")
 
 
 # Order only breaks ties between matches that start and end at the same place.
 _FORMS = (
-    _Form(_ISO, _from_iso, "iso"),
-    _Form(_YMD_CJK, _from_year_month_day, "pattern"),
-    _Form(_YMD_NUMERIC, _from_year_month_day, "pattern"),
-    _Form(_MONTH_DAY_CJK, _from_month_day, "pattern"),
-    _Form(_MONTH_DAY_NUMERIC, _from_month_day, "pattern"),
-    _Form(_AGO, _from_ago, "relative"),
-    _Form(_DAY_WORD, _from_day_word, "relative"),
+    _Form(_ISO, _from_iso, "iso", _any_of("T")),
+    _Form(_YMD_CJK, _from_year_month_day, "pattern", _any_of("年")),
+    _Form(_YMD_NUMERIC, _from_year_month_day, "pattern", _any_of("-/.－／．")),
+    _Form(_YMD_COMPACT, _from_year_month_day, "pattern"),
+    _Form(_DMY_NUMERIC, _from_day_month_year, "pattern", _any_of("-/.")),
+    _Form(_RELATIVE_MONTH_DAY, _from_relative_month_day, "relative", _any_of("月")),
+    _Form(_MONTH_DAY_CJK, _from_month_day, "pattern", _any_of("月")),
+    _Form(_MONTH_DAY_NUMERIC, _from_month_day, "pattern", _any_of("-－")),
+    _Form(_AGO, _from_ago, "relative", _any_of("前")),
+    _Form(_DAY_WORD, _from_day_word, "relative", _any_of("".join(word[0] for word in DAY_WORDS))),
     _Form(_JUST_NOW, _from_just_now, "relative"),
 )
 
@@ -231,6 +357,8 @@ def _first_match(text: str) -> tuple[_Form, re.Match] | None:
     """The form whose match starts first in ``text`` (the longest on a tie), or None."""
     best = None
     for form in _FORMS:
+        if form.hint is not None and form.hint.search(text) is None:
+            continue
         match = form.pattern.search(text)
         if match and (best is None or (match.start(), -match.end()) < (best[1].start(), -best[1].end())):
             best = (form, match)
