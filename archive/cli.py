@@ -36,6 +36,7 @@ def _site_rules_option():
     return click.option(
         "--site-rules",
         type=click.Path(dir_okay=False, path_type=Path),
+        envvar="MEDARCHIVE_SITE_RULES",
         help="A TOML file of per-site selectors (title, date, body, drop, prev, next) overriding the heuristics for those hosts; see the README.",
     )
 

@@ -72,7 +72,7 @@ def load_pages(n: int, seed: int) -> list[dict]:
 
 
 def staged_extract(sel, url, t: dict):
-    """extract_article's steps, timed one by one into ``t`` (seconds)."""
+    """read_article's steps, timed one by one into ``t`` (seconds)."""
     clock = time.perf_counter
     root = sel.root
     s = clock()
@@ -81,19 +81,25 @@ def staged_extract(sel, url, t: dict):
     if skip:
         return None
     s = clock()
-    title = A.extract_title(root)
-    t["title"] += clock() - s
-    s = clock()
-    container = A.find_body_container(root)
-    bad = not title or container is None or A._link_density(container) > A.MAX_LINK_DENSITY
+    stats = A.score_blocks(root)
+    names = A.page_names(root)
+    container, _ = A._body_container(root, stats, names)
+    bad = container is None or stats[container].link_density > A.MAX_LINK_DENSITY
     t["container"] += clock() - s
     if bad:
         return None
     s = clock()
+    order = {element: position for position, element in enumerate(root.iter())}
+    title = A.find_title(root, container, order)
+    t["title"] += clock() - s
+    if title is None:
+        return None
+    s = clock()
     body_root = copy.deepcopy(container)
-    A._remove_furniture(body_root, title)
+    A._remove_furniture(body_root, title.text, names)
     reference_texts, reference_hrefs = A._cut_references(body_root, url)
     disclaimer = A._cut_disclaimer(body_root) or A._find_disclaimer_outside(root, container)
+    A._remove_chrome(body_root)
     lines = [line for line in A.block_lines(body_root) if not A._is_boilerplate_line(line)]
     body = "\n".join(lines)
     t["body cleaning"] += clock() - s
@@ -104,11 +110,11 @@ def staged_extract(sel, url, t: dict):
     body_html = A.sanitize_html(etree.tostring(body_root, encoding="unicode", method="html"))
     t["sanitize (tostring+nh3)"] += clock() - s
     s = clock()
-    published_raw, published_source = A.extract_own_date(root)
+    published_raw, published_source = A.find_published(root, title.element, stats)
     t["own date"] += clock() - s
     s = clock()
-    breadcrumb = A.extract_breadcrumb(root, title)
-    category = A.extract_category(root, breadcrumb)
+    breadcrumb = A.extract_breadcrumb(root, title.text, names)
+    category = A.extract_category(root, breadcrumb, names)
     t["breadcrumb+category"] += clock() - s
     s = clock()
     canonical = canonical_url(root, url)
@@ -119,13 +125,13 @@ def staged_extract(sel, url, t: dict):
     s = clock()
     hrefs = [href for href in (absolute_url(a.get("href"), url) for a in body_root.iter("a")) if href]
     t["body hrefs"] += clock() - s
-    return A.ArticlePage(url=canonical, title=title, body=body, body_html=body_html, category=category,
+    return A.ArticlePage(url=canonical, title=title.text, body=body, body_html=body_html, category=category,
                          breadcrumb=breadcrumb, published_raw=published_raw, published_source=published_source,
                          disclaimer=disclaimer, reference_texts=reference_texts, reference_hrefs=reference_hrefs,
                          body_hrefs=hrefs, neighbours=neighbours)
 
 
-STEPS = ["detect", "title", "container", "body cleaning", "sanitize (tostring+nh3)", "own date", "breadcrumb+category",
+STEPS = ["detect", "container", "title", "body cleaning", "sanitize (tostring+nh3)", "own date", "breadcrumb+category",
          "canonical url", "neighbours", "body hrefs"]
 
 
