@@ -93,3 +93,9 @@ def test_label_in_prose_is_not_navigation():
 def test_javascript_link_is_no_neighbour():
     found = neighbours("<p>上一篇：<a href='javascript:void(0)'>没有了</a></p>")
     assert found["prev"].url is None
+
+
+def test_a_shortlink_neighbour_on_the_home_path_is_kept():
+    html = '<html><body><p>上一篇：<a href="/?p=59107">干细胞新闻</a></p><p>下一篇：<a href="/sc/">返回栏目</a></p></body></html>'
+    links = {link.rel: link.url for link in find_neighbours(Selector(text=html).root, "https://www.hjtdsm.com/sc/zhiliao/59017.html")}
+    assert links == {"prev": "https://www.hjtdsm.com/?p=59107"}

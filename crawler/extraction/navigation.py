@@ -59,8 +59,10 @@ def find_neighbours(root, base_url: str) -> list[NeighbourLink]:
 
 def _is_section_of(url: str, base_url: str) -> bool:
     """Whether ``url`` is a folder above the page (``/politics/`` of ``/politics/2020-02/c_1.htm``)."""
-    path, base_path = urlsplit(url).path, urlsplit(base_url).path
-    return path.endswith("/") and base_path.startswith(path) and base_path != path and origin(url) == origin(base_url)
+    parts, base_path = urlsplit(url), urlsplit(base_url).path
+    path = parts.path or "/"
+    # ``/?p=59107`` is a WordPress shortlink to an article, not the home page.
+    return not parts.query and path.endswith("/") and base_path.startswith(path) and base_path != path and origin(url) == origin(base_url)
 
 
 def _leads_elsewhere(link: NeighbourLink, base_url: str) -> bool:

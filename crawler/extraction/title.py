@@ -18,6 +18,8 @@ MIN_TITLE_CHARS = 4
 #: An unconfirmed heading must be at least this long to be taken over the hint.
 MIN_UNCONFIRMED_CHARS = 6
 MAX_TITLE_CHARS = 160
+#: A bold line longer than this is a paragraph set in bold, not a headline.
+MAX_EMPHASISED_CHARS = 60
 _TITLE_CLASS_RE = re.compile(TITLE_CLASS_PATTERN, re.IGNORECASE)
 #: ``<title>`` separators between headline and site name: ``_``, ``|``, ``｜``, ``--``, `` - ``, `` — ``,
 #: and a ``-`` that touches Chinese text (``标题-大河网``) but not one inside ``COVID-19``. A dash
@@ -25,6 +27,7 @@ _TITLE_CLASS_RE = re.compile(TITLE_CLASS_PATTERN, re.IGNORECASE)
 _HINT_SEPARATORS_RE = re.compile(r"\s*(?:_+|\|+|｜|\s[»›]\s|-{2,}|\s[—–]{1,2}\s|\s-\s|(?<=[^\x00-\x7f])-|-(?=[^\x00-\x7f]))\s*")
 _PRIVATE_USE_RE = re.compile("[\ue000-\uf8ff]")
 _MARKUP_RE = re.compile(r"</?[a-zA-Z][^<>]*>")
+_DOMAIN_RE = re.compile(r"[a-z0-9-]+\.(?:com|cn|net|org|gov|edu)\b", re.IGNORECASE)
 _TRAILING_SEPARATORS_RE = re.compile(r"[\s\-_|｜»›]+$")
 _VISIBLE_TEXT = "//body//text()[not(ancestor::script) and not(ancestor::style) and not(ancestor::a) and not(ancestor::title)]"
 _SQUASH_RE = re.compile(r"[\s\u00a0\u3000\u200b\ufeff]+")
@@ -68,38 +71,75 @@ def find_title(root, body_container=None, order: dict | None = None) -> Title | 
     document position) let an unconfirmed heading be chosen by its nearness to the text.
     """
     hints = _hints(root)
-    candidates = _candidates(root)
     squashed_hints = [_squash(hint) for hint in hints]
     # An element repeating a whole ``标题-网站名`` hint is a copy of <title> (a share box), not the headline.
     copies = {_squash(hint) for hint in hints if len(_HINT_SEPARATORS_RE.split(hint)) > 1}
-    confirmed = [
-        (text, element)
-        for text, element in candidates
-        if any(_squash(text) in hint for hint in squashed_hints) and _squash(text) not in copies
-    ]
+    candidates = _candidates(root)
+    confirmed = _confirmed(candidates, squashed_hints, copies)
     shown = _hint_prefix_on_page(root, squashed_hints, copies)
     if shown is not None:
         confirmed.append(shown)
+    if not confirmed:
+        # Only pages without a confirmed heading pay for looking at every bold line.
+        emphasised = _emphasised_lines(root)
+        candidates += emphasised
+        confirmed = _confirmed(emphasised, squashed_hints, copies)
     if confirmed:
         text, element = max(confirmed, key=lambda pair: len(pair[0]))
         return Title(text, element, "hint+heading")
     segments = [segment for hint in hints for segment in _hint_segments(hint)]
-    for text, element in candidates:
-        if _squash(text) in (_squash(segment) for segment in segments):
-            return Title(text, element, "hint+heading")
+    parts = {_squash(part) for hint in hints for part in _HINT_SEPARATORS_RE.split(hint) if part.strip()}
+    named = [(text, element) for text, element in candidates if _squash(text) in parts]
+    if named:
+        text, element = _nearest_before(named, body_container, order) or named[0]
+        return Title(text, element, "hint+heading")
     unconfirmed = [(text, element) for text, element in candidates if len(text) >= MIN_UNCONFIRMED_CHARS and _reads_as_headline(text)]
-    if unconfirmed and body_container is not None and order:
-        start = order.get(body_container, 0)
-        before = [(order.get(element, 0), text, element) for text, element in unconfirmed if order.get(element, 0) <= start]
-        if before:
-            _, text, element = max(before, key=lambda triple: triple[0])
-            return Title(text, element, "heading")
+    nearest = _nearest_before(unconfirmed, body_container, order)
+    if nearest:
+        return Title(*nearest, "heading")
     if segments:
         return Title(segments[0], _element_showing(root, segments[0]), "hint")
     if candidates:
         text, element = candidates[0]
         return Title(text, element, "heading")
     return None
+
+
+def _confirmed(candidates, squashed_hints, copies) -> list:
+    return [
+        (text, element)
+        for text, element in candidates
+        if any(_squash(text) in hint for hint in squashed_hints) and _squash(text) not in copies
+    ]
+
+
+def _nearest_before(candidates, body_container, order):
+    """The candidate closest before the article text (a site's name sits further up)."""
+    if not candidates or body_container is None or not order:
+        return None
+    start = order.get(body_container, 0)
+    before = [(order.get(element, 0), text, element) for text, element in candidates if order.get(element, 0) <= start]
+    if not before:
+        return None
+    _, text, element = max(before, key=lambda triple: triple[0])
+    return text, element
+
+
+def _emphasised_lines(root) -> list[tuple[str, object]]:
+    """Bold or large lines that fill their block alone (``<p align=center><b>标题</b></p>``):
+    the headline of pages older than ``<h1>``, after the headings in preference."""
+    found, seen = [], set()
+    for element in root.xpath("//body//*[self::b or self::strong or self::big or self::font]"):
+        text = clean_title(text_content(element))
+        if not MIN_UNCONFIRMED_CHARS <= len(text) <= MAX_EMPHASISED_CHARS or text in seen or _in_chrome(element):
+            continue
+        if element.find(".//a") is not None or _DOMAIN_RE.search(text):
+            continue  # a bold link (English, 更多) or a line naming the site's address
+        block = next((e for e in element.iterancestors() if e.tag in BLOCK_TAGS or e.tag in ("td", "th")), None)
+        if block is not None and _squash(text_content(block)) == _squash(text):
+            seen.add(text)
+            found.append((text, element))
+    return found
 
 
 def _hint_prefix_on_page(root, squashed_hints: list[str], copies: set[str]):
