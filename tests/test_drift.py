@@ -245,3 +245,30 @@ def test_runs_shows_coverage_and_alerts(history):
     assert [line.split()[1] for line in alerts] == ["3", "3"]
     assert all("WARNING: drift on" in line for line in alerts)
 
+
+# --- datasette ----------------------------------------------------------------------------
+
+
+def datasette_get(db_path, path):
+    import asyncio
+
+    from archive.serve import make_datasette
+
+    async def fetch():
+        return await make_datasette(db_path).client.get(path)
+
+    return asyncio.run(fetch())
+
+
+def test_datasette_charts_each_share_over_time_and_lists_it_in_a_canned_query(db, tmp_path):
+    run_of(db, [article(n) for n in range(20)])
+    run_of(db, [article(n, disclaimer=None) for n in range(20)])
+    chart = datasette_get(tmp_path / "archive.db", "/-/coverage.svg")
+    assert chart.status_code == 200
+    assert chart.headers["content-type"].startswith("image/svg+xml")
+    assert chart.text.count("<polyline") == 7
+    assert f"{SITE}: share of articles with each field, runs 1-2" in chart.text
+    assert "disclaimer 0%" in chart.text and "title 100%" in chart.text
+    rows = datasette_get(tmp_path / "archive.db", "/archive/coverage_over_time.json?_shape=array").json()
+    disclaimer = [(row["run_id"], row["percent"], row["alert"]) for row in rows if row["field"] == "disclaimer"]
+    assert disclaimer == [(2, 0.0, "!"), (1, 100.0, "")]
