@@ -113,8 +113,21 @@ def _drops(path, where, table) -> dict:
 
 
 def binomial_cdf(k: int, n: int, p: float) -> float:
-    """P(X <= k) for X ~ Binomial(n, p)."""
-    return sum(math.comb(n, i) * p**i * (1 - p) ** (n - i) for i in range(k + 1))
+    """P(X <= k) for X ~ Binomial(n, p), for any n a crawl reaches: the terms are summed from
+    ``k`` downwards in floating point, starting from the log of the k-th (``math.comb`` times
+    a power overflows a float beyond about a thousand articles)."""
+    if k >= n or p <= 0:
+        return 1.0
+    if p >= 1:
+        return 0.0
+    term = math.exp(math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1) + k * math.log(p) + (n - k) * math.log1p(-p))
+    total = 0.0
+    for i in range(k, -1, -1):
+        total += term
+        if term <= total * 1e-17:  # past the mode the terms only shrink
+            break
+        term *= i / (n - i + 1) * (1 - p) / p
+    return min(total, 1.0)
 
 
 def confidently_below(present: int, articles: int, floor: float, alpha: float) -> bool:

@@ -252,13 +252,16 @@ def extracted_fields(article: dict) -> dict[str, bool]:
     }
 
 
+_EXTRACTED_FIELDS = tuple(extracted_fields({"title": ""}))
+_RECORD_EXTRACTED_FIELDS = (
+    f"insert or replace into run_articles (run_id, url, site, {', '.join(f'[{name}]' for name in _EXTRACTED_FIELDS)})"
+    f" values (?, ?, ?, {', '.join('?' * len(_EXTRACTED_FIELDS))})"
+)
+
+
 def _record_extracted_fields(db, run_id: int, article: dict) -> None:
-    fields = extracted_fields(article)
-    db.conn.execute(
-        f"insert or replace into run_articles (run_id, url, site, {', '.join(f'[{name}]' for name in fields)})"
-        f" values (?, ?, ?, {', '.join('?' * len(fields))})",
-        [run_id, article["url"], article["site"], *map(int, fields.values())],
-    )
+    found = extracted_fields(article)
+    db.conn.execute(_RECORD_EXTRACTED_FIELDS, [run_id, article["url"], article["site"], *map(int, found.values())])
 
 
 #: Fields a re-fetch may lose (a template change hides them from extraction), each with the
@@ -285,21 +288,24 @@ def _keep_lost_fields(db, url: str, article: dict, row: dict, run_id: int | None
     values (taken out of ``row``) and are flagged in ``field_losses`` with the run that lost
     them, so that a drifted run loses nothing and ``reextract`` with a fixed rule fills them
     from the kept page. Fields the page has again lose their flag. Returns the lost fields."""
-    lost = set()
-    for name, (columns, has_it) in KEPT_ON_LOSS.items():
-        if any(article.get(key) for key in _LOSS_EVIDENCE[name]):
-            db.conn.execute("delete from field_losses where url = ? and field = ?", [url, name])
-            continue
-        if not db.execute(f"select 1 from articles where url = ? and ({has_it})", [url]).fetchone():
-            continue
-        lost.add(name)
-        for column in columns:
-            row.pop(column, None)
+    given = [name for name in KEPT_ON_LOSS if any(article.get(key) for key in _LOSS_EVIDENCE[name])]
+    if given:
         db.conn.execute(
-            "insert into field_losses (url, field, since_run, last_run) values (?, ?, ?, ?)"
-            " on conflict (url, field) do update set last_run = excluded.last_run",
-            [url, name, run_id, run_id],
-        )
+            f"delete from field_losses where url = ? and field in ({', '.join('?' * len(given))})", [url, *given])
+    missing = [name for name in KEPT_ON_LOSS if name not in given]
+    if not missing:
+        return set()
+    stored = db.execute(
+        f"select {', '.join(f'({KEPT_ON_LOSS[name][1]})' for name in missing)} from articles where url = ?", [url]).fetchone()
+    lost = {name for name, has_it in zip(missing, stored) if has_it}
+    for name in lost:
+        for column in KEPT_ON_LOSS[name][0]:
+            row.pop(column, None)
+    db.conn.executemany(
+        "insert into field_losses (url, field, since_run, last_run) values (?, ?, ?, ?)"
+        " on conflict (url, field) do update set last_run = excluded.last_run",
+        [(url, name, run_id, run_id) for name in sorted(lost)],
+    )
     return lost
 
 

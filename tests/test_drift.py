@@ -1,6 +1,7 @@
 """Noticing a portal's change: coverage per run, baselines, drift alerts, nothing lost on re-fetch."""
 
 import json
+import math
 import sqlite3
 from datetime import date
 
@@ -37,6 +38,13 @@ def test_binomial_cdf_matches_the_closed_forms():
     assert drift.binomial_cdf(0, 5, 0.7) == pytest.approx(0.3**5)
     assert drift.binomial_cdf(5, 5, 0.7) == pytest.approx(1.0)
     assert drift.binomial_cdf(4, 5, 0.7) == pytest.approx(1 - 0.7**5)
+    assert drift.binomial_cdf(2, 10, 0.3) == pytest.approx(sum(math.comb(10, i) * 0.3**i * 0.7 ** (10 - i) for i in range(3)))
+
+
+def test_binomial_cdf_holds_for_a_full_crawl_of_a_large_portal():
+    assert drift.binomial_cdf(0, 100_000, 0.75) == 0.0
+    assert drift.binomial_cdf(75_000, 100_000, 0.75) == pytest.approx(0.5, abs=0.01)
+    assert drift.binomial_cdf(74_000, 100_000, 0.75) < 1e-9
 
 
 # --- thresholds file ---------------------------------------------------------------------
