@@ -8,6 +8,7 @@ site's earlier runs.
 
 import json
 from html import escape
+from urllib.parse import urlsplit
 
 #: Each measured field as an SQL test over a ``run_articles`` row ``ra``. A date counts
 #: when the page shows its own or when a neighbour's link shows it after this run: a run
@@ -24,26 +25,60 @@ FIELDS = {
     "category": "ra.category",
     "neighbours": "(ra.prev and ra.next)",
 }
+#: The share of the pages fetched as articles (from prev/next links, sitemaps, listings) that
+#: read as one: a template the extraction no longer understands turns articles into skipped pages.
+ARTICLE_PAGES = "article_pages"
+#: The pages of run ``:run`` on ``:site`` that were fetched as articles and did not read as one.
+_SKIPPED_PAGES = (
+    "from not_articles where substr(url, 1, length(:site) + 1) = :site || '/'"
+    " and last_seen >= (select started from runs where id = :run)"
+)
+
+
+def sites_of_run(db, run_id: int) -> list[str]:
+    """The sites run ``run_id`` crawled: those of its start URLs and of the articles it extracted."""
+    (start_urls,) = db.execute("select start_urls from runs where id = ?", [run_id]).fetchone()
+    sites = {f"{parts.scheme}://{parts.netloc}" for parts in map(urlsplit, json.loads(start_urls or "[]"))}
+    sites |= {site for (site,) in db.execute("select distinct site from run_articles where run_id = ?", [run_id])}
+    return sorted(sites)
 
 
 def record_coverage(db, run_id: int) -> None:
     """Store the shares of run ``run_id`` in ``run_coverage`` (replacing any earlier count)."""
     sums = ", ".join(f"sum({test})" for test in FIELDS.values())
     rows = db.execute(f"select site, count(*), {sums} from run_articles ra where run_id = ? group by site", [run_id]).fetchall()
+    values = [
+        (run_id, site, field, articles, present)
+        for site, articles, *counts in rows
+        for field, present in zip(FIELDS, counts)
+    ]
+    for site in sites_of_run(db, run_id):
+        articles, skipped = db.execute(
+            f"""
+            select (select count(*) from run_articles where run_id = :run and site = :site),
+                   (select count(*) {_SKIPPED_PAGES})
+            """,
+            {"run": run_id, "site": site},
+        ).fetchone()
+        if articles + skipped:
+            values.append((run_id, site, ARTICLE_PAGES, articles + skipped, articles))
     with db.atomic():
         db.execute("delete from run_coverage where run_id = ?", [run_id])
         db.conn.executemany(
             "insert into run_coverage (run_id, site, field, articles, present, share) values (?, ?, ?, ?, ?, ?)",
-            [
-                (run_id, site, field, articles, present, present / articles)
-                for site, articles, *counts in rows
-                for field, present in zip(FIELDS, counts)
-            ],
+            [(*row, row[-1] / row[-2]) for row in values],
         )
 
 
 def missing_examples(db, run_id: int, site: str, field: str, limit: int = 3) -> list[str]:
-    """URLs of articles of run ``run_id`` on ``site`` whose page lacked ``field``."""
+    """URLs of articles of run ``run_id`` on ``site`` whose page lacked ``field`` (for
+    ``article_pages``: pages of the run that did not read as articles)."""
+    if field == ARTICLE_PAGES:
+        rows = db.execute(
+            f"select url {_SKIPPED_PAGES} order by url limit :limit",
+            {"site": site, "run": run_id, "limit": limit},
+        )
+        return [url for (url,) in rows]
     rows = db.execute(
         f"select url from run_articles ra where run_id = ? and site = ? and not {FIELDS[field]} order by url limit ?",
         [run_id, site, limit],
@@ -59,7 +94,7 @@ def coverage_of_runs(db, run_ids) -> dict[int, dict[str, dict[str, tuple[int, in
         " where run_id in (select value from json_each(?)) order by run_id, site",
         [json.dumps(list(run_ids))],
     )
-    order = {field: position for position, field in enumerate(FIELDS)}
+    order = {field: position for position, field in enumerate([ARTICLE_PAGES, *FIELDS])}
     for run_id, site, field, present, articles in sorted(rows, key=lambda row: (row[0], row[1], order.get(row[2], len(order)))):
         coverage.setdefault(run_id, {}).setdefault(site, {})[field] = (present, articles)
     return coverage
@@ -68,7 +103,7 @@ def coverage_of_runs(db, run_ids) -> dict[int, dict[str, dict[str, tuple[int, in
 # --- the chart datasette shows -------------------------------------------------------
 
 #: One colour per field, in the order of ``FIELDS``.
-COLOURS = ("#1b6ca8", "#d1495b", "#66a182", "#edae49", "#8d6a9f", "#00798c", "#30343f")
+COLOURS = ("#30343f", "#1b6ca8", "#d1495b", "#66a182", "#edae49", "#8d6a9f", "#00798c", "#a4243b")
 WIDTH, HEIGHT, MARGIN = 640, 220, 40
 
 
@@ -104,7 +139,7 @@ def _site_chart(site: str, fields: dict, top: int) -> str:
         f'<line x1="{MARGIN}" y1="{y(0)}" x2="{WIDTH - MARGIN}" y2="{y(0)}" stroke="#999"/>',
         f'<text x="4" y="{y(1) + 4}">100%</text><text x="4" y="{y(0) + 4}">0%</text>',
     ]
-    for position, field in enumerate(FIELDS):
+    for position, field in enumerate([ARTICLE_PAGES, *FIELDS]):
         points = fields.get(field)
         if not points:
             continue

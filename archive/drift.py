@@ -28,6 +28,7 @@ from . import coverage, search
 #: How far below its baseline each field's share may fall before it is drift, as a share of
 #: articles. A title is required to store an article at all, so any loss of it is drift.
 DEFAULT_MAX_DROP = {
+    coverage.ARTICLE_PAGES: 0.2,
     "title": 0.1,
     "date": 0.25,
     "body": 0.25,
@@ -171,8 +172,7 @@ def stale_alerts(db, run_id: int, config: DriftConfig, today: date | None = None
     """Sites of the run whose newest archived article is far older than their usual rhythm."""
     today = today or datetime.now(timezone.utc).date()
     alerts = []
-    sites = [site for (site,) in db.execute("select distinct site from run_coverage where run_id = ?", [run_id])]
-    for site in sites:
+    for site in coverage.sites_of_run(db, run_id):
         dates = sorted({date.fromisoformat(d[:10]) for (d,) in db.execute(
             "select published from articles where site = ? and published is not null order by published desc limit 100", [site])})
         if len(dates) < config.baseline_min_articles:

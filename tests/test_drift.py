@@ -156,6 +156,16 @@ def test_a_lost_field_loses_its_flag_once_a_page_gives_it_again(db):
     assert db.execute("select count(*) from field_losses").fetchone() == (0,)
 
 
+def test_pages_that_stopped_reading_as_articles_are_drift(db):
+    run_of(db, [article(n) for n in range(20)])
+    run = writer.start_run(db, [f"{SITE}/a/1.html"], {})
+    skipped = [(f"{SITE}/a/{n}.html", "not_article") for n in range(4, 20)]
+    writer.write_batch(db, [article(n) for n in range(4)], not_articles=skipped, run_id=run.id)
+    alerts = drift.check_run(db, run.id, today=date(2026, 2, 1))
+    assert [(a["field"], a["value"], a["articles"]) for a in alerts] == [("article_pages", 0.2, 20)]
+    assert alerts[0]["examples"] == [f"{SITE}/a/10.html", f"{SITE}/a/11.html", f"{SITE}/a/12.html"]
+
+
 def test_a_run_of_few_articles_is_not_judged(db):
     run_of(db, [article(n) for n in range(20)])
     _, alerts = run_of(db, [article(n, disclaimer=None, title="标题") for n in range(3)])
@@ -247,8 +257,12 @@ def test_restored_template_runs_clean_and_clears_the_flags(history):
 
 def test_runs_shows_coverage_and_alerts(history):
     table = medarchive("runs", "--db", str(history["db"])).stdout
-    assert f"{history['site']}  title 29/29  date 0/29!" in table
+    assert f"{history['site']}  article_pages 29/30  title 29/29  date 0/29!" in table
     assert "neighbours 0/29!" in table
+    listed = json.loads(medarchive("runs", "--json", "--db", str(history["db"])).stdout)
+    redesign = next(run for run in listed if run["id"] == 3)
+    assert redesign["coverage"][history["site"]]["date"] == [0, 29]
+    assert [alert["field"] for alert in redesign["alerts"]] == ["date", "neighbours"]
     alerts = medarchive("runs", "--alerts", "--db", str(history["db"])).stdout.splitlines()
     assert [line.split()[1] for line in alerts] == ["3", "3"]
     assert all("WARNING: drift on" in line for line in alerts)
@@ -274,7 +288,7 @@ def test_datasette_charts_each_share_over_time_and_lists_it_in_a_canned_query(db
     chart = datasette_get(tmp_path / "archive.db", "/-/coverage.svg")
     assert chart.status_code == 200
     assert chart.headers["content-type"].startswith("image/svg+xml")
-    assert chart.text.count("<polyline") == 7
+    assert chart.text.count("<polyline") == 8
     assert f"{SITE}: share of articles with each field, runs 1-2" in chart.text
     assert "disclaimer 0%" in chart.text and "title 100%" in chart.text
     rows = datasette_get(tmp_path / "archive.db", "/archive/coverage_over_time.json?_shape=array").json()
