@@ -163,8 +163,9 @@ def field_alerts(db, run_id: int, config: DriftConfig) -> list[dict]:
         if usual is None or not confidently_below(present, articles, usual - config.max_drop_for(site, name), config.alpha):
             continue
         examples = coverage.missing_examples(db, run_id, site, name)
+        counted = "pages" if name == coverage.ARTICLE_PAGES else "articles"
         alerts.append(_alert(run_id, site, name, usual, present / articles, articles, examples,
-                             f"{name} in {present} of {articles} articles ({present / articles:.0%}; baseline {usual:.0%})"))
+                             f"{name} in {present} of {articles} {counted} ({present / articles:.0%}; baseline {usual:.0%})"))
     return alerts
 
 

@@ -164,6 +164,7 @@ def test_pages_that_stopped_reading_as_articles_are_drift(db):
     alerts = drift.check_run(db, run.id, today=date(2026, 2, 1))
     assert [(a["field"], a["value"], a["articles"]) for a in alerts] == [("article_pages", 0.2, 20)]
     assert alerts[0]["examples"] == [f"{SITE}/a/10.html", f"{SITE}/a/11.html", f"{SITE}/a/12.html"]
+    assert alerts[0]["message"] == "article_pages in 4 of 20 pages (20%; baseline 100%)"
 
 
 def test_a_run_of_few_articles_is_not_judged(db):
