@@ -21,7 +21,8 @@ SOFT_404_PATH = "/sc/zhiliao/99999.html"
 EDIT_NOTE = "更正:本文第二段中的随访时间已根据原文更正。"
 PER_PAGE = 10
 #: Templates the site can be shown in: its usual theme, and a redesign that moves the date
-#: line into an unlabelled span, renames the body wrapper and shows 上一篇/下一篇 as icons.
+#: line into an unlabelled span under the article, renames the body wrapper and shows
+#: 上一篇/下一篇 as icons.
 THEMES = ("classic", "redesign")
 
 HEADER = f"""<header id="masthead" class="site-header">
@@ -155,9 +156,10 @@ class _Renderer:
         stamp = a.published.isoformat()
         head = f'<link rel="canonical" href="{BASE}{self.paths[i]}">\n<link rel="shortlink" href="{BASE}/?p={pid}">\n'
         head += f'<meta property="og:title" content="{escape(a.title)}">\n<meta property="og:type" content="article">\n'
-        meta_line = ""
+        meta_line, footer_date = "", ""
         if own_date and self.theme == "redesign":
-            meta_line = f'<div class="art-info"><span>{cn_date(a.published)}</span></div>'
+            # Below the article, far from the headline, with no label and no date class.
+            footer_date = f"<span>{cn_date(a.published)}</span> "
         elif own_date == "meta":
             head += f'<meta property="article:published_time" content="{stamp}">\n'
         elif own_date == "time":
@@ -174,7 +176,7 @@ class _Renderer:
 <div class="{'art-txt' if self.theme == 'redesign' else 'entry-content'}">
 {self.body(a, deck.draw(), self.rng.random() < 0.5)}
 </div>
-<footer class="entry-footer"><span class="tags-links">标签：{tags}</span></footer>
+<footer class="entry-footer">{footer_date}<span class="tags-links">标签：{tags}</span></footer>
 </article>
 {nav_html}
 </main></div>"""
