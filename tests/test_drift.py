@@ -193,14 +193,24 @@ def test_a_site_silent_far_longer_than_its_rhythm_is_an_alert(db):
 # --- a replica whose template changes between runs ---------------------------------------
 
 ARTICLES, SEED = 30, 5
+#: What an operator adds once the alert names the fields: the redesign's own markup for them.
+REDESIGN_RULES = """
+[sites."127.0.0.1"]
+date = "footer.entry-footer > span:not(.tags-links)"
+body = "div.art-txt"
+prev = "div.art-pager p.pn-prev"
+next = "div.art-pager p.pn-next"
+"""
 
 
 @pytest.fixture(scope="module")
 def history(tmp_path_factory):
     """Four crawls of one replica: the first, an incremental re-run of the unchanged site, a
-    full re-crawl after a redesign, and a full re-crawl once the usual template is back."""
+    full re-crawl after a redesign, and a full re-crawl of the redesign with a site rule for it."""
     db_path = tmp_path_factory.mktemp("drift") / "archive.db"
     alert_file = db_path.parent / "alert.json"
+    rules = db_path.parent / "site-rules.toml"
+    rules.write_text(REDESIGN_RULES, encoding="utf-8")
     classic = build_portal("wordpress", ARTICLES, SEED)
     redesign = build_portal("wordpress", ARTICLES, SEED, theme="redesign")
     start = classic.live_articles[ARTICLES // 2].path
@@ -210,7 +220,7 @@ def history(tmp_path_factory):
             ("first", classic, []),
             ("unchanged", classic, []),
             ("redesign", redesign, ["--full", "--notify-command", f"cat > {alert_file}"]),
-            ("restored", classic, ["--full"]),
+            ("fixed", redesign, ["--full", "-s", f"PORTAL_SITE_RULES={rules}"]),
         ):
             site.portal = portal
             runs[name] = medarchive("crawl", site.url + start, "--db", str(db_path), *FAST, *options)
@@ -252,13 +262,16 @@ def test_redesign_keeps_the_own_dates_it_lost_and_flags_them(history):
     assert history["redesign_dates"] == history["first_dates"]
 
 
-def test_restored_template_runs_clean_and_clears_the_flags(history):
-    result = history["restored"]
+def test_a_site_rule_for_the_new_markup_makes_the_next_run_clean_and_clears_the_flags(history):
+    result = history["fixed"]
     assert result.returncode == 0, result.stderr
+    assert "drift" not in result.stderr
+    assert history["fixed_kept"] == []
     with sqlite3.connect(history["db"]) as db:
-        assert db.execute("select count(*) from field_losses").fetchone() == (0,)
-        assert db.execute("select count(*) from articles where published is null").fetchone() == (0,)
+        coverage = {run: dict(db.execute("select field, share from run_coverage where run_id = ?", [run])) for run in (1, 4)}
         assert db.execute("select run_id, field from drift_alerts").fetchall() == [(3, "date"), (3, "neighbours")]
+    assert coverage[4] == coverage[1]
+    assert None not in history["fixed_dates"].values()
 
 
 def test_runs_shows_coverage_and_alerts(history):
