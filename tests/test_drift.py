@@ -220,7 +220,7 @@ def history(tmp_path_factory):
             ("first", classic, []),
             ("unchanged", classic, []),
             ("redesign", redesign, ["--full", "--notify-command", f"cat > {alert_file}"]),
-            ("fixed", redesign, ["--full", "-s", f"PORTAL_SITE_RULES={rules}"]),
+            ("fixed", redesign, ["--full", "--site-rules", str(rules)]),
         ):
             site.portal = portal
             runs[name] = medarchive("crawl", site.url + start, "--db", str(db_path), *FAST, *options)
@@ -270,7 +270,7 @@ def test_a_site_rule_for_the_new_markup_makes_the_next_run_clean_and_clears_the_
     with sqlite3.connect(history["db"]) as db:
         coverage = {run: dict(db.execute("select field, share from run_coverage where run_id = ?", [run])) for run in (1, 4)}
         assert db.execute("select run_id, field from drift_alerts").fetchall() == [(3, "date"), (3, "neighbours")]
-    assert coverage[4] == coverage[1]
+    assert all(coverage[4][field] >= share for field, share in coverage[1].items())
     assert None not in history["fixed_dates"].values()
 
 
