@@ -18,6 +18,8 @@ from .schema import can_change, close_archive, disk_full, open_archive, open_rea
 EXIT_NOTHING_REACHED = 3
 #: Exit status of ``ingest`` when some messages could not be written and were set aside.
 EXIT_SET_ASIDE = 4
+#: Exit status when the crawl finished but a site's pages no longer give what they used to.
+EXIT_DRIFTED = 5
 
 
 def _db_option(**kwargs):
@@ -114,7 +116,10 @@ def cli():
 @click.option("-v", "--verbose", is_flag=True, help="Log every page and decision (Scrapy INFO level).")
 @click.option("--log-file", type=click.Path(dir_okay=False), help="Write the log to this file instead of the terminal.")
 @_site_rules_option()
-def crawl(urls, db_path, full, chain_only, recheck, redis_url, redis_prefix, delay, concurrency, scrapy_settings, verbose, log_file, site_rules):
+@click.option("--drift-config", type=click.Path(exists=True, dir_okay=False), help="A TOML file of drift thresholds (README: Noticing a portal's change).")
+@click.option("--notify-command", metavar="CMD", help="Shell command run when the crawl drifted, with the alerts as JSON on its stdin (e.g. 'mail -s drift ops@example.org').")
+def crawl(urls, db_path, full, chain_only, recheck, redis_url, redis_prefix, delay, concurrency, scrapy_settings, verbose, log_file, site_rules,
+          drift_config, notify_command):
     """Crawl from each article URL along its prev/next chain into the archive.
 
     From every URL the crawl follows both the 上一篇 (previous) and 下一篇 (next)
@@ -127,9 +132,13 @@ def crawl(urls, db_path, full, chain_only, recheck, redis_url, redis_prefix, del
     and re-checks the newest articles; --full fetches everything again. Edited
     articles are updated, their previous text kept in article_versions.
 
+    At the end, each field's share (title, date, body, ...) is compared with the
+    site's earlier runs: a share far below it is drift, printed as a WARNING line.
+
     \b
     Exit status: 0 when the crawl finished (dead links are reported, not fatal),
-    1 when it failed or was interrupted, 3 when no article could be reached.
+    1 when it failed or was interrupted, 3 when no article could be reached,
+    5 when it finished but drifted (`medarchive runs --alerts`).
     """
     from crawler.runner import project_settings, run_crawl
 
@@ -143,9 +152,11 @@ def crawl(urls, db_path, full, chain_only, recheck, redis_url, redis_prefix, del
         result = _run_worker(start_urls, [], redis_url, redis_prefix, chain_only, delay, concurrency, scrapy_settings, verbose, log_file, site_rules)
         sys.exit(0 if result.finished else 1)
     _check_archive(db_path)
+    _check_drift_config(drift_config)
     overrides = _crawl_settings(
         verbose, chain_only, scrapy_settings,
         ARCHIVE_DB_PATH=str(db_path),
+        DRIFT_CONFIG=drift_config,
         CRAWL_MODE="full" if full else "incremental",
         RECHECK_NEWEST=recheck,
         DOWNLOAD_DELAY=delay,
@@ -162,6 +173,41 @@ def crawl(urls, db_path, full, chain_only, recheck, redis_url, redis_prefix, del
     if result.articles + result.stats.get("portal/not_modified", 0) == 0:
         click.echo("No article was reached: check the URLs, the site's robots.txt and your network.", err=True)
         sys.exit(EXIT_NOTHING_REACHED)
+    if result.stats.get("drift/alerts"):
+        _report_drift(db_path, result.stats["archive/run_id"], notify_command)
+        sys.exit(EXIT_DRIFTED)
+
+
+def _check_drift_config(path) -> None:
+    from .drift import DriftConfigError, load_config
+
+    try:
+        load_config(path)
+    except DriftConfigError as error:
+        raise click.BadParameter(str(error), param_hint="--drift-config")
+
+
+def _report_drift(db_path: Path, run_id: int, notify_command: str | None) -> None:
+    """One WARNING line per alert on stderr; the alerts as JSON to ``notify_command``."""
+    import json
+    import subprocess
+
+    from .drift import alerts_of_runs, summary_line
+
+    with _existing_archive(db_path) as db:
+        alerts = alerts_of_runs(db, [run_id])
+    for alert in alerts:
+        click.echo(summary_line(alert), err=True)
+    if not notify_command:
+        return
+    message = json.dumps({"archive": str(db_path), "run_id": run_id, "alerts": alerts}, ensure_ascii=False, indent=2)
+    try:
+        done = subprocess.run(notify_command, shell=True, input=message, text=True, encoding="utf-8", timeout=120)
+    except subprocess.TimeoutExpired:
+        click.echo(f"--notify-command {notify_command!r} did not finish within 120 s", err=True)
+        return
+    if done.returncode:
+        click.echo(f"--notify-command {notify_command!r} failed with exit status {done.returncode}", err=True)
 
 
 def _crawl_settings(verbose: bool, chain_only: bool, scrapy_settings: tuple[str, ...], **settings) -> dict:
@@ -423,15 +469,23 @@ def serve(db_path, host, port, public, allow_hosts):
 @cli.command()
 @_db_option()
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="Most recent runs to show.")
-@click.option("--json", "as_json", is_flag=True, help="Print the runs as JSON, with Scrapy's stats of each.")
-def runs(db_path, limit, as_json):
-    """Show the most recent crawl runs: when, how they ended, what they fetched and stored.
+@click.option("--json", "as_json", is_flag=True, help="Print the runs as JSON, with Scrapy's stats, coverage and alerts of each.")
+@click.option("--alerts", "only_alerts", is_flag=True, help="Show only the drift alerts of the recent runs.")
+def runs(db_path, limit, as_json, only_alerts):
+    """Show the most recent crawl runs: when, how they ended, what they fetched and stored,
+    and per site the share of articles that had each field.
 
     A run still marked `running` is in progress; `killed` means its process died
     (its complete batches are kept, and the next crawl resumes from its frontier).
     """
     import json
 
+    from . import coverage, drift
+
+    if only_alerts:
+        with _existing_archive(db_path) as db:
+            _print_alerts(db, limit, as_json)
+        return
     with _existing_archive(db_path) as db:
         rows = [
             dict(row)
@@ -442,9 +496,13 @@ def runs(db_path, limit, as_json):
             )
         ]
         raw_pages = db.execute("select count(*), coalesce(sum(length(body)), 0) from pages").fetchone()
+        shares = coverage.coverage_of_runs(db, [row["id"] for row in rows])
+        alerts = drift.alerts_of_runs(db, [row["id"] for row in rows], limit=10 * limit)
     if as_json:
         for row in rows:
             row["stats"] = json.loads(row["stats"] or "{}")
+            row["coverage"] = shares.get(row["id"], {})
+            row["alerts"] = [alert for alert in alerts if alert["run_id"] == row["id"]]
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     click.echo(f"{'run':>4}  {'started':<20} {'status':<9} {'mode':<11} {'pages':>6} {'new':>5} {'upd':>5} {'same':>5} {'304':>5} {'err':>4} {'gaps':>4}")
@@ -455,7 +513,30 @@ def runs(db_path, limit, as_json):
                 ("pages", 6), ("articles_new", 5), ("articles_updated", 5), ("articles_unchanged", 5),
                 ("not_modified", 5), ("errors", 4), ("gaps", 4)))
         )
+        drifted = {(alert["site"], alert["field"]) for alert in alerts if alert["run_id"] == row["id"]}
+        for site, fields in shares.get(row["id"], {}).items():
+            click.echo(f"      {site}  " + "  ".join(
+                f"{name} {present}/{articles}" + ("!" if (site, name) in drifted else "")
+                for name, (present, articles) in fields.items()))
     click.echo(f"raw pages kept: {raw_pages[0]} ({raw_pages[1] / 1e6:.1f} MB compressed)")
+
+
+def _print_alerts(db, limit: int, as_json: bool) -> None:
+    import json
+
+    from .drift import alerts_of_runs, summary_line
+
+    alerts = alerts_of_runs(db, limit=limit)
+    if as_json:
+        click.echo(json.dumps(alerts, ensure_ascii=False, indent=2))
+    elif not alerts:
+        click.echo("No drift alerts: every run's fields were as common as in the site's earlier runs.")
+    for alert in alerts:
+        click.echo(f"run {alert['run_id']}  " + summary_line(alert))
+    kept = db.execute("select count(distinct url), count(*) from field_losses").fetchone()
+    if kept[0] and not as_json:
+        click.echo(f"{kept[0]} articles keep {kept[1]} fields a re-fetch lost (table field_losses); "
+                   "`medarchive reextract` after a fix fills them from the kept pages")
 
 
 @cli.command()

@@ -20,6 +20,8 @@ is in ``pyproject.toml``. Everything is limited to databases that have our
   (article HTML is untrusted, and a file may have been written by an older or another
   tool: no script, no event handler, no ``javascript:`` URL survives) and ``body`` with
   its line breaks, each in a scrolling box.
+* ``register_routes`` serves ``/-/coverage.svg``: each site's field coverage over its
+  recent runs, as line charts (:func:`archive.coverage.coverage_svg`).
 """
 
 import functools
@@ -30,7 +32,7 @@ from markupsafe import Markup, escape
 
 from crawler.extraction.sanitize import sanitize_html
 
-from . import cjkfts, search
+from . import cjkfts, coverage, search
 
 #: The columns the search box searches, as :func:`archive.search.search` does by default.
 BOX_COLUMNS = ("title", "body")
@@ -145,3 +147,19 @@ def render_cell(row, value, column, table, database, datasette):
         return Markup(_SCROLL_BOX.format(escape(value).replace("\n", Markup("<br>"))))
     return None
 
+
+
+@hookimpl
+def register_routes():
+    return [(r"^/-/coverage\.svg$", coverage_chart)]
+
+
+async def coverage_chart(datasette):
+    """The coverage chart of the first served database that measures coverage."""
+    from datasette.utils.asgi import Response
+
+    for database in datasette.databases.values():
+        if await database.table_exists("run_coverage"):
+            svg = await database.execute_fn(coverage.coverage_svg)
+            return Response(svg, content_type="image/svg+xml; charset=utf-8")
+    return Response.text("No archive with run coverage is served here.", status=404)

@@ -190,6 +190,44 @@ def m007_unextracted_pages(db):
     )
 
 
+@MIGRATIONS()
+def m008_coverage_and_drift(db):
+    """Noticing a portal's template change: which fields each run's extraction found per
+    article (``run_articles``), their share per run and site (``run_coverage``), the drops
+    found against the site's baseline (``drift_alerts``), and the fields a re-fetch lost
+    whose last known values are kept (``field_losses``)."""
+    db["run_articles"].create(
+        {
+            "run_id": int,
+            "url": str,
+            "site": str,
+            "title": int,
+            "own_date": int,
+            "body": int,
+            "disclaimer": int,
+            "references": int,
+            "category": int,
+            "prev": int,
+            "next": int,
+        },
+        pk=("run_id", "url"),
+    )
+    db["run_coverage"].create(
+        {"run_id": int, "site": str, "field": str, "articles": int, "present": int, "share": float},
+        pk=("run_id", "site", "field"),
+    )
+    db["drift_alerts"].create(
+        {"run_id": int, "site": str, "field": str, "baseline": float, "value": float, "articles": int, "examples": str, "message": str},
+        pk=("run_id", "site", "field"),
+    )
+    db["field_losses"].create(
+        {"url": str, "field": str, "since_run": int, "last_run": int},
+        pk=("url", "field"),
+        foreign_keys=[("url", "articles", "url")],
+    )
+    db["field_losses"].create_index(["last_run"])
+
+
 def open_archive(path, *, create=True) -> sqlite_utils.Database:
     """Open (and, with ``create``, make or upgrade) the archive at ``path``.
 

@@ -139,7 +139,9 @@ def write_batch(
             [(article["url"], article.get("fetched_url")) for article in articles],
         )
         for article in articles:
-            outcome, article_id = _upsert_article(db, article)
+            outcome, article_id = _upsert_article(db, article, run_id)
+            if run_id is not None:
+                _record_extracted_fields(db, run_id, article)
             setattr(counts, outcome, getattr(counts, outcome) + 1)
             if outcome != "unchanged":
                 changed_ids.append(article_id)
@@ -169,9 +171,10 @@ def _count_in_run(db, run_id: int, counts: WriteCounts, pages: int | None) -> No
     )
 
 
-def _upsert_article(db, article: dict) -> tuple[str, int]:
+def _upsert_article(db, article: dict, run_id: int | None = None) -> tuple[str, int]:
     """Write one article and its references, DOIs, links and aliases; says whether it was
-    ``new``, ``updated`` or ``unchanged``."""
+    ``new``, ``updated`` or ``unchanged``. A field the stored article has and the new page
+    lacks keeps its stored value, flagged in ``field_losses`` (see ``_keep_lost_fields``)."""
     url = article["url"]
     digest = content_hash(article)
     now = article.get("fetched_at") or utc_now()
@@ -208,8 +211,10 @@ def _upsert_article(db, article: dict) -> tuple[str, int]:
             published_source=article.get("published_source"),
             year=_year(article.get("published")),
         )
+    lost = set()
     if existing:
         article_id = existing[0]
+        lost = _keep_lost_fields(db, url, article, row, run_id)
         _keep_previous_version(db, url, now)
         _update_row(db, url, row)
         outcome = "updated"
@@ -219,10 +224,89 @@ def _upsert_article(db, article: dict) -> tuple[str, int]:
         db.conn.execute(f"insert into articles ({', '.join(row)}) values ({', '.join('?' * len(row))})", list(row.values()))
         outcome = "new"
     _write_page(db, url, article, now)
-    _write_references(db, url, article)
+    if "references" not in lost:
+        _write_references(db, url, article)
     _write_links(db, url, article.get("neighbours") or [])
     _write_aliases(db, url, article.get("aliases") or [])
     return outcome, article_id
+
+
+#: A body at least this long counts as present in a run's coverage: a body cut down to a
+#: caption or a teaser by a template change is shorter.
+SUBSTANTIAL_BODY_CHARS = 200
+
+
+def extracted_fields(article: dict) -> dict[str, bool]:
+    """Which fields the page's extraction found, as ``run_articles`` records them. The date
+    is the page's own: dates from neighbour links are only known once the run is over."""
+    rels = {link["rel"] for link in article.get("neighbours") or []}
+    return {
+        "title": bool(article.get("title")),
+        "own_date": bool(article.get("published")),
+        "body": len(article.get("body") or "") >= SUBSTANTIAL_BODY_CHARS,
+        "disclaimer": bool(article.get("disclaimer")),
+        "references": bool(article.get("references") or article.get("dois")),
+        "category": bool(article.get("category")),
+        "prev": "prev" in rels,
+        "next": "next" in rels,
+    }
+
+
+_EXTRACTED_FIELDS = tuple(extracted_fields({"title": ""}))
+_RECORD_EXTRACTED_FIELDS = (
+    f"insert or replace into run_articles (run_id, url, site, {', '.join(f'[{name}]' for name in _EXTRACTED_FIELDS)})"
+    f" values (?, ?, ?, {', '.join('?' * len(_EXTRACTED_FIELDS))})"
+)
+
+
+def _record_extracted_fields(db, run_id: int, article: dict) -> None:
+    found = extracted_fields(article)
+    db.conn.execute(_RECORD_EXTRACTED_FIELDS, [run_id, article["url"], article["site"], *map(int, found.values())])
+
+
+#: Fields a re-fetch may lose (a template change hides them from extraction), each with the
+#: ``articles`` columns it fills (references live in their own tables) and a test of whether
+#: the stored article has it.
+KEPT_ON_LOSS = {
+    "date": ((), "published_source is not null and published_source != 'neighbour'"),
+    "disclaimer": (("disclaimer",), "disclaimer is not null and disclaimer != ''"),
+    "category": (("category", "breadcrumb"), "category is not null and category != ''"),
+    "references": ((), "exists (select 1 from article_references r where r.article_url = articles.url)"
+                       " or exists (select 1 from article_dois d where d.article_url = articles.url)"),
+}
+#: The item fields whose absence means the page lost the field.
+_LOSS_EVIDENCE = {
+    "date": ("published_raw",),
+    "disclaimer": ("disclaimer",),
+    "category": ("category",),
+    "references": ("references", "dois"),
+}
+
+
+def _keep_lost_fields(db, url: str, article: dict, row: dict, run_id: int | None) -> set[str]:
+    """Fields the stored article has and the re-fetched page lacks: they keep their stored
+    values (taken out of ``row``) and are flagged in ``field_losses`` with the run that lost
+    them, so that a drifted run loses nothing and ``reextract`` with a fixed rule fills them
+    from the kept page. Fields the page has again lose their flag. Returns the lost fields."""
+    given = [name for name in KEPT_ON_LOSS if any(article.get(key) for key in _LOSS_EVIDENCE[name])]
+    if given:
+        db.conn.execute(
+            f"delete from field_losses where url = ? and field in ({', '.join('?' * len(given))})", [url, *given])
+    missing = [name for name in KEPT_ON_LOSS if name not in given]
+    if not missing:
+        return set()
+    stored = db.execute(
+        f"select {', '.join(f'({KEPT_ON_LOSS[name][1]})' for name in missing)} from articles where url = ?", [url]).fetchone()
+    lost = {name for name, has_it in zip(missing, stored) if has_it}
+    for name in lost:
+        for column in KEPT_ON_LOSS[name][0]:
+            row.pop(column, None)
+    db.conn.executemany(
+        "insert into field_losses (url, field, since_run, last_run) values (?, ?, ?, ?)"
+        " on conflict (url, field) do update set last_run = excluded.last_run",
+        [(url, name, run_id, run_id) for name in sorted(lost)],
+    )
+    return lost
 
 
 #: Tables holding rows that belong to an article, and the column naming it.
@@ -235,6 +319,7 @@ ARTICLE_CHILD_TABLES = {
     "aliases": "article_url",
     "article_versions": "url",
     "pages": "url",
+    "field_losses": "url",
 }
 
 

@@ -174,3 +174,20 @@ def test_control_characters_in_text_and_links_do_not_stop_extraction():
     html = html.replace('href="https://pubmed', 'href="https://pub\x0bmed')
     page = extract_article(Selector(text=html), WORDPRESS_URL)
     assert page is not None and page.title.startswith("每周一次")
+
+
+def test_a_site_rule_selecting_the_prev_next_block_also_gives_the_date_beside_the_link():
+    from crawler.extraction.site_rules import SiteRule
+
+    html = (
+        "<html><head><title>干细胞治疗新进展</title></head><body><h1>干细胞治疗新进展</h1>"
+        "<div class='txt'><p>" + "间充质干细胞在临床研究中显示出良好的安全性。" * 6 + "</p></div>"
+        "<div class='pager'><p class='pn-prev'><img alt='上一篇'> <a href='/a/1.html'>前文</a> <em>2026年2月2日</em></p>"
+        "<p class='pn-next'><img alt='下一篇'> <a href='/a/3.html'>后文</a></p></div></body></html>"
+    )
+    rule = SiteRule(host="site.example", prev="div.pager p.pn-prev", next="div.pager p.pn-next a")
+    page = extract_article(Selector(text=html), "https://site.example/a/2.html", rule)
+    assert [(link.rel, link.url, link.title, link.date_raw) for link in page.neighbours] == [
+        ("prev", "https://site.example/a/1.html", "前文", "2026年2月2日"),
+        ("next", "https://site.example/a/3.html", "后文", None),
+    ]

@@ -18,6 +18,7 @@ from parsel.csstranslator import css2xpath
 
 from ..items import NeighbourLink
 from .body import best_block, measure_blocks, score_blocks
+from .dates import find_date_text
 from .navigation import LABEL_RE, find_neighbours
 from .published import find_published
 from .rules import (
@@ -194,7 +195,10 @@ def _ruled_neighbours(root, url, rule, found: list[NeighbourLink]) -> tuple[list
             anchor = element if element.tag == "a" else next(element.iter("a"), None)
             target = absolute_url(anchor.get("href"), url) if anchor is not None else None
             if target:
-                by_rel[rel] = NeighbourLink(rel=rel, url=target, title=normalize_space(text_content(anchor)) or None)
+                # A rule selecting the link's block also gives the date shown beside the link,
+                # often the only date the neighbour has.
+                beside = find_date_text(normalize_space(text_content(element))) if element is not anchor else None
+                by_rel[rel] = NeighbourLink(rel=rel, url=target, title=normalize_space(text_content(anchor)) or None, date_raw=beside)
                 ruled = True
                 break
     return [by_rel[rel] for rel in ("prev", "next") if rel in by_rel], "site rule" if ruled else "labels"

@@ -9,7 +9,7 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 
-from archive import writer
+from archive import coverage, drift, writer
 from archive.lock import ArchiveBusy, ArchiveUnavailable, archive_lock
 from archive.schema import close_archive, disk_full, open_archive
 
@@ -26,6 +26,7 @@ RECORDED_SETTINGS = (
     "DISCOVER",
     "RECHECK_NEWEST",
     "DOWNLOAD_DELAY",
+    "DRIFT_CONFIG",
     "ROBOTSTXT_OBEY",
     "USER_AGENT",
 )
@@ -40,10 +41,11 @@ class ArchivePipeline:
     named by ``ARCHIVE_DB_PATH``, ``ARCHIVE_BATCH_SIZE`` articles per transaction, and keeps a
     row in ``runs`` for the crawl. A crash loses at most the unwritten batch, never a half row."""
 
-    def __init__(self, crawler, path: str, batch_size: int):
+    def __init__(self, crawler, path: str, batch_size: int, drift_config: drift.DriftConfig | None = None):
         self.crawler = crawler
         self.path = path
         self.batch_size = batch_size
+        self.drift_config = drift_config or drift.DriftConfig()
         self.batch = writer.Batch()
         self.db = None
         self.run = None
@@ -54,7 +56,8 @@ class ArchivePipeline:
         path = crawler.settings.get("ARCHIVE_DB_PATH")
         if not path:
             raise NotConfigured("ARCHIVE_DB_PATH is not set")
-        pipeline = cls(crawler, path, crawler.settings.getint("ARCHIVE_BATCH_SIZE", 50))
+        config = drift.load_config(crawler.settings.get("DRIFT_CONFIG") or None)
+        pipeline = cls(crawler, path, crawler.settings.getint("ARCHIVE_BATCH_SIZE", 50), config)
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
 
@@ -121,11 +124,20 @@ class ArchivePipeline:
             self.flush_or_stop()
 
     def spider_closed(self, spider, reason):
-        """Runs after every item is written: the run's row gets the final stats."""
+        """Runs after every item is written: the run's coverage is measured, a finished run is
+        checked for drift, and the run's row gets the final stats."""
         with self.lock:
             if self.db is None:
                 return
             status = "finished" if reason == "finished" else reason
+            try:
+                if status == "finished":
+                    alerts = drift.check_run(self.db, self.run.id, self.drift_config)
+                    self.crawler.stats.set_value("drift/alerts", len(alerts))
+                else:  # a partial run is measured, not judged: what it missed is not drift
+                    coverage.record_coverage(self.db, self.run.id)
+            except sqlite3.Error as error:
+                logger.error("Could not measure the coverage of run %s in %s: %s", self.run.id, self.path, error)
             try:
                 writer.finish_run(self.db, self.run, status, self.crawler.stats.get_stats())
             except sqlite3.Error as error:

@@ -123,20 +123,24 @@ def _not_modified(header: str | None, stamp) -> bool:
     return stamp <= since
 
 
-def build_portal(style: str, n: int, seed: int = 0, *, unpublished: int = 0, edited: tuple[int, ...] = ()) -> Portal:
+def build_portal(style: str, n: int, seed: int = 0, *, unpublished: int = 0, edited: tuple[int, ...] = (),
+                 theme: str = "classic") -> Portal:
     """Render a `style` ("wordpress" or "dedecms") site of `n` articles.
 
     Same arguments, same bytes: everything is drawn from one seeded RNG. The WordPress
     site can also be shown as it was before its `unpublished` newest articles were
-    posted, or after the articles at the indices `edited` were corrected.
+    posted, after the articles at the indices `edited` were corrected, or in another
+    `theme` (``wordpress.THEMES``: "redesign" is the same site after a template change).
     """
     if style not in STYLES:
         raise ValueError(f"unknown style {style!r}; choose from {sorted(STYLES)}")
     build, start, salt = STYLES[style]
     rng = random.Random(seed * 10 + salt)
     articles = generate_articles(rng, n, start)
-    if unpublished or edited:
+    if unpublished or edited or theme != "classic":
         if style != "wordpress":
             raise ValueError("only the wordpress replica can show a site before or after a change")
-        return Portal(style, seed, build(articles, rng, unpublished=unpublished, edited=tuple(edited)))
+        if theme not in wordpress.THEMES:
+            raise ValueError(f"unknown theme {theme!r}; choose from {list(wordpress.THEMES)}")
+        return Portal(style, seed, build(articles, rng, unpublished=unpublished, edited=tuple(edited), theme=theme))
     return Portal(style, seed, build(articles, rng))

@@ -20,6 +20,10 @@ SOFT_404_PATH = "/sc/zhiliao/99999.html"
 #: The correction an edited article gains.
 EDIT_NOTE = "更正:本文第二段中的随访时间已根据原文更正。"
 PER_PAGE = 10
+#: Templates the site can be shown in: its usual theme, and a redesign that moves the date
+#: line into an unlabelled span under the article, renames the body wrapper and shows
+#: 上一篇/下一篇 as icons.
+THEMES = ("classic", "redesign")
 
 HEADER = f"""<header id="masthead" class="site-header">
 <div class="top-bar"><div class="container"><p class="slogan">即时推送国内外干细胞临床医学资讯,为细胞治疗普惠大众而努力!</p>
@@ -59,8 +63,9 @@ def _page(title: str, head_extra: str, body_class: str, main: str, sidebar: str)
 
 
 class _Renderer:
-    def __init__(self, articles: list[Article], rng: random.Random):
+    def __init__(self, articles: list[Article], rng: random.Random, theme: str = "classic"):
         self.rng = rng
+        self.theme = theme
         self.articles = articles
         self.ids: list[int] = []
         self.paths: list[str] = []
@@ -132,9 +137,16 @@ class _Renderer:
             href = href_of(i, j)
             hrefs.append(href)
             when = cn_date(self.articles[j].published)
+            if self.theme == "redesign":
+                icon = "上一篇" if rel == "prev" else "下一篇"
+                parts.append(f'<p class="pn-{rel}"><img src="{BASE}/img/{rel}.png" alt="{icon}"> <a href="{escape(href)}">'
+                             f'{escape(self.articles[j].title)}</a> <em>{when}</em></p>')
+                continue
             meta = f"« 上一篇 {when}" if rel == "prev" else f"下一篇 » {when}"
             parts.append(f'<div class="{css}"><a href="{escape(href)}" rel="{rel}"><span class="post-title">'
                          f'{escape(self.articles[j].title)}</span><span class="meta-nav">{meta}</span></a></div>')
+        if self.theme == "redesign":
+            return '<div class="art-pager">' + "\n".join(parts) + "</div>", hrefs
         html = ('<nav class="navigation post-navigation" aria-label="文章">\n<h2 class="screen-reader-text">文章导航</h2>\n'
                 '<div class="nav-links">' + "\n".join(parts) + "</div>\n</nav>")
         return html, hrefs
@@ -144,8 +156,11 @@ class _Renderer:
         stamp = a.published.isoformat()
         head = f'<link rel="canonical" href="{BASE}{self.paths[i]}">\n<link rel="shortlink" href="{BASE}/?p={pid}">\n'
         head += f'<meta property="og:title" content="{escape(a.title)}">\n<meta property="og:type" content="article">\n'
-        meta_line = ""
-        if own_date == "meta":
+        meta_line, footer_date = "", ""
+        if own_date and self.theme == "redesign":
+            # Below the article, far from the headline, with no label and no date class.
+            footer_date = f"<span>{cn_date(a.published)}</span> "
+        elif own_date == "meta":
             head += f'<meta property="article:published_time" content="{stamp}">\n'
         elif own_date == "time":
             meta_line = (f'<div class="entry-meta"><span class="posted-on"><time class="entry-date published" '
@@ -158,10 +173,10 @@ class _Renderer:
 <main id="main" class="site-main">
 <article id="post-{pid}" class="post-{pid} post type-post status-publish format-standard hentry category-{self.categories[i]}">
 <header class="entry-header"><h1 class="entry-title">{escape(a.title)}</h1>{meta_line}</header>
-<div class="entry-content">
+<div class="{'art-txt' if self.theme == 'redesign' else 'entry-content'}">
 {self.body(a, deck.draw(), self.rng.random() < 0.5)}
 </div>
-<footer class="entry-footer"><span class="tags-links">标签：{tags}</span></footer>
+<footer class="entry-footer">{footer_date}<span class="tags-links">标签：{tags}</span></footer>
 </article>
 {nav_html}
 </main></div>"""
@@ -193,15 +208,17 @@ class _Renderer:
         return pages
 
 
-def build(articles: list[Article], rng: random.Random, unpublished: int = 0, edited: tuple[int, ...] = ()) -> Site:
+def build(articles: list[Article], rng: random.Random, unpublished: int = 0, edited: tuple[int, ...] = (),
+          theme: str = "classic") -> Site:
     """Render the site. ``unpublished`` newest articles are not on the site yet (the same
     site before they were posted); each article index in ``edited`` carries a correction
     and a later modification time (the same site after an edit). Both leave every other
-    byte of every other article as it is, so a test can show a site before and after."""
+    byte of every other article as it is, so a test can show a site before and after.
+    ``theme`` "redesign" shows the same articles in a changed template (``THEMES``)."""
     n = len(articles)
     if n < 10 + unpublished:
         raise ValueError("the WordPress replica needs at least 10 published articles to place every awkward case")
-    r = _Renderer(articles, rng)
+    r = _Renderer(articles, rng, theme)
     r.published_count = n - unpublished
     deleted, shortlink_from, utm_from, private_in = n // 2, 2, n - 5, 1
     r.live = live = [i for i in range(r.published_count) if i != deleted]
