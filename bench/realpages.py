@@ -31,7 +31,7 @@ FIELDS = (
     ("body_clean", "body free of boilerplate lines"),
     ("body_all", "all three body checks"),
     ("neighbours", "prev/next right (pages with a chain)"),
-    ("no_invented", "no invented neighbours (pages without)"),
+    ("no_invented", "pages with no invented neighbour"),
     ("accepted", "real articles accepted"),
     ("no_exception", "pages extracted without an exception"),
 )
