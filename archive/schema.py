@@ -228,11 +228,41 @@ def m008_coverage_and_drift(db):
     db["field_losses"].create_index(["last_run"])
 
 
+class NotAnArchive(sqlite3.DatabaseError):
+    """The file is an SQLite database that medarchive did not make."""
+
+
+def check_is_archive(path) -> None:
+    """Raise :class:`NotAnArchive` if ``path`` is someone else's SQLite database, reading
+    it without changing a byte. A missing or empty file, or one with no table yet (a
+    first crawl killed before its schema was committed), will become an archive."""
+    path = Path(path)
+    if not path.is_file() or path.stat().st_size == 0:
+        return
+    conn = sqlite3.connect(readonly_uri(path), uri=True)
+    try:
+        tables = {name for (name,) in conn.execute("select name from sqlite_master where type = 'table' and name not like 'sqlite_%'")}
+        sets = set()
+        if MIGRATIONS.migrations_table in tables:
+            sets = {name for (name,) in conn.execute(f"select distinct migration_set from {MIGRATIONS.migrations_table}")}
+    finally:
+        conn.close()
+    if MIGRATIONS.name in sets:
+        return
+    others = sorted(tables - {MIGRATIONS.migrations_table})
+    if others or sets:
+        shown = ", ".join(others[:3]) + (", ..." if len(others) > 3 else "")
+        raise NotAnArchive(f"it is another application's database (tables {shown or 'of ' + ', '.join(sorted(sets))}); it was left as it was")
+
+
 def open_archive(path, *, create=True) -> sqlite_utils.Database:
     """Open (and, with ``create``, make or upgrade) the archive at ``path``.
 
-    Every connection uses WAL so that readers never block the crawl's writer.
+    Every connection uses WAL so that readers never block the crawl's writer. Another
+    application's SQLite file is refused before anything is written to it.
     """
+    if create:
+        check_is_archive(path)
     db = sqlite_utils.Database(path)
     db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     db.execute("PRAGMA foreign_keys = ON")
