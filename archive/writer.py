@@ -510,6 +510,13 @@ def start_run(db, start_urls: list[str], settings: dict, mode: str = "full") -> 
     return Run(id=table.last_pk)
 
 
+def abandon_run(db, run_id: int, status: str, stats: dict) -> None:
+    """Close the row of a run whose crawl could not close it (stopped at once), with the
+    counts its stats recorded at its last committed batch."""
+    counts = WriteCounts(**{name: stats.get(f"archive/articles_{name}", 0) for name in ("new", "updated", "unchanged")})
+    finish_run(db, Run(id=run_id, counts=counts), status, stats)
+
+
 def finish_run(db, run: Run, status: str, stats: dict) -> None:
     """Close the run's row with its outcome, counts and Scrapy's stats.
 

@@ -24,6 +24,10 @@ LOOPBACK_SETTINGS = {
 }
 
 
+#: Exit status when the crawl reached no article at all (wrong URL, site down, robots.txt).
+EXIT_NOTHING_REACHED = 3
+
+
 @dataclass
 class CrawlResult:
     """How a crawl ended and Scrapy's stats for it."""
@@ -51,6 +55,50 @@ class CrawlResult:
     def finished(self) -> bool:
         return self.reason == "finished"
 
+    @property
+    def reached(self) -> bool:
+        """Whether any article answered: stored, or unchanged since the last run (304)."""
+        return self.articles + self.stats.get("portal/not_modified", 0) > 0
+
+
+def exit_status(result: CrawlResult) -> int:
+    """0 when the crawl finished, 1 when it stopped early, EXIT_NOTHING_REACHED when it reached no article."""
+    if not result.finished:
+        return 1
+    return 0 if result.reached else EXIT_NOTHING_REACHED
+
+
+def watch(crawler) -> CrawlResult:
+    """The result of ``crawler``'s crawl, its reason filled in when the spider closes;
+    :func:`settle` completes it once the reactor has stopped."""
+    result = CrawlResult(reason="not started")
+
+    def on_closed(spider, reason):
+        result.reason = reason
+
+    crawler.signals.connect(on_closed, signal=signals.spider_closed, weak=False)
+    return result
+
+
+def settle(result: CrawlResult, crawler) -> CrawlResult:
+    """Read the crawl's stats into ``result``. A crawl that opened but never closed was
+    aborted (a second Ctrl-C stops the reactor at once): its run row, still ``running``,
+    is closed here as ``aborted`` with what it wrote."""
+    result.stats = dict(crawler.stats.get_stats() or {})
+    if result.reason == "not started" and result.stats.get("start_time"):
+        result.reason = "aborted"
+        run_id, path = result.stats.get("archive/run_id"), crawler.settings.get("ARCHIVE_DB_PATH")
+        if run_id and path:
+            from archive.schema import open_archive
+            from archive.writer import abandon_run
+
+            db = open_archive(path, create=False)
+            try:
+                abandon_run(db, run_id, "aborted", result.stats)
+            finally:
+                db.close()
+    return result
+
 
 def project_settings(overrides: dict | None = None) -> Settings:
     """medarchive's Scrapy settings, wherever the command is run from, with ``overrides`` on top."""
@@ -67,13 +115,7 @@ def run_crawl(start_urls: list[str], settings: Settings, origins: list[str] = ()
     """
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(PortalSpider)
-    result = CrawlResult(reason="not started")
-
-    def on_closed(spider, reason):
-        result.reason = reason
-
-    crawler.signals.connect(on_closed, signal=signals.spider_closed)
+    result = watch(crawler)
     process.crawl(crawler, start_urls=start_urls, origins=list(origins))
     process.start()
-    result.stats = dict(crawler.stats.get_stats() or {})
-    return result
+    return settle(result, crawler)
