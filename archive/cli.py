@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import click
 
 from . import writer
-from .schema import can_change, close_archive, disk_full, open_archive, open_readonly, readonly_uri
+from .schema import NotAnArchive, can_change, close_archive, disk_full, open_archive, open_readonly, readonly_uri
 
 #: Exit status when the crawl reached no article at all (wrong URL, site down, robots.txt).
 EXIT_NOTHING_REACHED = 3
@@ -20,6 +20,13 @@ EXIT_NOTHING_REACHED = 3
 EXIT_SET_ASIDE = 4
 #: Exit status when the crawl finished but a site's pages no longer give what they used to.
 EXIT_DRIFTED = 5
+#: What the spider's failure counts (``portal/failed/NAME``) mean, for a user told that nothing was reached.
+FAILURE_WORDS = {
+    "CannotResolveHostError": "host name not found",
+    "DownloadConnectionRefusedError": "connection refused",
+    "DownloadTimeoutError": "no answer in time",
+    "robots": "robots.txt forbids it",
+}
 
 
 def _db_option(**kwargs):
@@ -53,10 +60,33 @@ def _load_site_rules(path):
         raise click.ClickException(str(error))
 
 
+def _log_file_option():
+    return click.option(
+        "--log-file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        callback=_check_log_file,
+        help="Write the log to this file instead of the terminal.",
+    )
+
+
+def _check_log_file(ctx, param, path: Path | None) -> str | None:
+    """Refuse a log file that cannot be written before anything starts, not with a
+    traceback from the logging set-up."""
+    if path is None:
+        return None
+    if not path.parent.is_dir():
+        raise click.BadParameter(f"the directory {path.parent} does not exist; create it or choose another file", param=param)
+    if not os.access(path if path.exists() else path.parent, os.W_OK):
+        raise click.BadParameter(f"{path} cannot be written (permission denied)", param=param)
+    return str(path)
+
+
 def _check_archive(db_path: Path) -> None:
     """Create or upgrade the archive now, so a bad path fails before any page is fetched."""
     if not db_path.parent.exists():
         raise click.ClickException(f"the directory {db_path.parent} does not exist; create it or choose another --db")
+    if db_path.exists() and not can_change(db_path):
+        raise click.ClickException(f"{db_path} is read-only (or its directory is); a crawl writes the archive: make it writable or choose another --db")
     try:
         open_archive(db_path).close()
     except sqlite3.DatabaseError as error:
@@ -65,6 +95,8 @@ def _check_archive(db_path: Path) -> None:
 
 def _archive_error(db_path: Path, error: sqlite3.DatabaseError) -> str:
     """One line saying why the archive cannot be used, pointing the right way."""
+    if isinstance(error, NotAnArchive):
+        return f"{db_path} is not a medarchive archive: {error}; choose another --db"
     if disk_full(error, db_path):
         return f"the disk holding {db_path} is full; free some space and run again"
     if getattr(error, "sqlite_errorcode", None) in (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT):
@@ -112,13 +144,14 @@ def cli():
 @click.option("--redis-prefix", default="medarchive", show_default=True, help="Names this distributed crawl's Redis keys.")
 @click.option("--delay", type=click.FloatRange(min=0), help="Seconds between requests to one site (default 0.5, adapted by AutoThrottle).")
 @click.option("--concurrency", type=click.IntRange(min=1), help="Requests in flight per site (default 2).")
+@click.option("--max-pages", type=click.IntRange(min=1), help="Pages fetched from one site at most in this crawl (default 200000).")
 @click.option("-s", "--set", "scrapy_settings", multiple=True, metavar="NAME=VALUE", help="Any Scrapy setting, e.g. -s AUTOTHROTTLE_MAX_DELAY=60. Repeatable.")
 @click.option("-v", "--verbose", is_flag=True, help="Log every page and decision (Scrapy INFO level).")
-@click.option("--log-file", type=click.Path(dir_okay=False), help="Write the log to this file instead of the terminal.")
+@_log_file_option()
 @_site_rules_option()
 @click.option("--drift-config", type=click.Path(exists=True, dir_okay=False), help="A TOML file of drift thresholds (README: Noticing a portal's change).")
 @click.option("--notify-command", metavar="CMD", help="Shell command run when the crawl drifted, with the alerts as JSON on its stdin (e.g. 'mail -s drift ops@example.org').")
-def crawl(urls, db_path, full, chain_only, recheck, redis_url, redis_prefix, delay, concurrency, scrapy_settings, verbose, log_file, site_rules,
+def crawl(urls, db_path, full, chain_only, recheck, redis_url, redis_prefix, delay, concurrency, max_pages, scrapy_settings, verbose, log_file, site_rules,
           drift_config, notify_command):
     """Crawl from each article URL along its prev/next chain into the archive.
 
@@ -161,6 +194,7 @@ def crawl(urls, db_path, full, chain_only, recheck, redis_url, redis_prefix, del
         RECHECK_NEWEST=recheck,
         DOWNLOAD_DELAY=delay,
         CONCURRENT_REQUESTS_PER_DOMAIN=concurrency,
+        PORTAL_MAX_PAGES=max_pages,
         LOG_FILE=log_file,
         PORTAL_SITE_RULES=site_rules,
     )
@@ -170,8 +204,10 @@ def crawl(urls, db_path, full, chain_only, recheck, redis_url, redis_prefix, del
     if not result.finished:
         why = f"{result.reason}: {result.stats['archive/error']}" if "archive/error" in result.stats else result.reason
         raise click.ClickException(f"the crawl stopped early ({why}); rows written so far are complete and kept")
-    if result.articles + result.stats.get("portal/not_modified", 0) == 0:
-        click.echo("No article was reached: check the URLs, the site's robots.txt and your network.", err=True)
+    if not result.reached:
+        causes = [FAILURE_WORDS.get(key.rsplit("/", 1)[1], key.rsplit("/", 1)[1]) for key in sorted(result.stats) if key.startswith("portal/failed/")]
+        because = f" ({', '.join(causes)})" if causes else ""
+        click.echo(f"No article was reached{because}: check the URLs, the site's robots.txt and your network.", err=True)
         sys.exit(EXIT_NOTHING_REACHED)
     if result.stats.get("drift/alerts"):
         _report_drift(db_path, result.stats["archive/run_id"], notify_command)
@@ -265,6 +301,20 @@ def _print_summary(result, db_path: Path) -> None:
         problems["dropped (invalid)"] = stats["item_dropped_count"]
     if problems:
         click.echo("not stored: " + ", ".join(f"{name} {count}" for name, count in problems.items()))
+    bounds = _bounds(stats)
+    if bounds:
+        click.echo("bounded: " + ", ".join(f"{BOUND_WORDS[name]} ({count})" for name, count in bounds.items()))
+
+
+#: The crawl's bounds (``portal/bounded/NAME``), as the summary names them.
+BOUND_WORDS = {
+    "max_pages": "a site reached --max-pages, requests not made",
+    "unlisted_chain": "chains given up after PORTAL_MAX_UNLISTED_CHAIN pages no sitemap or listing names",
+}
+
+
+def _bounds(stats: dict) -> dict:
+    return {key.rsplit("/", 1)[1]: count for key, count in sorted(stats.items()) if key.startswith("portal/bounded/")}
 
 
 @cli.command()
@@ -498,21 +548,23 @@ def runs(db_path, limit, as_json, only_alerts):
         raw_pages = db.execute("select count(*), coalesce(sum(length(body)), 0) from pages").fetchone()
         shares = coverage.coverage_of_runs(db, [row["id"] for row in rows])
         alerts = drift.alerts_of_runs(db, [row["id"] for row in rows], limit=10 * limit)
+    for row in rows:
+        row["stats"] = json.loads(row["stats"] or "{}")
     if as_json:
         for row in rows:
-            row["stats"] = json.loads(row["stats"] or "{}")
             row["coverage"] = shares.get(row["id"], {})
             row["alerts"] = [alert for alert in alerts if alert["run_id"] == row["id"]]
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
-    click.echo(f"{'run':>4}  {'started':<20} {'status':<9} {'mode':<11} {'pages':>6} {'new':>5} {'upd':>5} {'same':>5} {'304':>5} {'err':>4} {'gaps':>4}")
+    click.echo(f"{'run':>4}  {'started':<20} {'status':<9} {'mode':<11} {'pages':>6} {'new':>5} {'upd':>5} {'same':>5} {'304':>5} {'err':>4} {'gaps':>4}  bounded")
     for row in rows:
-        click.echo(
+        click.echo((
             f"{row['id']:>4}  {(row['started'] or '')[:19]:<20} {row['status']:<9} {row['mode'] or '':<11} "
             + " ".join(f"{row[name] or 0:>{width}}" for name, width in (
                 ("pages", 6), ("articles_new", 5), ("articles_updated", 5), ("articles_unchanged", 5),
                 ("not_modified", 5), ("errors", 4), ("gaps", 4)))
-        )
+            + "  " + ",".join(_bounds(row["stats"]))
+        ).rstrip())
         drifted = {(alert["site"], alert["field"]) for alert in alerts if alert["run_id"] == row["id"]}
         for site, fields in shares.get(row["id"], {}).items():
             click.echo(f"      {site}  " + "  ".join(
@@ -730,7 +782,7 @@ def _run_worker(start_urls, origins, redis_url, prefix, chain_only, delay, concu
 @click.option("--concurrency", type=click.IntRange(min=1), help="Requests in flight per site, per worker.")
 @click.option("-s", "--set", "scrapy_settings", multiple=True, metavar="NAME=VALUE", help="Any Scrapy setting. Repeatable.")
 @click.option("-v", "--verbose", is_flag=True, help="Log every page and decision.")
-@click.option("--log-file", type=click.Path(dir_okay=False), help="Write the log to this file.")
+@_log_file_option()
 @_site_rules_option()
 def worker(redis_url, redis_prefix, chain_only, delay, concurrency, scrapy_settings, verbose, log_file, site_rules):
     """Join the distributed crawl started by `medarchive crawl URL --redis URL`.

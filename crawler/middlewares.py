@@ -1,11 +1,16 @@
-"""Downloader middleware: retries that wait as long as the server asks."""
+"""Downloader middleware: retries that wait as long as the server asks, robots.txt
+failures told in one line, and a bound on the pages fetched from one site."""
 
 import asyncio
 import logging
+from collections import Counter
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit
 
+from scrapy.downloadermiddlewares import robotstxt
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.exceptions import IgnoreRequest
 
 logger = logging.getLogger(__name__)
 
@@ -51,3 +56,72 @@ class RetryAfterMiddleware(RetryMiddleware):
                 logger.info("%s answered %s; retrying after the %.0f s it asks for", request.url, response.status, wait)
                 await asyncio.sleep(wait)
         return super().process_response(request, response)
+
+
+class _RobotsFailureInOneLine(logging.Filter):
+    """Scrapy logs a robots.txt that cannot be fetched (connection refused, unknown host)
+    with a 60-line traceback naming the article it was fetched for; that is an expected
+    failure of a site, said here in one line."""
+
+    def filter(self, record):
+        if record.exc_info and isinstance(record.args, dict) and "request" in record.args:
+            url = urlsplit(record.args["request"].url)
+            record.msg = "Could not fetch %s://%s/robots.txt: %s"
+            record.args = (url.scheme, url.netloc, record.args.get("f_exception"))
+            record.exc_info = record.exc_text = None
+            record.levelno, record.levelname = logging.WARNING, "WARNING"  # the crawl goes on
+        return True
+
+
+class RobotsTxtMiddleware(robotstxt.RobotsTxtMiddleware):
+    """Scrapy's robots.txt middleware, its download failures logged in one line."""
+
+    def __init__(self, crawler):
+        super().__init__(crawler)
+        if not any(isinstance(f, _RobotsFailureInOneLine) for f in robotstxt.logger.filters):
+            robotstxt.logger.addFilter(_RobotsFailureInOneLine())
+
+
+class NotFetched(IgnoreRequest):
+    """A request left out on purpose (a bound reached, the crawl interrupted): not a
+    failure of the site, so no gap; an archived link to it stays in the frontier."""
+
+
+class PageBudgetExceeded(NotFetched):
+    """The request's site has had its ``PORTAL_MAX_PAGES`` pages in this crawl."""
+
+
+class PageBudgetMiddleware:
+    """Fetch at most ``PORTAL_MAX_PAGES`` pages from each site (scheme, host and port) in
+    one crawl; later requests to that site are dropped, counted in
+    ``portal/bounded/max_pages``, and the site is logged once. A site that generates
+    pages without end thus ends the crawl, however it links them."""
+
+    def __init__(self, crawler, max_pages: int):
+        self.stats = crawler.stats
+        self.max_pages = max_pages
+        self.fetched: Counter[str] = Counter()
+        self.bounded: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler, crawler.settings.getint("PORTAL_MAX_PAGES", 200_000))
+
+    def process_request(self, request, spider=None):
+        site = _site(request.url)
+        if self.max_pages and self.fetched[site] >= self.max_pages:
+            if site not in self.bounded:
+                self.bounded.add(site)
+                logger.warning("Fetched %d pages from %s, its --max-pages: fetching no more from it", self.max_pages, site)
+            self.stats.inc_value("portal/bounded/max_pages")
+            raise PageBudgetExceeded(f"{site} reached PORTAL_MAX_PAGES ({self.max_pages})")
+        return None
+
+    def process_response(self, request, response, spider=None):
+        self.fetched[_site(request.url)] += 1
+        return response
+
+
+def _site(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"

@@ -12,6 +12,8 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
 
+from archive.cli import EXIT_NOTHING_REACHED
+
 from .spiders.portal import PortalSpider
 
 #: Settings that make a crawl of a replica portal on loopback take seconds, not minutes.
@@ -22,10 +24,6 @@ LOOPBACK_SETTINGS = {
     "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
     "RETRY_TIMES": 1,
 }
-
-
-#: Exit status when the crawl reached no article at all (wrong URL, site down, robots.txt).
-EXIT_NOTHING_REACHED = 3
 
 
 @dataclass

@@ -11,6 +11,7 @@ import os
 BOT_NAME = "medarchive"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
+COMMANDS_MODULE = "crawler.commands"
 
 USER_AGENT = os.environ.get(
     "MEDARCHIVE_USER_AGENT", "medarchive/0.1 (news archive for research; obeys robots.txt)"
@@ -28,11 +29,29 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+# Scrapy's list without CannotResolveHostError: a host name that does not resolve will not
+# resolve a second later, and retrying it only repeats the same message.
+RETRY_EXCEPTIONS = [
+    "scrapy.exceptions.DownloadConnectionRefusedError",
+    "scrapy.exceptions.DownloadFailedError",
+    "scrapy.exceptions.DownloadTimeoutError",
+    "scrapy.exceptions.ResponseDataLossError",
+    "twisted.internet.error.ConnectionDone",
+    "twisted.internet.error.ConnectError",
+    "twisted.internet.error.ConnectionLost",
+    OSError,
+    "scrapy.core.downloader.handlers.http11.TunnelError",
+]
+# The spider logs each page it could not fetch, once, with the page that linked to it.
+RETRY_GIVE_UP_LOG_LEVEL = "INFO"
 #: A 429 or 503 with Retry-After is retried after the wait it asks for, at most this many seconds.
 RETRY_AFTER_MAX = 60
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.RetryAfterMiddleware": 550,
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.RobotsTxtMiddleware": 100,
+    "crawler.middlewares.PageBudgetMiddleware": 120,
 }
 DOWNLOAD_TIMEOUT = 30
 # A news article is well under 1 MB; a 10 MB "page" is a mistake or an attack.
@@ -59,6 +78,7 @@ ARCHIVE_BATCH_SIZE = 50
 
 EXTENSIONS = {
     "crawler.extensions.Progress": 500,
+    "crawler.extensions.Interrupt": 510,
 }
 #: Print a live progress line to the terminal (``medarchive crawl`` turns it on when
 #: stderr is a terminal).
@@ -78,3 +98,12 @@ PORTAL_SITE_RULES = os.environ.get("MEDARCHIVE_SITE_RULES") or None
 #: A TOML file of drift thresholds (``archive/drift.py``, README "Noticing a portal's
 #: change"); unset: the defaults.
 DRIFT_CONFIG = None
+
+#: Pages fetched from one site in one crawl at most (``medarchive crawl --max-pages``); a
+#: site that reaches it gets no more requests. Far above any real portal, low enough that a
+#: site generating pages without end cannot keep a crawl (and the disk) busy for ever.
+PORTAL_MAX_PAGES = 200_000
+#: A prev/next chain that has gone this many pages in a row without meeting an article the
+#: site's sitemaps or listings name is given up, when the site lists any articles at all
+#: (a generated chain ``/a/1.html -> /a/2.html -> ...``); 0 turns the rule off.
+PORTAL_MAX_UNLISTED_CHAIN = 1000

@@ -29,11 +29,15 @@ from ..extraction.site_rules import SiteRules, load_site_rules
 from ..extraction.text import better_encoding
 from ..extraction.urls import absolute_url, clean_url, origin
 from ..items import ArticleItem, ChainGap, KeptPage, NotArticle, PageAlias, SitemapSeen
+from ..middlewares import NotFetched
 
 #: Answers that send the crawl elsewhere; the spider follows them itself.
 REDIRECT_STATUSES = [301, 302, 303, 307, 308]
 #: Response headers kept with a raw page: enough to decode it again.
 KEPT_HEADERS = (b"Content-Type", b"Last-Modified", b"ETag")
+#: Below discovery (-1): a long chain of unlisted pages waits until the sitemaps and
+#: listings are read, which decide whether it is given up (``PORTAL_MAX_UNLISTED_CHAIN``).
+UNLISTED_CHAIN_PRIORITY = -2
 
 
 class PortalSpider(scrapy.Spider):
@@ -65,6 +69,9 @@ class PortalSpider(scrapy.Spider):
         #: leads to was fetched already.
         self.canonical_of: dict[str, str] = {}
         self.redirected_from: dict[str, set[str]] = {}
+        #: Article URLs the sites' sitemaps and listings name, and the sites that name any.
+        self.listed: set[str] = set()
+        self.listing_sites: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -79,6 +86,7 @@ class PortalSpider(scrapy.Spider):
     async def start(self):
         if self.incremental:
             self.state = load_state(self.settings.get("ARCHIVE_DB_PATH"), self.settings.getint("RECHECK_NEWEST", 5))
+            self._note_listed(self.state.sitemap)
         self.crawler.stats.set_value("portal/known_articles", len({known.url for known in self.state.known.values()}))
         for url in self.start_urls:
             yield self._recheck(url) if self.state.is_known(url) else self._article_request(url)
@@ -139,6 +147,9 @@ class PortalSpider(scrapy.Spider):
         self.canonical_of[clean_url(response.url)] = page.url
         stats.inc_value("portal/articles")
         yield self._item(page, response)
+        unlisted = self._unlisted_run(page, response)
+        if unlisted is None:
+            return
         for link in page.neighbours:
             if not link.url:
                 stats.inc_value(f"portal/chain_end/{link.rel}")
@@ -157,7 +168,32 @@ class PortalSpider(scrapy.Spider):
                 reason, status = self.failed[target]
                 yield ChainGap(from_url=page.url, rel=link.rel, to_url=target, reason=reason, status=status)
                 continue
-            yield self._article_request(target, via=page.url, rel=link.rel)
+            yield self._chain_request(target, page.url, link.rel, unlisted)
+
+    def _unlisted_run(self, page, response) -> int | None:
+        """Chain pages in a row up to this one that no sitemap or listing names, or None
+        when the chain is given up there: ``PORTAL_MAX_UNLISTED_CHAIN`` of them on a site
+        that lists articles (an endless generated chain never meets one it lists)."""
+        if {page.url, clean_url(response.url)} & self.listed:
+            return 0
+        unlisted = response.meta.get("unlisted", 0) + 1
+        limit = self.settings.getint("PORTAL_MAX_UNLISTED_CHAIN", 1000)
+        if limit and unlisted >= limit and origin(page.url) in self.listing_sites:
+            self.crawler.stats.inc_value("portal/bounded/unlisted_chain")
+            self.logger.warning("Gave up the chain at %s: %d pages in a row that the site's sitemaps and listings do not name", page.url, unlisted)
+            return None
+        return unlisted
+
+    def _chain_request(self, url, via, rel, unlisted):
+        request = self._article_request(url, via=via, rel=rel)
+        request.meta["unlisted"] = unlisted
+        limit = self.settings.getint("PORTAL_MAX_UNLISTED_CHAIN", 1000)
+        return request.replace(priority=UNLISTED_CHAIN_PRIORITY) if limit and unlisted >= limit else request
+
+    def _note_listed(self, urls) -> None:
+        for url in urls:
+            self.listed.add(url)
+            self.listing_sites.add(origin(url))
 
     def _article_request(self, url, via=None, rel=None, headers=None):
         meta = {"via": via, "rel": rel, "dont_redirect": True, "handle_httpstatus_list": [*REDIRECT_STATUSES, 304]}
@@ -214,21 +250,24 @@ class PortalSpider(scrapy.Spider):
     def on_error(self, failure):
         request = failure.request
         via, rel = request.meta.get("via"), request.meta.get("rel")
+        if failure.check(NotFetched):
+            return  # left out on purpose, and counted where it was: no gap
+        linked = f" (linked from {via})" if via else ""
         if failure.check(HttpError):
             status = failure.value.response.status
             reason = f"http_{status}"
-            self.logger.warning("Neighbour %s (linked from %s) answered HTTP %s", request.url, via, status)
-        elif "Cancelled" in failure.type.__name__ and "size" in failure.getErrorMessage():
+            self.logger.warning("%s%s answered HTTP %s", request.url, linked, status)
+        elif _too_large(failure):
             # DOWNLOAD_MAXSIZE: a page that large is no article; skipped, not a failure.
             self.crawler.stats.inc_value("portal/skipped/too_large")
-            self.logger.warning("Skipped %s (linked from %s): larger than DOWNLOAD_MAXSIZE", request.url, via)
+            self.logger.warning("Skipped %s%s: larger than DOWNLOAD_MAXSIZE", request.url, linked)
             return
         elif failure.check(IgnoreRequest) and "robots" in str(failure.value).lower():
             status, reason = None, "robots"
-            self.logger.info("robots.txt forbids %s (linked from %s)", request.url, via)
+            self.logger.info("robots.txt forbids %s%s", request.url, linked)
         else:
             status, reason = None, failure.type.__name__
-            self.logger.warning("Could not fetch %s (linked from %s): %s", request.url, via, failure.getErrorMessage())
+            self.logger.warning("Could not fetch %s%s: %s", request.url, linked, failure.getErrorMessage())
         self.crawler.stats.inc_value(f"portal/failed/{reason}")
         target = clean_url(request.url)
         self.failed[target] = (reason, status)
@@ -259,6 +298,7 @@ class PortalSpider(scrapy.Spider):
             if origin(url) not in self.origins or not looks_like_article_url(url):
                 continue
             yield SitemapSeen(url=url, lastmod=entry.lastmod)
+            self._note_listed([url])
             if not self.state.is_settled(url):
                 yield self._article_request(url)
             elif self.state.is_known(url) and entry.lastmod and entry.lastmod != self.state.sitemap.get(url):
@@ -276,6 +316,7 @@ class PortalSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             return
         articles, next_pages = listing_links(response.selector.root, response.url)
+        self._note_listed(articles)
         unknown = [url for url in articles if not self.state.is_settled(url)]
         self.crawler.stats.inc_value("discovery/listing_pages")
         for url in unknown:
@@ -287,6 +328,8 @@ class PortalSpider(scrapy.Spider):
 
     def on_discovery_error(self, failure):
         """A missing sitemap or listing is normal; it is counted, not an error of the crawl."""
+        if failure.check(NotFetched):
+            return
         name = f"http_{failure.value.response.status}" if failure.check(HttpError) else failure.type.__name__
         self.crawler.stats.inc_value(f"discovery/failed/{name}")
         self.logger.info("Discovery page %s unavailable: %s", failure.request.url, name)
@@ -302,6 +345,14 @@ class PortalSpider(scrapy.Spider):
 
     def _item(self, page, response) -> ArticleItem:
         return article_item(page, response, self._aliases(page, response))
+
+
+def _too_large(failure) -> bool:
+    """A download cut at DOWNLOAD_MAXSIZE, or a compressed body that grew past it while
+    being decompressed (a gzip bomb, which Scrapy reports as an ignored request)."""
+    if "Cancelled" in failure.type.__name__ and "size" in failure.getErrorMessage():
+        return True
+    return bool(failure.check(IgnoreRequest)) and "DOWNLOAD_MAXSIZE" in failure.getErrorMessage()
 
 
 def _as_list(value) -> list[str]:
