@@ -72,6 +72,7 @@ class PortalSpider(scrapy.Spider):
         #: Article URLs the sites' sitemaps and listings name, and the sites that name any.
         self.listed: set[str] = set()
         self.listing_sites: set[str] = set()
+        self.max_unlisted = 0
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -84,6 +85,7 @@ class PortalSpider(scrapy.Spider):
         return self.settings.get("CRAWL_MODE", "incremental") == "incremental"
 
     async def start(self):
+        self.max_unlisted = self.settings.getint("PORTAL_MAX_UNLISTED_CHAIN", 1000)
         if self.incremental:
             self.state = load_state(self.settings.get("ARCHIVE_DB_PATH"), self.settings.getint("RECHECK_NEWEST", 5))
             self._note_listed(self.state.sitemap)
@@ -177,8 +179,7 @@ class PortalSpider(scrapy.Spider):
         if {page.url, clean_url(response.url)} & self.listed:
             return 0
         unlisted = response.meta.get("unlisted", 0) + 1
-        limit = self.settings.getint("PORTAL_MAX_UNLISTED_CHAIN", 1000)
-        if limit and unlisted >= limit and origin(page.url) in self.listing_sites:
+        if self.max_unlisted and unlisted >= self.max_unlisted and origin(page.url) in self.listing_sites:
             self.crawler.stats.inc_value("portal/bounded/unlisted_chain")
             self.logger.warning("Gave up the chain at %s: %d pages in a row that the site's sitemaps and listings do not name", page.url, unlisted)
             return None
@@ -187,8 +188,8 @@ class PortalSpider(scrapy.Spider):
     def _chain_request(self, url, via, rel, unlisted):
         request = self._article_request(url, via=via, rel=rel)
         request.meta["unlisted"] = unlisted
-        limit = self.settings.getint("PORTAL_MAX_UNLISTED_CHAIN", 1000)
-        return request.replace(priority=UNLISTED_CHAIN_PRIORITY) if limit and unlisted >= limit else request
+        waits = self.max_unlisted and unlisted >= self.max_unlisted
+        return request.replace(priority=UNLISTED_CHAIN_PRIORITY) if waits else request
 
     def _note_listed(self, urls) -> None:
         for url in urls:
