@@ -15,7 +15,7 @@ import pytest
 
 from conftest import FAST, free_loopback_port, medarchive, middle_article
 from crawler.replica import build_portal, serve
-from trap_sites import GzipBombSite
+from trap_sites import GzipBombSite, SlowPageSite
 
 REPO = Path(__file__).parent.parent
 
@@ -152,11 +152,11 @@ def test_a_gzip_bomb_is_skipped_as_too_large_not_a_gap(tmp_path):
 
 class InterruptedCrawl:
     """A ``medarchive crawl`` of a 300-article replica with the default politeness, sent
-    SIGINT once it has fetched ``after`` pages, ``times`` times half a second apart."""
+    SIGINT once it has fetched ``after`` pages."""
 
-    def __init__(self, db_path, *, after: int, times: int, latency: float = 0.0):
+    def __init__(self, db_path, *, after: int):
         portal = build_portal("wordpress", n=300, seed=1)
-        with serve(portal, latency=latency) as site:
+        with serve(portal) as site:
             process = subprocess.Popen(
                 [sys.executable, "-m", "archive", "crawl", site.url + middle_article(portal).path, "--db", str(db_path)],
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -166,9 +166,7 @@ class InterruptedCrawl:
                 time.sleep(0.05)
             fetched = len(site.requests)
             started = time.monotonic()
-            for _ in range(times):
-                process.send_signal(signal.SIGINT)
-                time.sleep(0.5)
+            process.send_signal(signal.SIGINT)
             self.stdout, self.stderr = process.communicate(timeout=60)
             self.seconds = time.monotonic() - started
             self.returncode = process.returncode
@@ -176,7 +174,7 @@ class InterruptedCrawl:
 
 
 def test_ctrl_c_is_answered_at_once_and_stops_fetching(tmp_path):
-    crawl = InterruptedCrawl(tmp_path / "a.db", after=4, times=1)
+    crawl = InterruptedCrawl(tmp_path / "a.db", after=4)
     assert crawl.returncode == 1
     assert "stopping: finishing pages in flight, Ctrl-C again to abort" in crawl.stderr
     # Only the pages in transfer (two per site) finish; the queued ones are left for the next run.
@@ -186,8 +184,19 @@ def test_ctrl_c_is_answered_at_once_and_stops_fetching(tmp_path):
 
 
 def test_a_second_ctrl_c_aborts_and_closes_the_run(tmp_path):
-    crawl = InterruptedCrawl(tmp_path / "a.db", after=2, times=2, latency=3.0)
-    assert crawl.returncode == 1
-    assert "stopped early (aborted)" in crawl.stderr
-    assert "not started" not in crawl.stderr
+    with serve(SlowPageSite(stall_seconds=20)) as site:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "archive", "crawl", site.url + "/start.html", "--db", str(tmp_path / "a.db"), "--chain-only", *FAST],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        deadline = time.monotonic() + 30
+        while "/slow.html" not in site.requested_paths() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        process.send_signal(signal.SIGINT)  # the slow page is in flight: the crawl waits for it
+        time.sleep(0.5)
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=15)
+    assert process.returncode == 1
+    assert "stopped early (aborted)" in stderr
+    assert "not started" not in stderr
     assert last_run(tmp_path / "a.db")[0] == "aborted"

@@ -6,9 +6,12 @@ replica portal (`response()` answers each request):
   names only the three articles of a short, ordinary chain (``/news/1.html`` ... ``/news/3.html``).
 * `GzipBombSite`: an article whose next page is a few KB of gzip that inflate past
   ``DOWNLOAD_MAXSIZE``.
+* `SlowPageSite`: an article whose next page takes ``stall_seconds`` to answer; the
+  server logs that request as it arrives, so a test knows a page is in flight.
 """
 
 import gzip
+import time
 from html import escape
 
 LISTED = ("/news/1.html", "/news/2.html", "/news/3.html")
@@ -74,3 +77,27 @@ class GzipBombSite:
         if path == "/bomb.html":
             return 200, {"Content-Type": "text/html; charset=utf-8", "Content-Encoding": "gzip"}, self.bomb
         return 404, {"Content-Type": "text/html; charset=utf-8"}, "<h1>404 页面不存在</h1>".encode()
+
+
+class SlowPageSite:
+    style = "slow-page"
+
+    def __init__(self, stall_seconds: float = 10.0):
+        self.stall_seconds = stall_seconds
+
+    def response(self, path_with_query: str, base_url: str, if_modified_since: str | None = None):
+        if path_with_query.split("?", 1)[0] == "/start.html":
+            return 200, {"Content-Type": "text/html; charset=utf-8"}, article_html("起点文章", base_url.rstrip("/"), None, "/slow.html").encode()
+        return 404, {"Content-Type": "text/html; charset=utf-8"}, "<h1>404 页面不存在</h1>".encode()
+
+    def raw_handler(self, path: str):
+        return self._answer_slowly if path.split("?", 1)[0] == "/slow.html" else None
+
+    def _answer_slowly(self, handler, base_url: str) -> None:
+        time.sleep(self.stall_seconds)
+        body = article_html("慢文章", base_url.rstrip("/"), "/start.html", None).encode()
+        handler.send_response(200)
+        handler.send_header("Content-Type", "text/html; charset=utf-8")
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
