@@ -87,14 +87,14 @@ def settle(result: CrawlResult, crawler) -> CrawlResult:
         result.reason = "aborted"
         run_id, path = result.stats.get("archive/run_id"), crawler.settings.get("ARCHIVE_DB_PATH")
         if run_id and path:
-            from archive.schema import open_archive
+            from archive.schema import close_archive, open_archive
             from archive.writer import abandon_run
 
             db = open_archive(path, create=False)
             try:
                 abandon_run(db, run_id, "aborted", result.stats)
             finally:
-                db.close()
+                close_archive(db)
     return result
 
 
