@@ -132,7 +132,7 @@ def write_batch(
             " on conflict (url) do update set reason = excluded.reason, last_seen = excluded.last_seen",
             [(url, reason, now) for url, reason, *_ in not_articles],
         )
-        _keep_unextracted(db, [(url, reason, page) for url, reason, *page in not_articles if page and page[0]], now)
+        _keep_unextracted(db, [(url, reason, kept[0]) for url, reason, *kept in not_articles if kept and kept[0]], now)
         changed_ids = []
         db.conn.executemany(
             "delete from unextracted_pages where url in (?, ?)",
