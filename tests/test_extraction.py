@@ -191,3 +191,13 @@ def test_a_site_rule_selecting_the_prev_next_block_also_gives_the_date_beside_th
         ("prev", "https://site.example/a/1.html", "前文", "2026年2月2日"),
         ("next", "https://site.example/a/3.html", "后文", None),
     ]
+
+
+def test_a_wrapper_of_the_whole_text_is_kept_whatever_its_class_says():
+    html = """<html><head><title>干细胞治疗新进展_新闻</title></head><body><h1>干细胞治疗新进展</h1>
+    <div class="content"><div class="article-social-wrap"><p>近日，研究人员报告了一项干细胞治疗的新进展，患者的症状明显改善。</p>
+    <p>研究团队表示，下一步将扩大试验的规模，并继续观察长期的安全性。</p></div>
+    <div class="share-bar"><a href="https://weibo.com/share">分享到微博</a></div></div></body></html>"""
+    page = extract_article(Selector(text=html), "https://news.example.cn/a/1.html")
+    assert page.body.startswith("近日，研究人员报告")
+    assert "分享到微博" not in page.body

@@ -51,6 +51,9 @@ MAX_BLOCK_LINK_DENSITY = 0.5
 #: Under a related-articles heading, a section with this share of link text is a list of
 #: links (dates beside the links lower the share), not more of the article.
 MIN_RELATED_LINK_SHARE = 0.3
+#: Chrome is never most of the article block: an element holding more than this share of its
+#: text is kept whatever its class.
+MAX_CHROME_SHARE = 0.5
 #: A block that is one link and little else ("返回搜狐，查看更多", a promotion) is chrome.
 MAX_LONE_LINK_BLOCK_CHARS = 40
 #: A label block (prev/next) longer than this is prose.
@@ -309,10 +312,13 @@ def _remove_chrome(body_root) -> None:
                 remove_element(block)
             stats = measure_blocks(body_root)
     doomed = []
+    most = MAX_CHROME_SHARE * stats[body_root].chars
     for element in body_root.iter():
         if element is body_root or not isinstance(element.tag, str):
             continue
-        if _is_furniture_class(element) or _is_script_control(element) or (element in stats and _is_link_block(element, stats[element])):
+        if stats[element].chars > most:
+            continue  # a wrapper of the text itself, whatever its class says (``article-social``)
+        if _is_furniture_class(element) or _is_script_control(element) or _is_link_block(element, stats[element]):
             doomed.append(element)
     doomed_set = set(doomed)
     for element in doomed:
