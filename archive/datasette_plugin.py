@@ -30,7 +30,7 @@ import re
 from datasette import hookimpl
 from markupsafe import Markup, escape
 
-from crawler.extraction.sanitize import sanitize_html
+from .sanitize import sanitize_html
 
 from . import cjkfts, coverage, search
 

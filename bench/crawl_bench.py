@@ -248,7 +248,7 @@ def main(argv=None):
     if not args.no_profile:
         server = serve(portal)
         prof = OUT / ("crawl-chain-quick.prof" if args.quick else "crawl-chain.prof")
-        cmd = [PY, "-m", "cProfile", "-o", str(prof), "-m", "archive", "crawl", *[server.url + p for p in starts_paths],
+        cmd = [PY, "-m", "cProfile", "-o", str(prof), "-m", "medarchive", "crawl", *[server.url + p for p in starts_paths],
                "--chain-only", "--db", str(tmp / "profiled.db"), "--delay", "0", "--concurrency", str(args.concurrency),
                "-s", "AUTOTHROTTLE_ENABLED=False"]
         run_child(cmd, "profiled-chain")

@@ -52,10 +52,10 @@ def start_redis():
 def run(site, start_url, redis_url, workers: int, db_path: Path) -> dict:
     site.clear_requests()
     began = time.perf_counter()
-    first = subprocess.Popen([PY, "-m", "archive", "crawl", start_url, "--redis", redis_url, *WORKER_OPTIONS],
+    first = subprocess.Popen([PY, "-m", "medarchive", "crawl", start_url, "--redis", redis_url, *WORKER_OPTIONS],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
     time.sleep(1.0)  # the first worker clears the previous crawl's keys before the others join
-    others = [subprocess.Popen([PY, "-m", "archive", "worker", "--redis", redis_url, *WORKER_OPTIONS],
+    others = [subprocess.Popen([PY, "-m", "medarchive", "worker", "--redis", redis_url, *WORKER_OPTIONS],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
               for _ in range(workers - 1)]
     per_worker = []
@@ -67,7 +67,7 @@ def run(site, start_url, redis_url, workers: int, db_path: Path) -> dict:
     wall = time.perf_counter() - began
     pages = len(site.requests)
     began = time.perf_counter()
-    ingested = subprocess.run([PY, "-m", "archive", "ingest", "--redis", redis_url, "--db", str(db_path)],
+    ingested = subprocess.run([PY, "-m", "medarchive", "ingest", "--redis", redis_url, "--db", str(db_path)],
                               capture_output=True, text=True, cwd=ROOT, check=True)
     return {"workers": workers, "wall_s": wall, "pages": pages, "pages_per_s": pages / wall, "per_worker_pages": per_worker,
             "ingest_s": time.perf_counter() - began, "ingest": ingested.stdout.strip()}

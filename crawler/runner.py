@@ -12,9 +12,10 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
 
-from archive.cli import EXIT_NOTHING_REACHED
-
 from .spiders.portal import PortalSpider
+
+#: Exit status when the crawl reached no article at all (wrong URL, site down, robots.txt).
+EXIT_NOTHING_REACHED = 3
 
 #: Settings that make a crawl of a replica portal on loopback take seconds, not minutes.
 #: Never used against a real site.

@@ -50,7 +50,7 @@ FAST = ["--delay", "0", "--concurrency", "8", "-s", "AUTOTHROTTLE_ENABLED=False"
 def medarchive(*args, timeout=180):
     """Run the ``medarchive`` command in a new process, as a user would."""
     return subprocess.run(
-        [sys.executable, "-m", "archive", *args], capture_output=True, text=True, encoding="utf-8", timeout=timeout
+        [sys.executable, "-m", "medarchive", *args], capture_output=True, text=True, encoding="utf-8", timeout=timeout
     )
 
 

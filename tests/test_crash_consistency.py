@@ -31,7 +31,7 @@ def test_repeated_sigkills_at_random_moments_never_corrupt_and_the_next_run_comp
         assert medarchive("crawl", start, "--db", str(reference), *SLOW).returncode == 0
         db_path = tmp_path / "killed.db"
         for _ in range(5):
-            process = subprocess.Popen([sys.executable, "-m", "archive", "crawl", start, "--db", str(db_path), *SLOW],
+            process = subprocess.Popen([sys.executable, "-m", "medarchive", "crawl", start, "--db", str(db_path), *SLOW],
                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             time.sleep(chance.uniform(0.5, 3.0))  # from start-up to mid-write
             process.send_signal(signal.SIGKILL)

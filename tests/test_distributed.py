@@ -23,10 +23,10 @@ def snapshot(crawl_rows):
 def test_three_workers_build_the_same_archive_fetching_each_page_once(redis_url, wordpress_portal, wordpress_site, wordpress_crawl, tmp_path):
     start = wordpress_site.url + middle_article(wordpress_portal).path
     wordpress_site.clear_requests()
-    first = subprocess.Popen([sys.executable, "-m", "archive", "crawl", start, "--redis", redis_url, *WORKER],
+    first = subprocess.Popen([sys.executable, "-m", "medarchive", "crawl", start, "--redis", redis_url, *WORKER],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     time.sleep(0.5)
-    others = [subprocess.Popen([sys.executable, "-m", "archive", "worker", "--redis", redis_url, *WORKER],
+    others = [subprocess.Popen([sys.executable, "-m", "medarchive", "worker", "--redis", redis_url, *WORKER],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
     for process in [first, *others]:
         out, err = process.communicate(timeout=180)

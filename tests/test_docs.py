@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from archive.cli import cli
+from medarchive.cli import cli
 from crawler import settings
 
 README = (Path(__file__).parent.parent / "README.md").read_text("utf-8")

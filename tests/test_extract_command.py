@@ -5,7 +5,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from archive.cli import cli
+from medarchive.cli import cli
 from conftest import middle_article
 
 REALPAGES = Path(__file__).parent / "realpages"

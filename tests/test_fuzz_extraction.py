@@ -16,7 +16,7 @@ from crawler.extraction.article import extract_article, extract_own_date, extrac
 from crawler.extraction.dates import find_date_text, normalize_date
 from crawler.extraction.navigation import find_neighbours
 from crawler.extraction.references import dois_in_urls, find_dois, find_pmcids, find_pmids, normalize_doi, parse_references, split_reference_entries
-from crawler.extraction.sanitize import sanitize_html
+from archive.sanitize import sanitize_html
 from crawler.extraction.text import better_encoding, block_lines, looks_garbled
 from crawler.extraction.urls import absolute_url, canonical_url, clean_url, looks_like_listing, origin
 

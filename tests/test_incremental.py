@@ -91,7 +91,7 @@ def test_a_crawl_killed_with_sigkill_resumes_to_the_same_archive(tmp_path):
         assert medarchive("crawl", start, "--db", str(reference), *FAST, *slow).returncode == 0
 
         killed = tmp_path / "killed.db"
-        process = subprocess.Popen([sys.executable, "-m", "archive", "crawl", start, "--db", str(killed), *FAST, *slow],
+        process = subprocess.Popen([sys.executable, "-m", "medarchive", "crawl", start, "--db", str(killed), *FAST, *slow],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -125,7 +125,7 @@ def test_a_second_crawl_of_the_same_archive_is_refused_while_the_first_runs(tmp_
     with serve(portal, latency=0.2) as site:
         db_path = tmp_path / "archive.db"
         start = site.url + middle_article(portal).path
-        first = subprocess.Popen([sys.executable, "-m", "archive", "crawl", start, "--db", str(db_path), *FAST, "--concurrency", "1"],
+        first = subprocess.Popen([sys.executable, "-m", "medarchive", "crawl", start, "--db", str(db_path), *FAST, "--concurrency", "1"],
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             time.sleep(1.5)

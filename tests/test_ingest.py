@@ -57,7 +57,7 @@ def wait_for(condition, timeout=30):
 
 
 def ingester(redis_url, db_path, *options):
-    return subprocess.Popen([sys.executable, "-m", "archive", "ingest", "--redis", redis_url, "--db", str(db_path), *options],
+    return subprocess.Popen([sys.executable, "-m", "medarchive", "ingest", "--redis", redis_url, "--db", str(db_path), *options],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 

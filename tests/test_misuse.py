@@ -158,7 +158,7 @@ class InterruptedCrawl:
         portal = build_portal("wordpress", n=300, seed=1)
         with serve(portal) as site:
             process = subprocess.Popen(
-                [sys.executable, "-m", "archive", "crawl", site.url + middle_article(portal).path, "--db", str(db_path)],
+                [sys.executable, "-m", "medarchive", "crawl", site.url + middle_article(portal).path, "--db", str(db_path)],
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             )
             deadline = time.monotonic() + 30
@@ -186,7 +186,7 @@ def test_ctrl_c_is_answered_at_once_and_stops_fetching(tmp_path):
 def test_a_second_ctrl_c_aborts_and_closes_the_run(tmp_path):
     with serve(SlowPageSite(stall_seconds=20)) as site:
         process = subprocess.Popen(
-            [sys.executable, "-m", "archive", "crawl", site.url + "/start.html", "--db", str(tmp_path / "a.db"), "--chain-only", *FAST],
+            [sys.executable, "-m", "medarchive", "crawl", site.url + "/start.html", "--db", str(tmp_path / "a.db"), "--chain-only", *FAST],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )
         deadline = time.monotonic() + 30

@@ -6,7 +6,7 @@ the plugin's functions), a foreign ``Host`` is refused, every answer carries sec
 no answer shows where the archive lives. And ``serve``, ``search``, ``runs`` and ``gaps`` work
 on a read-only file or mount, ``serve`` creating no file next to the archive.
 
-The servers run as users start them (``python -m archive serve``), in a subprocess.
+The servers run as users start them (``python -m medarchive serve``), in a subprocess.
 """
 
 import asyncio
@@ -59,7 +59,7 @@ def archive_path(tmp_path_factory):
 @pytest.fixture(scope="module")
 def server(archive_path):
     port = free_loopback_port()
-    served = ServedArchive([sys.executable, "-m", "archive", "serve", "--db", str(archive_path), "--port", str(port),
+    served = ServedArchive([sys.executable, "-m", "medarchive", "serve", "--db", str(archive_path), "--port", str(port),
                             "--allow-host", "archive.lan"], port, cwd=ROOT)
     yield served
     served.stop()
@@ -283,7 +283,7 @@ def test_serving_creates_no_file_next_to_the_archive(tmp_path):
     path = make_archive(tmp_path / "data")
     before = (files_beside(path), path.read_bytes())
     port = free_loopback_port()
-    served = ServedArchive([sys.executable, "-m", "archive", "serve", "--db", str(path), "--port", str(port)], port, cwd=ROOT)
+    served = ServedArchive([sys.executable, "-m", "medarchive", "serve", "--db", str(path), "--port", str(port)], port, cwd=ROOT)
     try:
         for page_path in ["/archive/articles?_search=%E5%93%AE%E5%96%98", "/archive/search?q=%E5%93%AE", sql_path("select count(*) from articles")]:
             assert request(served, page_path)[0] == 200
@@ -295,7 +295,7 @@ def test_serving_creates_no_file_next_to_the_archive(tmp_path):
 def test_serve_sees_a_crawl_that_starts_after_it(tmp_path):
     path = make_archive(tmp_path / "data")
     port = free_loopback_port()
-    served = ServedArchive([sys.executable, "-m", "archive", "serve", "--db", str(path), "--port", str(port)], port, cwd=ROOT)
+    served = ServedArchive([sys.executable, "-m", "medarchive", "serve", "--db", str(path), "--port", str(port)], port, cwd=ROOT)
     count = sql_path("select count(*) as n from articles") + "&_shape=array"
     try:
         assert json.loads(request(served, count)[2]) == [{"n": len(ARTICLES)}]
@@ -356,7 +356,7 @@ def test_read_commands_work_on_a_read_only_mount(tmp_path, command, expected):
     path = make_archive(tmp_path / "data")
     prefix = read_only_mount_prefix(path.parent)
     before = (files_beside(path), path.read_bytes())
-    result = subprocess.run([*prefix, sys.executable, "-m", "archive", *command, "--db", str(path)], capture_output=True, text=True, timeout=60, cwd=ROOT)
+    result = subprocess.run([*prefix, sys.executable, "-m", "medarchive", *command, "--db", str(path)], capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert result.returncode == 0, result.stderr
     assert expected in result.stdout and "Traceback" not in result.stderr
     assert (files_beside(path), path.read_bytes()) == before
@@ -366,7 +366,7 @@ def test_serve_works_on_a_read_only_mount(tmp_path):
     path = make_archive(tmp_path / "data")
     prefix = read_only_mount_prefix(path.parent)
     port = free_loopback_port()
-    served = ServedArchive([*prefix, sys.executable, "-m", "archive", "serve", "--db", str(path), "--port", str(port)], port, cwd=ROOT)
+    served = ServedArchive([*prefix, sys.executable, "-m", "medarchive", "serve", "--db", str(path), "--port", str(port)], port, cwd=ROOT)
     try:
         status, _, body = request(served, sql_path("select count(*) as n from articles") + "&_shape=array")
         assert status == 200 and json.loads(body) == [{"n": len(ARTICLES)}]
@@ -383,7 +383,7 @@ def test_serve_on_ipv6_loopback(archive_path):
             port = probe.getsockname()[1]
     except OSError:
         pytest.skip("no IPv6 loopback on this machine")
-    process = subprocess.Popen([sys.executable, "-m", "archive", "serve", "--db", str(archive_path), "--host", "[::1]", "--port", str(port)],
+    process = subprocess.Popen([sys.executable, "-m", "medarchive", "serve", "--db", str(archive_path), "--host", "[::1]", "--port", str(port)],
                                cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         deadline = time.monotonic() + 30

@@ -60,7 +60,7 @@ def archive_path(hostile_crawl, tmp_path_factory):
 def server(archive_path):
     """``medarchive serve`` as a user runs it: default host, a free port."""
     port = free_loopback_port()
-    served = ServedArchive([sys.executable, "-m", "archive", "serve", "--db", str(archive_path), "--port", str(port)], port, cwd=ROOT)
+    served = ServedArchive([sys.executable, "-m", "medarchive", "serve", "--db", str(archive_path), "--port", str(port)], port, cwd=ROOT)
     yield served.url
     served.stop()
 

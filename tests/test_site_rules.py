@@ -4,7 +4,7 @@ import pytest
 from click.testing import CliRunner
 from parsel import Selector
 
-from archive.cli import cli
+from medarchive.cli import cli
 from crawler.extraction.article import extract_article
 from crawler.extraction.site_rules import SiteRulesError, load_site_rules, parse_with_format
 

@@ -34,7 +34,7 @@ from .rules import (
     RELATED_HEADINGS,
     SOFT_404_MARKERS,
 )
-from .sanitize import sanitize_html
+from archive.sanitize import sanitize_html
 from .text import BLOCK_TAGS, block_lines, looks_garbled, normalize_space, remove_element, text_content
 from .site_rules import SiteRule, parse_with_format
 from .title import Title, clean_title, find_title

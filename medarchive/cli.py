@@ -1,9 +1,9 @@
 """The ``medarchive`` command: crawl portals into the archive, try it on a replica, query it."""
 
 import json
-import os
 import signal
 import sqlite3
+import subprocess
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,11 +11,12 @@ from urllib.parse import urlsplit
 
 import click
 
-from . import writer
-from .schema import NotAnArchive, can_change, close_archive, disk_full, open_archive, open_readonly, readonly_uri
+from archive import writer
+from archive.reading import NoArchive, UnreadableArchive, chain_gaps, check_servable, existing_archive, field_losses, newest_articles, raw_pages, recent_runs
+from archive.schema import NotAnArchive, can_change, close_archive, disk_full, open_archive
 
-#: Exit status when the crawl reached no article at all (wrong URL, site down, robots.txt).
-EXIT_NOTHING_REACHED = 3
+from .options import crawl_options, db_option, redis_options, site_rules_option
+
 #: Exit status of ``ingest`` when some messages could not be written and were set aside.
 EXIT_SET_ASIDE = 4
 #: Exit status when the crawl finished but a site's pages no longer give what they used to.
@@ -29,27 +30,6 @@ FAILURE_WORDS = {
 }
 
 
-def _db_option(**kwargs):
-    return click.option(
-        "--db",
-        "db_path",
-        type=click.Path(dir_okay=False, path_type=Path),
-        default=lambda: os.environ.get("MEDARCHIVE_DB", "archive.db"),
-        show_default="archive.db, or $MEDARCHIVE_DB",
-        help="The SQLite archive file.",
-        **kwargs,
-    )
-
-
-def _site_rules_option():
-    return click.option(
-        "--site-rules",
-        type=click.Path(dir_okay=False, path_type=Path),
-        envvar="MEDARCHIVE_SITE_RULES",
-        help="A TOML file of per-site selectors (title, date, body, drop, prev, next) overriding the heuristics for those hosts; see the README.",
-    )
-
-
 def _load_site_rules(path):
     """The site rules at ``path`` (none for None); a clear error when the file cannot be used."""
     from crawler.extraction.site_rules import SiteRulesError, load_site_rules
@@ -58,27 +38,6 @@ def _load_site_rules(path):
         return load_site_rules(path)
     except SiteRulesError as error:
         raise click.ClickException(str(error))
-
-
-def _log_file_option():
-    return click.option(
-        "--log-file",
-        type=click.Path(dir_okay=False, path_type=Path),
-        callback=_check_log_file,
-        help="Write the log to this file instead of the terminal.",
-    )
-
-
-def _check_log_file(ctx, param, path: Path | None) -> str | None:
-    """Refuse a log file that cannot be written before anything starts, not with a
-    traceback from the logging set-up."""
-    if path is None:
-        return None
-    if not path.parent.is_dir():
-        raise click.BadParameter(f"the directory {path.parent} does not exist; create it or choose another file", param=param)
-    if not os.access(path if path.exists() else path.parent, os.W_OK):
-        raise click.BadParameter(f"{path} cannot be written (permission denied)", param=param)
-    return str(path)
 
 
 def _check_archive(db_path: Path) -> None:
@@ -136,19 +95,12 @@ def cli():
 
 @cli.command()
 @click.argument("urls", nargs=-1, required=True, metavar="URL...")
-@_db_option()
+@db_option
 @click.option("--full", is_flag=True, help="Fetch every page found, not only what may have changed since the last run.")
-@click.option("--chain-only", is_flag=True, help="Follow only the prev/next links: no sitemaps, no category listings.")
 @click.option("--recheck", type=click.IntRange(min=0), help="Newest archived articles of each site to re-check (default 5).")
-@click.option("--redis", "redis_url", metavar="URL", help="Start a distributed crawl over this Redis (redis://HOST:PORT/DB); `medarchive worker` joins it, `medarchive ingest` writes the archive.")
-@click.option("--redis-prefix", default="medarchive", show_default=True, help="Names this distributed crawl's Redis keys.")
-@click.option("--delay", type=click.FloatRange(min=0), help="Seconds between requests to one site (default 0.5, adapted by AutoThrottle).")
-@click.option("--concurrency", type=click.IntRange(min=1), help="Requests in flight per site (default 2).")
+@redis_options(required=False)
 @click.option("--max-pages", type=click.IntRange(min=1), help="Pages fetched from one site at most in this crawl (default 200000).")
-@click.option("-s", "--set", "scrapy_settings", multiple=True, metavar="NAME=VALUE", help="Any Scrapy setting, e.g. -s AUTOTHROTTLE_MAX_DELAY=60. Repeatable.")
-@click.option("-v", "--verbose", is_flag=True, help="Log every page and decision (Scrapy INFO level).")
-@_log_file_option()
-@_site_rules_option()
+@crawl_options
 @click.option("--drift-config", type=click.Path(exists=True, dir_okay=False), help="A TOML file of drift thresholds (README: Noticing a portal's change).")
 @click.option("--notify-command", metavar="CMD", help="Shell command run when the crawl drifted, with the alerts as JSON on its stdin (e.g. 'mail -s drift ops@example.org').")
 def crawl(urls, db_path, full, chain_only, recheck, redis_url, redis_prefix, delay, concurrency, max_pages, scrapy_settings, verbose, log_file, site_rules,
@@ -173,7 +125,7 @@ def crawl(urls, db_path, full, chain_only, recheck, redis_url, redis_prefix, del
     1 when it failed or was interrupted, 3 when no article could be reached,
     5 when it finished but drifted (`medarchive runs --alerts`).
     """
-    from crawler.runner import project_settings, run_crawl
+    from crawler.runner import EXIT_NOTHING_REACHED, project_settings, run_crawl
 
     start_urls = [_check_start_url(url) for url in urls]
     _load_site_rules(site_rules)
@@ -215,7 +167,7 @@ def crawl(urls, db_path, full, chain_only, recheck, redis_url, redis_prefix, del
 
 
 def _check_drift_config(path) -> None:
-    from .drift import DriftConfigError, load_config
+    from archive.drift import DriftConfigError, load_config
 
     try:
         load_config(path)
@@ -225,10 +177,7 @@ def _check_drift_config(path) -> None:
 
 def _report_drift(db_path: Path, run_id: int, notify_command: str | None) -> None:
     """One WARNING line per alert on stderr; the alerts as JSON to ``notify_command``."""
-    import json
-    import subprocess
-
-    from .drift import alerts_of_runs, summary_line
+    from archive.drift import alerts_of_runs, summary_line
 
     with _existing_archive(db_path) as db:
         alerts = alerts_of_runs(db, [run_id])
@@ -261,7 +210,7 @@ def _crawl_settings(verbose: bool, chain_only: bool, scrapy_settings: tuple[str,
 
 @contextmanager
 def _locked(db_path: Path):
-    from .lock import ArchiveBusy, ArchiveUnavailable, archive_lock
+    from archive.lock import ArchiveBusy, ArchiveUnavailable, archive_lock
 
     try:
         with archive_lock(db_path):
@@ -318,7 +267,7 @@ def _bounds(stats: dict) -> dict:
 
 
 @cli.command()
-@_db_option()
+@db_option
 @click.option("--articles", type=click.IntRange(min=6, max=5000), default=40, show_default=True, help="Articles on the replica's WordPress-style site.")
 @click.option("--port", type=click.IntRange(min=0, max=65534), default=8731, show_default=True, help="Port of the first replica site; the second uses the next one. 0 picks free ports.")
 def demo(db_path, articles, port):
@@ -367,13 +316,7 @@ def demo(db_path, articles, port):
 def _print_archive(db_path: Path, sites: list[str]) -> None:
     db = open_archive(db_path, create=False)
     try:
-        placeholders = ", ".join("?" for _ in sites)
-        rows = db.execute(
-            f"select published, title, (select count(*) from article_dois d where d.article_url = a.url) "
-            f"from articles a where site in ({placeholders}) order by published desc limit 12",
-            sites,
-        ).fetchall()
-        total = db.execute(f"select count(*) from articles where site in ({placeholders})", sites).fetchone()[0]
+        total, rows = newest_articles(db, sites)
     finally:
         db.close()
     click.echo(f"\nNewest of the {total} replica articles in {db_path}:")
@@ -386,34 +329,35 @@ def _print_archive(db_path: Path, sites: list[str]) -> None:
     )
 
 
+def _no_archive(db_path: Path) -> str:
+    return f"no archive at {db_path}: run `medarchive crawl URL --db {db_path}` (or `medarchive demo`) first"
+
+
 def _require_archive(db_path: Path) -> None:
     if not db_path.is_file():
-        raise click.ClickException(f"no archive at {db_path}: run `medarchive crawl URL --db {db_path}` (or `medarchive demo`) first")
+        raise click.ClickException(_no_archive(db_path))
 
 
 @contextmanager
 def _existing_archive(db_path: Path):
     """The archive at ``db_path`` for reading, closed afterwards; a clear error if there is none.
 
-    An archive no one can write (a read-only file, directory or mount) is read as it is,
-    neither upgraded nor switched to WAL, and nothing is created next to it.
+    An archive no one can write is read as it is (:func:`archive.reading.existing_archive`).
     """
-    _require_archive(db_path)
     try:
-        db = open_archive(db_path) if can_change(db_path) else open_readonly(db_path)
+        with existing_archive(db_path) as db:
+            yield db
+    except NoArchive:
+        raise click.ClickException(_no_archive(db_path))
+    except UnreadableArchive as error:
+        raise click.ClickException(f"cannot read {db_path} ({error})")
     except sqlite3.DatabaseError as error:
         raise click.ClickException(_archive_error(db_path, error))
-    except OSError as error:
-        raise click.ClickException(f"cannot read {db_path} ({error.strerror or error})")
-    try:
-        yield db
-    finally:
-        db.close()
 
 
 @cli.command()
 @click.argument("query")
-@_db_option()
+@db_option
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="Most hits to show.")
 @click.option("--since", metavar="DATE", help="Only articles published on or after DATE (2025-01-01).")
 @click.option("--category", help="Only articles of this category (exact name, e.g. 干细胞治疗).")
@@ -434,10 +378,8 @@ def search(query, db_path, limit, since, category, include_references, include_d
         medarchive search '外泌体 OR exosome' --json
         medarchive search 10.1177/2050313X251386547 --references
     """
-    import json
-
-    from . import search as archive_search
-    from .cjkfts import QuerySyntaxError
+    from archive import search as archive_search
+    from archive.cjkfts import QuerySyntaxError
 
     if since:
         _check_iso_date(since)
@@ -478,7 +420,7 @@ def _check_iso_date(value: str) -> None:
 
 
 @cli.command()
-@_db_option()
+@db_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on; the default keeps the archive on this machine.")
 @click.option("--port", type=click.IntRange(min=0, max=65535), default=8001, show_default=True, help="Port to listen on.")
 @click.option("--public", is_flag=True, help="Allow a --host other machines can reach (0.0.0.0, a LAN address). Without it such a --host is refused.")
@@ -494,20 +436,18 @@ def serve(db_path, host, port, public, allow_hosts):
     name than the address served, localhost, 127.0.0.1 or [::1] (and --allow-host)
     are refused. Stop with Ctrl-C.
     """
-    from .serve import PublicBindRefused, check_host
-    from .serve import serve as run_datasette
-    from .webguard import host_name
+    from archive.serve import PublicBindRefused, check_host
+    from archive.serve import serve as run_datasette
+    from archive.webguard import host_name
 
     try:
         check_host(host, public)
     except PublicBindRefused as error:
         raise click.UsageError(str(error))
-    if not db_path.is_file():
-        raise click.ClickException(f"no archive at {db_path}: run `medarchive crawl URL --db {db_path}` (or `medarchive demo`) first")
     try:  # read-only: serving never creates, migrates or writes the archive
-        with sqlite3.connect(readonly_uri(db_path), uri=True) as db:
-            db.execute("select count(*) from sqlite_master").fetchone()
-        db.close()
+        check_servable(db_path)
+    except NoArchive:
+        raise click.ClickException(_no_archive(db_path))
     except (sqlite3.DatabaseError, OSError) as error:
         raise click.ClickException(f"{db_path} is not a usable SQLite archive ({error})")
     address = host_name(host)
@@ -517,7 +457,7 @@ def serve(db_path, host, port, public, allow_hosts):
 
 
 @cli.command()
-@_db_option()
+@db_option
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="Most recent runs to show.")
 @click.option("--json", "as_json", is_flag=True, help="Print the runs as JSON, with Scrapy's stats, coverage and alerts of each.")
 @click.option("--alerts", "only_alerts", is_flag=True, help="Show only the drift alerts of the recent runs.")
@@ -528,32 +468,14 @@ def runs(db_path, limit, as_json, only_alerts):
     A run still marked `running` is in progress; `killed` means its process died
     (its complete batches are kept, and the next crawl resumes from its frontier).
     """
-    import json
-
-    from . import coverage, drift
-
     if only_alerts:
         with _existing_archive(db_path) as db:
             _print_alerts(db, limit, as_json)
         return
     with _existing_archive(db_path) as db:
-        rows = [
-            dict(row)
-            for row in db.query(
-                "select id, started, finished, status, mode, pages, articles_new, articles_updated, articles_unchanged, "
-                "not_modified, errors, gaps, stats from runs order by id desc limit ?",
-                [limit],
-            )
-        ]
-        raw_pages = db.execute("select count(*), coalesce(sum(length(body)), 0) from pages").fetchone()
-        shares = coverage.coverage_of_runs(db, [row["id"] for row in rows])
-        alerts = drift.alerts_of_runs(db, [row["id"] for row in rows], limit=10 * limit)
-    for row in rows:
-        row["stats"] = json.loads(row["stats"] or "{}")
+        rows = recent_runs(db, limit)
+        kept = raw_pages(db)
     if as_json:
-        for row in rows:
-            row["coverage"] = shares.get(row["id"], {})
-            row["alerts"] = [alert for alert in alerts if alert["run_id"] == row["id"]]
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     click.echo(f"{'run':>4}  {'started':<20} {'status':<9} {'mode':<11} {'pages':>6} {'new':>5} {'upd':>5} {'same':>5} {'304':>5} {'err':>4} {'gaps':>4}  bounded")
@@ -565,18 +487,16 @@ def runs(db_path, limit, as_json, only_alerts):
                 ("not_modified", 5), ("errors", 4), ("gaps", 4)))
             + "  " + ",".join(_bounds(row["stats"]))
         ).rstrip())
-        drifted = {(alert["site"], alert["field"]) for alert in alerts if alert["run_id"] == row["id"]}
-        for site, fields in shares.get(row["id"], {}).items():
+        drifted = {(alert["site"], alert["field"]) for alert in row["alerts"]}
+        for site, fields in row["coverage"].items():
             click.echo(f"      {site}  " + "  ".join(
                 f"{name} {present}/{articles}" + ("!" if (site, name) in drifted else "")
                 for name, (present, articles) in fields.items()))
-    click.echo(f"raw pages kept: {raw_pages[0]} ({raw_pages[1] / 1e6:.1f} MB compressed)")
+    click.echo(f"raw pages kept: {kept[0]} ({kept[1] / 1e6:.1f} MB compressed)")
 
 
 def _print_alerts(db, limit: int, as_json: bool) -> None:
-    import json
-
-    from .drift import alerts_of_runs, summary_line
+    from archive.drift import alerts_of_runs, summary_line
 
     alerts = alerts_of_runs(db, limit=limit)
     if as_json:
@@ -585,14 +505,14 @@ def _print_alerts(db, limit: int, as_json: bool) -> None:
         click.echo("No drift alerts: every run's fields were as common as in the site's earlier runs.")
     for alert in alerts:
         click.echo(f"run {alert['run_id']}  " + summary_line(alert))
-    kept = db.execute("select count(distinct url), count(*) from field_losses").fetchone()
+    kept = field_losses(db)
     if kept[0] and not as_json:
         click.echo(f"{kept[0]} articles keep {kept[1]} fields a re-fetch lost (table field_losses); "
                    "`medarchive reextract` after a fix fills them from the kept pages")
 
 
 @cli.command()
-@_db_option()
+@db_option
 @click.option("--json", "as_json", is_flag=True, help="Print the gaps as JSON.")
 def gaps(db_path, as_json):
     """List the breaks in the prev/next chains: which article links to what, and why it failed.
@@ -602,10 +522,8 @@ def gaps(db_path, as_json):
     are still found through sitemaps and listings. A gap disappears once its target
     is archived.
     """
-    import json
-
     with _existing_archive(db_path) as db:
-        rows = [dict(row) for row in db.query("select from_url, rel, to_url, reason, status, first_seen, last_seen from gaps order by from_url, rel")]
+        rows = chain_gaps(db)
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
@@ -620,7 +538,7 @@ def gaps(db_path, as_json):
 @click.argument("source", metavar="URL_OR_FILE")
 @click.option("--url", "page_url", metavar="URL", help="The page's address, for a saved file: resolves its links and picks its site rules.")
 @click.option("--json", "as_json", is_flag=True, help="Print what would be stored as JSON, keys named as the archive's columns.")
-@_site_rules_option()
+@site_rules_option
 def extract(source, page_url, as_json, site_rules):
     """Show what would be stored from one page, without an archive.
 
@@ -633,6 +551,7 @@ def extract(source, page_url, as_json, site_rules):
     Exit status: 0 for an article, 3 when the page is not an article, 1 when it cannot
     be read (a missing file, a failed download).
     """
+    from crawler.runner import EXIT_NOTHING_REACHED
     from crawler.single_page import extract_page, fetch
 
     rules = _load_site_rules(site_rules)
@@ -703,8 +622,8 @@ def _print_extract_report(report: dict) -> None:
 
 
 @cli.command()
-@_db_option()
-@_site_rules_option()
+@db_option
+@site_rules_option
 def reextract(db_path, site_rules):
     """Rebuild every article's fields from the raw pages kept in the archive, without fetching.
 
@@ -727,7 +646,7 @@ def reextract(db_path, site_rules):
 
 @cli.command()
 @click.argument("dest", type=click.Path(dir_okay=False, path_type=Path))
-@_db_option()
+@db_option
 def backup(dest, db_path):
     """Copy the archive into the single file DEST, consistent even while a crawl writes it.
 
@@ -735,7 +654,7 @@ def backup(dest, db_path):
     what is still in its -wal file, and needs no lock (a crawl goes on meanwhile). DEST
     is written under a temporary name and renamed, so it is never half a copy.
     """
-    from .backup import BackupError, backup_archive
+    from archive.backup import BackupError, backup_archive
 
     _require_archive(db_path)
     try:
@@ -775,15 +694,8 @@ def _run_worker(start_urls, origins, redis_url, prefix, chain_only, delay, concu
 
 
 @cli.command()
-@click.option("--redis", "redis_url", required=True, metavar="URL", help="The Redis of the distributed crawl (redis://HOST:PORT/DB).")
-@click.option("--redis-prefix", default="medarchive", show_default=True, help="Names the distributed crawl's Redis keys.")
-@click.option("--chain-only", is_flag=True, help="Follow only the prev/next links.")
-@click.option("--delay", type=click.FloatRange(min=0), help="Seconds between requests to one site, per worker.")
-@click.option("--concurrency", type=click.IntRange(min=1), help="Requests in flight per site, per worker.")
-@click.option("-s", "--set", "scrapy_settings", multiple=True, metavar="NAME=VALUE", help="Any Scrapy setting. Repeatable.")
-@click.option("-v", "--verbose", is_flag=True, help="Log every page and decision.")
-@_log_file_option()
-@_site_rules_option()
+@redis_options(required=True)
+@crawl_options
 def worker(redis_url, redis_prefix, chain_only, delay, concurrency, scrapy_settings, verbose, log_file, site_rules):
     """Join the distributed crawl started by `medarchive crawl URL --redis URL`.
 
@@ -802,9 +714,8 @@ def worker(redis_url, redis_prefix, chain_only, delay, concurrency, scrapy_setti
 
 
 @cli.command()
-@click.option("--redis", "redis_url", required=True, metavar="URL", help="The Redis of the distributed crawl (redis://HOST:PORT/DB).")
-@click.option("--redis-prefix", default="medarchive", show_default=True, help="Names the distributed crawl's Redis keys.")
-@_db_option()
+@redis_options(required=True)
+@db_option
 @click.option("--follow", is_flag=True, help="Keep writing while workers run; stop after --idle seconds without a message.")
 @click.option("--idle", type=click.FloatRange(min=0.1), default=30, show_default=True, help="With --follow: seconds without a message before stopping.")
 @click.option("--dead-letters", "show_dead_letters", is_flag=True, help="Show the messages set aside as unwritable, with the reason, and write nothing.")

@@ -1,0 +1,73 @@
+"""The options several ``medarchive`` commands share, each declared once, as a decorator."""
+
+import os
+from pathlib import Path
+
+import click
+
+
+def _compose(*decorators):
+    def apply(function):
+        for decorator in reversed(decorators):
+            function = decorator(function)
+        return function
+
+    return apply
+
+
+def db_option(function):
+    return click.option(
+        "--db",
+        "db_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=lambda: os.environ.get("MEDARCHIVE_DB", "archive.db"),
+        show_default="archive.db, or $MEDARCHIVE_DB",
+        help="The SQLite archive file.",
+    )(function)
+
+
+def site_rules_option(function):
+    return click.option(
+        "--site-rules",
+        type=click.Path(dir_okay=False, path_type=Path),
+        envvar="MEDARCHIVE_SITE_RULES",
+        help="A TOML file of per-site selectors (title, date, body, drop, prev, next) overriding the heuristics for those hosts; see the README.",
+    )(function)
+
+
+def redis_options(required: bool):
+    """``--redis`` and ``--redis-prefix``: which distributed crawl a command starts or joins."""
+    if required:
+        url_help = "The Redis of the distributed crawl (redis://HOST:PORT/DB)."
+    else:
+        url_help = ("Start a distributed crawl over this Redis (redis://HOST:PORT/DB); `medarchive worker` joins it, "
+                    "`medarchive ingest` writes the archive.")
+    return _compose(
+        click.option("--redis", "redis_url", required=required, metavar="URL", help=url_help),
+        click.option("--redis-prefix", default="medarchive", show_default=True, help="Names the distributed crawl's Redis keys."),
+    )
+
+
+def _check_log_file(ctx, param, path: Path | None) -> str | None:
+    """Refuse a log file that cannot be written before anything starts, not with a
+    traceback from the logging set-up."""
+    if path is None:
+        return None
+    if not path.parent.is_dir():
+        raise click.BadParameter(f"the directory {path.parent} does not exist; create it or choose another file", param=param)
+    if not os.access(path if path.exists() else path.parent, os.W_OK):
+        raise click.BadParameter(f"{path} cannot be written (permission denied)", param=param)
+    return str(path)
+
+
+#: What ``crawl`` and ``worker`` both take: how to fetch, and what to log.
+crawl_options = _compose(
+    click.option("--chain-only", is_flag=True, help="Follow only the prev/next links: no sitemaps, no category listings."),
+    click.option("--delay", type=click.FloatRange(min=0), help="Seconds between requests to one site, per worker (default 0.5, adapted by AutoThrottle)."),
+    click.option("--concurrency", type=click.IntRange(min=1), help="Requests in flight per site, per worker (default 2)."),
+    click.option("-s", "--set", "scrapy_settings", multiple=True, metavar="NAME=VALUE", help="Any Scrapy setting, e.g. -s AUTOTHROTTLE_MAX_DELAY=60. Repeatable."),
+    click.option("-v", "--verbose", is_flag=True, help="Log every page and decision (Scrapy INFO level)."),
+    click.option("--log-file", type=click.Path(dir_okay=False, path_type=Path), callback=_check_log_file,
+                 help="Write the log to this file instead of the terminal."),
+    site_rules_option,
+)
