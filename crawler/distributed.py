@@ -20,7 +20,10 @@ import sqlite3
 import time
 import warnings
 
-from scrapy.exceptions import ScrapyDeprecationWarning
+from contextlib import closing
+
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider, NotConfigured, ScrapyDeprecationWarning
 
 from archive.writer import Batch, WriteCounts, utc_now
 
@@ -58,7 +61,7 @@ def redis_settings(redis_url: str, prefix: str = "medarchive") -> dict:
         "REDIS_URL": redis_url,
         "REDIS_ITEMS_KEY": key("items", prefix),
         # Workers have no archive to compare with: they fetch what they find.
-        "CRAWL_MODE": "full",
+        "PORTAL_MODE": "full",
         "ITEM_PIPELINES": {
             "crawler.pipelines.validate.RequireFieldsPipeline": 100,
             "crawler.pipelines.dates.DatesPipeline": 200,
@@ -81,16 +84,26 @@ def connect(redis_url: str, socket_timeout: float = SOCKET_TIMEOUT):
     return redis.Redis.from_url(redis_url, socket_timeout=socket_timeout, socket_connect_timeout=SOCKET_TIMEOUT)
 
 
+def configured(crawler, *names: str) -> tuple:
+    """The values of the settings ``names``; :class:`NotConfigured` naming those unset, so a
+    component of the distributed crawl is left out of a crawl that is not one."""
+    missing = [name for name in names if not crawler.settings.get(name)]
+    if missing:
+        raise NotConfigured(f"{', '.join(missing)} not set: not a distributed crawl")
+    return tuple(crawler.settings.get(name) for name in names)
+
+
 def start_crawl(redis_url: str, prefix: str, origins: list[str]) -> None:
     """Begin a new distributed crawl: forget the previous one's frontier and name the sites."""
-    server = connect(redis_url)
-    server.delete(key("requests", prefix), key("dupefilter", prefix), key("origins", prefix))
-    server.sadd(key("origins", prefix), *origins)
+    with closing(connect(redis_url)) as server:
+        server.delete(key("requests", prefix), key("dupefilter", prefix), key("origins", prefix))
+        server.sadd(key("origins", prefix), *origins)
 
 
 def crawl_origins(redis_url: str, prefix: str) -> list[str]:
     """The sites of the distributed crawl a worker joins."""
-    return sorted(value.decode() for value in connect(redis_url).smembers(key("origins", prefix)))
+    with closing(connect(redis_url)) as server:
+        return sorted(value.decode() for value in server.smembers(key("origins", prefix)))
 
 
 # --- items as messages ------------------------------------------------------------
@@ -152,14 +165,17 @@ def _byte_fields(data: dict):
 class QueuePipeline:
     """Pushes each item, as a message, to the crawl's Redis list for ``medarchive ingest``."""
 
-    def __init__(self, crawler):
+    def __init__(self, crawler, redis_url: str, items_key: str):
         self.crawler = crawler
-        self.server = connect(crawler.settings["REDIS_URL"])
-        self.key = crawler.settings["REDIS_ITEMS_KEY"]
+        self.server = connect(redis_url)
+        self.key = items_key
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler)
+        return cls(crawler, *configured(crawler, "REDIS_URL", "REDIS_ITEMS_KEY"))
+
+    def close_spider(self):
+        self.server.close()
 
     def process_item(self, item):
         message = to_message(item)
@@ -174,23 +190,23 @@ class WaitForPeers:
     can be parsing a page whose links are about to be queued. The worker stops once the
     queue has stayed empty for ``WORKER_IDLE_SECONDS``."""
 
-    def __init__(self, crawler):
-        from scrapy import signals
-
+    def __init__(self, crawler, redis_url: str, queue_key: str, grace: float):
         self.crawler = crawler
-        self.server = connect(crawler.settings["REDIS_URL"])
-        self.key = crawler.settings["SCHEDULER_QUEUE_KEY"]
-        self.grace = crawler.settings.getfloat("WORKER_IDLE_SECONDS", 10)
+        self.server = connect(redis_url)
+        self.key = queue_key
+        self.grace = grace
         self.empty_since = None
         crawler.signals.connect(self.spider_idle, signal=signals.spider_idle)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler)
+        return cls(crawler, *configured(crawler, "REDIS_URL", "SCHEDULER_QUEUE_KEY"), crawler.settings.getfloat("WORKER_IDLE_SECONDS"))
+
+    def spider_closed(self, spider):
+        self.server.close()
 
     def spider_idle(self, spider):
-        from scrapy.exceptions import DontCloseSpider
-
         if self.server.zcard(self.key):  # scrapy-redis' priority queue is a sorted set
             self.empty_since = None
             raise DontCloseSpider
@@ -224,33 +240,33 @@ def ingest(redis_url: str, prefix: str, db, *, batch_size: int = 50, follow: boo
     that cannot be written go to the dead-letter list (:func:`dead_letters`).
     """
     # The blocking wait must end before the socket gives up on it.
-    server = connect(redis_url, socket_timeout=idle_seconds + SOCKET_TIMEOUT)
-    items, processing = key("items", prefix), key("processing", prefix)
-    counts = counts or IngestCounts()
-    while True:
-        taken = server.lrange(processing, 0, -1)
-        while len(taken) < batch_size:
-            message = server.lmove(items, processing, "RIGHT", "LEFT")
+    with closing(connect(redis_url, socket_timeout=idle_seconds + SOCKET_TIMEOUT)) as server:
+        items, processing = key("items", prefix), key("processing", prefix)
+        counts = counts or IngestCounts()
+        while True:
+            taken = server.lrange(processing, 0, -1)
+            while len(taken) < batch_size:
+                message = server.lmove(items, processing, "RIGHT", "LEFT")
+                if message is None:
+                    break
+                taken.append(message)
+            if taken:
+                dead = _write_messages(db, taken, run_id, counts)
+                # Acknowledge only now that the transaction has committed, together with setting aside.
+                with server.pipeline(transaction=True) as acknowledge:
+                    if dead:
+                        acknowledge.lpush(key("dead", prefix), *dead)
+                    acknowledge.delete(processing)
+                    acknowledge.execute()
+                counts.messages += len(taken)
+                counts.set_aside += len(dead)
+                continue
+            if not follow:
+                break
+            message = server.blmove(items, processing, idle_seconds, "RIGHT", "LEFT")
             if message is None:
                 break
-            taken.append(message)
-        if taken:
-            dead = _write_messages(db, taken, run_id, counts)
-            # Acknowledge only now that the transaction has committed, together with setting aside.
-            with server.pipeline(transaction=True) as acknowledge:
-                if dead:
-                    acknowledge.lpush(key("dead", prefix), *dead)
-                acknowledge.delete(processing)
-                acknowledge.execute()
-            counts.messages += len(taken)
-            counts.set_aside += len(dead)
-            continue
-        if not follow:
-            break
-        message = server.blmove(items, processing, idle_seconds, "RIGHT", "LEFT")
-        if message is None:
-            break
-    return counts
+        return counts
 
 
 def _write_messages(db, messages: list[bytes], run_id, counts: IngestCounts) -> list[bytes]:
@@ -296,7 +312,8 @@ class DeadLetter:
 
 def dead_letters(redis_url: str, prefix: str) -> list[DeadLetter]:
     """The messages ingest set aside, newest first."""
-    records = connect(redis_url).lrange(key("dead", prefix), 0, -1)
+    with closing(connect(redis_url)) as server:
+        records = server.lrange(key("dead", prefix), 0, -1)
     return [DeadLetter(r["reason"], r["set_aside"], base64.b64decode(r["message"])) for r in map(json.loads, records)]
 
 
@@ -305,8 +322,8 @@ def replay_dead_letters(redis_url: str, prefix: str) -> int:
     One transaction: a message is in exactly one of the two lists at any time."""
     import redis
 
-    server, dead = connect(redis_url), key("dead", prefix)
-    with server.pipeline(transaction=True) as replay:
+    dead = key("dead", prefix)
+    with closing(connect(redis_url)) as server, server.pipeline(transaction=True) as replay:
         while True:
             try:
                 replay.watch(dead)

@@ -39,7 +39,7 @@ class RetryAfterMiddleware(RetryMiddleware):
 
     def __init__(self, settings):
         super().__init__(settings)
-        self.max_wait = settings.getfloat("RETRY_AFTER_MAX", 60.0)
+        self.max_wait = settings.getfloat("RETRY_AFTER_MAX")
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -105,7 +105,7 @@ class PageBudgetMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler, crawler.settings.getint("PORTAL_MAX_PAGES", 200_000))
+        return cls(crawler, crawler.settings.getint("PORTAL_MAX_PAGES"))
 
     def process_request(self, request, spider=None):
         site = _site(request.url)

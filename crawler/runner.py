@@ -5,6 +5,7 @@ remains the way to run it with Scrapy's own tooling.
 """
 
 import os
+import sqlite3
 from dataclasses import dataclass, field
 
 from scrapy import signals
@@ -12,6 +13,9 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
 
+from archive.state import CrawlState, load_state
+
+from .renamed_settings import setting
 from .spiders.portal import PortalSpider
 
 #: Exit status when the crawl reached no article at all (wrong URL, site down, robots.txt).
@@ -107,6 +111,18 @@ def project_settings(overrides: dict | None = None) -> Settings:
     return settings
 
 
+def crawl_state(settings: Settings) -> CrawlState:
+    """What the archive holds that an incremental crawl needs, read before the crawl starts;
+    nothing for a full crawl. The spider is handed it and never opens the archive itself."""
+    if setting(settings, "PORTAL_MODE") != "incremental":
+        return CrawlState()
+    try:
+        return load_state(settings.get("ARCHIVE_DB_PATH"), setting(settings, "PORTAL_RECHECK_NEWEST", "getint"))
+    except sqlite3.DatabaseError:
+        # Not an archive at all: the archive pipeline refuses it, in one line, before any page is fetched.
+        return CrawlState()
+
+
 def run_crawl(start_urls: list[str], settings: Settings, origins: list[str] = ()) -> CrawlResult:
     """Crawl from ``start_urls`` (and within ``origins``) with ``settings`` until the chains end; blocks.
 
@@ -115,6 +131,6 @@ def run_crawl(start_urls: list[str], settings: Settings, origins: list[str] = ()
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(PortalSpider)
     result = watch(crawler)
-    process.crawl(crawler, start_urls=start_urls, origins=list(origins))
+    process.crawl(crawler, start_urls=start_urls, origins=list(origins), state=crawl_state(settings))
     process.start()
     return settle(result, crawler)

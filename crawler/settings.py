@@ -85,13 +85,15 @@ EXTENSIONS = {
 PROGRESS_ENABLED = False
 
 #: "incremental" fetches only what may have changed since the archive's last run;
-#: "full" fetches every page it finds (``medarchive crawl --full``).
-CRAWL_MODE = "incremental"
+#: "full" fetches every page it finds (``medarchive crawl --full``). Formerly CRAWL_MODE.
+PORTAL_MODE = "incremental"
 #: Also find articles through robots.txt sitemaps, /sitemap.xml and the category listings
 #: of the site's menu, so a deleted page in the chain does not hide what lies beyond it.
-DISCOVER = True
+#: Formerly DISCOVER.
+PORTAL_DISCOVER = True
 #: Archived articles of each site re-checked by every incremental run, newest first.
-RECHECK_NEWEST = 5
+#: Formerly RECHECK_NEWEST.
+PORTAL_RECHECK_NEWEST = 5
 #: A TOML file of per-site selectors that override the extraction heuristics for those hosts
 #: (``medarchive crawl --site-rules``); see README, "Pointing it at another portal".
 PORTAL_SITE_RULES = os.environ.get("MEDARCHIVE_SITE_RULES") or None
@@ -107,3 +109,7 @@ PORTAL_MAX_PAGES = 200_000
 #: site's sitemaps or listings name is given up, when the site lists any articles at all
 #: (a generated chain ``/a/1.html -> /a/2.html -> ...``); 0 turns the rule off.
 PORTAL_MAX_UNLISTED_CHAIN = 1000
+
+#: A worker of a distributed crawl stops once the shared queue has stayed empty this many
+#: seconds (another worker may be about to queue links).
+WORKER_IDLE_SECONDS = 10

@@ -142,8 +142,8 @@ def crawl(urls, db_path, full, chain_only, recheck, redis_url, redis_prefix, del
         verbose, chain_only, scrapy_settings,
         ARCHIVE_DB_PATH=str(db_path),
         DRIFT_CONFIG=drift_config,
-        CRAWL_MODE="full" if full else "incremental",
-        RECHECK_NEWEST=recheck,
+        PORTAL_MODE="full" if full else "incremental",
+        PORTAL_RECHECK_NEWEST=recheck,
         DOWNLOAD_DELAY=delay,
         CONCURRENT_REQUESTS_PER_DOMAIN=concurrency,
         PORTAL_MAX_PAGES=max_pages,
@@ -201,7 +201,7 @@ def _crawl_settings(verbose: bool, chain_only: bool, scrapy_settings: tuple[str,
     overrides = {
         "LOG_LEVEL": "INFO" if verbose else "WARNING",
         "PROGRESS_ENABLED": sys.stderr.isatty(),
-        "DISCOVER": not chain_only,
+        "PORTAL_DISCOVER": not chain_only,
         **{name: value for name, value in settings.items() if value is not None},
     }
     overrides.update(_parse_settings(scrapy_settings))

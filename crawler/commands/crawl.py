@@ -4,7 +4,7 @@ reached (status 3) or that the crawl stopped early (status 1)."""
 
 from scrapy.commands.crawl import Command as ScrapyCrawl
 
-from ..runner import exit_status, settle, watch
+from ..runner import crawl_state, exit_status, settle, watch
 
 
 class Command(ScrapyCrawl):
@@ -14,6 +14,7 @@ class Command(ScrapyCrawl):
         return crawler
 
     def run(self, args, opts):
+        opts.spargs.setdefault("state", crawl_state(self.settings))
         super().run(args, opts)
         if not self.exitcode:
             self.exitcode = exit_status(settle(self.result, self.crawler))

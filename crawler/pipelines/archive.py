@@ -14,6 +14,7 @@ from archive.lock import ArchiveBusy, ArchiveUnavailable, archive_lock
 from archive.schema import close_archive, disk_full, open_archive
 
 from ..items import write_kind
+from ..renamed_settings import setting
 
 logger = logging.getLogger(__name__)
 
@@ -22,9 +23,9 @@ RECORDED_SETTINGS = (
     "ARCHIVE_BATCH_SIZE",
     "AUTOTHROTTLE_ENABLED",
     "CONCURRENT_REQUESTS_PER_DOMAIN",
-    "CRAWL_MODE",
-    "DISCOVER",
-    "RECHECK_NEWEST",
+    "PORTAL_MODE",
+    "PORTAL_DISCOVER",
+    "PORTAL_RECHECK_NEWEST",
     "DOWNLOAD_DELAY",
     "DRIFT_CONFIG",
     "ROBOTSTXT_OBEY",
@@ -41,9 +42,10 @@ class ArchivePipeline:
     named by ``ARCHIVE_DB_PATH``, ``ARCHIVE_BATCH_SIZE`` articles per transaction, and keeps a
     row in ``runs`` for the crawl. A crash loses at most the unwritten batch, never a half row."""
 
-    def __init__(self, crawler, path: str, batch_size: int, drift_config: drift.DriftConfig | None = None):
+    def __init__(self, crawler, path: str, batch_size: int, drift_config: drift.DriftConfig | None = None, mode: str = "incremental"):
         self.crawler = crawler
         self.path = path
+        self.mode = mode
         self.batch_size = batch_size
         self.drift_config = drift_config or drift.DriftConfig()
         self.batch = writer.Batch()
@@ -57,7 +59,7 @@ class ArchivePipeline:
         if not path:
             raise NotConfigured("ARCHIVE_DB_PATH is not set")
         config = drift.load_config(crawler.settings.get("DRIFT_CONFIG") or None)
-        pipeline = cls(crawler, path, crawler.settings.getint("ARCHIVE_BATCH_SIZE", 50), config)
+        pipeline = cls(crawler, path, crawler.settings.getint("ARCHIVE_BATCH_SIZE"), config, setting(crawler.settings, "PORTAL_MODE"))
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
 
@@ -71,9 +73,8 @@ class ArchivePipeline:
             return
         try:
             self.db = open_archive(self.path)
-            settings = {name: self.crawler.settings.get(name) for name in RECORDED_SETTINGS}
-            mode = self.crawler.settings.get("CRAWL_MODE", "incremental")
-            self.run = writer.start_run(self.db, list(getattr(self.crawler.spider, "start_urls", [])), settings, mode)
+            settings = {name: setting(self.crawler.settings, name) for name in RECORDED_SETTINGS}
+            self.run = writer.start_run(self.db, list(getattr(self.crawler.spider, "start_urls", [])), settings, self.mode)
         except sqlite3.Error as error:
             self.refuse(self.describe(error), "archive_error")
             self.db = None

@@ -4,12 +4,13 @@ and finds what the chain misses in the site's sitemaps and category listings.
 It only decides what to fetch next. What a page says comes from
 ``crawler.extraction``; what happens to it comes from the item pipelines.
 
-Incremental runs (``CRAWL_MODE = "incremental"``, the default) read the archive
-first and fetch only what may have changed: pages never archived (new links,
-sitemap and listing entries, the archive's own frontier of unfollowed links),
-pages whose sitemap ``lastmod`` moved, and the newest ``RECHECK_NEWEST``
-articles of each site (conditionally, except the very newest, whose 下一篇 link
-is where new articles appear).
+Incremental runs (``PORTAL_MODE = "incremental"``, the default) are handed what
+the archive holds (a :class:`~archive.state.CrawlState` the runner reads before the
+crawl: the spider never opens the archive) and fetch only what may have changed:
+pages never archived (new links, sitemap and listing entries, the archive's own
+frontier of unfollowed links), pages whose sitemap ``lastmod`` moved, and the newest
+``PORTAL_RECHECK_NEWEST`` articles of each site (conditionally, except the very
+newest, whose 下一篇 link is where new articles appear).
 """
 
 from dataclasses import fields, replace
@@ -20,7 +21,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from archive.state import CrawlState, load_state
+from archive.state import CrawlState
 
 from ..extraction.article import ArticlePage, extract_article
 from ..extraction.listings import category_listings, listing_links, looks_like_article_url, read_sitemap, sitemaps_in_robots
@@ -30,6 +31,7 @@ from ..extraction.text import better_encoding
 from ..extraction.urls import absolute_url, clean_url, origin
 from ..items import ArticleItem, ChainGap, KeptPage, NotArticle, PageAlias, SitemapSeen
 from ..middlewares import NotFetched
+from ..renamed_settings import setting
 
 #: Answers that send the crawl elsewhere; the spider follows them itself.
 REDIRECT_STATUSES = [301, 302, 303, 307, 308]
@@ -49,7 +51,7 @@ class PortalSpider(scrapy.Spider):
 
     name = "portal"
 
-    def __init__(self, start_urls=None, origins=None, *args, **kwargs):
+    def __init__(self, start_urls=None, origins=None, state: CrawlState | None = None, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.start_urls = [clean_url(url) for url in _as_list(start_urls)]
         # A worker joining a distributed crawl has no start URLs, only the crawl's sites.
@@ -59,7 +61,7 @@ class PortalSpider(scrapy.Spider):
         self.allowed_domains = sorted({site.split("://", 1)[1].split(":")[0] for site in self.origins})
         self.seen_articles: set[str] = set()
         self.site_rules = SiteRules()
-        self.state = CrawlState()
+        self.state = state or CrawlState()
         #: Every page that links to a URL as its neighbour, and URLs that failed: a dead
         #: neighbour is a gap for each page linking to it, not only for the first.
         self.linked_from: dict[str, set[tuple[str, str]]] = {}
@@ -72,22 +74,24 @@ class PortalSpider(scrapy.Spider):
         #: Article URLs the sites' sitemaps and listings name, and the sites that name any.
         self.listed: set[str] = set()
         self.listing_sites: set[str] = set()
+        self.incremental = True
+        self.discover = True
         self.max_unlisted = 0
+        self.max_redirects = 20
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.site_rules = load_site_rules(crawler.settings.get("PORTAL_SITE_RULES"))
+        settings = crawler.settings
+        spider.site_rules = load_site_rules(settings.get("PORTAL_SITE_RULES"))
+        spider.incremental = setting(settings, "PORTAL_MODE") == "incremental"
+        spider.discover = setting(settings, "PORTAL_DISCOVER", "getbool")
+        spider.max_unlisted = settings.getint("PORTAL_MAX_UNLISTED_CHAIN")
+        spider.max_redirects = settings.getint("REDIRECT_MAX_TIMES")
         return spider
 
-    @property
-    def incremental(self) -> bool:
-        return self.settings.get("CRAWL_MODE", "incremental") == "incremental"
-
     async def start(self):
-        self.max_unlisted = self.settings.getint("PORTAL_MAX_UNLISTED_CHAIN", 1000)
         if self.incremental:
-            self.state = load_state(self.settings.get("ARCHIVE_DB_PATH"), self.settings.getint("RECHECK_NEWEST", 5))
             self._note_listed(self.state.sitemap)
         self.crawler.stats.set_value("portal/known_articles", len({known.url for known in self.state.known.values()}))
         for url in self.start_urls:
@@ -100,7 +104,7 @@ class PortalSpider(scrapy.Spider):
             if origin(to_url) in self.origins:
                 self.linked_from.setdefault(to_url, set()).add((from_url, rel))
                 yield self._article_request(to_url, via=from_url, rel=rel)
-        if self.settings.getbool("DISCOVER", True):
+        if self.discover:
             for site in sorted(self.origins):
                 yield self._discovery(site + "/robots.txt", self.parse_robots)
                 yield self._discovery(site + "/", self.parse_home)
@@ -222,7 +226,7 @@ class PortalSpider(scrapy.Spider):
             stats.inc_value("portal/failed/redirect_loop")
             self.logger.warning("Redirect loop at %s: %s", source, " -> ".join([*hops, target]))
             return
-        if len(hops) > self.settings.getint("REDIRECT_MAX_TIMES", 20):
+        if len(hops) > self.max_redirects:
             stats.inc_value("portal/failed/too_many_redirects")
             self.logger.warning("Gave up on %s after %d redirects", hops[0], len(hops))
             return
