@@ -43,7 +43,7 @@ from crawler.extraction.dates import normalize_date  # noqa: E402
 from crawler.extraction.navigation import find_neighbours  # noqa: E402
 from crawler.extraction.references import dois_in_urls, find_dois, find_pmcids, find_pmids, parse_references  # noqa: E402
 from crawler.extraction.urls import absolute_url, canonical_url, looks_like_listing  # noqa: E402
-from crawler.pipelines.disclaimer import split_disclaimer  # noqa: E402
+from crawler.normalise import split_disclaimer  # noqa: E402
 from crawler.replica import build_portal  # noqa: E402
 
 BASE = "http://127.0.0.1:8000"
@@ -125,7 +125,7 @@ def staged_extract(sel, url, t: dict):
     s = clock()
     hrefs = [href for href in (absolute_url(a.get("href"), url) for a in body_root.iter("a")) if href]
     t["body hrefs"] += clock() - s
-    return A.ArticlePage(url=canonical, title=title.text, body=body, body_html=body_html, category=category,
+    return A.ArticleItem(url=canonical, title=title.text, body=body, body_html=body_html, category=category,
                          breadcrumb=breadcrumb, published_raw=published_raw, published_source=published_source,
                          disclaimer=disclaimer, reference_texts=reference_texts, reference_hrefs=reference_hrefs,
                          body_hrefs=hrefs, neighbours=neighbours)

@@ -34,7 +34,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import OUT, machine, median, save, table  # noqa: E402
 
 from scrapy.http import HtmlResponse  # noqa: E402
-from scrapy.settings import Settings  # noqa: E402
 
 import archive.search  # noqa: E402
 from archive import writer  # noqa: E402
@@ -47,33 +46,15 @@ BATCH = 50
 SEARCH_TABLES_PREFIX = "articles_search"
 
 
-class _Stats:
-    def inc_value(self, *a, **k):
-        pass
-
-    def set_value(self, *a, **k):
-        pass
-
-    def get_value(self, *a, **k):
-        return None
-
-
-class _Crawler:
-    stats = _Stats()
-    settings = Settings()
-
-
 def make_articles(source: int, total: int, seed: int) -> list[dict]:
     import logging
 
-    # the replica's later articles are dated in the future, which the dates pipeline logs per page
-    logging.getLogger("crawler.pipelines.dates").setLevel(logging.ERROR)
-    from crawler.pipelines.dates import DatesPipeline
-    from crawler.pipelines.disclaimer import DisclaimerPipeline
-    from crawler.pipelines.references import ReferencesPipeline
+    # the replica's later articles are dated in the future, which the dates step logs per page
+    logging.getLogger("crawler.normalise").setLevel(logging.ERROR)
+    from crawler.normalise import counter_into, normalise
     from crawler.spiders.portal import article_item
 
-    pipes = [cls.from_crawler(_Crawler()) for cls in (DatesPipeline, ReferencesPipeline, DisclaimerPipeline)]
+    count = counter_into({})
     portal = build_portal("wordpress", source, seed=seed)
     base = []
     for art in portal.live_articles:
@@ -83,8 +64,7 @@ def make_articles(source: int, total: int, seed: int) -> list[dict]:
         if page is None:
             continue
         item = article_item(page, response)
-        for pipe in pipes:
-            item = pipe.process_item(item) or item
+        normalise(item, count)
         base.append(dataclasses.asdict(item))
     out = []
     k = 0

@@ -1,7 +1,8 @@
-"""The item an article page becomes.
+"""The items a crawl hands to the archive; an article is one ``ArticleItem`` all the way.
 
-Extraction fills the raw fields; the pipelines fill the normalised ones
-(``published``, ``references``, ``dois`` ...). The archive stores it.
+Extraction fills what the page says, the spider what its response says (``fetched_url``,
+``site``, validators, the raw page), the normalising steps (``crawler.normalise``) the
+normalised fields (``published``, ``references``, ``dois`` ...). The archive stores it.
 """
 
 from dataclasses import dataclass, field
@@ -32,11 +33,11 @@ class ReferenceEntry:
 @dataclass
 class ArticleItem:
     url: str  # canonical URL, the article's identity
-    fetched_url: str
-    site: str  # scheme://host[:port] the article was crawled from
     title: str
     body: str
     body_html: str
+    fetched_url: str = ""  # filled from the response, like the fields from fetched_at on
+    site: str = ""  # scheme://host[:port] the article was crawled from
     category: str | None = None
     breadcrumb: list[str] = field(default_factory=list)
     published_raw: str | None = None
@@ -60,6 +61,7 @@ class ArticleItem:
     last_modified: str | None = None
     raw_headers: dict = field(default_factory=dict)  # what re-extraction needs to decode the page
     raw_body: bytes | None = None
+    found_by: dict[str, str] = field(default_factory=dict)  # field -> the rule that found it; shown, not stored
 
 
 @dataclass

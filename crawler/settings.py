@@ -63,11 +63,9 @@ TELNETCONSOLE_ENABLED = False
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = os.environ.get("MEDARCHIVE_LOG_LEVEL", "INFO")
 
+# The normalising steps themselves are listed once, in ``crawler.normalise.STEPS``.
 ITEM_PIPELINES = {
-    "crawler.pipelines.validate.RequireFieldsPipeline": 100,
-    "crawler.pipelines.dates.DatesPipeline": 200,
-    "crawler.pipelines.references.ReferencesPipeline": 300,
-    "crawler.pipelines.disclaimer.DisclaimerPipeline": 400,
+    "crawler.pipelines.NormalisePipeline": 100,
     "crawler.pipelines.archive.ArchivePipeline": 900,
 }
 

@@ -2,13 +2,13 @@
 
 For ``medarchive extract`` (a saved file or one URL) and for scoring extraction on saved
 pages: the same charset rules as the crawler (HTTP header, BOM, ``<meta charset>``, then the
-GBK fallback for pages that declare UTF-8), the same extraction, the same pipelines.
+GBK fallback for pages that declare UTF-8), the same extraction, the same normalising steps.
 """
 
 import urllib.request
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from types import SimpleNamespace
 
 from scrapy.http import HtmlResponse, TextResponse
 
@@ -16,7 +16,7 @@ from .extraction.article import NotAnArticle, read_article
 from .extraction.site_rules import SiteRule
 from .extraction.text import REPLACEMENT_CHAR, better_encoding
 from .items import ArticleItem
-from .reextract import PIPELINES, Stats
+from .normalise import counter_into, normalise
 from .settings import USER_AGENT
 from .spiders.portal import article_item
 
@@ -63,9 +63,7 @@ def extract_page(body: bytes, url: str, content_type: str | None = None, rule: S
         return PageResult(url=url, encoding=response.encoding, item=None, reason=str(page))
     fetched_at = (now or datetime.now(timezone.utc)).isoformat(timespec="seconds")
     item = article_item(page, response, fetched_at=fetched_at)
-    stats = Stats()
-    for pipeline in PIPELINES:
-        pipeline(SimpleNamespace(stats=stats)).process_item(item)
+    normalise(item, counter_into(Counter()))
     return PageResult(url=url, encoding=response.encoding, item=item, found_by=page.found_by)
 
 

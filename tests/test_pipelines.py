@@ -1,20 +1,35 @@
-"""Each item pipeline does its one job on an article and leaves anything else alone."""
+"""Each normalising step does its one job on an article; the pipeline running them leaves anything else alone."""
+
+from collections import Counter
 
 import pytest
 from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
+from crawler import normalise as steps
 from crawler.items import ArticleItem, NeighbourLink, PageAlias
-from crawler.pipelines.dates import DatesPipeline
-from crawler.pipelines.disclaimer import DisclaimerPipeline
-from crawler.pipelines.references import ReferencesPipeline
-from crawler.pipelines.validate import RequireFieldsPipeline
+from crawler.pipelines import NormalisePipeline
 
 
-def make(pipeline_class):
+class Step:
+    """One normalising step with the counts it made."""
+
+    def __init__(self, step):
+        self.step, self.counts = step, Counter()
+
+    def process_item(self, article):
+        self.step(article, steps.counter_into(self.counts))
+        return article
+
+
+def make(step):
+    return Step(step)
+
+
+def pipeline():
     crawler = get_crawler()
     crawler.stats.open_spider()
-    return pipeline_class.from_crawler(crawler)
+    return NormalisePipeline.from_crawler(crawler)
 
 
 def item(**fields):
@@ -28,35 +43,35 @@ def test_dates_become_iso_for_the_article_and_its_neighbours():
         published_raw="发布时间:2026年1月5日 星期一",
         neighbours=[NeighbourLink("prev", "https://a.example/0.html", "旧", "2026年2月2日"), NeighbourLink("next", None)],
     )
-    make(DatesPipeline).process_item(article)
+    make(steps.normalise_dates).process_item(article)
     assert article.published == "2026-01-05"
     assert article.neighbours[0].date == "2026-02-02"
 
 
 def test_relative_date_is_read_against_the_crawl_time():
     article = item(published_raw="昨天 14:30")
-    make(DatesPipeline).process_item(article)
+    make(steps.normalise_dates).process_item(article)
     assert article.published == "2026-02-02T14:30:00+08:00"
 
 
 def test_unreadable_date_is_kept_raw_and_counted():
-    pipeline = make(DatesPipeline)
+    step = make(steps.normalise_dates)
     article = item(published_raw="时间:不详")
-    pipeline.process_item(article)
+    step.process_item(article)
     assert (article.published, article.published_raw) == (None, "时间:不详")
-    assert pipeline.stats.get_value("dates/unparsed") == 1
+    assert step.counts["dates/unparsed"] == 1
 
 
 def test_article_without_title_is_dropped_and_counted():
-    pipeline = make(RequireFieldsPipeline)
+    normalising = pipeline()
     with pytest.raises(DropItem, match="has no title"):
-        pipeline.process_item(item(title="  "))
-    assert pipeline.stats.get_value("validate/dropped/missing_title") == 1
+        normalising.process_item(item(title="  "))
+    assert normalising.stats.get_value("validate/dropped/missing_title") == 1
 
 
 def test_disclaimer_line_left_in_the_body_moves_out():
     article = item(body="正文第一段。\n免責聲明：僅供參考。")
-    make(DisclaimerPipeline).process_item(article)
+    make(steps.move_disclaimer).process_item(article)
     assert (article.body, article.disclaimer) == ("正文第一段。", "免責聲明：僅供參考。")
 
 
@@ -67,14 +82,22 @@ def test_identifiers_come_from_references_text_and_links():
         reference_hrefs=["https://doi.org/10.1186/s13287-025-04123-9"],
         body_hrefs=["https://pubmed.ncbi.nlm.nih.gov/29876543/"],
     )
-    make(ReferencesPipeline).process_item(article)
+    make(steps.find_identifiers).process_item(article)
     assert article.dois == ["10.1177/abc123", "10.1186/s13287-025-04123-9"]
     assert article.pmids == ["31234567", "29876543"]
     assert article.pmcids == ["PMC7654321"]
     assert [(r.position, r.doi, r.pmcid) for r in article.references] == [(1, "10.1177/abc123", None), (2, "10.1186/s13287-025-04123-9", "PMC7654321")]
 
 
-@pytest.mark.parametrize("pipeline_class", [DatesPipeline, DisclaimerPipeline, ReferencesPipeline, RequireFieldsPipeline])
-def test_aliases_pass_through_untouched(pipeline_class):
+def test_aliases_pass_through_untouched():
     alias = PageAlias("https://a.example/?p=1", "https://a.example/1.html")
-    assert make(pipeline_class).process_item(alias) is alias
+    assert pipeline().process_item(alias) is alias
+
+
+def test_the_steps_are_listed_once_and_a_crawl_reextract_and_extract_run_that_list():
+    from pathlib import Path
+
+    root = Path(__file__).parent.parent / "crawler"
+    assert steps.STEPS == (steps.require_fields, steps.normalise_dates, steps.find_identifiers, steps.move_disclaimer)
+    for module in ("pipelines/__init__.py", "reextract.py", "single_page.py"):
+        assert "normalise(" in (root / module).read_text("utf-8"), module

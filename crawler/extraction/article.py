@@ -9,14 +9,15 @@ paragraphs read most like prose (``body.py``), the headline the heading the page
 
 import copy
 import re
-from dataclasses import dataclass, field
 from functools import lru_cache
 
 from lxml import etree
 from parsel import Selector
 from parsel.csstranslator import css2xpath
 
-from ..items import NeighbourLink
+from archive.sanitize import sanitize_html
+
+from ..items import ArticleItem, NeighbourLink
 from .body import best_block, measure_blocks, score_blocks
 from .dates import find_date_text
 from .navigation import LABEL_RE, find_neighbours
@@ -27,6 +28,7 @@ from .rules import (
     BOILERPLATE_SELECTORS,
     BREADCRUMB_SELECTORS,
     CATEGORY_SELECTORS,
+    DISCLAIMER_LINE,
     DISCLAIMER_MARKERS,
     FURNITURE_CLASS_TOKENS,
     FURNITURE_CLASS_WORDS,
@@ -34,7 +36,6 @@ from .rules import (
     RELATED_HEADINGS,
     SOFT_404_MARKERS,
 )
-from archive.sanitize import sanitize_html
 from .text import BLOCK_TAGS, block_lines, looks_garbled, normalize_space, remove_element, text_content
 from .site_rules import SiteRule, parse_with_format
 from .title import Title, clean_title, find_title
@@ -66,31 +67,11 @@ _DECORATION = r"[\s«»‹›<>←→|【】\[\]]*"
 _BREADCRUMB_NOISE = {"首页", "首頁", "主页", "Home", "home", "当前位置", "當前位置", "您的位置", ">", "»"}
 
 
-@dataclass
-class ArticlePage:
-    """What one article page says, before normalisation."""
-
-    url: str
-    title: str
-    body: str
-    body_html: str
-    category: str | None = None
-    breadcrumb: list[str] = field(default_factory=list)
-    published_raw: str | None = None
-    published_source: str | None = None
-    disclaimer: str | None = None
-    reference_texts: list[str] = field(default_factory=list)
-    reference_hrefs: list[str] = field(default_factory=list)
-    body_hrefs: list[str] = field(default_factory=list)
-    neighbours: list[NeighbourLink] = field(default_factory=list)
-    found_by: dict[str, str] = field(default_factory=dict)  # field -> the rule that found it
-
-
 class NotAnArticle(str):
     """Why a page is not an article, in words for the user."""
 
 
-def extract_article(selector: Selector, url: str, rule: SiteRule | None = None) -> ArticlePage | None:
+def extract_article(selector: Selector, url: str, rule: SiteRule | None = None) -> ArticleItem | None:
     """The article on the page at ``url``, or None when the page is not an article
     (a listing, a tag page, a soft 404, an empty template).
 
@@ -101,7 +82,7 @@ def extract_article(selector: Selector, url: str, rule: SiteRule | None = None) 
     return None if isinstance(found, NotAnArticle) else found
 
 
-def read_article(selector: Selector, url: str, rule: SiteRule | None = None) -> ArticlePage | NotAnArticle:
+def read_article(selector: Selector, url: str, rule: SiteRule | None = None) -> ArticleItem | NotAnArticle:
     """As :func:`extract_article`, but a page that is not an article says why."""
     root = selector.root
     if looks_like_listing(url):
@@ -140,7 +121,7 @@ def read_article(selector: Selector, url: str, rule: SiteRule | None = None) -> 
     published_raw, published_source = _ruled_date(root, rule) or find_published(root, title.element, stats)
     breadcrumb = extract_breadcrumb(root, title.text, names)
     neighbours, neighbour_rule = _ruled_neighbours(root, url, rule, find_neighbours(root, url))
-    return ArticlePage(
+    return ArticleItem(
         url=canonical_url(root, url),
         title=title.text,
         body=body,
@@ -379,12 +360,6 @@ def _reference_heading_re():
     return re.compile(rf"^{_DECORATION}(?:{headings})\s*[:：]?")
 
 
-@lru_cache(maxsize=1)
-def _disclaimer_re():
-    markers = "|".join(map(re.escape, DISCLAIMER_MARKERS))
-    return re.compile(rf"^{_DECORATION}(?:{markers})")
-
-
 def _cut_references(body_root, base_url: str) -> tuple[list[str], list[str]]:
     """Take the reference section (its heading and every block after it up to the
     disclaimer) out of the body; return its entry lines and link targets."""
@@ -393,7 +368,7 @@ def _cut_references(body_root, base_url: str) -> tuple[list[str], list[str]]:
         return [], []
     section = [_section_start(heading, body_root)]
     for sibling in section[0].itersiblings():
-        if _disclaimer_re().match(normalize_space(text_content(sibling))):
+        if DISCLAIMER_LINE.match(normalize_space(text_content(sibling))):
             break
         section.append(sibling)
     lines, hrefs = [], []
@@ -412,10 +387,10 @@ def _cut_references(body_root, base_url: str) -> tuple[list[str], list[str]]:
 
 
 def _cut_disclaimer(body_root) -> str | None:
-    block = _first_block_matching(body_root, _disclaimer_re())
+    block = _first_block_matching(body_root, DISCLAIMER_LINE)
     if block is None:
         return None
-    while block.getparent() is not None and block.getparent() is not body_root and _disclaimer_re().match(
+    while block.getparent() is not None and block.getparent() is not body_root and DISCLAIMER_LINE.match(
         normalize_space(text_content(block.getparent()))
     ):
         block = block.getparent()
@@ -431,7 +406,7 @@ def _find_disclaimer_outside(root, container) -> str | None:
     if not any(marker in page_text for marker in DISCLAIMER_MARKERS):
         return None
     for text in _disclaimer_texts()(root):
-        if not _disclaimer_re().match(normalize_space(text)):
+        if not DISCLAIMER_LINE.match(normalize_space(text)):
             continue
         owner = text.getparent().getparent() if text.is_tail else text.getparent()
         if owner is None or owner is container or container in owner.iterancestors():
@@ -441,7 +416,7 @@ def _find_disclaimer_outside(root, container) -> str | None:
             continue
         while block.getparent() is not None and block.getparent().tag in _DISCLAIMER_BLOCKS and block.getparent() is not container:
             outer = normalize_space(text_content(block.getparent()))
-            if not _disclaimer_re().match(outer) or len(outer) >= MAX_DISCLAIMER_CHARS:
+            if not DISCLAIMER_LINE.match(outer) or len(outer) >= MAX_DISCLAIMER_CHARS:
                 break
             block = block.getparent()
         if len(normalize_space(text_content(block))) < MAX_DISCLAIMER_CHARS:

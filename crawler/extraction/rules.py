@@ -88,6 +88,9 @@ REFERENCE_HEADINGS = ("参考资料", "參考資料", "参考文献", "參考文
 
 #: Words that open the site's disclaimer paragraph.
 DISCLAIMER_MARKERS = ("免责说明", "免责声明", "免責聲明", "免責說明", "版权声明", "版權聲明", "特别声明", "特別聲明")
+#: A block or line that is the disclaimer: a marker after any decoration. Extraction cuts such
+#: a block out of the body; normalisation moves such a line the block left behind.
+DISCLAIMER_LINE = re.compile(r"^[\s«»‹›<>←→|【】\[\]]*(?:" + "|".join(map(re.escape, DISCLAIMER_MARKERS)) + ")")
 
 #: Where the article body lives on the common CMSes, most specific first.
 #: When none matches, the body is the block with the most paragraph text.

@@ -1,11 +1,14 @@
-"""Item pipelines, one job each; all of them pass anything but an article through."""
+"""Item pipelines: normalise each article (``crawler.normalise``), then write or queue it."""
+
+from scrapy.exceptions import DropItem
 
 from ..items import ArticleItem
+from ..normalise import InvalidArticle, normalise
 
 
-class ArticlePipeline:
-    """Base of the per-field pipelines: ``process_article`` sees articles only and may
-    count what it did in ``self.stats``."""
+class NormalisePipeline:
+    """Runs the normalising steps over each article, counting into the crawl's stats; an
+    article that cannot be stored is dropped with the reason. Anything else passes through."""
 
     def __init__(self, crawler):
         self.crawler = crawler
@@ -17,8 +20,8 @@ class ArticlePipeline:
 
     def process_item(self, item):
         if isinstance(item, ArticleItem):
-            self.process_article(item)
+            try:
+                normalise(item, self.stats.inc_value)
+            except InvalidArticle as error:
+                raise DropItem(str(error)) from None
         return item
-
-    def process_article(self, item: ArticleItem) -> None:
-        raise NotImplementedError

@@ -13,7 +13,7 @@ frontier of unfollowed links), pages whose sitemap ``lastmod`` moved, and the ne
 newest, whose 下一篇 link is where new articles appear).
 """
 
-from dataclasses import fields, replace
+from dataclasses import replace
 from datetime import datetime, timezone
 
 import scrapy
@@ -23,7 +23,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 
 from archive.state import CrawlState
 
-from ..extraction.article import ArticlePage, extract_article
+from ..extraction.article import extract_article
 from ..extraction.listings import category_listings, listing_links, looks_like_article_url, read_sitemap, sitemaps_in_robots
 from ..extraction.rules import SITEMAP_PATHS
 from ..extraction.site_rules import SiteRules, load_site_rules
@@ -367,24 +367,21 @@ def _as_list(value) -> list[str]:
     return [url.strip() for url in value or () if url and url.strip()]
 
 
-#: What an extracted page hands on to the item (not ``neighbours``, cleaned below, nor ``found_by``).
-_ITEM_FIELDS_FROM_PAGE = tuple(
-    field.name for field in fields(ArticleItem) if field.name in {f.name for f in fields(ArticlePage)} and field.name != "neighbours"
-)
+def _kept_headers(response) -> dict:
+    return {name.decode(): response.headers.get(name).decode("latin-1") for name in KEPT_HEADERS if response.headers.get(name)}
 
 
 def kept_page(response) -> KeptPage:
     """The response as re-extraction needs it."""
-    headers = {name.decode(): response.headers.get(name).decode("latin-1") for name in KEPT_HEADERS if response.headers.get(name)}
-    return KeptPage(fetched_url=response.url, status=response.status, headers=headers, body=response.body)
+    return KeptPage(fetched_url=response.url, status=response.status, headers=_kept_headers(response), body=response.body)
 
 
-def article_item(page, response, aliases=(), fetched_at: str | None = None) -> ArticleItem:
-    """The item for an extracted ``page`` of ``response``: also used by re-extraction."""
-    headers = {name.decode(): response.headers.get(name).decode("latin-1") for name in KEPT_HEADERS if response.headers.get(name)}
-    page_fields = {name: getattr(page, name) for name in _ITEM_FIELDS_FROM_PAGE}
-    return ArticleItem(
-        **page_fields,
+def article_item(page: ArticleItem, response, aliases=(), fetched_at: str | None = None) -> ArticleItem:
+    """The extracted ``page``, completed with what its ``response`` says: also used by
+    re-extraction and ``medarchive extract``."""
+    headers = _kept_headers(response)
+    return replace(
+        page,
         neighbours=[replace(link, url=clean_url(link.url)) if link.url else link for link in page.neighbours],
         fetched_url=response.url,
         site=origin(response.url),

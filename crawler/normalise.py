@@ -1,0 +1,113 @@
+"""The normalising steps an extracted article goes through before the archive, as plain
+functions over the article: each fills or checks fields and counts what it did through
+``count(key, n=1)`` (a crawl's Scrapy stats, or any counter).
+
+:data:`STEPS` lists them once, in order; the crawl's pipeline, ``reextract``, ``ingest``
+(through its workers) and ``medarchive extract`` all run it through :func:`normalise`.
+"""
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from .extraction.dates import normalize_date
+from .extraction.references import dois_in_urls, find_dois, find_pmcids, find_pmids, parse_references
+from .extraction.rules import DISCLAIMER_LINE
+from .items import ArticleItem, ReferenceEntry
+
+logger = logging.getLogger(__name__)
+
+Count = Callable[..., None]
+
+#: An article needs these, as non-blank text, to be stored.
+REQUIRED_FIELDS = ("url", "title", "body")
+
+
+class InvalidArticle(ValueError):
+    """An article that cannot be stored; its text says why."""
+
+
+def require_fields(article: ArticleItem, count: Count) -> None:
+    """Refuse an article missing a required field, counting each refusal by field."""
+    for name in REQUIRED_FIELDS:
+        if not (getattr(article, name) or "").strip():
+            count(f"validate/dropped/missing_{name}")
+            raise InvalidArticle(f"Article {article.fetched_url} has no {name}")
+
+
+def normalise_dates(article: ArticleItem, count: Count) -> None:
+    """Fill ``published`` (ISO 8601, Asia/Shanghai) from ``published_raw``, and each neighbour
+    link's ``date`` from its ``date_raw``. A date that cannot be read is kept raw, left NULL and
+    counted as ``dates/unparsed``."""
+    now = datetime.fromisoformat(article.fetched_at) if article.fetched_at else None
+    if article.published_raw:
+        article.published = _iso_date(article.published_raw, now, article.url, count)
+    for link in article.neighbours:
+        if link.date_raw:
+            link.date = _iso_date(link.date_raw, now, article.url, count)
+
+
+def _iso_date(raw: str, now, url: str, count: Count) -> str | None:
+    result = normalize_date(raw, now=now)
+    if result is None:
+        count("dates/unparsed")
+        logger.warning("Could not read the date %r on %s; kept raw", raw, url)
+        return None
+    count(f"dates/parsed/{result.method}")
+    return result.iso
+
+
+def find_identifiers(article: ArticleItem, count: Count) -> None:
+    """Fill ``references`` (one entry per cited work) and the article-level ``dois``/``pmids``/
+    ``pmcids`` from every place the article names them."""
+    article.references = [ReferenceEntry(**entry) for entry in parse_references(article.reference_texts, article.reference_hrefs)]
+    text = "\n".join([article.body, *article.reference_texts])
+    urls = [*article.reference_hrefs, *article.body_hrefs]
+    article.dois = _unique([*find_dois(text), *dois_in_urls(urls)])
+    article.pmids = _unique([*find_pmids(text), *find_pmids("\n".join(urls))])
+    article.pmcids = _unique([*find_pmcids(text), *find_pmcids("\n".join(urls))])
+    count("references/entries", len(article.references))
+    count("references/dois", len(article.dois))
+
+
+def _unique(values):
+    return list(dict.fromkeys(values))
+
+
+def split_disclaimer(body: str) -> tuple[str, str | None]:
+    """``body`` without its disclaimer lines, and those lines (None when there are none)."""
+    kept, disclaimer = [], []
+    for line in body.split("\n"):
+        (disclaimer if DISCLAIMER_LINE.match(line) else kept).append(line)
+    return "\n".join(kept), (" ".join(disclaimer) or None)
+
+
+def move_disclaimer(article: ArticleItem, count: Count) -> None:
+    """Move any disclaimer line extraction left in the body into ``disclaimer``; count articles
+    with no disclaimer at all as ``disclaimer/missing``."""
+    body, found = split_disclaimer(article.body)
+    if found:
+        article.body = body
+        article.disclaimer = " ".join(filter(None, [article.disclaimer, found]))
+    if not article.disclaimer:
+        count("disclaimer/missing")
+
+
+#: The steps, in order: an invalid article is refused before any work is spent on it.
+STEPS = (require_fields, normalise_dates, find_identifiers, move_disclaimer)
+
+
+def normalise(article: ArticleItem, count: Count) -> ArticleItem:
+    """Run every step over ``article``; :class:`InvalidArticle` when it cannot be stored."""
+    for step in STEPS:
+        step(article, count)
+    return article
+
+
+def counter_into(counts: dict) -> Count:
+    """A ``count`` that adds into the dict ``counts`` (a :class:`collections.Counter`)."""
+
+    def count(key: str, n: int = 1) -> None:
+        counts[key] = counts.get(key, 0) + n
+
+    return count
