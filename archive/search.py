@@ -35,6 +35,7 @@ from .cjkfts import QuerySyntaxError
 
 __all__ = [
     "QuerySyntaxError",
+    "SearchFailed",
     "create_search_index",
     "index_articles",
     "remove_articles",
@@ -54,6 +55,11 @@ BM25_WEIGHTS = (10.0, 1.0, 0.5, 0.5)
 RANK_AT_MOST = 5000
 #: SQLite's default limit on host parameters is 32766 since 3.32; stay well below.
 _CHUNK = 500
+
+
+class SearchFailed(RuntimeError):
+    """The archive could not be searched (locked by a writer past the busy timeout, a damaged
+    index): the query itself was fine."""
 
 
 def _conn(db) -> sqlite3.Connection:
@@ -241,6 +247,7 @@ def search(
     :param markup: ``"text"`` highlights as ``[哮喘]``; ``"html"`` escapes the snippet and
         uses ``<mark>哮喘</mark>``.
     :raises QuerySyntaxError: when the query cannot be understood.
+    :raises SearchFailed: when the archive cannot be searched (locked, a damaged index).
     """
     if markup not in ("text", "html"):
         raise ValueError(f"markup must be 'text' or 'html', not {markup!r}")
@@ -272,8 +279,9 @@ def search(
             f"JOIN articles a ON a.id = {SEARCH_TABLE}.rowid WHERE {' AND '.join(where)} ORDER BY rank LIMIT ?",
             [*params, int(limit)],
         ).fetchall()
-    except sqlite3.OperationalError as error:  # never expected: our expressions are always valid
-        raise QuerySyntaxError(f"cannot search for {query!r}: {error}") from error
+    except sqlite3.DatabaseError as error:
+        # Our expressions are always valid FTS5, so this is the archive, never the query.
+        raise SearchFailed(f"cannot search the archive now ({error})") from error
     if not ranked:
         return []
     marks = ", ".join("?" * len(ranked))

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
-from scrapy.downloadermiddlewares import robotstxt
+from scrapy.downloadermiddlewares import httpcompression, robotstxt
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest
 
@@ -73,13 +73,39 @@ class _RobotsFailureInOneLine(logging.Filter):
         return True
 
 
+class ForbiddenByRobots(IgnoreRequest):
+    """robots.txt forbids the request."""
+
+
+class TooLarge(IgnoreRequest):
+    """The response's body grew past ``DOWNLOAD_MAXSIZE`` while being decompressed (a gzip bomb)."""
+
+
 class RobotsTxtMiddleware(robotstxt.RobotsTxtMiddleware):
-    """Scrapy's robots.txt middleware, its download failures logged in one line."""
+    """Scrapy's robots.txt middleware, its download failures logged in one line and its
+    refusals raised as :class:`ForbiddenByRobots`."""
 
     def __init__(self, crawler):
         super().__init__(crawler)
         if not any(isinstance(f, _RobotsFailureInOneLine) for f in robotstxt.logger.filters):
             robotstxt.logger.addFilter(_RobotsFailureInOneLine())
+
+    def process_request_2(self, rp, request):
+        try:
+            super().process_request_2(rp, request)
+        except IgnoreRequest as refused:  # Scrapy's one refusal here: robots.txt forbids it
+            raise ForbiddenByRobots(str(refused)) from None
+
+
+class HttpCompressionMiddleware(httpcompression.HttpCompressionMiddleware):
+    """Scrapy's decompression, its refusal of a body inflating past ``DOWNLOAD_MAXSIZE``
+    raised as :class:`TooLarge`."""
+
+    def process_response(self, request, response, spider=None):
+        try:
+            return super().process_response(request, response)
+        except IgnoreRequest as refused:  # Scrapy's one refusal here: the size limit
+            raise TooLarge(str(refused)) from None
 
 
 class NotFetched(IgnoreRequest):

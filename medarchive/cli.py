@@ -379,7 +379,6 @@ def search(query, db_path, limit, since, category, include_references, include_d
         medarchive search 10.1177/2050313X251386547 --references
     """
     from archive import search as archive_search
-    from archive.cjkfts import QuerySyntaxError
 
     if since:
         _check_iso_date(since)
@@ -395,8 +394,10 @@ def search(query, db_path, limit, since, category, include_references, include_d
                 include_disclaimer=include_disclaimer,
                 simplified_variants=simplified,
             )
-        except QuerySyntaxError as error:
+        except archive_search.QuerySyntaxError as error:
             raise click.UsageError(f"cannot read the query {query!r}: {error}")
+        except archive_search.SearchFailed as error:
+            raise click.ClickException(f"{db_path}: {error}; try again once the writer is done")
     if as_json:
         click.echo(json.dumps(hits, ensure_ascii=False, indent=2))
         return

@@ -319,3 +319,10 @@ def test_a_very_common_term_is_ranked_among_the_most_recently_archived_matches(f
     hits = found(fresh, "的")
     newest = {url for (url,) in fresh.execute("select url from articles where instr(title, '的') or instr(body, '的') order by id desc limit 10")}
     assert hits == newest
+
+
+def test_a_damaged_index_is_reported_as_such_not_as_a_bad_query(fresh):
+    writer.write_batch(fresh, make_articles(3))
+    fresh.execute("drop table articles_search_data")  # FTS5's own storage, lost
+    with pytest.raises(search.SearchFailed, match="cannot search the archive now"):
+        search.search(fresh, "哮喘")

@@ -17,7 +17,7 @@ from dataclasses import replace
 from datetime import datetime, timezone
 
 import scrapy
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import DownloadCancelledError
 from scrapy.http import TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
@@ -30,7 +30,7 @@ from ..extraction.site_rules import SiteRules, load_site_rules
 from ..extraction.text import better_encoding
 from ..extraction.urls import absolute_url, clean_url, origin
 from ..items import ArticleItem, ChainGap, KeptPage, NotArticle, PageAlias, SitemapSeen
-from ..middlewares import NotFetched
+from ..middlewares import ForbiddenByRobots, NotFetched, TooLarge
 from ..renamed_settings import setting
 
 #: Answers that send the crawl elsewhere; the spider follows them itself.
@@ -267,7 +267,7 @@ class PortalSpider(scrapy.Spider):
             self.crawler.stats.inc_value("portal/skipped/too_large")
             self.logger.warning("Skipped %s%s: larger than DOWNLOAD_MAXSIZE", request.url, linked)
             return
-        elif failure.check(IgnoreRequest) and "robots" in str(failure.value).lower():
+        elif failure.check(ForbiddenByRobots):
             status, reason = None, "robots"
             self.logger.info("robots.txt forbids %s%s", request.url, linked)
         else:
@@ -353,11 +353,9 @@ class PortalSpider(scrapy.Spider):
 
 
 def _too_large(failure) -> bool:
-    """A download cut at DOWNLOAD_MAXSIZE, or a compressed body that grew past it while
-    being decompressed (a gzip bomb, which Scrapy reports as an ignored request)."""
-    if "Cancelled" in failure.type.__name__ and "size" in failure.getErrorMessage():
-        return True
-    return bool(failure.check(IgnoreRequest)) and "DOWNLOAD_MAXSIZE" in failure.getErrorMessage()
+    """A download cut at DOWNLOAD_MAXSIZE (Scrapy cancels a download only for that), or a
+    compressed body that grew past it while being decompressed (a gzip bomb)."""
+    return bool(failure.check(DownloadCancelledError, TooLarge))
 
 
 def _as_list(value) -> list[str]:
