@@ -47,11 +47,35 @@ def dedecms_site(dedecms_portal):
 FAST = ["--delay", "0", "--concurrency", "8", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "RETRY_TIMES=0"]
 
 
+#: Commands run in the test's own process: they only read or copy the archive, or one page.
+#: The others get a process of their own, as a user's: a crawl runs Twisted's reactor, which
+#: starts once per process; ingest takes SIGTERM; serve would block the test if it served.
+IN_PROCESS = {"--help", "backup", "extract", "gaps", "runs", "search"}
+
+
 def medarchive(*args, timeout=180):
-    """Run the ``medarchive`` command in a new process, as a user would."""
+    """Run the ``medarchive`` command as a user would; the result as ``subprocess.run`` gives it."""
+    if args and args[0] in IN_PROCESS:
+        return medarchive_in_process(*args)
     return subprocess.run(
         [sys.executable, "-m", "medarchive", *args], capture_output=True, text=True, encoding="utf-8", timeout=timeout
     )
+
+
+def medarchive_in_process(*args):
+    """``medarchive ARGS`` through click's test runner; an exception the command let escape
+    shows in stderr as the traceback a user would see."""
+    import traceback
+
+    from click.testing import CliRunner
+
+    from medarchive.cli import cli
+
+    result = CliRunner().invoke(cli, list(args), prog_name="medarchive")
+    stderr = result.stderr
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        stderr += "Traceback (most recent call last):\n" + "".join(traceback.format_exception(result.exception))
+    return subprocess.CompletedProcess(["medarchive", *args], result.exit_code, result.stdout, stderr)
 
 
 def middle_article(portal):
@@ -98,7 +122,7 @@ def dedecms_crawl(dedecms_portal, dedecms_site, tmp_path_factory):
     return Crawl(dedecms_portal, dedecms_site, tmp_path_factory.mktemp("dede") / "archive.db", middle_article(dedecms_portal).path)
 
 
-# --- the hostile site (crawler/replica/hostile.py) ----------------------------------------
+# --- the hostile site (tests/hostile_site.py) ----------------------------------------------
 
 #: Crawl options for the hostile site: FAST, plus one retry and a short time-out so that the
 #: stalling page fails in seconds. Later ``-s`` options win, so RETRY_TIMES is 1.
@@ -139,7 +163,7 @@ class HostileCrawl:
 
 @pytest.fixture(scope="session")
 def hostile_site():
-    from crawler.replica.hostile import HostileSite
+    from hostile_site import HostileSite
 
     site = HostileSite()
     with serve(site) as server:

@@ -1,8 +1,11 @@
 """The README stays the user's manual: every command, option of note and setting is in it."""
 
+import re
 from pathlib import Path
 
+import click
 import pytest
+from scrapy.settings import default_settings
 
 from medarchive.cli import cli
 from crawler import settings
@@ -13,6 +16,24 @@ README = (Path(__file__).parent.parent / "README.md").read_text("utf-8")
 @pytest.mark.parametrize("command", sorted(cli.commands))
 def test_every_command_is_documented(command):
     assert f"medarchive {command}" in README
+
+
+@pytest.mark.parametrize(("command", "option"), sorted(
+    (name, option) for name, command in cli.commands.items()
+    for param in command.params if isinstance(param, click.Option)
+    for option in param.opts if option.startswith("--")
+))
+def test_every_option_is_documented(command, option):
+    assert re.search(rf"{re.escape(option)}\b(?!-)", README), f"medarchive {command} {option} is not in the README"
+
+
+#: Settings medarchive adds to Scrapy's: every one must be in the README.
+OWN_SETTINGS = sorted(name for name in dir(settings) if name.isupper() and not hasattr(default_settings, name))
+
+
+@pytest.mark.parametrize("name", OWN_SETTINGS)
+def test_every_setting_of_ours_is_documented(name):
+    assert f"`{name}`" in README
 
 
 @pytest.mark.parametrize("name", ["ARCHIVE_BATCH_SIZE", "ROBOTSTXT_OBEY", "USER_AGENT", "CONCURRENT_REQUESTS_PER_DOMAIN", "DOWNLOAD_DELAY", "RETRY_TIMES", "DOWNLOAD_MAXSIZE", "PORTAL_MAX_PAGES", "PORTAL_MAX_UNLISTED_CHAIN"])

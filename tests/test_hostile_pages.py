@@ -1,4 +1,4 @@
-"""Bad pages and a failing server: one real crawl of the hostile replica (crawler/replica/hostile.py).
+"""Bad pages and a failing server: one real crawl of the hostile replica (tests/hostile_site.py).
 
 The crawl keeps going, the archive stays consistent, every good page is stored, and each
 problem is counted in ``runs.stats`` with a log line naming the page.
@@ -12,7 +12,7 @@ from parsel import Selector
 from crawler.extraction.article import extract_article
 from crawler.extraction.navigation import find_neighbours
 from crawler.extraction.text import better_encoding, looks_garbled
-from crawler.replica.hostile import GB18030_ONLY, LONG_REFERENCE_LIST, MAX_ENDLESS_HOPS, XSS_MARKERS, HostileSite
+from hostile_site import GB18030_ONLY, LONG_REFERENCE_LIST, MAX_ENDLESS_HOPS, XSS_MARKERS, HostileSite
 
 #: RETRY_TIMES of the crawl (conftest.HOSTILE): a failing page is requested this often, no more.
 ATTEMPTS = 2

@@ -24,7 +24,7 @@ from datasette.utils import tilde_encode
 from archive import serve, writer
 from archive.schema import open_archive
 from conftest import ServedArchive, free_loopback_port, medarchive
-from crawler.replica.hostile import XSS_BODY, XSS_MARKERS
+from hostile_site import XSS_BODY, XSS_MARKERS
 from test_serve import browser, page  # noqa: F401 - fixtures: Debian's Chromium via Playwright
 
 ROOT = Path(__file__).resolve().parent.parent

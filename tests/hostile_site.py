@@ -1,6 +1,6 @@
 """A hostile replica site: bad pages and a failing server, with the truth a robust crawl meets.
 
-    from crawler.replica.hostile import HostileSite
+    from hostile_site import HostileSite   # tests/ is on the path of the suite
     from crawler.replica.server import serve
     site = HostileSite()
     with serve(site) as server:              # crawl server.url + site.start_path
@@ -57,7 +57,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from html import escape
 
-from .model import BASE
+from crawler.replica.model import BASE
 
 #: Stands for the same server under another host name (``localhost``): another site.
 OTHER_HOST = "@@REPLICA-OTHER-HOST@@"
@@ -508,8 +508,8 @@ def _send(handler, status: int, headers: dict, body: bytes) -> None:
 
 
 def main() -> None:
-    """Serve the hostile site until Ctrl-C: ``python -m crawler.replica.hostile``."""
-    from .server import serve, wait_for_interrupt
+    """Serve the hostile site until Ctrl-C: ``python tests/hostile_site.py``."""
+    from crawler.replica.server import serve, wait_for_interrupt
 
     site = HostileSite()
     with serve(site, port=8740) as server:
