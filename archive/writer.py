@@ -49,9 +49,8 @@ class WriteCounts:
 
 @dataclass
 class Batch:
-    """Writes waiting for the next transaction, by kind: ``article`` (an article dict),
-    ``alias`` (alias_url, article_url), ``gap``, ``sitemap`` (url, lastmod) and
-    ``not_article`` (url, reason). Crawls and ingests from a queue fill it the same way."""
+    """Writes waiting for the next transaction, one ``add_*`` method per kind of write.
+    Crawls and ingests from a queue fill it the same way."""
 
     articles: list = field(default_factory=list)
     aliases: list = field(default_factory=list)
@@ -59,19 +58,25 @@ class Batch:
     sitemap: list = field(default_factory=list)
     not_articles: list = field(default_factory=list)
 
-    def add(self, kind: str, data: dict) -> None:
-        if kind == "article":
-            self.articles.append(data)
-        elif kind == "alias":
-            self.aliases.append((data["alias_url"], data["article_url"]))
-        elif kind == "gap":
-            self.gaps.append(data)
-        elif kind == "sitemap":
-            self.sitemap.append((data["url"], data["lastmod"]))
-        elif kind == "not_article":
-            self.not_articles.append((data["url"], data["reason"], data.get("page")))
-        else:
-            raise ValueError(f"unknown kind of write: {kind!r}")
+    def add_article(self, article: dict) -> None:
+        """An article (an ``ArticleItem`` as a dict)."""
+        self.articles.append(article)
+
+    def add_alias(self, alias: dict) -> None:
+        """Another URL (``alias_url``) for an article (``article_url``)."""
+        self.aliases.append((alias["alias_url"], alias["article_url"]))
+
+    def add_gap(self, gap: dict) -> None:
+        """A prev/next link that could not be followed (``from_url``, ``rel``, ``to_url``, ``reason``, ``status``)."""
+        self.gaps.append(gap)
+
+    def add_sitemap(self, entry: dict) -> None:
+        """A sitemap's ``url`` and its ``lastmod``."""
+        self.sitemap.append((entry["url"], entry["lastmod"]))
+
+    def add_not_article(self, page: dict) -> None:
+        """A page (``url``) that is not an article, the ``reason``, and the kept ``page`` if any."""
+        self.not_articles.append((page["url"], page["reason"], page.get("page")))
 
     def __bool__(self) -> bool:
         return any((self.articles, self.aliases, self.gaps, self.sitemap, self.not_articles))

@@ -27,7 +27,8 @@ from scrapy.exceptions import DontCloseSpider, NotConfigured, ScrapyDeprecationW
 
 from archive.writer import Batch, WriteCounts, utc_now
 
-from .items import write_kind
+from .items import ArticleItem, ChainGap, NotArticle, PageAlias, SitemapSeen
+from .pipelines.archive import WRITES
 
 # scrapy-redis 0.9 still passes ``spider=`` to the stats collector; the warning is its own.
 warnings.filterwarnings("ignore", category=ScrapyDeprecationWarning, module="scrapy_redis")
@@ -103,9 +104,15 @@ def crawl_origins(redis_url: str, prefix: str) -> list[str]:
 # --- items as messages ------------------------------------------------------------
 
 
+#: The name each type of item has in a message (JSON carries no type), and how the ingester
+#: writes a message of that name: as the crawl's archive pipeline writes the item.
+MESSAGE_KINDS = {ArticleItem: "article", PageAlias: "alias", ChainGap: "gap", SitemapSeen: "sitemap", NotArticle: "not_article"}
+WRITE_MESSAGE = {kind: WRITES[item_type] for item_type, kind in MESSAGE_KINDS.items()}
+
+
 def to_message(item) -> bytes | None:
     """``item`` as a JSON message for the ingester, or None if the archive does not store it."""
-    kind = write_kind(item)
+    kind = MESSAGE_KINDS.get(type(item))
     if kind is None:
         return None
     data = dataclasses.asdict(item)
@@ -288,7 +295,7 @@ def _write_messages(db, messages: list[bytes], run_id, counts: IngestCounts) -> 
 def _write(db, writes, run_id) -> WriteCounts:
     batch = Batch()
     for kind, data in writes:
-        batch.add(kind, data)
+        WRITE_MESSAGE[kind](batch, data)
     return batch.write(db, run_id) if batch else WriteCounts()
 
 

@@ -112,11 +112,3 @@ class NotArticle:
     reason: str
     page: KeptPage | None = None
 
-
-#: What the archive does with each kind of item (see ``archive.writer.Batch``).
-WRITE_KINDS = {ArticleItem: "article", PageAlias: "alias", ChainGap: "gap", SitemapSeen: "sitemap", NotArticle: "not_article"}
-
-
-def write_kind(item) -> str | None:
-    """The kind of archive write ``item`` asks for, or None for anything else."""
-    return WRITE_KINDS.get(type(item))

@@ -1,7 +1,7 @@
 """Store articles in the SQLite archive: one connection per crawl, batched commits."""
 
-import dataclasses
 import logging
+from dataclasses import asdict
 import sqlite3
 from contextlib import ExitStack
 
@@ -13,7 +13,7 @@ from archive import coverage, drift, writer
 from archive.lock import ArchiveBusy, ArchiveUnavailable, archive_lock
 from archive.schema import close_archive, disk_full, open_archive
 
-from ..items import write_kind
+from ..items import ArticleItem, ChainGap, NotArticle, PageAlias, SitemapSeen
 from ..renamed_settings import setting
 
 logger = logging.getLogger(__name__)
@@ -31,6 +31,23 @@ RECORDED_SETTINGS = (
     "ROBOTSTXT_OBEY",
     "USER_AGENT",
 )
+
+
+#: How the archive writes each type of item.
+WRITES = {
+    ArticleItem: writer.Batch.add_article,
+    PageAlias: writer.Batch.add_alias,
+    ChainGap: writer.Batch.add_gap,
+    SitemapSeen: writer.Batch.add_sitemap,
+    NotArticle: writer.Batch.add_not_article,
+}
+
+
+def add_to_batch(batch: writer.Batch, item) -> None:
+    """Add ``item`` to ``batch`` as its type is written; anything the archive does not store is left out."""
+    write = WRITES.get(type(item))
+    if write is not None:
+        write(batch, asdict(item))
 
 
 #: Sitemap entries held before a write: they are small and a sitemap lists thousands.
@@ -94,9 +111,7 @@ class ArchivePipeline:
     def process_item(self, item):
         if self.db is None:
             return item  # the archive was refused: nothing is written
-        kind = write_kind(item)
-        if kind:
-            self.batch.add(kind, dataclasses.asdict(item))
+        add_to_batch(self.batch, item)
         if len(self.batch.articles) >= self.batch_size or len(self.batch.sitemap) >= SITEMAP_BATCH_SIZE:
             self.flush_or_stop()
         return item
