@@ -535,8 +535,14 @@ def finish_run(db, run: Run, status: str, stats: dict) -> None:
             db.execute("update runs set finished = ?, status = ? where id = ?", [utc_now(), status, run.id])
 
 
+def crawl_errors(stats: dict) -> int:
+    """A crawl's errors, as its run's row and its progress line count them: pages that could
+    not be fetched and exceptions in the spider's callbacks."""
+    return sum(v for k, v in stats.items() if k.startswith(("portal/failed/", "spider_exceptions/")) and isinstance(v, int))
+
+
 def _finish_run(db, run: Run, status: str, stats: dict) -> None:
-    errors = sum(v for k, v in stats.items() if k.startswith(("portal/failed/", "spider_exceptions/")) and isinstance(v, int))
+    errors = crawl_errors(stats)
     with db.atomic():
         db["runs"].update(
             run.id,

@@ -9,6 +9,8 @@ import time
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
+from archive.writer import crawl_errors
+
 from .middlewares import NotFetched
 
 #: Seconds between two redraws of the progress line.
@@ -36,7 +38,7 @@ class Progress:
 
     def line(self) -> str:
         stats = self.stats.get_stats()
-        errors = sum(v for k, v in stats.items() if k.startswith("portal/failed/"))
+        errors = crawl_errors(stats)
         return (
             f"pages {stats.get('response_received_count', 0)}  "
             f"articles {stats.get('portal/articles', 0)}  "

@@ -38,10 +38,6 @@ class CrawlResult:
     reason: str
     stats: dict = field(default_factory=dict)
 
-    def count(self, prefix: str) -> int:
-        """Sum of the stats whose name starts with ``prefix``."""
-        return sum(v for k, v in self.stats.items() if k.startswith(prefix) and isinstance(v, int))
-
     @property
     def pages(self) -> int:
         return self.stats.get("response_received_count", 0)
@@ -49,10 +45,6 @@ class CrawlResult:
     @property
     def articles(self) -> int:
         return self.stats.get("portal/articles", 0)
-
-    @property
-    def errors(self) -> int:
-        return self.count("portal/failed/") + self.stats.get("spider_exceptions_count", 0) + self.stats.get("item_dropped_count", 0)
 
     @property
     def finished(self) -> bool:

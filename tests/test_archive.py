@@ -130,3 +130,11 @@ def test_a_run_records_its_outcome(db):
     run.counts.add(writer.write_batch(db, [article(A)]))
     writer.finish_run(db, run, "finished", {"response_received_count": 3, "portal/failed/http_404": 1})
     assert rows(db, "select status, pages, articles_new, errors from runs") == [("finished", 3, 1, 1)]
+
+
+def test_a_crawls_errors_are_its_failed_fetches_and_spider_exceptions():
+    from archive.writer import crawl_errors
+
+    stats = {"portal/failed/http_404": 2, "portal/failed/robots": 1, "spider_exceptions/ValueError": 1,
+             "spider_exceptions_count": 1, "item_dropped_count": 4, "portal/articles": 9, "start_time": "2026-11-25"}
+    assert crawl_errors(stats) == 4
