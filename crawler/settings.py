@@ -107,3 +107,8 @@ PORTAL_MAX_PAGES = 200_000
 #: site's sitemaps or listings name is given up, when the site lists any articles at all
 #: (a generated chain ``/a/1.html -> /a/2.html -> ...``); 0 turns the rule off.
 PORTAL_MAX_UNLISTED_CHAIN = 1000
+
+#: Seconds one page may take to extract before it is skipped (counted
+#: ``portal/skipped/slow_extraction``) and kept for ``medarchive reextract``; pages are read
+#: by child processes, and the one that overruns is replaced (``crawler/extractor.py``).
+PORTAL_MAX_EXTRACT_SECONDS = 10

@@ -1,0 +1,132 @@
+"""Extraction in a child process, so that one slow page neither stalls the crawl nor runs
+for ever.
+
+The spider hands each page's text to `Extractor.extract_later`, which runs `Extractor.extract`
+in a thread of its own: the reactor goes on downloading while the page is read. A thread cannot be
+stopped, though, and Python code in it would still hold the interpreter lock against the
+reactor; so the reading itself happens in one long-lived child process
+(``python -m crawler.extractor``), which is killed and replaced when a page takes longer than
+``PORTAL_MAX_EXTRACT_SECONDS``. The bound is hard: the crawl never waits longer than that
+for a page, and nothing keeps working on it afterwards.
+
+Messages are pickles over the child's stdin and stdout; the child writes its own output,
+if any, to stderr.
+"""
+
+import os
+import pickle
+import signal
+import subprocess
+import sys
+import threading
+from multiprocessing.connection import Connection
+
+
+class ExtractionTimeout(Exception):
+    """A page took longer than the bound to extract."""
+
+
+class Extractor:
+    """One child process that extracts pages, one at a time."""
+
+    def __init__(self, max_seconds: float):
+        self.max_seconds = max_seconds
+        self._lock = threading.Lock()
+        self._child = None
+        self._thread = self._trigger = None
+
+    def extract_later(self, text: str, url: str, rule):
+        """`extract` in this extractor's own thread (pages queue there, not in the reactor's
+        pool, which resolves host names): a Deferred."""
+        from twisted.internet import reactor
+        from twisted.internet.threads import deferToThreadPool
+        from twisted.python.threadpool import ThreadPool
+
+        if self._thread is None:
+            self._thread = ThreadPool(1, 1, "extraction")
+            self._thread.start()
+            # Stopped at the reactor's shutdown if the spider never closes (a crash).
+            self._trigger = reactor.addSystemEventTrigger("during", "shutdown", self._thread.stop)
+        return deferToThreadPool(reactor, self._thread, self.extract, text, url, rule)
+
+    def extract(self, text: str, url: str, rule):
+        """``extract_article`` of the page, as it would give it here; its exception if it
+        raises one; `ExtractionTimeout` after ``max_seconds``. Blocks: call it from a thread."""
+        with self._lock:
+            if self._child is None:
+                self._child = _start_child()
+            process, to_child, from_child = self._child
+            try:
+                to_child.send((text, url, rule))
+                if not from_child.poll(self.max_seconds):
+                    self._stop_child()
+                    raise ExtractionTimeout(f"extraction took longer than {self.max_seconds:g} s")
+                ok, result = from_child.recv()
+            except (EOFError, OSError) as error:  # the child died (out of memory, killed)
+                self._stop_child()
+                raise ChildProcessError(f"the extraction process ended: {error}") from None
+        if not ok:
+            raise result
+        return result
+
+    def close(self) -> None:
+        if self._thread is not None:
+            from twisted.internet import reactor
+
+            reactor.removeSystemEventTrigger(self._trigger)
+            self._thread.stop()  # waits for the page being read, at most max_seconds
+            self._thread = None
+        with self._lock:
+            self._stop_child()
+
+    def _stop_child(self) -> None:
+        if self._child is None:
+            return
+        process, to_child, from_child = self._child
+        self._child = None
+        process.kill()
+        process.wait()
+        to_child.close()
+        from_child.close()
+
+
+def _start_child():
+    process = subprocess.Popen([sys.executable, "-m", "crawler.extractor"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    to_child = Connection(os.dup(process.stdin.fileno()), readable=False)
+    from_child = Connection(os.dup(process.stdout.fileno()), writable=False)
+    process.stdin.close()
+    process.stdout.close()
+    return process, to_child, from_child
+
+
+def serve(requests: Connection, answers: Connection) -> None:
+    """The child's loop: extract each page sent until the parent goes away."""
+    from parsel import Selector
+
+    from .extraction.article import extract_article
+
+    while True:
+        try:
+            text, url, rule = requests.recv()
+        except EOFError:
+            return
+        try:
+            answer = (True, extract_article(Selector(text=text, type="html", base_url=url), url, rule))
+        except Exception as error:  # the spider counts it and keeps the page
+            answer = (False, error)
+        try:
+            answers.send(answer)
+        except (pickle.PicklingError, TypeError, AttributeError) as error:
+            answers.send((False, RuntimeError(f"{type(answer[1]).__name__} from {url} could not be passed on: {error}")))
+
+
+def main() -> None:
+    # Ctrl-C reaches the whole process group; the crawl decides when this process ends.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    answers = Connection(os.dup(1), readable=False)
+    os.dup2(2, 1)  # stray prints must not corrupt the answers
+    serve(Connection(os.dup(0), writable=False), answers)
+
+
+if __name__ == "__main__":
+    main()
