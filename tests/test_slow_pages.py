@@ -11,7 +11,7 @@ from parsel import Selector
 from crawler.extraction.article import extract_article
 from crawler.extractor import ExtractionTimeout, Extractor
 from crawler.replica import serve
-from crawler.replica.deep import nested_page
+from crawler.replica.deep import WithDeepPage, nested_page
 
 from conftest import FAST, medarchive, middle_article
 
@@ -19,20 +19,6 @@ DEEP_PATH = "/deep/nested.html"
 #: About 4 MB of paragraphs 100 <div>s deep: several seconds to read, far over the bound below.
 DEEP_PAGE = nested_page(depth=100, size=4_000_000)
 BOUND = 2
-
-
-class SlowSite:
-    """A replica portal with one huge nested page, noting when each answer was given."""
-
-    def __init__(self, portal):
-        self.portal, self.style = portal, portal.style
-        self.answered: list[tuple[float, str]] = []
-
-    def response(self, path, base_url, if_modified_since=None):
-        self.answered.append((time.monotonic(), path))
-        if path == DEEP_PATH:
-            return 200, {"Content-Type": "text/html; charset=utf-8", "Content-Length": str(len(DEEP_PAGE))}, DEEP_PAGE
-        return self.portal.response(path, base_url, if_modified_since)
 
 
 def extraction_seconds(body: bytes) -> float:
@@ -73,7 +59,7 @@ def test_an_error_in_extraction_reaches_the_spider_as_itself():
 
 
 def test_a_slow_page_is_skipped_and_kept_while_the_crawl_goes_on(wordpress_portal, tmp_path):
-    site = SlowSite(wordpress_portal)
+    site = WithDeepPage(wordpress_portal, DEEP_PATH, DEEP_PAGE)
     db_path = tmp_path / "archive.db"
     with serve(site, latency=0.2) as server:
         started = time.monotonic()
