@@ -35,6 +35,7 @@ class BlockStats:
     chars: int = 0  # visible characters, whitespace excluded
     link_chars: int = 0  # of which inside links
     score: float = 0.0  # paragraph score gathered from below
+    links: int = 0  # <a href> elements, itself included (measure_blocks only)
 
     @property
     def link_density(self) -> float:
@@ -127,13 +128,18 @@ def score_blocks(root) -> dict:
 
 
 def measure_blocks(root) -> dict:
-    """``BlockStats`` with characters and link characters only (no scores), for every element
-    under ``root``: the cheaper pass, for pruning inside the article block."""
+    """``BlockStats`` with characters, link characters and links only (no scores), for every
+    element under ``root``: the cheaper pass, for pruning inside the article block."""
     elements = [e for e in root.iter() if isinstance(e.tag, str)]
     stats = {e: BlockStats() for e in elements}
     linked = {e for a in root.iter("a") for e in a.iter()}
     for element in reversed(elements):
         own = stats[element]
+        # Counted here, not by an XPath per block: that walked each block's subtree again,
+        # elements x depth on deeply nested pages.
+        own.links = (element.tag == "a" and element.get("href") is not None) + sum(
+            stats[child].links for child in element if isinstance(child.tag, str)
+        )
         if element.tag in INVISIBLE_TAGS:
             continue
         chars = len(element.text.translate(_DROP_SPACE)) if element.text else 0
