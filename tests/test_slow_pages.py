@@ -3,6 +3,7 @@ longer than PORTAL_MAX_EXTRACT_SECONDS is skipped and kept, and the crawl downlo
 
 import json
 import sqlite3
+import threading
 import time
 
 import pytest
@@ -45,6 +46,20 @@ def test_an_overrunning_page_is_given_up_and_the_next_page_is_read():
             extractor.extract(DEEP_PAGE.decode(), "http://127.0.0.1/deep.html", None)
         page = extractor.extract(nested_page(depth=3, size=2_000).decode(), "http://127.0.0.1/a/1.html", None)
     finally:
+        extractor.close()
+    assert page.title == "层层嵌套的页面"
+
+
+def test_other_pages_are_read_while_one_process_reads_a_slow_page():
+    extractor = Extractor(max_seconds=30)
+    slow = threading.Thread(target=extractor.extract, args=(DEEP_PAGE.decode(), "http://127.0.0.1/deep.html", None))
+    try:
+        slow.start()
+        time.sleep(0.5)  # the deep page is being read
+        page = extractor.extract(nested_page(depth=3, size=2_000).decode(), "http://127.0.0.1/a/1.html", None)
+        assert slow.is_alive()  # read before the deep page was done
+    finally:
+        slow.join()
         extractor.close()
     assert page.title == "层层嵌套的页面"
 
