@@ -134,6 +134,8 @@ def serve(requests: Connection, answers: Connection) -> None:
             answers.send(answer)
         except (pickle.PicklingError, TypeError, AttributeError) as error:
             answers.send((False, RuntimeError(f"{type(answer[1]).__name__} from {url} could not be passed on: {error}")))
+        except OSError:  # the crawl has gone (killed, or stopped while this page was read)
+            return
 
 
 def main() -> None:

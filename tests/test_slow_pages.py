@@ -2,9 +2,13 @@
 longer than PORTAL_MAX_EXTRACT_SECONDS is skipped and kept, and the crawl downloads meanwhile."""
 
 import json
+import os
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
+from multiprocessing.connection import Connection
 
 import pytest
 from parsel import Selector
@@ -71,6 +75,17 @@ def test_an_error_in_extraction_reaches_the_spider_as_itself():
             extractor.extract(nested_page(depth=2000, size=30_000).decode(), "http://127.0.0.1/a/1.html", None)
     finally:
         extractor.close()
+
+
+def test_an_extraction_process_whose_crawl_has_gone_ends_without_a_word():
+    child = subprocess.Popen([sys.executable, "-m", "crawler.extractor"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    child.stdout.close()  # the crawl is gone (SIGKILL) while the page is read
+    requests = Connection(os.dup(child.stdin.fileno()), readable=False)
+    requests.send((nested_page(depth=100, size=300_000).decode(), "http://127.0.0.1/a.html", None))
+    requests.close()
+    child.stdin.close()
+    assert child.wait(timeout=60) == 0
+    assert child.stderr.read() == b""
 
 
 def test_a_slow_page_is_skipped_and_kept_while_the_crawl_goes_on(wordpress_portal, tmp_path):
