@@ -113,3 +113,8 @@ PORTAL_MAX_UNLISTED_CHAIN = 1000
 #: A worker of a distributed crawl stops once the shared queue has stayed empty this many
 #: seconds (another worker may be about to queue links).
 WORKER_IDLE_SECONDS = 10
+
+#: Seconds one page may take to extract before it is skipped (counted
+#: ``portal/skipped/slow_extraction``) and kept for ``medarchive reextract``; pages are read
+#: by child processes, and the one that overruns is replaced (``crawler/extractor.py``).
+PORTAL_MAX_EXTRACT_SECONDS = 10

@@ -6,7 +6,6 @@ import subprocess
 import sys
 import time
 
-import pytest
 import redis
 
 from conftest import FAST, medarchive, middle_article, needs_redis

@@ -36,7 +36,7 @@ def test_every_setting_of_ours_is_documented(name):
     assert f"`{name}`" in README
 
 
-@pytest.mark.parametrize("name", ["ARCHIVE_BATCH_SIZE", "ROBOTSTXT_OBEY", "USER_AGENT", "CONCURRENT_REQUESTS_PER_DOMAIN", "DOWNLOAD_DELAY", "RETRY_TIMES", "DOWNLOAD_MAXSIZE", "PORTAL_MAX_PAGES", "PORTAL_MAX_UNLISTED_CHAIN"])
+@pytest.mark.parametrize("name", ["ARCHIVE_BATCH_SIZE", "ROBOTSTXT_OBEY", "USER_AGENT", "CONCURRENT_REQUESTS_PER_DOMAIN", "DOWNLOAD_DELAY", "RETRY_TIMES", "DOWNLOAD_MAXSIZE", "PORTAL_MAX_PAGES", "PORTAL_MAX_UNLISTED_CHAIN", "PORTAL_MAX_EXTRACT_SECONDS"])
 def test_every_politeness_setting_is_documented_with_its_default(name):
     default = getattr(settings, name)
     row = next(line for line in README.splitlines() if line.startswith(f"| `{name}`"))

@@ -10,7 +10,6 @@ from archive.schema import open_archive
 from archive.writer import write_batch
 from crawler.items import NotArticle
 from crawler.reextract import reextract
-from crawler.spiders import portal
 from crawler.spiders.portal import PortalSpider
 
 URL = "https://www.hjtdsm.com/sc/zhiliao/59017.html"
@@ -27,16 +26,36 @@ def spider():
     return crawler.spider
 
 
+class FailingExtractor:
+    """Stands in for the extraction processes (crawler/extractor.py): the page raises ``error``."""
+
+    def __init__(self, error):
+        self.error = error
+
+    def extract_later(self, *page):
+        raise self.error
+
+
+def parsed(spider, response) -> list:
+    """What ``parse_page`` yields when extraction fails at once (no reactor needed)."""
+    found = []
+
+    async def collect():
+        async for item in spider.parse_page(response):
+            found.append(item)
+
+    with pytest.raises(StopIteration):
+        collect().send(None)
+    return found
+
+
 def response():
     return HtmlResponse(URL, body=PAGE.encode("utf-8"), headers={"Content-Type": "text/html; charset=utf-8"})
 
 
 def test_an_extraction_error_is_counted_and_the_page_kept(spider, monkeypatch, caplog):
-    def broken(*args, **kwargs):
-        raise RuntimeError("a rule that fails on this page")
-
-    monkeypatch.setattr(portal, "extract_article", broken)
-    (item,) = list(spider.parse_page(response()))
+    monkeypatch.setattr(spider, "extractor", FailingExtractor(RuntimeError("a rule that fails on this page")))
+    (item,) = parsed(spider, response())
     assert isinstance(item, NotArticle) and item.reason == "extraction_error"
     assert item.page.body == PAGE.encode("utf-8")
     assert spider.crawler.stats.get_value("portal/extraction_error") == 1
@@ -44,8 +63,8 @@ def test_an_extraction_error_is_counted_and_the_page_kept(spider, monkeypatch, c
 
 
 def test_reextract_turns_a_kept_page_into_an_article_once_it_reads(spider, monkeypatch, tmp_path):
-    monkeypatch.setattr(portal, "extract_article", lambda *a, **k: (_ for _ in ()).throw(ValueError("boom")))
-    (item,) = list(spider.parse_page(response()))
+    monkeypatch.setattr(spider, "extractor", FailingExtractor(ValueError("boom")))
+    (item,) = parsed(spider, response())
     monkeypatch.undo()
     db = open_archive(tmp_path / "archive.db")
     data = dataclasses.asdict(item)
@@ -60,8 +79,8 @@ def test_reextract_turns_a_kept_page_into_an_article_once_it_reads(spider, monke
 def test_a_kept_page_survives_the_queue_of_a_distributed_crawl(spider, monkeypatch):
     from crawler.distributed import from_message, to_message
 
-    monkeypatch.setattr(portal, "extract_article", lambda *a, **k: (_ for _ in ()).throw(ValueError("boom")))
-    (item,) = list(spider.parse_page(response()))
+    monkeypatch.setattr(spider, "extractor", FailingExtractor(ValueError("boom")))
+    (item,) = parsed(spider, response())
     kind, data = from_message(to_message(item))
     assert kind == "not_article"
     assert data["page"]["body"] == PAGE.encode("utf-8")

@@ -315,10 +315,9 @@ def _is_script_control(element) -> bool:
 def _is_link_block(element, block) -> bool:
     if element.tag not in BLOCK_TAGS and element.tag not in ("td", "th") or not block.chars:
         return False
-    links = len(element.xpath(".//a[@href]"))
-    if links >= MIN_LIST_LINKS:
+    if block.links >= MIN_LIST_LINKS:
         return block.link_density > MAX_BLOCK_LINK_DENSITY
-    return links == 1 and block.chars <= MAX_LONE_LINK_BLOCK_CHARS and block.link_density > MAX_BLOCK_LINK_DENSITY
+    return block.links == 1 and block.chars <= MAX_LONE_LINK_BLOCK_CHARS and block.link_density > MAX_BLOCK_LINK_DENSITY
 
 
 def _is_furniture_class(element) -> bool:

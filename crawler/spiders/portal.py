@@ -20,15 +20,16 @@ import scrapy
 from scrapy.exceptions import DownloadCancelledError
 from scrapy.http import TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.defer import maybe_deferred_to_future
 
 from archive.state import CrawlState
 
-from ..extraction.article import extract_article
 from ..extraction.listings import category_listings, listing_links, looks_like_article_url, read_sitemap, sitemaps_in_robots
 from ..extraction.rules import SITEMAP_PATHS
 from ..extraction.site_rules import SiteRules, load_site_rules
 from ..extraction.text import better_encoding
 from ..extraction.urls import absolute_url, clean_url, origin
+from ..extractor import ExtractionTimeout, Extractor
 from ..items import ArticleItem, ChainGap, KeptPage, NotArticle, PageAlias, SitemapSeen
 from ..middlewares import ForbiddenByRobots, NotFetched, TooLarge
 from ..renamed_settings import setting
@@ -88,7 +89,11 @@ class PortalSpider(scrapy.Spider):
         spider.discover = setting(settings, "PORTAL_DISCOVER", "getbool")
         spider.max_unlisted = settings.getint("PORTAL_MAX_UNLISTED_CHAIN")
         spider.max_redirects = settings.getint("REDIRECT_MAX_TIMES")
+        spider.extractor = Extractor(settings.getfloat("PORTAL_MAX_EXTRACT_SECONDS"))
         return spider
+
+    def closed(self, reason):
+        self.extractor.close()
 
     async def start(self):
         if self.incremental:
@@ -111,13 +116,14 @@ class PortalSpider(scrapy.Spider):
 
     # --- articles -------------------------------------------------------------
 
-    def parse_page(self, response):
+    async def parse_page(self, response):
         stats = self.crawler.stats
         if response.status == 304:
             stats.inc_value("portal/not_modified")
             return
         if 300 <= response.status < 400:
-            yield from self._follow_redirect(response)
+            for request in self._follow_redirect(response):
+                yield request
             return
         if isinstance(response, TextResponse) and "\ufffd" in response.text:
             # A page whose declared charset does not fit its bytes (GBK sent as UTF-8).
@@ -132,7 +138,15 @@ class PortalSpider(scrapy.Spider):
             yield NotArticle(url=clean_url(response.url), reason="not_text")
             return
         try:
-            page = extract_article(response.selector, response.url, self.site_rules.for_url(response.url))
+            # Read off the reactor thread, so downloads go on meanwhile (crawler/extractor.py).
+            page = await maybe_deferred_to_future(
+                self.extractor.extract_later(response.text, response.url, self.site_rules.for_url(response.url))
+            )
+        except ExtractionTimeout as error:
+            stats.inc_value("portal/skipped/slow_extraction")
+            self.logger.warning("Skipped %s: %s (PORTAL_MAX_EXTRACT_SECONDS); page kept for `medarchive reextract`", response.url, error)
+            yield NotArticle(url=clean_url(response.url), reason="slow_extraction", page=kept_page(response))
+            return
         except Exception as error:  # one page's surprise must not stop the crawl or lose the page
             stats.inc_value("portal/extraction_error")
             self.logger.error("Could not extract %s (%s: %s); page kept for `medarchive reextract`", response.url, type(error).__name__, error)

@@ -1,0 +1,150 @@
+"""Extraction in child processes, so that one slow page neither stalls the crawl nor runs
+for ever.
+
+The spider hands each page's text to `Extractor.extract_later`, which runs `Extractor.extract`
+in threads of its own: the reactor goes on downloading while the page is read. A thread cannot be
+stopped, though, and Python code in it would still hold the interpreter lock against the
+reactor; so the reading itself happens in two long-lived child processes
+(``python -m crawler.extractor``, one page at a time each), and one is killed and replaced
+when a page takes longer than ``PORTAL_MAX_EXTRACT_SECONDS``. The bound is hard: the crawl
+never waits longer than that for a page, nothing keeps working on it afterwards, and the
+other process reads the other pages meanwhile.
+
+Messages are pickles over the child's stdin and stdout; the child writes its own output,
+if any, to stderr.
+"""
+
+import os
+import pickle
+import queue
+import signal
+import subprocess
+import sys
+from multiprocessing.connection import Connection
+
+
+class ExtractionTimeout(Exception):
+    """A page took longer than the bound to extract."""
+
+
+class Extractor:
+    """``processes`` child processes that extract pages, each one page at a time: while one
+    reads a slow page, the others read the rest."""
+
+    def __init__(self, max_seconds: float, processes: int = 2):
+        self.max_seconds, self.processes = max_seconds, processes
+        self._idle = queue.SimpleQueue()
+        for _ in range(processes):
+            self._idle.put(_Child())
+        self._threads = self._trigger = None
+
+    def extract_later(self, text: str, url: str, rule):
+        """`extract` in this extractor's own threads (pages queue there, not in the reactor's
+        pool, which resolves host names): a Deferred."""
+        from twisted.internet import reactor
+        from twisted.internet.threads import deferToThreadPool
+        from twisted.python.threadpool import ThreadPool
+
+        if self._threads is None:
+            self._threads = ThreadPool(self.processes, self.processes, "extraction")
+            self._threads.start()
+            # Stopped at the reactor's shutdown if the spider never closes (a crash).
+            self._trigger = reactor.addSystemEventTrigger("during", "shutdown", self._threads.stop)
+        return deferToThreadPool(reactor, self._threads, self.extract, text, url, rule)
+
+    def extract(self, text: str, url: str, rule):
+        """``extract_article`` of the page, as it would give it here; its exception if it
+        raises one; `ExtractionTimeout` after ``max_seconds``. Blocks: call it from a thread."""
+        child = self._idle.get()
+        try:
+            ok, result = child.extract((text, url, rule), self.max_seconds)
+        finally:
+            self._idle.put(child)
+        if not ok:
+            raise result
+        return result
+
+    def close(self) -> None:
+        if self._threads is not None:
+            from twisted.internet import reactor
+
+            reactor.removeSystemEventTrigger(self._trigger)
+            self._threads.stop()  # waits for the pages being read, at most max_seconds
+            self._threads = None
+        for _ in range(self.processes):
+            self._idle.get().stop()
+
+
+class _Child:
+    """One extraction process, started when first needed and replaced after an overrun."""
+
+    def __init__(self):
+        self._running = None
+
+    def extract(self, request, max_seconds: float):
+        if self._running is None:
+            self._running = _start_child()
+        process, to_child, from_child = self._running
+        try:
+            to_child.send(request)
+            if not from_child.poll(max_seconds):
+                self.stop()
+                raise ExtractionTimeout(f"extraction took longer than {max_seconds:g} s")
+            return from_child.recv()
+        except (EOFError, OSError) as error:  # the child died (out of memory, killed)
+            self.stop()
+            raise ChildProcessError(f"the extraction process ended: {error}") from None
+
+    def stop(self) -> None:
+        if self._running is None:
+            return
+        process, to_child, from_child = self._running
+        self._running = None
+        process.kill()
+        process.wait()
+        to_child.close()
+        from_child.close()
+
+
+def _start_child():
+    process = subprocess.Popen([sys.executable, "-m", "crawler.extractor"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    to_child = Connection(os.dup(process.stdin.fileno()), readable=False)
+    from_child = Connection(os.dup(process.stdout.fileno()), writable=False)
+    process.stdin.close()
+    process.stdout.close()
+    return process, to_child, from_child
+
+
+def serve(requests: Connection, answers: Connection) -> None:
+    """The child's loop: extract each page sent until the parent goes away."""
+    from parsel import Selector
+
+    from .extraction.article import extract_article
+
+    while True:
+        try:
+            text, url, rule = requests.recv()
+        except EOFError:
+            return
+        try:
+            answer = (True, extract_article(Selector(text=text, type="html", base_url=url), url, rule))
+        except Exception as error:  # the spider counts it and keeps the page
+            answer = (False, error)
+        try:
+            answers.send(answer)
+        except (pickle.PicklingError, TypeError, AttributeError) as error:
+            answers.send((False, RuntimeError(f"{type(answer[1]).__name__} from {url} could not be passed on: {error}")))
+        except OSError:  # the crawl has gone (killed, or stopped while this page was read)
+            return
+
+
+def main() -> None:
+    # Ctrl-C reaches the whole process group; the crawl decides when this process ends.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    answers = Connection(os.dup(1), readable=False)
+    os.dup2(2, 1)  # stray prints must not corrupt the answers
+    serve(Connection(os.dup(0), writable=False), answers)
+
+
+if __name__ == "__main__":
+    main()
