@@ -50,10 +50,11 @@ def find_neighbours(root, base_url: str) -> list[NeighbourLink]:
         found.setdefault(rel, NeighbourLink(rel=rel, url=url))
     for rel, link in _from_wordpress_containers(root, base_url).items():
         found.setdefault(rel, link)
-    for rel, link in _from_link_titles(root, base_url).items():
-        found.setdefault(rel, link)
-    for rel, link in _from_page_links(root, base_url).items():
-        found.setdefault(rel, link)
+    for fallback in (_from_link_titles, _from_page_links):
+        if len(found) == 2:
+            break
+        for rel, link in fallback(root, base_url).items():
+            found.setdefault(rel, link)
     return [found[rel] for rel in ("prev", "next") if rel in found and not _leads_elsewhere(found[rel], base_url)]
 
 
@@ -313,7 +314,7 @@ def _from_page_links(root, base_url):
     (the same words beside page numbers: ``上一页 1 2 3 下一页``) turns pages of one text, not
     articles, and is left alone."""
     found = {}
-    for anchor in root.xpath("//body//a[@href]"):
+    for anchor in root.xpath("//body//a[@href][contains(., '页') or contains(., '頁')]"):
         rel = PAGE_LINK_DIRECTION.get(_DECORATION_RE.sub("", _text(anchor)))
         if rel is None or rel in found or not absolute_url(anchor.get("href"), base_url):
             continue

@@ -147,9 +147,10 @@ def _hint_prefix_on_page(root, squashed_hints: list[str], copies: set[str]):
     or ``<td>``, its hint adding a subtitle or the site's name."""
     best = None
     starts = {hint[0] for hint in squashed_hints if hint}
-    for text in root.xpath(_VISIBLE_TEXT):
+    # The cheap test first: the ancestor checks of _VISIBLE_TEXT cost more than this filter.
+    for text in root.xpath("//body//text()"):
         stripped = text.lstrip()
-        if not stripped or stripped[0] not in starts:
+        if not stripped or stripped[0] not in starts or not _visible(text):
             continue
         squashed = _squash(text)
         if len(squashed) < MIN_UNCONFIRMED_CHARS or (best is not None and len(squashed) <= len(_squash(best[0]))):
@@ -158,6 +159,17 @@ def _hint_prefix_on_page(root, squashed_hints: list[str], copies: set[str]):
             owner = text.getparent()
             best = (clean_title(text), owner.getparent() if text.is_tail else owner)
     return best
+
+
+def _visible(text) -> bool:
+    """Whether a text node is shown as text of the page (not in a script, a style or a link)."""
+    owner = text.getparent()
+    if owner is not None and text.is_tail:
+        owner = owner.getparent()  # a tail follows its element: it is not inside it
+    for element in [owner, *owner.iterancestors()] if owner is not None else ():
+        if element.tag in ("script", "style", "a", "title"):
+            return False
+    return True
 
 
 def _element_showing(root, title: str):
