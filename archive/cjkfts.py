@@ -29,12 +29,13 @@ Anything else that FTS5 would read as syntax (``AND``/``NOT``/``NEAR``, brackets
 ``^``, ``col:``) is rejected with :class:`QuerySyntaxError`, so a user never sees
 an FTS5 error. Traditional characters are searched as typed; with
 ``simplified_variants=True`` the Simplified spelling (from a small table of
-characters common in medical news, :data:`TRADITIONAL_TO_SIMPLIFIED`) is ORed in.
+OpenCC's Traditional-to-Simplified conversion) is ORed in.
 """
 
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 __all__ = [
     "QuerySyntaxError",
@@ -101,25 +102,20 @@ def index_text(text: str | None) -> str:
     return "".join(out).strip()
 
 
-# --- Traditional -> Simplified (small, optional) -------------------------------------
+# --- Traditional -> Simplified --------------------------------------------------------
 
-#: Traditional characters common in medical news and their Simplified forms. Small on
-#: purpose: it only feeds the optional ``simplified_variants`` of a query, never the
-#: index, so a missing character just means the variant is not tried.
-TRADITIONAL_TO_SIMPLIFIED = {
-    traditional: simplified
-    for traditional, simplified in zip(
-        "醫藥療癥腫臟腦腸膽腎脈體發內癢瘧癇瘻瘍濕壓氣細胞髮衛檢驗測診斷應術後併傳會學說觀點研究與這個為們對經過進還處實現將開關給員區國際報導產業電訊網頁長時間問題異常導觸護師雙縮減輕損傷滅毒菌蟲疫苗針劑藥品療效預防隨訪階段臨床試驗數據顯示結論風險確認質量標準營養飲食運動鍛煉睡眠兒童嬰幼齡婦產孕懷腺腫瘤癌變轉移復發擴散轉歸惡層級樣間充幹誘導多能纖維組織膠區塊鏈聯絡盤點際",
-        "医药疗症肿脏脑肠胆肾脉体发内痒疟痫瘘疡湿压气细胞发卫检验测诊断应术后并传会学说观点研究与这个为们对经过进还处实现将开关给员区国际报导产业电讯网页长时间问题异常导触护师双缩减轻损伤灭毒菌虫疫苗针剂药品疗效预防随访阶段临床试验数据显示结论风险确认质量标准营养饮食运动锻炼睡眠儿童婴幼龄妇产孕怀腺肿瘤癌变转移复发扩散转归恶层级样间充干诱导多能纤维组织胶区块链联络盘点际",
-        strict=True,
-    )
-    if traditional != simplified
-}
+
+@lru_cache(maxsize=1)
+def _traditional_to_simplified():
+    import opencc
+
+    return opencc.OpenCC("t2s")
 
 
 def to_simplified(text: str) -> str:
-    """``text`` with the Traditional characters :data:`TRADITIONAL_TO_SIMPLIFIED` knows replaced."""
-    return text.translate(str.maketrans(TRADITIONAL_TO_SIMPLIFIED)) if text else text
+    """``text`` in Simplified characters, by OpenCC's ``t2s`` (characters and phrases): it only
+    feeds the optional ``simplified_variants`` of a query, never the index."""
+    return _traditional_to_simplified().convert(text) if text else text
 
 
 # --- queries -----------------------------------------------------------------------

@@ -174,6 +174,12 @@ def test_traditional_queries_can_also_look_for_the_simplified_spelling(archive):
     assert cjkfts.to_simplified("臨床試驗") == "临床试验"
 
 
+def test_the_simplified_spelling_covers_characters_beyond_a_short_list():
+    # 節 was missing from the hand-written table, so `search 骨關節炎 --simplified` found nothing.
+    assert cjkfts.to_simplified("骨關節炎") == "骨关节炎"
+    assert cjkfts.to_simplified("政策法規與幹細胞") == "政策法规与干细胞"
+
+
 def test_references_and_disclaimer_are_searched_only_when_asked(archive):
     assert not found(archive, "免责声明")
     assert len(found(archive, "免责声明", include_disclaimer=True)) == 600
