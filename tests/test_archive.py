@@ -101,6 +101,39 @@ def test_own_date_wins_over_the_neighbours(db):
     assert rows(db, f"select published, published_source from articles where url = '{B}'") == [("2026-02-01T09:00:00+08:00", "line")]
 
 
+def dated(url, published):
+    return article(url, published=published, published_raw=published, published_source="meta")
+
+
+def test_published_at_sorts_days_and_times_of_any_offset_in_china_time(db):
+    writer.write_batch(db, [
+        dated(A, "2026-03-24T09:20:00+08:00"),
+        dated(B, "2026-03-22"),
+        dated(C, "2026-03-24T01:00:00+00:00"),  # 09:00 in Shanghai: before A
+        article("https://site.example/a/undated.html"),
+    ])
+    assert rows(db, "select url, published_at, published_day from articles where published is not null order by published_at") == [
+        (B, "2026-03-22", "2026-03-22"),
+        (C, "2026-03-24 09:00:00", "2026-03-24"),
+        (A, "2026-03-24 09:20:00", "2026-03-24"),
+    ]
+    assert rows(db, "select published_at, published_day from articles where published is null") == [(None, None)]
+
+
+def test_an_archive_from_before_the_sortable_dates_gets_them_when_opened(tmp_path):
+    path = tmp_path / "archive.db"
+    old = open_archive(path)
+    writer.write_batch(old, [dated(A, "2026-03-24T09:20:00+08:00")])
+    # Undo m009 as if the archive had been made by the release before it.
+    for sql in ("drop index idx_articles_published_at", "drop index idx_articles_published_day",
+                "alter table articles drop column published_day", "alter table articles drop column published_at",
+                "delete from _sqlite_migrations where name = 'm009_sortable_dates'"):
+        old.execute(sql)
+    old.conn.commit()
+    old.close()
+    assert rows(open_archive(path), "select published_at, published_day from articles") == [("2026-03-24 09:20:00", "2026-03-24")]
+
+
 def test_link_through_an_alias_dates_the_canonical_article(db):
     short = "https://site.example/?p=2"
     writer.write_batch(db, [article(B, aliases=[short]), article(A, neighbours=[link("next", short, "2026-02-07")])])
