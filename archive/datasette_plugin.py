@@ -21,18 +21,34 @@ is in ``pyproject.toml``. Everything is limited to databases that have our
   tool: no script, no event handler, no ``javascript:`` URL survives) and ``body`` with
   its line breaks, each in a scrolling box.
 * ``register_routes`` serves ``/-/coverage.svg``: each site's field coverage over its
-  recent runs, as line charts (:func:`archive.coverage.coverage_svg`).
+  recent runs, as line charts (:func:`archive.coverage.coverage_svg`); the article page
+  ``/-/article/<database>?url=…`` (:func:`archive.browse.article_page`); the charts page
+  ``/-/charts/<database>`` and its SVGs (:mod:`archive.stats`); ``/-/medarchive.css``.
+* For reading: ``get_metadata`` gives every archive served the configuration of
+  ``metadata.json`` (search box, sorting, canned queries), so a plain ``datasette archive.db``
+  reads it like ``medarchive serve``; ``render_cell`` links titles to the article page, DOIs
+  to doi.org and to the articles citing them, and shows search hits as ``<mark>``; images of
+  articles become links (nothing is loaded from a portal). ``asgi_wrapper`` opens the bare
+  ``articles`` table with the readable columns (:data:`READABLE_COLUMNS`) as ``?_col=``, the
+  only way datasette 0.65 has to choose default columns; the others stay one click away
+  ("Show all columns" keeps the ``_sort_desc`` and so is not redirected again). The pages use
+  no inline script: the CSP of :mod:`archive.serve` stays as it is.
 """
 
+import copy
 import functools
+import json
 import re
+import sqlite3
+from importlib import resources
+from urllib.parse import quote, urlencode
 
 from datasette import hookimpl
 from markupsafe import Markup, escape
 
+from . import browse, cjkfts, coverage, search, stats
 from .sanitize import sanitize_html
-
-from . import cjkfts, coverage, search
+from .schema import readonly_uri
 
 #: The columns the search box searches, as :func:`archive.search.search` does by default.
 BOX_COLUMNS = ("title", "body")
@@ -101,7 +117,8 @@ def _pattern(query):
 
 
 def cjk_snippet(text, query):
-    """A passage of ``text`` around the first hit of ``query``, hits in ``[…]``."""
+    """A passage of ``text`` around the first hit of ``query``, hits in ``⟦…⟧``: marks no
+    article uses, unlike ``[1]`` reference markers; ``render_cell`` shows them as ``<mark>``."""
     if text is None:
         return None
     text = text[:MAX_TEXT_CHARS]
@@ -109,7 +126,7 @@ def cjk_snippet(text, query):
         pattern = _pattern(_bounded_query(query))
     except cjkfts.QuerySyntaxError:
         return text[:90]
-    return search.make_snippet(text, pattern)
+    return search.make_snippet(text, pattern, markup="marks")
 
 
 def cjk_index(text):
@@ -129,29 +146,135 @@ def prepare_connection(conn, database, datasette):
     conn.create_function("cjk_index", 1, cjk_index, deterministic=True)
     conn.create_function("cjk_snippet", 2, cjk_snippet, deterministic=True)
     conn.create_function("cjk_query_error", 1, cjk_query_error, deterministic=True)
+    conn.create_function("doi_from_input", 1, browse.doi_from_input, deterministic=True)
+    conn.create_function("doi_publisher", 1, stats.publisher, deterministic=True)
     if _has_search_index(conn):
         # Only here: another database's FTS tables keep datasette's own escaping.
         conn.create_function("escape_fts", 1, lenient_box_query, deterministic=True)
 
 
-_SCROLL_BOX = '<div class="medarchive-body" style="max-height:24em;overflow:auto;min-width:24em">{}</div>'
+_SCROLL_BOX = '<div class="medarchive-body">{}</div>'
+#: The articles table as it opens: what a reader scans first (the URL comes first as the row link).
+READABLE_COLUMNS = ("title", "published_day", "category", "site")
+_HIT = re.compile("⟦(.*?)⟧", re.S)
+
+
+@functools.lru_cache(maxsize=64)
+def _is_archive_file(path: str) -> bool:
+    try:
+        conn = sqlite3.connect(readonly_uri(path), uri=True)
+    except (sqlite3.Error, OSError):
+        return False
+    try:
+        return _has_search_index(conn)
+    except sqlite3.Error:
+        return False
+    finally:
+        conn.close()
+
+
+def is_archive(datasette, database) -> bool:
+    """True when the served database ``database`` is a medarchive archive (it has our search index)."""
+    served = datasette.databases.get(database) if database else None
+    return bool(served is not None and served.path and _is_archive_file(served.path))
+
+
+def article_url(datasette, database: str, url: str) -> str:
+    """The archive's page of the article at ``url``."""
+    return datasette.urls.path(f"/-/article/{quote(database, safe='')}?" + urlencode({"url": url}))
+
+
+def citing_url(datasette, database: str, doi: str) -> str:
+    """The canned query listing the archive's articles that cite ``doi``."""
+    return datasette.urls.query(database, "articles_citing_doi") + "?" + urlencode({"doi": doi})
+
+
+def hits_as_marks(snippet: str) -> Markup:
+    """A ``cjk_snippet`` with its ``⟦hits⟧`` as ``<mark>``, everything else escaped."""
+    out, last = [], 0
+    for hit in _HIT.finditer(snippet):
+        out.append(escape(snippet[last : hit.start()]))
+        out.append(Markup("<mark>{}</mark>").format(hit.group(1)))
+        last = hit.end()
+    out.append(escape(snippet[last:]))
+    return Markup("").join(out)
+
+
+def readable_html(value: str) -> Markup:
+    """Article HTML as shown: sanitised again, its images as links."""
+    return Markup(browse.images_as_links(sanitize_html(value)))
 
 
 @hookimpl
 def render_cell(row, value, column, table, database, datasette):
-    if table != "articles" or not isinstance(value, str):
+    if not isinstance(value, str) or not value or not is_archive(datasette, database):
+        return None
+    if column == "doi":
+        return Markup(browse.doi_links(value, citing_url(datasette, database, value)))
+    if column == "title" and table in ("articles", None) and "url" in row.keys() and row["url"]:
+        return Markup('<a class="medarchive-article" href="{}">{}</a>').format(article_url(datasette, database, row["url"]), value)
+    if column == "snippet" and table is None:
+        return hits_as_marks(value)
+    if table != "articles":
         return None
     if column == "body_html":
-        return Markup(_SCROLL_BOX.format(sanitize_html(value)))
+        return Markup(_SCROLL_BOX.format(readable_html(value)))
     if column == "body":
         return Markup(_SCROLL_BOX.format(escape(value).replace("\n", Markup("<br>"))))
     return None
 
 
+@functools.cache
+def _archive_metadata() -> dict:
+    """The database section of ``metadata.json``, for any archive however its file is named."""
+    metadata = json.loads(resources.files("archive").joinpath("metadata.json").read_text(encoding="utf-8"))
+    return metadata["databases"]["archive"]
+
+
+@hookimpl
+def get_metadata(datasette, key, database, table):
+    databases = {}
+    for name in datasette.databases:
+        if is_archive(datasette, name):
+            databases[name] = metadata = copy.deepcopy(_archive_metadata())
+            charts = datasette.urls.path(f"/-/charts/{quote(name, safe='')}")
+            metadata["description_html"] = Markup('{} <a class="medarchive-charts-link" href="{}">Charts of the archive</a>').format(metadata.get("description", ""), charts)
+    return {"databases": databases}
+
+
+@hookimpl
+def extra_css_urls(datasette):
+    return [datasette.urls.path("/-/medarchive.css")]
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    def wrap(app):
+        async def readable_articles(scope, receive, send):
+            if scope["type"] == "http" and scope.get("method") == "GET" and not scope.get("query_string"):
+                for name in datasette.databases:
+                    if scope["path"] == datasette.urls.table(name, "articles") and is_archive(datasette, name):
+                        query = urlencode([("_col", column) for column in READABLE_COLUMNS] + [("_sort_desc", "published_at")])
+                        location = f"{scope['path']}?{query}".encode()
+                        await send({"type": "http.response.start", "status": 302, "headers": [(b"location", location), (b"content-length", b"0")]})
+                        await send({"type": "http.response.body", "body": b""})
+                        return
+            await app(scope, receive, send)
+
+        return readable_articles
+
+    return wrap
+
 
 @hookimpl
 def register_routes():
-    return [(r"^/-/coverage\.svg$", coverage_chart)]
+    return [
+        (r"^/-/coverage\.svg$", coverage_chart),
+        (r"^/-/medarchive\.css$", stylesheet),
+        (r"^/-/article/(?P<database>[^/]+)$", article_page),
+        (r"^/-/charts/(?P<database>[^/]+)$", charts_page),
+        (r"^/-/charts/(?P<database>[^/]+)/(?P<chart>[a-z_]+)\.svg$", chart_svg),
+    ]
 
 
 async def coverage_chart(datasette):
@@ -163,3 +286,74 @@ async def coverage_chart(datasette):
             svg = await database.execute_fn(coverage.coverage_svg)
             return Response(svg, content_type="image/svg+xml; charset=utf-8")
     return Response.text("No archive with run coverage is served here.", status=404)
+
+
+async def stylesheet():
+    from datasette.utils.asgi import Response
+
+    css = resources.files("archive").joinpath("templates", "medarchive.css").read_text(encoding="utf-8")
+    return Response(css, content_type="text/css; charset=utf-8")
+
+
+async def _archive_or_404(datasette, request):
+    """The served archive the URL names, once the actor may view its articles; or None."""
+    from datasette.utils.asgi import NotFound
+
+    name = request.url_vars["database"]
+    if not is_archive(datasette, name):
+        raise NotFound(f"No archive named {name!r} is served here")
+    await datasette.ensure_permissions(request.actor, [("view-table", (name, "articles")), ("view-database", name), "view-instance"])
+    return name
+
+
+async def _render(datasette, request, template: str, context: dict):
+    """One of our templates (``archive/templates``), rendered in datasette's page frame."""
+    from datasette.utils.asgi import Response
+
+    source = resources.files("archive").joinpath("templates", template).read_text(encoding="utf-8")
+    html = await datasette.render_template(datasette.jinja_env.from_string(source), context, request=request)
+    return Response.html(html)
+
+
+async def article_page(datasette, request):
+    """One article to read: metadata, sanitised HTML, references with DOI links, neighbours."""
+    from datasette.utils.asgi import NotFound
+
+    name = await _archive_or_404(datasette, request)
+    url = request.args.get("url") or ""
+    article = await datasette.get_database(name).execute_fn(lambda conn: browse.article_page(conn, url))
+    if article is None:
+        raise NotFound(f"The archive has no article at {url!r}")
+    for reference in article["references"]:
+        reference["doi_html"] = Markup(browse.doi_links(reference["doi"], citing_url(datasette, name, reference["doi"]))) if reference["doi"] else None
+    for neighbour in article["neighbours"]:
+        neighbour["href"] = article_url(datasette, name, neighbour["url"]) if neighbour["archived"] else neighbour["url"]
+    context = {
+        "database": name,
+        "article": article,
+        "body_html": readable_html(article["body_html"]) if article["body_html"] else None,
+        "versions_url": datasette.urls.table(name, "article_versions") + "?" + urlencode({"url": article["url"]}),
+        "table_url": datasette.urls.table(name, "articles"),
+    }
+    return await _render(datasette, request, "medarchive_article.html", context)
+
+
+async def charts_page(datasette, request):
+    """The archive's charts, each an SVG image drawn by :mod:`archive.stats`."""
+    name = await _archive_or_404(datasette, request)
+    charts = [
+        {"title": title, "src": datasette.urls.path(f"/-/charts/{quote(name, safe='')}/{chart}.svg")}
+        for chart, title in stats.CHART_TITLES.items()
+    ]
+    return await _render(datasette, request, "medarchive_charts.html", {"database": name, "charts": charts})
+
+
+async def chart_svg(datasette, request):
+    from datasette.utils.asgi import NotFound, Response
+
+    name = await _archive_or_404(datasette, request)
+    chart = request.url_vars["chart"]
+    if chart not in stats.CHART_TITLES:
+        raise NotFound(f"No chart named {chart!r}: there are {', '.join(stats.CHART_TITLES)}")
+    svg = await datasette.get_database(name).execute_fn(lambda conn: stats.chart_svg(conn, chart))
+    return Response(svg, content_type="image/svg+xml; charset=utf-8")

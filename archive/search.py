@@ -321,9 +321,15 @@ def highlight_pattern(query: str) -> re.Pattern:
     return re.compile("|".join(parts), re.IGNORECASE)
 
 
+#: How a snippet marks its hits, by ``markup``: ``[…]`` in a terminal, ``<mark>`` in HTML, and
+#: ``⟦…⟧`` for datasette's plugin, which shows them as ``<mark>`` and where ``[…]`` would
+#: be taken for the ``[1]`` reference markers of the text.
+HIGHLIGHTS = {"text": ("[", "]"), "html": ("<mark>", "</mark>"), "marks": ("⟦", "⟧")}
+
+
 def make_snippet(text: str, pattern: re.Pattern, *, width: int = 90, markup: str = "text") -> str:
     """A passage of ``text`` of about ``width`` characters around the first hit of ``pattern``,
-    every hit in it highlighted (``[…]``, or ``<mark>`` with the rest escaped for ``markup="html"``)."""
+    every hit in it highlighted as :data:`HIGHLIGHTS` says for ``markup`` (for ``"html"`` the rest escaped)."""
     hit = pattern.search(text)
     if hit is None:
         # Full-width Latin (ＣＯＰＤ) is indexed after NFKC; look there before giving up.
@@ -335,7 +341,7 @@ def make_snippet(text: str, pattern: re.Pattern, *, width: int = 90, markup: str
     window = text[start:end]
     out, last = [], 0
     escape = html.escape if markup == "html" else (lambda s: s)
-    opening, closing = ("<mark>", "</mark>") if markup == "html" else ("[", "]")
+    opening, closing = HIGHLIGHTS[markup]
     for match in pattern.finditer(window):
         out.append(escape(window[last : match.start()]))
         out.append(opening + escape(match.group()) + closing)

@@ -25,7 +25,7 @@ from archive import serve, writer
 from archive.schema import open_archive
 from conftest import ServedArchive, free_loopback_port, medarchive
 from hostile_site import XSS_BODY, XSS_MARKERS
-from test_serve import browser, page  # noqa: F401 - fixtures: Debian's Chromium via Playwright
+from test_serve import page  # noqa: F401 - fixture: a page of Debian's Chromium via Playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 RAW_URL = "https://evil.example/raw/1.html"

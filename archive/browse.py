@@ -1,0 +1,91 @@
+"""One archived article as a reader sees it, and the small rewrites reading needs.
+
+:func:`article_page` gathers what the article page of :mod:`archive.datasette_plugin`
+shows from one SQLite connection: the article, its reference list, how many earlier
+versions it has, and its prev/next neighbours resolved to archived articles (through
+``aliases``, since a page may link to a shortlink). :func:`images_as_links` keeps
+reading from contacting the portal, :func:`doi_from_input` reads a DOI as people paste it.
+"""
+
+import html
+import re
+from urllib.parse import unquote
+
+#: An ``<img>`` in HTML already sanitised by nh3, which always double-quotes attributes.
+_IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+_ATTRIBUTE = r'\b{}="([^"]*)"'
+#: What a DOI may be pasted with: a doi.org link (any scheme, ``dx.``) or a ``doi:``/``DOI：`` label.
+_DOI_INPUT_PREFIX = re.compile(r"^(?:(?:https?://)?(?:dx\.)?doi\.org/|doi\s*[:：]\s*)", re.IGNORECASE)
+
+
+def images_as_links(sanitised_html: str) -> str:
+    """``sanitised_html`` with each image replaced by a link to it (``[图片 image: alt]``), so
+    showing an article loads nothing from its portal; following the link is the reader's choice.
+    Expects nh3's output (quoted attributes, entities escaped), which it keeps escaped."""
+
+    def link(match):
+        tag = match.group()
+        src = re.search(_ATTRIBUTE.format("src"), tag)
+        alt = re.search(_ATTRIBUTE.format("alt"), tag)
+        label = f"[图片 image{': ' + alt.group(1) if alt and alt.group(1) else ''}]"
+        if not src or not src.group(1):
+            return label
+        return f'<a class="medarchive-image" href="{src.group(1)}" rel="noreferrer">{label}</a>'
+
+    return _IMG.sub(link, sanitised_html)
+
+
+def doi_from_input(text: str | None) -> str | None:
+    """A DOI as typed or pasted (``10.1177/X``, ``doi:10.1177/X``, ``DOI：10.1177/X``,
+    ``https://doi.org/10.1177/X``, percent-encoded) in the archive's form: lowercase, bare."""
+    if text is None:
+        return None
+    doi = _DOI_INPUT_PREFIX.sub("", unquote(text).strip()).strip()
+    return doi.lower() or None
+
+
+def doi_links(doi: str, citing_url: str) -> str:
+    """HTML: ``doi`` linked to the paper at doi.org, and to the archive's articles citing it."""
+    shown = html.escape(doi)
+    return (
+        f'<a href="https://doi.org/{html.escape(doi, quote=True)}" rel="noreferrer">{shown}</a>'
+        f' <a class="medarchive-citing" href="{html.escape(citing_url, quote=True)}">(citing articles)</a>'
+    )
+
+
+def _dicts(cursor) -> list[dict]:
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+#: The columns of the article page, beside the HTML it shows.
+ARTICLE_COLUMNS = "url, id, site, title, category, published_at, published_raw, body, body_html, disclaimer"
+
+
+def article_page(conn, url: str) -> dict | None:
+    """The article at ``url`` (canonical, or any alias of it) with ``references``,
+    ``versions`` (count of earlier versions) and ``neighbours`` (``rel``, ``title``, ``url``
+    and ``archived``: whether the archive holds it), or None when the archive has no such article."""
+    found = _dicts(conn.execute(
+        f"select {ARTICLE_COLUMNS} from articles"
+        " where url = coalesce((select article_url from aliases where alias_url = ?), ?)",
+        [url, url],
+    ))
+    if not found:
+        return None
+    article = found[0]
+    article["references"] = _dicts(conn.execute(
+        "select position, text, doi from article_references where article_url = ? order by position", [article["url"]]
+    ))
+    article["versions"] = conn.execute("select count(*) from article_versions where url = ?", [article["url"]]).fetchone()[0]
+    article["neighbours"] = _dicts(conn.execute(
+        """
+        select l.rel, coalesce(a.title, l.to_title) as title, coalesce(a.url, l.to_url) as url, a.url is not null as archived
+        from links l
+        left join articles a on a.url = coalesce((select article_url from aliases where alias_url = l.to_url), l.to_url)
+        where l.from_url = ? and l.to_url is not null
+        order by l.rel desc
+        """,
+        [article["url"]],
+    ))
+    return article

@@ -1,0 +1,324 @@
+"""What the archive holds, as a summary and as charts: ``medarchive stats`` and the plugin's ``/-/charts``.
+
+:func:`summary` counts articles per site and year, dated and undated, those citing a
+DOI, open chain gaps and the last run; :func:`chart_svg` draws one of
+:data:`CHART_TITLES` as SVG (our own drawing: no charting plugin of datasette 0.65
+runs under the CSP of ``serve``, which allows no script from elsewhere); :func:`report`
+is the command: the summary as text or JSON, and the charts written to a file.
+Every function takes an SQLite connection (or a ``sqlite_utils.Database``) and only reads.
+"""
+
+import json
+from html import escape
+from pathlib import Path
+
+from .coverage import COLOURS
+
+#: Registrant prefix -> publisher, for the DOI prefixes Chinese medical news cites most.
+#: A prefix not listed is shown as itself.
+PUBLISHERS = {
+    "10.1001": "JAMA Network",
+    "10.1002": "Wiley",
+    "10.1007": "Springer",
+    "10.1016": "Elsevier",
+    "10.1038": "Nature",
+    "10.1056": "NEJM",
+    "10.1073": "PNAS",
+    "10.1080": "Taylor & Francis",
+    "10.1093": "Oxford University Press",
+    "10.1097": "Wolters Kluwer",
+    "10.1101": "bioRxiv/medRxiv",
+    "10.1111": "Wiley (Blackwell)",
+    "10.1126": "Science",
+    "10.1136": "BMJ",
+    "10.1161": "American Heart Association",
+    "10.1164": "American Thoracic Society",
+    "10.1177": "SAGE",
+    "10.1182": "American Society of Hematology",
+    "10.1183": "European Respiratory Society",
+    "10.1186": "BMC",
+    "10.1200": "ASCO",
+    "10.1371": "PLOS",
+    "10.3389": "Frontiers",
+    "10.3390": "MDPI",
+    "10.3760": "中华医学会 Chinese Medical Association",
+    "10.7150": "Ivyspring",
+    "10.11958": "天津医药",
+    "10.12114": "中国全科医学",
+}
+
+#: The charts, by the name of their URL and of ``--plot``'s panels.
+CHART_TITLES = {
+    "articles_per_month": "Articles per month, by site",
+    "cited_journals": "Most cited publishers (by DOI prefix), articles citing them",
+    "categories_over_time": "Articles per month in the largest categories",
+}
+#: Categories drawn by name in ``categories_over_time``; the rest are summed as "其他 other".
+TOP_CATEGORIES = 6
+#: Publishers shown in ``cited_journals``.
+TOP_PUBLISHERS = 12
+WIDTH, CHART_HEIGHT, LEFT, LEGEND = 760, 260, 48, 200
+
+
+class PlotError(ValueError):
+    """A chart file that cannot be written as asked (its extension, a missing optional package)."""
+
+
+def publisher(prefix: str | None) -> str | None:
+    """The publisher of a DOI registrant ``prefix`` (``10.1177`` -> ``SAGE``), or the prefix itself."""
+    return PUBLISHERS.get(prefix, prefix) if prefix else None
+
+
+# --- the summary -----------------------------------------------------------------------
+
+
+def summary(conn) -> dict:
+    """The archive in numbers: totals, per site and year, open gaps, the last run."""
+    totals = conn.execute(
+        "select count(*), count(published_day), (select count(distinct article_url) from article_dois) from articles"
+    ).fetchone()
+    sites = {}
+    for site, year, articles in conn.execute(
+        "select site, substr(published_day, 1, 4), count(*) from articles group by 1, 2 order by 1, 2"
+    ).fetchall():
+        entry = sites.setdefault(site, {"site": site, "articles": 0, "undated": 0, "years": {}})
+        entry["articles"] += articles
+        if year is None:
+            entry["undated"] += articles
+        else:
+            entry["years"][year] = articles
+    last = conn.execute(
+        "select id, started, finished, status, articles_new, articles_updated from runs order by id desc limit 1"
+    ).fetchone()
+    names = ("id", "started", "finished", "status", "articles_new", "articles_updated")
+    return {
+        "articles": totals[0],
+        "dated": totals[1],
+        "undated": totals[0] - totals[1],
+        "citing_dois": totals[2],
+        "open_gaps": conn.execute("select count(*) from gaps").fetchone()[0],
+        "sites": list(sites.values()),
+        "last_run": dict(zip(names, last)) if last else None,
+    }
+
+
+def format_summary(numbers: dict) -> str:
+    """:func:`summary` as the lines ``medarchive stats`` prints."""
+    gaps = numbers["open_gaps"]
+    lines = [
+        f"{numbers['articles']} articles: {numbers['dated']} dated, {numbers['undated']} undated, "
+        f"{numbers['citing_dois']} citing a DOI; {gaps} open gap{'' if gaps == 1 else 's'} in the prev/next chains"
+    ]
+    run = numbers["last_run"]
+    if run:
+        lines.append(
+            f"Last run: #{run['id']} {run['status']}, started {run['started'][:16]}, "
+            f"{run['articles_new'] or 0} new, {run['articles_updated'] or 0} updated"
+        )
+    else:
+        lines.append("No crawl run recorded yet.")
+    years = sorted({year for site in numbers["sites"] for year in site["years"]})
+    if numbers["sites"]:
+        width = max(len(site["site"]) for site in numbers["sites"])
+        lines.append("")
+        lines.append(f"{'site':<{width}}  {'articles':>8}" + "".join(f"  {year:>5}" for year in years) + "  undated")
+        for site in numbers["sites"]:
+            counts = "".join(f"  {site['years'].get(year, 0):>5}" for year in years)
+            lines.append(f"{site['site']:<{width}}  {site['articles']:>8}{counts}  {site['undated']:>7}")
+    return "\n".join(lines)
+
+
+# --- the charts ------------------------------------------------------------------------
+
+
+def _months(conn) -> list[str]:
+    return [m for (m,) in conn.execute("select distinct substr(published_day, 1, 7) from articles where published_day is not null order by 1")]
+
+
+def _per_month(conn, column: str, keep: list[str] | None = None, other: str = "") -> tuple[list[str], dict[str, list[int]]]:
+    """Months and, per value of ``column`` (only ``keep`` by name, the rest as ``other``), its articles per month."""
+    months = _months(conn)
+    index = {month: i for i, month in enumerate(months)}
+    series = {}
+    for value, month, articles in conn.execute(
+        f"select coalesce({column}, '?'), substr(published_day, 1, 7), count(*) from articles"
+        " where published_day is not null group by 1, 2 order by 1, 2"
+    ).fetchall():
+        name = value if keep is None or value in keep else other
+        series.setdefault(name, [0] * len(months))[index[month]] += articles
+    return months, series
+
+
+def _empty(title: str, message: str) -> str:
+    return _svg(title, f'<text x="{LEFT}" y="60">{escape(message)}</text>', 90)
+
+
+def _svg(title: str, body: str, height: int) -> str:
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH + LEGEND}" height="{height}" '
+        f'font-family="sans-serif" font-size="12"><title>{escape(title)}</title>'
+        f'<text x="{LEFT}" y="18" font-weight="bold" font-size="14">{escape(title)}</text>{body}</svg>'
+    )
+
+
+def _axis(top: int, bottom: int, highest: int, labels: list[str], x) -> list[str]:
+    """The y scale (0 and ``highest``) and, under the plot, every month label that fits."""
+    parts = [
+        f'<line x1="{LEFT}" y1="{bottom}" x2="{WIDTH}" y2="{bottom}" stroke="#999"/>',
+        f'<text x="{LEFT - 6}" y="{bottom + 4}" text-anchor="end">0</text>',
+        f'<text x="{LEFT - 6}" y="{top + 4}" text-anchor="end">{highest}</text>',
+    ]
+    step = max(1, len(labels) // 12)
+    for i in range(0, len(labels), step):
+        parts.append(f'<text x="{x(i):.1f}" y="{bottom + 16}" text-anchor="middle">{escape(labels[i])}</text>')
+    return parts
+
+
+def _legend(names: list[str], top: int) -> list[str]:
+    return [
+        f'<rect x="{WIDTH + 12}" y="{top + 18 * i}" width="10" height="10" fill="{COLOURS[i % len(COLOURS)]}"/>'
+        f'<text x="{WIDTH + 28}" y="{top + 18 * i + 9}">{escape(name)}</text>'
+        for i, name in enumerate(names)
+    ]
+
+
+def articles_per_month_svg(conn) -> str:
+    """Stacked bars: articles per month (``published_day``), one colour per site."""
+    title = CHART_TITLES["articles_per_month"]
+    months, series = _per_month(conn, "site")
+    if not months:
+        return _empty(title, "No dated article yet.")
+    top, bottom = 40, CHART_HEIGHT - 30
+    highest = max(sum(values[i] for values in series.values()) for i in range(len(months)))
+    slot = (WIDTH - LEFT) / len(months)
+
+    def x(i):
+        return LEFT + slot * (i + 0.5)
+
+    parts = _axis(top, bottom, highest, months, x)
+    stacked = [0] * len(months)
+    for colour_index, (site, values) in enumerate(series.items()):
+        colour = COLOURS[colour_index % len(COLOURS)]
+        for i, count in enumerate(values):
+            if count:
+                height = (bottom - top) * count / highest
+                y = bottom - (bottom - top) * stacked[i] / highest - height
+                parts.append(
+                    f'<rect x="{x(i) - slot * 0.4:.1f}" y="{y:.1f}" width="{slot * 0.8:.1f}" height="{height:.1f}" fill="{colour}">'
+                    f"<title>{escape(months[i])} {escape(site)}: {count}</title></rect>"
+                )
+                stacked[i] += count
+    parts += _legend(list(series), top)
+    return _svg(title, "".join(parts), CHART_HEIGHT)
+
+
+def cited_publishers(conn, limit: int = TOP_PUBLISHERS) -> list[tuple[str, str, int]]:
+    """``(prefix, publisher, articles citing it)``, most cited first."""
+    rows = conn.execute(
+        "select prefix, count(distinct article_url) as articles from article_dois where prefix is not null"
+        " group by prefix order by articles desc, prefix limit ?",
+        [limit],
+    ).fetchall()
+    return [(prefix, publisher(prefix), articles) for prefix, articles in rows]
+
+
+def cited_journals_svg(conn) -> str:
+    """Horizontal bars: the publishers (by DOI prefix) cited by the most articles."""
+    title = CHART_TITLES["cited_journals"]
+    rows = cited_publishers(conn)
+    if not rows:
+        return _empty(title, "No article cites a DOI yet.")
+    highest = rows[0][2]
+    bar_left = LEFT + 260  # room for the publisher's name and prefix
+    parts = []
+    for i, (prefix, name, articles) in enumerate(rows):
+        y = 36 + 22 * i
+        length = (WIDTH + LEGEND - bar_left - 60) * articles / highest
+        parts.append(
+            f'<text x="{bar_left - 8}" y="{y + 12}" text-anchor="end">{escape(name if name == prefix else f"{name} ({prefix})")}</text>'
+            f'<rect x="{bar_left}" y="{y}" width="{length:.1f}" height="16" fill="{COLOURS[1]}"/>'
+            f'<text x="{bar_left + length + 6:.1f}" y="{y + 12}">{articles}</text>'
+        )
+    return _svg(title, "".join(parts), 50 + 22 * len(rows))
+
+
+def categories_over_time_svg(conn) -> str:
+    """Lines: articles per month in each of the :data:`TOP_CATEGORIES` largest categories."""
+    title = CHART_TITLES["categories_over_time"]
+    keep = [c for (c,) in conn.execute(
+        "select category from articles where published_day is not null and category is not null"
+        " group by category order by count(*) desc, category limit ?",
+        [TOP_CATEGORIES],
+    )]
+    months, series = _per_month(conn, "category", keep, other="其他 other")
+    if not months:
+        return _empty(title, "No dated article yet.")
+    top, bottom = 40, CHART_HEIGHT - 30
+    highest = max(max(values) for values in series.values())
+    slot = (WIDTH - LEFT) / len(months)
+
+    def x(i):
+        return LEFT + slot * (i + 0.5)
+
+    parts = _axis(top, bottom, highest, months, x)
+    names = [name for name in [*keep, "其他 other"] if name in series]
+    for colour_index, name in enumerate(names):
+        colour = COLOURS[colour_index % len(COLOURS)]
+        points = " ".join(f"{x(i):.1f},{bottom - (bottom - top) * count / highest:.1f}" for i, count in enumerate(series[name]))
+        parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{points}"><title>{escape(name)}</title></polyline>')
+    parts += _legend(names, top)
+    return _svg(title, "".join(parts), CHART_HEIGHT)
+
+
+_DRAWINGS = {
+    "articles_per_month": articles_per_month_svg,
+    "cited_journals": cited_journals_svg,
+    "categories_over_time": categories_over_time_svg,
+}
+
+
+def chart_svg(conn, name: str) -> str:
+    """The chart ``name`` (a key of :data:`CHART_TITLES`) as an SVG document."""
+    return _DRAWINGS[name](conn)
+
+
+def all_charts_svg(conn) -> str:
+    """Every chart, one under the other, in one SVG document."""
+    parts, y = [], 0
+    for name in CHART_TITLES:
+        chart = chart_svg(conn, name)
+        height = int(chart.split('height="', 1)[1].split('"', 1)[0])
+        parts.append(f'<svg y="{y}" {chart.split("<svg ", 1)[1]}')
+        y += height + 20
+    return f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH + LEGEND}" height="{y}">{"".join(parts)}</svg>'
+
+
+def write_plot(conn, path) -> Path:
+    """Write every chart to ``path``: SVG, or PNG for a ``.png`` name (needs ``cairosvg``).
+
+    :raises PlotError: for another extension, or a PNG without ``cairosvg``
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".svg", ".png"):
+        raise PlotError(f"cannot plot to {path}: the name must end in .svg or .png")
+    svg = all_charts_svg(conn)
+    if suffix == ".svg":
+        path.write_text(svg, encoding="utf-8")
+        return path
+    try:
+        import cairosvg
+    except ImportError:
+        raise PlotError(f"cannot write {path}: PNG needs cairosvg (pip install 'medarchive[plot]'); an .svg name needs nothing") from None
+    cairosvg.svg2png(bytestring=svg.encode("utf-8"), write_to=str(path), background_color="white")
+    return path
+
+
+def report(conn, *, as_json: bool = False, plot=None) -> str:
+    """``medarchive stats``: the summary as text (or JSON), after writing the charts to ``plot`` if given."""
+    if plot is not None:
+        write_plot(conn, plot)
+    numbers = summary(conn)
+    if as_json:
+        return json.dumps(numbers, ensure_ascii=False, indent=2)
+    return format_summary(numbers) + (f"\nCharts written to {plot}" if plot is not None else "")
