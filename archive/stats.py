@@ -58,6 +58,8 @@ TOP_CATEGORIES = 6
 #: Publishers shown in ``cited_journals``.
 TOP_PUBLISHERS = 12
 WIDTH, CHART_HEIGHT, LEFT, LEGEND = 760, 260, 48, 200
+#: Fonts with Chinese first: a browser takes the first it has; cairosvg (PNG) needs one named.
+FONTS = "WenQuanYi Micro Hei, Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
 
 
 class PlotError(ValueError):
@@ -156,7 +158,7 @@ def _empty(title: str, message: str) -> str:
 def _svg(title: str, body: str, height: int) -> str:
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH + LEGEND}" height="{height}" '
-        f'font-family="sans-serif" font-size="12"><title>{escape(title)}</title>'
+        f'font-family="{FONTS}" font-size="12"><title>{escape(title)}</title>'
         f'<text x="{LEFT}" y="18" font-weight="bold" font-size="14">{escape(title)}</text>{body}</svg>'
     )
 

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import click
 
+from archive import stats as archive_stats
 from archive import writer
 from archive.reading import NoArchive, UnreadableArchive, chain_gaps, check_servable, existing_archive, field_losses, newest_articles, raw_pages, recent_runs
 from archive.schema import NotAnArchive, can_change, close_archive, disk_full, open_archive
@@ -510,6 +511,23 @@ def _print_alerts(db, limit: int, as_json: bool) -> None:
     if kept[0] and not as_json:
         click.echo(f"{kept[0]} articles keep {kept[1]} fields a re-fetch lost (table field_losses); "
                    "`medarchive reextract` after a fix fills them from the kept pages")
+
+
+@cli.command()
+@db_option
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--plot", type=click.Path(dir_okay=False, path_type=Path), metavar="PATH",
+              help="Also draw the charts (articles per month, most cited publishers, categories over time) into PATH: .svg, or .png with cairosvg installed.")
+def stats(db_path, as_json, plot):
+    """Summarise the archive: articles per site and year, dated and undated, citing a DOI,
+    open chain gaps and the last run; with --plot, the charts datasette shows at /-/charts."""
+    with _existing_archive(db_path) as db:
+        try:
+            click.echo(archive_stats.report(db, as_json=as_json, plot=plot))
+        except archive_stats.PlotError as error:
+            raise click.ClickException(str(error))
+        except OSError as error:
+            raise click.ClickException(f"cannot write {plot} ({error.strerror or error})")
 
 
 @cli.command()

@@ -1,0 +1,89 @@
+"""``medarchive stats``: the archive's summary and its charts, on a replica crawl."""
+
+import json
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+from conftest import medarchive
+
+from archive import stats
+from archive.schema import open_archive
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def test_stats_prints_what_the_archive_holds(wordpress_crawl):
+    result = medarchive("stats", "--db", str(wordpress_crawl.db_path))
+    assert result.returncode == 0, result.stderr
+    (total, dated, citing), = wordpress_crawl.rows(
+        "select count(*), count(published_day), (select count(distinct article_url) from article_dois) from articles")
+    (gaps,), = wordpress_crawl.rows("select count(*) from gaps")
+    (run_id,), = wordpress_crawl.rows("select max(id) from runs")
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith(f"{total} articles: {dated} dated, {total - dated} undated, {citing} citing a DOI; {gaps} open gap")
+    assert lines[1].startswith(f"Last run: #{run_id} finished")
+    site = wordpress_crawl.site.url
+    years = wordpress_crawl.rows("select substr(published_day, 1, 4), count(*) from articles where published_day is not null group by 1 order by 1")
+    assert lines[3].split() == ["site", "articles", *[year for year, _ in years], "undated"]
+    assert lines[4].split() == [site, str(total), *[str(n) for _, n in years], str(total - dated)]
+
+
+def test_stats_json_has_the_same_numbers(wordpress_crawl):
+    result = medarchive("stats", "--db", str(wordpress_crawl.db_path), "--json")
+    summary = json.loads(result.stdout)
+    (total,), = wordpress_crawl.rows("select count(*) from articles")
+    assert summary["articles"] == total == sum(site["articles"] for site in summary["sites"])
+    assert summary["dated"] + summary["undated"] == total
+    assert summary["last_run"]["status"] == "finished"
+
+
+def test_stats_plot_draws_every_chart_as_svg(wordpress_crawl, tmp_path):
+    path = tmp_path / "charts.svg"
+    result = medarchive("stats", "--db", str(wordpress_crawl.db_path), "--plot", str(path))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == f"Charts written to {path}"
+    svg = ET.parse(path).getroot()  # well-formed
+    titles = [t.text for t in svg.iter(f"{SVG}title")]
+    assert [t for t in titles if t in stats.CHART_TITLES.values()] == list(stats.CHART_TITLES.values())
+    # One bar per month and site, one per publisher cited.
+    month_sites = wordpress_crawl.rows("select distinct substr(published_day, 1, 7), site from articles where published_day is not null")
+    bars = [t for t in titles if t and re.fullmatch(r"\d{4}-\d\d http\S+: \d+", t)]  # "2026-03 http://…: 4"
+    assert len(bars) == len(month_sites)
+    publishers = wordpress_crawl.rows("select count(distinct prefix) from article_dois")[0][0]
+    assert len([r for r in svg.iter(f"{SVG}rect") if r.get("height") == "16"]) == min(publishers, stats.TOP_PUBLISHERS)
+
+
+def test_stats_plot_writes_png_by_its_extension(wordpress_crawl, tmp_path):
+    pytest.importorskip("cairosvg")
+    path = tmp_path / "charts.png"
+    assert medarchive("stats", "--db", str(wordpress_crawl.db_path), "--plot", str(path)).returncode == 0
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize("name, message", [
+    ("charts.gif", "the name must end in .svg or .png"),
+    ("missing-directory/charts.svg", "No such file or directory"),
+])
+def test_stats_plot_to_a_path_it_cannot_write_is_one_line(wordpress_crawl, tmp_path, name, message):
+    result = medarchive("stats", "--db", str(wordpress_crawl.db_path), "--plot", str(tmp_path / name))
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1 and message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_an_empty_archive_says_so(tmp_path):
+    db = open_archive(tmp_path / "archive.db")
+    try:
+        assert stats.report(db).splitlines() == [
+            "0 articles: 0 dated, 0 undated, 0 citing a DOI; 0 open gaps in the prev/next chains",
+            "No crawl run recorded yet.",
+        ]
+        assert "No dated article yet." in stats.chart_svg(db, "articles_per_month")
+        assert "No article cites a DOI yet." in stats.chart_svg(db, "cited_journals")
+    finally:
+        db.close()
+
+
+def test_a_prefix_is_shown_by_its_publisher_when_known():
+    assert stats.publisher("10.1177") == "SAGE"
+    assert stats.publisher("10.99999") == "10.99999"
