@@ -315,6 +315,11 @@ async def _render(datasette, request, template: str, context: dict):
     return Response.html(html)
 
 
+def _web_link(url: str | None) -> str | None:
+    """``url`` when it is an http(s) address a link may lead to; None otherwise (shown as text)."""
+    return url if url and url.lower().startswith(("http://", "https://")) else None
+
+
 async def article_page(datasette, request):
     """One article to read: metadata, sanitised HTML, references with DOI links, neighbours."""
     from datasette.utils.asgi import NotFound
@@ -327,11 +332,12 @@ async def article_page(datasette, request):
     for reference in article["references"]:
         reference["doi_html"] = Markup(browse.doi_links(reference["doi"], citing_url(datasette, name, reference["doi"]))) if reference["doi"] else None
     for neighbour in article["neighbours"]:
-        neighbour["href"] = article_url(datasette, name, neighbour["url"]) if neighbour["archived"] else neighbour["url"]
+        neighbour["href"] = article_url(datasette, name, neighbour["url"]) if neighbour["archived"] else _web_link(neighbour["url"])
     context = {
         "database": name,
         "article": article,
         "body_html": readable_html(article["body_html"]) if article["body_html"] else None,
+        "source_url": _web_link(article["url"]),
         "versions_url": datasette.urls.table(name, "article_versions") + "?" + urlencode({"url": article["url"]}),
         "table_url": datasette.urls.table(name, "articles"),
     }

@@ -170,11 +170,13 @@ def page(browser, served_crawl):
     """A page that records the host of every request it makes."""
     context = browser.new_context(viewport={"width": 1100, "height": 720})
     page = context.new_page()
-    page.hosts = set()
+    page.hosts, page.errors = set(), []
     page.on("request", lambda request: page.hosts.add(urlsplit(request.url).netloc))
+    page.on("console", lambda message: message.type == "error" and page.errors.append(message.text))
     yield page
     context.close()
     assert page.hosts <= {urlsplit(served_crawl).netloc}, "a page contacted another site"
+    assert page.errors == []  # a script or style the Content-Security-Policy refused would show here
 
 
 def newest_with_references(crawl):
