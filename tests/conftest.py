@@ -213,6 +213,18 @@ class ServedArchive:
             self.process.kill()
 
 
+def written_archive(directory, articles):
+    """An archive at ``directory``/archive.db holding ``articles`` (writer item dicts), closed."""
+    from archive import writer
+    from archive.schema import open_archive
+
+    path = directory / "archive.db"
+    db = open_archive(path)
+    writer.write_batch(db, articles)
+    db.close()
+    return path
+
+
 # --- Debian's Chromium, driven by Playwright (no browser download) ------------------------
 
 CHROMIUM = "/usr/bin/chromium"

@@ -11,11 +11,10 @@ import urllib.request
 from urllib.parse import quote, urlsplit
 
 import pytest
-from conftest import ServedArchive, free_loopback_port
+from conftest import ServedArchive, free_loopback_port, written_archive
 from datasette.app import Datasette
 
-from archive import browse, serve, writer
-from archive.schema import open_archive
+from archive import browse, serve
 
 DOI = "10.1177/0963689724131234"
 A, B, C = (f"https://site.example/a/{n}.html" for n in (1, 2, 3))
@@ -46,11 +45,7 @@ ARTICLES = [
 
 @pytest.fixture(scope="module")
 def db_path(tmp_path_factory):
-    path = tmp_path_factory.mktemp("reading") / "archive.db"
-    db = open_archive(path)
-    writer.write_batch(db, ARTICLES)
-    db.close()
-    return path
+    return written_archive(tmp_path_factory.mktemp("reading"), ARTICLES)
 
 
 def get(datasette, path):

@@ -15,10 +15,10 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from conftest import written_archive
 from datasette.utils import tilde_encode
 
-from archive import serve, writer
-from archive.schema import open_archive
+from archive import serve
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -62,11 +62,7 @@ WITH_ASTHMA = {a["title"] for a in ARTICLES if "哮喘" in a["title"] + a["body"
 
 @pytest.fixture(scope="module")
 def db_path(tmp_path_factory):
-    path = tmp_path_factory.mktemp("serve") / "archive.db"
-    db = open_archive(path)
-    writer.write_batch(db, ARTICLES)
-    db.close()
-    return path
+    return written_archive(tmp_path_factory.mktemp("serve"), ARTICLES)
 
 
 def free_port() -> int:
