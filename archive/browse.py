@@ -11,6 +11,8 @@ import html
 import re
 from urllib.parse import unquote
 
+from .schema import sortable_dates
+
 #: An ``<img>`` in HTML already sanitised by nh3, which always double-quotes attributes.
 _IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
 _ATTRIBUTE = r'\b{}="([^"]*)"'
@@ -58,16 +60,17 @@ def _dicts(cursor) -> list[dict]:
     return [dict(zip(names, row)) for row in cursor.fetchall()]
 
 
-#: The columns of the article page, beside the HTML it shows.
-ARTICLE_COLUMNS = "url, id, site, title, category, published_at, published_raw, body, body_html, disclaimer"
+#: The columns of the article page, beside its date (``published_at``).
+ARTICLE_COLUMNS = "url, id, site, title, category, published_raw, body, body_html, disclaimer"
 
 
 def article_page(conn, url: str) -> dict | None:
     """The article at ``url`` (canonical, or any alias of it) with ``references``,
     ``versions`` (count of earlier versions) and ``neighbours`` (``rel``, ``title``, ``url``
     and ``archived``: whether the archive holds it), or None when the archive has no such article."""
+    published_at = sortable_dates(conn)["published_at"]
     found = _dicts(conn.execute(
-        f"select {ARTICLE_COLUMNS} from articles"
+        f"select {ARTICLE_COLUMNS}, {published_at} as published_at from articles"
         " where url = coalesce((select article_url from aliases where alias_url = ?), ?)",
         [url, url],
     ))

@@ -48,7 +48,7 @@ from markupsafe import Markup, escape
 
 from . import browse, cjkfts, coverage, search, stats
 from .sanitize import sanitize_html
-from .schema import readonly_uri
+from .schema import readonly_uri, sortable_dates
 
 #: The columns the search box searches, as :func:`archive.search.search` does by default.
 BOX_COLUMNS = ("title", "body")
@@ -160,23 +160,52 @@ _HIT = re.compile("⟦(.*?)⟧", re.S)
 
 
 @functools.lru_cache(maxsize=64)
-def _is_archive_file(path: str) -> bool:
+def _archive_dates(path: str) -> dict | None:
+    """:func:`archive.schema.sortable_dates` of the archive at ``path``; None for any other file."""
     try:
         conn = sqlite3.connect(readonly_uri(path), uri=True)
     except (sqlite3.Error, OSError):
-        return False
+        return None
     try:
-        return _has_search_index(conn)
+        return sortable_dates(conn) if _has_search_index(conn) else None
     except sqlite3.Error:
-        return False
+        return None
     finally:
         conn.close()
 
 
+def _dates(datasette, database) -> dict | None:
+    served = datasette.databases.get(database) if database else None
+    return _archive_dates(served.path) if served is not None and served.path else None
+
+
 def is_archive(datasette, database) -> bool:
     """True when the served database ``database`` is a medarchive archive (it has our search index)."""
-    served = datasette.databases.get(database) if database else None
-    return bool(served is not None and served.path and _is_archive_file(served.path))
+    return _dates(datasette, database) is not None
+
+
+def _has_date_columns(datasette, database) -> bool:
+    """False for an archive from before ``published_at`` read as it is (see :func:`sortable_dates`)."""
+    return _dates(datasette, database)["published_at"] == "published_at"
+
+
+#: ``articles`` named in a canned query's ``from`` or ``join``.
+_ARTICLES_TABLE = re.compile(r"\b(from|join)\s+articles\b")
+
+
+def _metadata_for(datasette, name: str) -> dict:
+    """``metadata.json``'s database section for the archive ``name``: with a link to its charts,
+    and on an archive without the date columns, canned queries that compute them."""
+    metadata = copy.deepcopy(_archive_metadata())
+    charts = datasette.urls.path(f"/-/charts/{quote(name, safe='')}")
+    metadata["description_html"] = Markup('{} <a class="medarchive-charts-link" href="{}">Charts of the archive</a>').format(metadata.get("description", ""), charts)
+    if not _has_date_columns(datasette, name):
+        dates = _dates(datasette, name)
+        dated = f"(select *, {dates['published_at']} as published_at, {dates['published_day']} as published_day from articles) as articles"
+        metadata["tables"]["articles"]["sort_desc"] = "published"
+        for query in metadata["queries"].values():
+            query["sql"] = _ARTICLES_TABLE.sub(lambda match: f"{match.group(1)} {dated}", query["sql"])
+    return metadata
 
 
 def article_url(datasette, database: str, url: str) -> str:
@@ -233,13 +262,7 @@ def _archive_metadata() -> dict:
 
 @hookimpl
 def get_metadata(datasette, key, database, table):
-    databases = {}
-    for name in datasette.databases:
-        if is_archive(datasette, name):
-            databases[name] = metadata = copy.deepcopy(_archive_metadata())
-            charts = datasette.urls.path(f"/-/charts/{quote(name, safe='')}")
-            metadata["description_html"] = Markup('{} <a class="medarchive-charts-link" href="{}">Charts of the archive</a>').format(metadata.get("description", ""), charts)
-    return {"databases": databases}
+    return {"databases": {name: _metadata_for(datasette, name) for name in datasette.databases if is_archive(datasette, name)}}
 
 
 @hookimpl
@@ -254,7 +277,10 @@ def asgi_wrapper(datasette):
             if scope["type"] == "http" and scope.get("method") == "GET" and not scope.get("query_string"):
                 for name in datasette.databases:
                     if scope["path"] == datasette.urls.table(name, "articles") and is_archive(datasette, name):
-                        query = urlencode([("_col", column) for column in READABLE_COLUMNS] + [("_sort_desc", "published_at")])
+                        columns, sort = READABLE_COLUMNS, "published_at"
+                        if not _has_date_columns(datasette, name):
+                            columns, sort = [c.replace("published_day", "published") for c in columns], "published"
+                        query = urlencode([("_col", column) for column in columns] + [("_sort_desc", sort)])
                         location = f"{scope['path']}?{query}".encode()
                         await send({"type": "http.response.start", "status": 302, "headers": [(b"location", location), (b"content-length", b"0")]})
                         await send({"type": "http.response.body", "body": b""})

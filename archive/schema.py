@@ -248,6 +248,16 @@ def m009_sortable_dates(db):
     db.execute("create index if not exists idx_articles_published_day on articles (published_day)")
 
 
+def sortable_dates(conn) -> dict[str, str]:
+    """SQL for ``published_at`` and ``published_day`` in ``conn``'s archive: the columns, or on an
+    archive from before m009 read as it is (``serve`` and read-only files migrate nothing) the
+    expressions that compute them."""
+    columns = {row[1] for row in conn.execute("pragma table_xinfo(articles)")}
+    if "published_at" in columns:
+        return {"published_at": "published_at", "published_day": "published_day"}
+    return {"published_at": f"({PUBLISHED_AT_SQL})", "published_day": f"substr(({PUBLISHED_AT_SQL}), 1, 10)"}
+
+
 class NotAnArchive(sqlite3.DatabaseError):
     """The file is an SQLite database that medarchive did not make."""
 

@@ -13,6 +13,7 @@ from html import escape
 from pathlib import Path
 
 from .coverage import COLOURS
+from .schema import sortable_dates
 
 #: Registrant prefix -> publisher, for the DOI prefixes Chinese medical news cites most.
 #: A prefix not listed is shown as itself.
@@ -71,17 +72,23 @@ def publisher(prefix: str | None) -> str | None:
     return PUBLISHERS.get(prefix, prefix) if prefix else None
 
 
+def _articles(conn) -> str:
+    """``articles`` as the queries here read it: with ``published_day`` on any archive."""
+    return f"(select url, site, category, {sortable_dates(conn)['published_day']} as published_day from articles)"
+
+
 # --- the summary -----------------------------------------------------------------------
 
 
 def summary(conn) -> dict:
     """The archive in numbers: totals, per site and year, open gaps, the last run."""
+    articles = _articles(conn)
     totals = conn.execute(
-        "select count(*), count(published_day), (select count(distinct article_url) from article_dois) from articles"
+        f"select count(*), count(published_day), (select count(distinct article_url) from article_dois) from {articles}"
     ).fetchone()
     sites = {}
     for site, year, articles in conn.execute(
-        "select site, substr(published_day, 1, 4), count(*) from articles group by 1, 2 order by 1, 2"
+        f"select site, substr(published_day, 1, 4), count(*) from {articles} group by 1, 2 order by 1, 2"
     ).fetchall():
         entry = sites.setdefault(site, {"site": site, "articles": 0, "undated": 0, "years": {}})
         entry["articles"] += articles
@@ -134,7 +141,7 @@ def format_summary(numbers: dict) -> str:
 
 
 def _months(conn) -> list[str]:
-    return [m for (m,) in conn.execute("select distinct substr(published_day, 1, 7) from articles where published_day is not null order by 1")]
+    return [m for (m,) in conn.execute(f"select distinct substr(published_day, 1, 7) from {_articles(conn)} where published_day is not null order by 1")]
 
 
 def _per_month(conn, column: str, keep: list[str] | None = None, other: str = "") -> tuple[list[str], dict[str, list[int]]]:
@@ -143,7 +150,7 @@ def _per_month(conn, column: str, keep: list[str] | None = None, other: str = ""
     index = {month: i for i, month in enumerate(months)}
     series = {}
     for value, month, articles in conn.execute(
-        f"select coalesce({column}, '?'), substr(published_day, 1, 7), count(*) from articles"
+        f"select coalesce({column}, '?'), substr(published_day, 1, 7), count(*) from {_articles(conn)}"
         " where published_day is not null group by 1, 2 order by 1, 2"
     ).fetchall():
         name = value if keep is None or value in keep else other
@@ -248,7 +255,7 @@ def categories_over_time_svg(conn) -> str:
     """Lines: articles per month in each of the :data:`TOP_CATEGORIES` largest categories."""
     title = CHART_TITLES["categories_over_time"]
     keep = [c for (c,) in conn.execute(
-        "select category from articles where published_day is not null and category is not null"
+        f"select category from {_articles(conn)} where published_day is not null and category is not null"
         " group by category order by count(*) desc, category limit ?",
         [TOP_CATEGORIES],
     )]

@@ -225,6 +225,16 @@ def written_archive(directory, articles):
     return path
 
 
+def undo_sortable_dates(path):
+    """Make the archive at ``path`` as the release before migration m009 left it."""
+    with sqlite3.connect(path) as db:
+        for sql in ("drop index idx_articles_published_at", "drop index idx_articles_published_day",
+                    "alter table articles drop column published_day", "alter table articles drop column published_at",
+                    "delete from _sqlite_migrations where name = 'm009_sortable_dates'"):
+            db.execute(sql)
+    db.close()
+
+
 # --- Debian's Chromium, driven by Playwright (no browser download) ------------------------
 
 CHROMIUM = "/usr/bin/chromium"

@@ -3,6 +3,7 @@
 import sqlite3
 
 import pytest
+from conftest import undo_sortable_dates
 
 from archive import writer
 from archive.schema import open_archive
@@ -124,13 +125,8 @@ def test_an_archive_from_before_the_sortable_dates_gets_them_when_opened(tmp_pat
     path = tmp_path / "archive.db"
     old = open_archive(path)
     writer.write_batch(old, [dated(A, "2026-03-24T09:20:00+08:00")])
-    # Undo m009 as if the archive had been made by the release before it.
-    for sql in ("drop index idx_articles_published_at", "drop index idx_articles_published_day",
-                "alter table articles drop column published_day", "alter table articles drop column published_at",
-                "delete from _sqlite_migrations where name = 'm009_sortable_dates'"):
-        old.execute(sql)
-    old.conn.commit()
     old.close()
+    undo_sortable_dates(path)
     assert rows(open_archive(path), "select published_at, published_day from articles") == [("2026-03-24 09:20:00", "2026-03-24")]
 
 

@@ -11,7 +11,7 @@ import urllib.request
 from urllib.parse import quote, urlsplit
 
 import pytest
-from conftest import ServedArchive, free_loopback_port, written_archive
+from conftest import ServedArchive, free_loopback_port, undo_sortable_dates, written_archive
 from datasette.app import Datasette
 
 from archive import browse, serve
@@ -147,6 +147,31 @@ def test_the_article_page_shows_the_article_and_loads_nothing_from_the_portal(pl
 def test_serve_tells_the_browser_to_load_images_from_the_server_only(db_path):
     policy = serve.content_security_policy()
     assert "img-src 'self' data:;" in policy + ";"
+
+
+@pytest.fixture(scope="module")
+def old_archive(tmp_path_factory):
+    """An archive from before ``published_at``, read as it is (serving it migrates nothing)."""
+    path = written_archive(tmp_path_factory.mktemp("old"), ARTICLES)
+    undo_sortable_dates(path)
+    return path
+
+
+def test_an_archive_from_before_the_date_columns_reads_the_same(old_archive):
+    import json
+
+    old = Datasette([str(old_archive)])
+    status, headers, _ = get(old, "/archive/articles")
+    assert headers["location"] == "/archive/articles?_col=title&_col=published&_col=category&_col=site&_sort_desc=published"
+    assert get(old, headers["location"])[0] == 200
+    _, _, text = get(old, "/archive/search.json?_shape=array&q=" + quote("哮喘"))
+    assert [(row["title"], row["published_day"]) for row in json.loads(text)] == [("支气管哮喘的干细胞治疗", "2025-03-01"), ("慢阻肺患者的康复", "2025-03-02")]
+    _, _, text = get(old, "/archive/articles_citing_doi.json?_shape=array&doi=" + quote(f"doi:{DOI}"))
+    assert [row["url"] for row in json.loads(text)] == [B, A]  # newest first, by the computed published_at
+    status, _, html = get(old, "/-/article/archive?url=" + quote(B))
+    assert status == 200 and '<span class="published">2025-03-02 09:30:00</span>' in html
+    status, _, svg = get(old, "/-/charts/archive/articles_per_month.svg")
+    assert status == 200 and ">2025-03</text>" in svg and ">2025-04</text>" in svg
 
 
 # --- in Chromium, on a replica crawl ---------------------------------------------------------

@@ -2,13 +2,14 @@
 
 import json
 import re
+import sqlite3
 import xml.etree.ElementTree as ET
 
 import pytest
-from conftest import medarchive
+from conftest import medarchive, undo_sortable_dates
 
 from archive import stats
-from archive.schema import open_archive
+from archive.schema import open_archive, open_readonly
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -80,6 +81,21 @@ def test_an_empty_archive_says_so(tmp_path):
         ]
         assert "No dated article yet." in stats.chart_svg(db, "articles_per_month")
         assert "No article cites a DOI yet." in stats.chart_svg(db, "cited_journals")
+    finally:
+        db.close()
+
+
+def test_an_archive_read_as_it_is_from_before_the_date_columns_is_summarised_alike(wordpress_crawl, tmp_path):
+    import shutil
+
+    old = tmp_path / "archive.db"
+    shutil.copy(wordpress_crawl.db_path, old)
+    undo_sortable_dates(old)
+    with sqlite3.connect(wordpress_crawl.db_path) as current:
+        expected = stats.report(current), stats.all_charts_svg(current)
+    db = open_readonly(old)  # as serve and read-only files read it: not migrated
+    try:
+        assert (stats.report(db), stats.all_charts_svg(db)) == expected
     finally:
         db.close()
 
