@@ -2,8 +2,11 @@
 
 :func:`summary` counts articles per site and year, dated and undated, those citing a
 DOI, open chain gaps and the last run; :func:`chart_svg` draws one of
-:data:`CHART_TITLES` as SVG (our own drawing: no charting plugin of datasette 0.65
-runs under the CSP of ``serve``, which allows no script from elsewhere); :func:`report`
+:data:`CHART_TITLES` as SVG, our own drawing: of the charting plugins on PyPI,
+datasette-plot needs datasette 1.0, datasette-vega was last released in 2018, and
+datasette-dashboards (0.8.0) writes each chart's spec into an inline script and runs Vega,
+which compiles expressions with ``new Function``: ``serve``'s CSP refuses both, and would
+have to allow ``'unsafe-inline'`` and ``'unsafe-eval'`` for it. :func:`report`
 is the command: the summary as text or JSON, and the charts written to a file.
 Every function takes an SQLite connection (or a ``sqlite_utils.Database``) and only reads.
 """
