@@ -6,7 +6,9 @@ is in ``pyproject.toml``. Everything is limited to databases that have our
 ``articles_search`` table, so other databases served alongside are untouched.
 
 * ``prepare_connection`` registers ``cjk_match(q)``, ``cjk_index(text)``,
-  ``cjk_snippet(text, q)`` and ``cjk_query_error(q)``, and replaces datasette's
+  ``cjk_snippet(text, q)``, ``cjk_query_error(q)``, ``doi_from_input(text)`` (a DOI as
+  pasted, :func:`archive.browse.doi_from_input`) and ``doi_publisher(prefix)``
+  (:func:`archive.stats.publisher`), and replaces datasette's
   ``escape_fts``: datasette's search box runs
   ``id in (select rowid from articles_search where articles_search match escape_fts(:search))``
   (``fts_table``/``fts_pk`` come from ``metadata.json``), so the box now gets the
@@ -31,8 +33,8 @@ is in ``pyproject.toml``. Everything is limited to databases that have our
   articles become links (nothing is loaded from a portal). ``asgi_wrapper`` opens the bare
   ``articles`` table with the readable columns (:data:`READABLE_COLUMNS`) as ``?_col=``, the
   only way datasette 0.65 has to choose default columns; the others stay one click away
-  ("Show all columns" keeps the ``_sort_desc`` and so is not redirected again). The pages use
-  no inline script: the CSP of :mod:`archive.serve` stays as it is.
+  ("Show all columns" keeps the ``_sort_desc`` and so is not redirected again). Our pages
+  use no inline script, so the CSP of :mod:`archive.serve` needs no new hash.
 """
 
 import copy
