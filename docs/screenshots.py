@@ -33,7 +33,7 @@ def free_port() -> int:
 
 
 def medarchive(*args) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "archive", *args], check=True, capture_output=True, text=True)
+    return subprocess.run([sys.executable, "-m", "medarchive", *args], check=True, capture_output=True, text=True)
 
 
 def wait_for(url: str, process: subprocess.Popen) -> None:
@@ -85,7 +85,7 @@ def main() -> None:
                 " group by a.url order by count(*) desc, a.url limit 1"
             ).fetchone()
         port = free_port()
-        server = subprocess.Popen([sys.executable, "-m", "archive", "serve", "--db", str(db), "--port", str(port)])
+        server = subprocess.Popen([sys.executable, "-m", "medarchive", "serve", "--db", str(db), "--port", str(port)])
         base = f"http://127.0.0.1:{port}"
         try:
             wait_for(base + "/-/versions.json", server)
