@@ -31,8 +31,8 @@ class Progress:
         if not crawler.settings.getbool("PROGRESS_ENABLED"):
             raise NotConfigured
         extension = cls(crawler)
-        for signal in (signals.response_received, signals.item_scraped, signals.item_dropped, signals.spider_error):
-            crawler.signals.connect(extension.draw, signal=signal)
+        for event in (signals.response_received, signals.item_scraped, signals.item_dropped, signals.spider_error):
+            crawler.signals.connect(extension.draw, signal=event)
         crawler.signals.connect(extension.finish, signal=signals.spider_closed)
         return extension
 

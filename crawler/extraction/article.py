@@ -20,7 +20,7 @@ from archive.sanitize import sanitize_html
 from ..items import ArticleItem, NeighbourLink
 from .body import best_block, measure_blocks, score_blocks
 from .dates import find_date_text
-from .navigation import LABEL_RE, find_neighbours
+from .navigation import LABEL_RE, MAX_NAV_BLOCK_CHARS, find_neighbours
 from .published import find_published
 from .rules import (
     BODY_SELECTORS,
@@ -57,8 +57,6 @@ MIN_RELATED_LINK_SHARE = 0.3
 MAX_CHROME_SHARE = 0.5
 #: A block that is one link and little else ("返回搜狐，查看更多", a promotion) is chrome.
 MAX_LONE_LINK_BLOCK_CHARS = 40
-#: A label block (prev/next) longer than this is prose.
-MAX_NAV_BLOCK_CHARS = 160
 #: A site-family container is taken over the densest block when it holds it and is at most
 #: this much larger, or lies inside it and holds at least ``MIN_HINT_SHARE`` of its text.
 MAX_HINT_GROWTH = 1.6

@@ -35,6 +35,8 @@ MAX_LABEL_TEXT = 80
 MAX_LEVELS_UP = 4
 #: A container this long is a body or a page, not a prev/next block.
 MAX_CONTAINER_TEXT = 400
+#: A block holding a prev/next label is short; one with more text than this is prose.
+MAX_NAV_BLOCK_CHARS = 160
 #: A link text this short naming a listing (返回列表) is the way back, not a neighbour.
 MAX_LISTING_LINK_CHARS = 12
 

@@ -14,7 +14,7 @@ import re
 from functools import lru_cache
 
 from .dates import find_date_text
-from .navigation import LABEL_RE
+from .navigation import LABEL_RE, MAX_NAV_BLOCK_CHARS
 from .rules import (
     DATE_ATTRIBUTES,
     DATE_CLASS_PATTERN,
@@ -31,8 +31,6 @@ NEAR_TITLE_CHARS = 300
 PROSE_MIN_CHARS = 30
 #: A date line is short; an element with more text is a container, whatever its class.
 MAX_DATE_LINE_CHARS = 120
-#: A label block (prev/next) longer than this is prose.
-MAX_NAV_BLOCK_CHARS = 160
 _HAS_YEAR_RE = re.compile(r"(?:19|20)\d\d|[〇零○一二][〇零○一二三四五六七八九]{3}")
 _DATE_CLASS_RE = re.compile(DATE_CLASS_PATTERN, re.IGNORECASE)
 _VISIBLE_TEXT = "//body//text()[not(ancestor::script) and not(ancestor::style) and not(ancestor::noscript)]"
