@@ -248,6 +248,68 @@ def m009_sortable_dates(db):
     db.execute("create index if not exists idx_articles_published_day on articles (published_day)")
 
 
+@MIGRATIONS()
+def m010_trial_registrations(db):
+    """Clinical-trial registrations each article names (ClinicalTrials.gov, ChiCTR, ISRCTN,
+    EudraCT/CTIS, jRCT, ANZCTR), one row per article and trial, ``trial_id`` normalised."""
+    db["article_trials"].create(
+        {"article_url": str, "registry": str, "trial_id": str},
+        pk=("article_url", "trial_id"),
+        not_null={"registry"},
+        foreign_keys=[("article_url", "articles", "url")],
+    )
+    db["article_trials"].create_index(["trial_id"])
+    db["article_trials"].create_index(["registry"])
+
+
+@MIGRATIONS()
+def m011_works(db):
+    """The cited works themselves: ``works`` (title, journal, year, authors of a paper, filled by
+    ``enrich`` from Crossref and NCBI) and ``work_lookups`` (one row per DOI, PMID or PMCID
+    looked up: when, with what outcome, and when to try an unknown one again)."""
+    db["works"].create(
+        {
+            "id": int,
+            "doi": str,
+            "pmid": str,
+            "pmcid": str,
+            "title": str,
+            "container_title": str,
+            "publisher": str,
+            "type": str,
+            "issued": str,
+            "year": int,
+            "authors": str,
+            "volume": str,
+            "issue": str,
+            "pages": str,
+            "source": str,
+            "resolved_at": str,
+        },
+        pk="id",
+    )
+    for column in ("doi", "pmid", "pmcid"):
+        db.execute(f"create unique index idx_works_{column} on works ({column}) where {column} is not null")
+    db["works"].create_index(["container_title"])
+    db["works"].create_index(["year"])
+    db["work_lookups"].create(
+        {
+            "scheme": str,
+            "identifier": str,
+            "status": str,
+            "work_id": int,
+            "attempts": int,
+            "last_tried": str,
+            "retry_after": str,
+            "message": str,
+        },
+        pk=("scheme", "identifier"),
+        not_null={"status"},
+        foreign_keys=[("work_id", "works", "id")],
+    )
+    db["work_lookups"].create_index(["status", "retry_after"])
+
+
 def sortable_dates(conn) -> dict[str, str]:
     """SQL for ``published_at`` and ``published_day`` in ``conn``'s archive: the columns, or on an
     archive from before m009 read as it is (``serve`` and read-only files migrate nothing) the
