@@ -9,7 +9,8 @@ reading from contacting the portal, :func:`doi_from_input` reads a DOI as people
 
 import html
 import re
-from urllib.parse import unquote
+import unicodedata
+from urllib.parse import quote, unquote
 
 from .schema import sortable_dates
 
@@ -46,6 +47,19 @@ def doi_from_input(text: str | None) -> str | None:
     return doi.lower() or None
 
 
+#: Dashes a trial number may be typed with; the archive stores "-".
+_TRIAL_DASHES = str.maketrans(dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2212\ufe63", "-"))
+
+
+def trial_from_input(text: str | None) -> str | None:
+    """A trial number as typed or pasted (any case, full-width, a space after ``NCT``, en
+    dashes) in upper case, to compare with ``upper(trial_id)``."""
+    if text is None:
+        return None
+    typed = unicodedata.normalize("NFKC", text).translate(_TRIAL_DASHES)
+    return "".join(typed.split()).upper() or None
+
+
 def doi_links(doi: str, citing_url: str) -> str:
     """HTML: ``doi`` linked to the paper at doi.org, and to the archive's articles citing it."""
     shown = html.escape(doi)
@@ -55,9 +69,36 @@ def doi_links(doi: str, citing_url: str) -> str:
     )
 
 
+#: Where each trial registry shows a registration, by its canonical number (the registries of
+#: :mod:`crawler.extraction.trials`).
+TRIAL_REGISTRY_URLS = {
+    "ClinicalTrials.gov": "https://clinicaltrials.gov/study/{}",
+    "ChiCTR": "https://www.chictr.org.cn/searchproj.html?regno={}",
+    "ISRCTN": "https://www.isrctn.com/{}",
+    "ANZCTR": "https://www.anzctr.org.au/{}.aspx",
+    "jRCT": "https://jrct.niph.go.jp/latest-detail/{}",
+    "EudraCT": "https://www.clinicaltrialsregister.eu/ctr-search/search?query={}",
+    "CTIS": "https://euclinicaltrials.eu/search-for-clinical-trials/?lang=en&EUCT={}",
+}
+
+
+def trial_url(registry: str, trial_id: str) -> str | None:
+    """The registry's page of the trial ``trial_id``, or None for a registry it does not know."""
+    template = TRIAL_REGISTRY_URLS.get(registry)
+    return template.format(quote(trial_id, safe="")) if template else None
+
+
 def _dicts(cursor) -> list[dict]:
     names = [column[0] for column in cursor.description]
     return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+_TRIALS_SQL = "select registry, trial_id from article_trials where article_url = ? order by registry, trial_id"
+
+
+def _has_table(conn, name: str) -> bool:
+    """Whether the archive has the table ``name``: ``serve`` reads archives from before it as they are."""
+    return conn.execute("select 1 from sqlite_master where type = 'table' and name = ?", [name]).fetchone() is not None
 
 
 #: The columns of the article page, beside its date (``published_at``).
@@ -66,7 +107,7 @@ ARTICLE_COLUMNS = "url, id, site, title, category, published_raw, body, body_htm
 
 def article_page(conn, url: str) -> dict | None:
     """The article at ``url`` (canonical, or any alias of it) with ``references``,
-    ``versions`` (count of earlier versions) and ``neighbours`` (``rel``, ``title``, ``url``
+    ``trials`` (``registry``, ``trial_id`` and its registry's ``url``), ``versions`` (count of earlier versions) and ``neighbours`` (``rel``, ``title``, ``url``
     and ``archived``: whether the archive holds it), or None when the archive has no such article."""
     published_at = sortable_dates(conn)["published_at"]
     found = _dicts(conn.execute(
@@ -80,6 +121,10 @@ def article_page(conn, url: str) -> dict | None:
     article["references"] = _dicts(conn.execute(
         "select position, text, doi from article_references where article_url = ? order by position", [article["url"]]
     ))
+    article["trials"] = [
+        {**trial, "url": trial_url(trial["registry"], trial["trial_id"])}
+        for trial in _dicts(conn.execute(_TRIALS_SQL, [article["url"]]))
+    ] if _has_table(conn, "article_trials") else []
     article["versions"] = conn.execute("select count(*) from article_versions where url = ?", [article["url"]]).fetchone()[0]
     article["neighbours"] = _dicts(conn.execute(
         """

@@ -7,7 +7,8 @@ is in ``pyproject.toml``. Everything is limited to databases that have our
 
 * ``prepare_connection`` registers ``cjk_match(q)``, ``cjk_index(text)``,
   ``cjk_snippet(text, q)``, ``cjk_query_error(q)``, ``doi_from_input(text)`` (a DOI as
-  pasted, :func:`archive.browse.doi_from_input`) and ``doi_publisher(prefix)``
+  pasted, :func:`archive.browse.doi_from_input`), ``trial_from_input(text)`` (a trial
+  number as typed, :func:`archive.browse.trial_from_input`) and ``doi_publisher(prefix)``
   (:func:`archive.stats.publisher`), and replaces datasette's
   ``escape_fts``: datasette's search box runs
   ``id in (select rowid from articles_search where articles_search match escape_fts(:search))``
@@ -149,6 +150,7 @@ def prepare_connection(conn, database, datasette):
     conn.create_function("cjk_snippet", 2, cjk_snippet, deterministic=True)
     conn.create_function("cjk_query_error", 1, cjk_query_error, deterministic=True)
     conn.create_function("doi_from_input", 1, browse.doi_from_input, deterministic=True)
+    conn.create_function("trial_from_input", 1, browse.trial_from_input, deterministic=True)
     conn.create_function("doi_publisher", 1, stats.publisher, deterministic=True)
     if _has_search_index(conn):
         # Only here: another database's FTS tables keep datasette's own escaping.
@@ -220,6 +222,11 @@ def citing_url(datasette, database: str, doi: str) -> str:
     return datasette.urls.query(database, "articles_citing_doi") + "?" + urlencode({"doi": doi})
 
 
+def naming_url(datasette, database: str, trial_id: str) -> str:
+    """The canned query listing the archive's articles that name the trial ``trial_id``."""
+    return datasette.urls.query(database, "articles_naming_trial") + "?" + urlencode({"trial": trial_id})
+
+
 def hits_as_marks(snippet: str) -> Markup:
     """A ``cjk_snippet`` with its ``⟦hits⟧`` as ``<mark>``, everything else escaped."""
     out, last = [], 0
@@ -242,6 +249,8 @@ def render_cell(row, value, column, table, database, datasette):
         return None
     if column == "doi":
         return Markup(browse.doi_links(value, citing_url(datasette, database, value)))
+    if column == "trial_id" and "registry" in row.keys() and browse.trial_url(row["registry"], value):
+        return Markup('<a href="{}" rel="noreferrer">{}</a>').format(browse.trial_url(row["registry"], value), value)
     if column == "title" and table in ("articles", None) and "url" in row.keys() and row["url"]:
         return Markup('<a class="medarchive-article" href="{}">{}</a>').format(article_url(datasette, database, row["url"]), value)
     if column == "snippet" and table is None:
@@ -359,6 +368,8 @@ async def article_page(datasette, request):
         raise NotFound(f"The archive has no article at {url!r}")
     for reference in article["references"]:
         reference["doi_html"] = Markup(browse.doi_links(reference["doi"], citing_url(datasette, name, reference["doi"]))) if reference["doi"] else None
+    for trial in article["trials"]:
+        trial["naming_url"] = naming_url(datasette, name, trial["trial_id"])
     for neighbour in article["neighbours"]:
         neighbour["href"] = article_url(datasette, name, neighbour["url"]) if neighbour["archived"] else _web_link(neighbour["url"])
     context = {

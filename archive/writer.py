@@ -190,6 +190,9 @@ def _upsert_article(db, article: dict, run_id: int | None = None) -> tuple[str, 
         _write_page(db, url, article, now)
         _write_links(db, url, article.get("neighbours") or [])
         _write_aliases(db, url, article.get("aliases") or [])
+        # Trials are read from what the hash covers, but an archive from before they were
+        # read gets them when its unchanged pages are re-extracted.
+        _write_trials(db, url, article)
         return "unchanged", existing[0]
     row = {
         "url": url,
@@ -231,6 +234,7 @@ def _upsert_article(db, article: dict, run_id: int | None = None) -> tuple[str, 
     _write_page(db, url, article, now)
     if "references" not in lost:
         _write_references(db, url, article)
+    _write_trials(db, url, article)
     _write_links(db, url, article.get("neighbours") or [])
     _write_aliases(db, url, article.get("aliases") or [])
     return outcome, article_id
@@ -320,6 +324,7 @@ ARTICLE_CHILD_TABLES = {
     "article_dois": "article_url",
     "article_pmids": "article_url",
     "article_pmcids": "article_url",
+    "article_trials": "article_url",
     "links": "from_url",
     "aliases": "article_url",
     "article_versions": "url",
@@ -420,6 +425,14 @@ def _write_references(db, url: str, article: dict) -> None:
             f"insert or ignore into article_{scheme}s (article_url, {scheme}) values (?, ?)",
             [(url, value) for value in article.get(f"{scheme}s") or []],
         )
+
+
+def _write_trials(db, url: str, article: dict) -> None:
+    db.conn.execute("delete from article_trials where article_url = ?", [url])
+    db.conn.executemany(
+        "insert or ignore into article_trials (article_url, registry, trial_id) values (?, ?, ?)",
+        [(url, trial["registry"], trial["trial_id"]) for trial in article.get("trials") or []],
+    )
 
 
 def _write_links(db, url: str, neighbours: list[dict]) -> None:

@@ -50,6 +50,7 @@ class ArticleItem:
     dois: list[str] = field(default_factory=list)
     pmids: list[str] = field(default_factory=list)
     pmcids: list[str] = field(default_factory=list)
+    trials: list[dict] = field(default_factory=list)  # {"registry", "trial_id"}, as article_trials stores them
     body_hrefs: list[str] = field(default_factory=list)
     neighbours: list[NeighbourLink] = field(default_factory=list)
     aliases: list[str] = field(default_factory=list)  # other URLs that led here

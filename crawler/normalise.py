@@ -13,6 +13,7 @@ from datetime import datetime
 from .extraction.dates import normalize_date
 from .extraction.references import dois_in_urls, find_dois, find_pmcids, find_pmids, parse_references
 from .extraction.rules import DISCLAIMER_LINE
+from .extraction.trials import find_trials
 from .items import ArticleItem, ReferenceEntry
 
 logger = logging.getLogger(__name__)
@@ -70,6 +71,14 @@ def find_identifiers(article: ArticleItem, count: Count) -> None:
     count("references/dois", len(article.dois))
 
 
+def find_trial_registrations(article: ArticleItem, count: Count) -> None:
+    """Fill ``trials`` with the clinical-trial registrations the article names in its title,
+    text, references or links, each once."""
+    text = "\n".join([article.title, article.body, *article.reference_texts, *article.body_hrefs, *article.reference_hrefs])
+    article.trials = [{"registry": registry, "trial_id": trial_id} for registry, trial_id in find_trials(text)]
+    count("trials/found", len(article.trials))
+
+
 def _unique(values):
     return list(dict.fromkeys(values))
 
@@ -94,7 +103,7 @@ def move_disclaimer(article: ArticleItem, count: Count) -> None:
 
 
 #: The steps, in order: an invalid article is refused before any work is spent on it.
-STEPS = (require_fields, normalise_dates, find_identifiers, move_disclaimer)
+STEPS = (require_fields, normalise_dates, find_identifiers, find_trial_registrations, move_disclaimer)
 
 
 def normalise(article: ArticleItem, count: Count) -> ArticleItem:

@@ -75,7 +75,10 @@ def test_articles_without_own_date_take_their_neighbours(crawl):
     assert set(sources.values()) <= {"neighbour"}
 
 
-@pytest.mark.parametrize("table, column, field", [("article_dois", "doi", "dois"), ("article_pmids", "pmid", "pmids"), ("article_pmcids", "pmcid", "pmcids")])
+@pytest.mark.parametrize("table, column, field", [
+    ("article_dois", "doi", "dois"), ("article_pmids", "pmid", "pmids"), ("article_pmcids", "pmcid", "pmcids"),
+    ("article_trials", "trial_id", "trials"),
+])
 def test_every_cited_identifier_is_stored(crawl, table, column, field):
     found = crawl.identifiers(table, column)
     expected = {url: set(getattr(truth, field)) for url, truth in crawl.expected().items() if getattr(truth, field)}

@@ -98,6 +98,6 @@ def test_the_steps_are_listed_once_and_a_crawl_reextract_and_extract_run_that_li
     from pathlib import Path
 
     root = Path(__file__).parent.parent / "crawler"
-    assert steps.STEPS == (steps.require_fields, steps.normalise_dates, steps.find_identifiers, steps.move_disclaimer)
+    assert steps.STEPS == (steps.require_fields, steps.normalise_dates, steps.find_identifiers, steps.find_trial_registrations, steps.move_disclaimer)
     for module in ("pipelines/__init__.py", "reextract.py", "single_page.py"):
         assert "normalise(" in (root / module).read_text("utf-8"), module

@@ -55,6 +55,7 @@ class Article:
     reference_heading: str
     disclaimer: str | None
     body_dois: set[str] = field(default_factory=set)
+    trials: set[str] = field(default_factory=set)  # registration numbers, canonical
 
     @property
     def dois(self) -> set[str]:
@@ -282,5 +283,35 @@ def generate_articles(rng: random.Random, n: int, start: date, topics=None) -> l
             doi = _doi(rng)
             article.body_dois.add(doi)
             blocks.insert(len(blocks) - 1, ("p", f'原文链接:<a href="https://doi.org/{doi}">{html.escape(topic["en"])}</a>'))
+        _name_trial(article)
         articles.append(article)
     return articles
+
+
+#: How an article names the trial it reports, one shape per real-world way: the number in
+#: prose (full-width and with an en dash too), or only in a link to its registry.
+TRIAL_SHAPES = (
+    ("NCT{:08d}", "该研究已在ClinicalTrials.gov注册(注册号:{id})。"),
+    ("ChiCTR{:010d}", "该试验已在中国临床试验注册中心注册,注册号为{id}。"),
+    ("ChiCTR-IOR-{:08d}", "研究方案已于中国临床试验注册中心登记({shown})。"),
+    ("NCT{:08d}", '该研究已在美国临床试验注册平台登记,目前仍在招募受试者,试验方案与入组标准见其<a href="https://clinicaltrials.gov/study/{id}">注册页面</a>。'),
+    ("ISRCTN{:08d}", "该试验在ISRCTN注册,编号{id}。"),
+    ("NCT{:08d}", "该研究注册号为{fullwidth}。"),
+    ("ACTRN{:014d}", "该试验已在澳大利亚新西兰临床试验注册中心(ANZCTR)注册:{id}。"),
+)
+#: Every how-many-th article names a trial.
+TRIAL_EVERY = 3
+
+
+def _name_trial(article: Article) -> None:
+    """Give every ``TRIAL_EVERY``-th article a paragraph naming a registered trial, drawn from
+    its index alone, so that the rest of the corpus is drawn as before."""
+    if article.index % TRIAL_EVERY != 1:
+        return
+    shape, sentence = TRIAL_SHAPES[(article.index // TRIAL_EVERY) % len(TRIAL_SHAPES)]
+    digits = random.Random(f"trial-{article.index}").randrange(1, 10 ** 8)
+    trial_id = shape.format(digits)
+    shown = trial_id.replace("-", "–")
+    fullwidth = trial_id.translate({c: c + 0xFEE0 for c in range(0x21, 0x7F)})
+    article.trials.add(trial_id)
+    article.blocks.insert(len(article.blocks) - 1, ("p", sentence.format(id=trial_id, shown=shown, fullwidth=fullwidth)))

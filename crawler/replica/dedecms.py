@@ -172,7 +172,7 @@ def build(articles: list[Article], rng: random.Random) -> Site:
             path=paths[i], title=a.title, category=category, published=published, has_own_date=True,
             first_paragraph=a.first_paragraph(), disclaimer=a.disclaimer, dois=frozenset(a.dois),
             pmids=frozenset(a.pmids), pmcids=frozenset(a.pmcids), reference_count=len(a.references),
-            keywords=a.keywords(), traditional=t))
+            keywords=a.keywords(), traditional=t, trials=frozenset(a.trials)))
 
     def listing(title: str, items: list[int]) -> str:
         rows = "\n".join(f"<li><a href='{paths[i]}' class='title'>{escape(articles[i].title)}</a>"

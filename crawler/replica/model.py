@@ -46,6 +46,7 @@ class TruthArticle:
     deleted: bool = False  # linked by neighbours but answers 404
     keywords: frozenset[str] = frozenset()  # which of corpus.MARKER_WORDS occur
     traditional: bool = False  # page converted to Traditional characters
+    trials: frozenset[str] = frozenset()  # trial registration numbers, canonical
 
 
 @dataclass

@@ -255,7 +255,7 @@ def build(articles: list[Article], rng: random.Random, unpublished: int = 0, edi
             path=r.paths[i], title=a.title, category=vocab.WP_CATEGORIES[r.categories[i]][1], published=published,
             has_own_date=form is not None, first_paragraph=a.first_paragraph(), disclaimer=a.disclaimer,
             dois=frozenset(a.dois), pmids=frozenset(a.pmids), pmcids=frozenset(a.pmcids),
-            reference_count=len(a.references), deleted=i == deleted, keywords=a.keywords()))
+            reference_count=len(a.references), deleted=i == deleted, keywords=a.keywords(), trials=frozenset(a.trials)))
         if i == deleted:
             continue  # no page, no shortlink: both answer 404
         nav_html, nav_links[r.paths[i]] = r.nav(i, href_of)
