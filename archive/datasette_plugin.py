@@ -51,7 +51,7 @@ from markupsafe import Markup, escape
 
 from . import browse, cjkfts, coverage, search, stats
 from .sanitize import sanitize_html
-from .schema import readonly_uri, sortable_dates
+from .schema import category_group_column, readonly_uri, sortable_dates
 
 #: The columns the search box searches, as :func:`archive.search.search` does by default.
 BOX_COLUMNS = ("title", "body")
@@ -165,13 +165,14 @@ _HIT = re.compile("⟦(.*?)⟧", re.S)
 
 @functools.lru_cache(maxsize=64)
 def _archive_dates(path: str) -> dict | None:
-    """:func:`archive.schema.sortable_dates` of the archive at ``path``; None for any other file."""
+    """:func:`archive.schema.sortable_dates` of the archive at ``path``, with its
+    ``category_group`` (:func:`archive.schema.category_group_column`); None for any other file."""
     try:
         conn = sqlite3.connect(readonly_uri(path), uri=True)
     except (sqlite3.Error, OSError):
         return None
     try:
-        return sortable_dates(conn) if _has_search_index(conn) else None
+        return {**sortable_dates(conn), "category_group": category_group_column(conn)} if _has_search_index(conn) else None
     except sqlite3.Error:
         return None
     finally:
@@ -203,6 +204,8 @@ def _metadata_for(datasette, name: str) -> dict:
     metadata = copy.deepcopy(_archive_metadata())
     charts = datasette.urls.path(f"/-/charts/{quote(name, safe='')}")
     metadata["description_html"] = Markup('{} <a class="medarchive-charts-link" href="{}">Charts of the archive</a>').format(metadata.get("description", ""), charts)
+    if _dates(datasette, name)["category_group"] != "category_group":
+        metadata["tables"]["articles"]["facets"] = ["category", "year"]
     if not _has_date_columns(datasette, name):
         dates = _dates(datasette, name)
         dated = f"(select *, {dates['published_at']} as published_at, {dates['published_day']} as published_day from articles) as articles"

@@ -310,6 +310,27 @@ def m011_works(db):
     db["work_lookups"].create_index(["status", "retry_after"])
 
 
+@MIGRATIONS()
+def m012_category_groups(db):
+    """``category_group``: the category in Simplified characters (OpenCC), so that a portal's
+    政策法规 and its Traditional mirror's 政策法規 count as one category; filled for every row."""
+    from .writer import category_group
+
+    db["articles"].add_column("category_group", str)
+    categories = [category for (category,) in db.execute("select distinct category from articles where category is not null")]
+    db.conn.executemany(
+        "update articles set category_group = ? where category = ?", [(category_group(c), c) for c in categories]
+    )
+    db["articles"].create_index(["category_group"])
+
+
+def category_group_column(conn) -> str:
+    """The column grouping categories in ``conn``'s archive: ``category_group``, or on an archive
+    from before m012 read as it is (``serve`` and read-only files migrate nothing) ``category``."""
+    columns = {row[1] for row in conn.execute("pragma table_xinfo(articles)")}
+    return "category_group" if "category_group" in columns else "category"
+
+
 def sortable_dates(conn) -> dict[str, str]:
     """SQL for ``published_at`` and ``published_day`` in ``conn``'s archive: the columns, or on an
     archive from before m009 read as it is (``serve`` and read-only files migrate nothing) the

@@ -32,6 +32,7 @@ from contextlib import contextmanager
 
 from . import cjkfts
 from .cjkfts import QuerySyntaxError
+from .schema import category_group_column
 
 __all__ = [
     "QuerySyntaxError",
@@ -239,7 +240,8 @@ def search(
 
     :param query: the user's query; see :mod:`archive.cjkfts` for the language.
     :param since: only articles published on or after this ISO date (``"2025-01-01"``).
-    :param category: only articles of this category (exact match).
+    :param category: only articles of this category (exact match, in either script: 政策法規
+        finds 政策法规 too).
     :param include_references: also match reference-list texts (off: a cited paper's
         title is not what the article is about).
     :param include_disclaimer: also match the site's boilerplate disclaimer.
@@ -259,11 +261,13 @@ def search(
     if since:
         where.append("a.published >= ?")
         params.append(since)
-    if category:
-        where.append("a.category = ?")
-        params.append(category)
-    weights = ", ".join(str(w) for w in BM25_WEIGHTS)
     conn = _conn(db)
+    if category:
+        # A category and its Traditional spelling are one group (政策法规, 政策法規).
+        column = category_group_column(conn)
+        where.append(f"a.{column} = ?")
+        params.append(cjkfts.to_simplified(category) if column == "category_group" else category)
+    weights = ", ".join(str(w) for w in BM25_WEIGHTS)
     try:
         # bm25 scores every match before ORDER BY rank can stop; for a term in most of a large
         # archive that is ~100 ms, so only the most recently archived matches are ranked.

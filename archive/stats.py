@@ -16,7 +16,7 @@ from html import escape
 from pathlib import Path
 
 from .coverage import COLOURS
-from .schema import sortable_dates
+from .schema import category_group_column, sortable_dates
 
 #: Registrant prefix -> publisher, for the DOI prefixes Chinese medical news cites most.
 #: A prefix not listed is shown as itself.
@@ -76,8 +76,10 @@ def publisher(prefix: str | None) -> str | None:
 
 
 def _articles(conn) -> str:
-    """``articles`` as the queries here read it: with ``published_day`` on any archive."""
-    return f"(select url, site, category, {sortable_dates(conn)['published_day']} as published_day from articles)"
+    """``articles`` as the queries here read it: with ``published_day`` on any archive, and
+    ``category`` as its group (a category and its Traditional spelling count as one)."""
+    return (f"(select url, site, {category_group_column(conn)} as category, {sortable_dates(conn)['published_day']} as published_day"
+            " from articles)")
 
 
 # --- the summary -----------------------------------------------------------------------

@@ -4,6 +4,7 @@ The writer takes plain dicts (an ``ArticleItem`` as a dict), so a crawl, a
 re-extraction or an ingest from a queue all write the same way.
 """
 
+import functools
 import hashlib
 import json
 import sqlite3
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from . import search
+from .cjkfts import to_simplified
 from .schema import disk_full
 
 #: Fields whose change makes an article "updated": everything stored about it that
@@ -92,6 +94,13 @@ class Batch:
             )
         finally:
             self.articles, self.aliases, self.gaps, self.sitemap, self.not_articles = [], [], [], [], []
+
+
+@functools.lru_cache(maxsize=4096)
+def category_group(category: str | None) -> str | None:
+    """The group ``category`` counts in: its Simplified spelling (政策法規 -> 政策法规). A portal
+    has few categories, so each is converted once."""
+    return to_simplified(category) if category else None
 
 
 def content_hash(article: dict) -> str:
@@ -199,6 +208,7 @@ def _upsert_article(db, article: dict, run_id: int | None = None) -> tuple[str, 
         "site": article["site"],
         "title": article["title"],
         "category": article.get("category"),
+        "category_group": category_group(article.get("category")),
         "breadcrumb": json.dumps(article.get("breadcrumb") or [], ensure_ascii=False),
         "body": article["body"],
         "body_html": article.get("body_html"),
@@ -279,7 +289,7 @@ def _record_extracted_fields(db, run_id: int, article: dict) -> None:
 KEPT_ON_LOSS = {
     "date": ((), "published_source is not null and published_source != 'neighbour'"),
     "disclaimer": (("disclaimer",), "disclaimer is not null and disclaimer != ''"),
-    "category": (("category", "breadcrumb"), "category is not null and category != ''"),
+    "category": (("category", "category_group", "breadcrumb"), "category is not null and category != ''"),
     "references": ((), "exists (select 1 from article_references r where r.article_url = articles.url)"
                        " or exists (select 1 from article_dois d where d.article_url = articles.url)"),
 }

@@ -180,7 +180,7 @@ def get_json(db_path, path):
 def test_metadata_configures_sorting_facets_and_canned_queries(db_path):
     table = get_json(db_path, "/archive/articles.json")
     assert table["human_description_en"] == "sorted by published_at descending"
-    assert set(table["facet_results"]) == {"category", "year"}
+    assert set(table["facet_results"]) == {"category_group", "year"}
     dois = get_json(db_path, "/archive/article_dois.json")
     assert "prefix" in dois["facet_results"]
     citing = get_json(db_path, "/archive/articles_citing_doi.json?_shape=array&doi=10.1177/0963689724131234")
