@@ -554,6 +554,39 @@ def gaps(db_path, as_json):
 
 
 @cli.command()
+@db_option
+@click.option("--format", "fmt", type=click.Choice(["ris", "bibtex", "csl-json"]), required=True,
+              help="RIS (Zotero, EndNote), BibTeX (JabRef, biber) or CSL-JSON (citation.js, Zotero).")
+@click.option("--query", metavar="TEXT", help="Only the works cited by articles matching this search (as `medarchive search` reads it).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE", help="Write the file to FILE instead of printing it.")
+def cite(db_path, fmt, query, output):
+    """Write a citation file of every work the articles cite (DOI, PMID or PMCID), each once,
+    with the citing articles (title and URL) in its note. Titles, journals and authors come
+    from the works table when `medarchive enrich` has filled it.
+
+    \b
+        medarchive cite --format bibtex -o cited.bib
+        medarchive cite --format ris --query 哮喘 > asthma.ris
+        medarchive cite --format csl-json --query 干细胞 -o stem-cells.json
+    """
+    from archive import citations, cjkfts
+
+    with _existing_archive(db_path) as db:
+        try:
+            text, count = citations.citation_file(db.conn, fmt, query)
+        except cjkfts.QuerySyntaxError as error:
+            raise click.UsageError(f"cannot read the query {query!r}: {error}")
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise click.ClickException(f"cannot write {output} ({error.strerror or error})")
+    click.echo(f"{count} cited work{'s' if count != 1 else ''} written to {output}", err=True)
+
+
+@cli.command()
 @click.argument("source", metavar="URL_OR_FILE")
 @click.option("--url", "page_url", metavar="URL", help="The page's address, for a saved file: resolves its links and picks its site rules.")
 @click.option("--json", "as_json", is_flag=True, help="Print what would be stored as JSON, keys named as the archive's columns.")

@@ -50,7 +50,7 @@ FAST = ["--delay", "0", "--concurrency", "8", "-s", "AUTOTHROTTLE_ENABLED=False"
 #: Commands run in the test's own process: they only read or copy the archive, or one page.
 #: The others get a process of their own, as a user's: a crawl runs Twisted's reactor, which
 #: starts once per process; ingest takes SIGTERM; serve would block the test if it served.
-IN_PROCESS = {"--help", "backup", "extract", "gaps", "runs", "search"}
+IN_PROCESS = {"--help", "backup", "cite", "extract", "gaps", "runs", "search"}
 
 
 def medarchive(*args, timeout=180):

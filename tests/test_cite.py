@@ -1,0 +1,208 @@
+"""``medarchive cite``: every cited work once, with the articles citing it, in files that real
+readers take back: bibtexparser for BibTeX, rispy for RIS, the official CSL-JSON schema and
+citeproc-py for CSL-JSON."""
+
+import json
+import sqlite3
+from pathlib import Path
+
+import bibtexparser
+import jsonschema
+import pytest
+import rispy
+from bibtexparser.middlewares import LatexDecodingMiddleware
+from citeproc import Citation, CitationItem, CitationStylesBibliography, CitationStylesStyle, formatter
+from citeproc.source.json import CiteProcJSON
+
+from archive import citations
+from conftest import medarchive, written_archive
+
+CSL_SCHEMA = json.loads((Path(__file__).parent / "csl" / "csl-data.json").read_text(encoding="utf-8"))
+
+A, B, C = (f"https://site.example/a/{n}.html" for n in (1, 2, 3))
+ASTHMA_DOI = "10.1177/0963689724131234"
+LIVER_DOI = "10.1186/s13287-025-04123-9"
+LIVER_PMID = "39876543"
+ODD_DOI = "10.1002/(sici)1097-4636(199706)35:4<431::aid-jbm3>3.0.co;2-d"
+
+
+def article(url, title, body, **fields):
+    return {
+        "url": url, "site": "https://site.example", "title": title, "body": body, "body_html": f"<p>{body}</p>",
+        "published": "2025-03-01", "published_raw": "2025年3月1日", "references": [], "dois": [], "pmids": [], "pmcids": [],
+    } | fields
+
+
+ARTICLES = [
+    article(A, "支气管哮喘的干细胞治疗 & 50% {新} 进展", "间充质干细胞可减轻哮喘气道炎症[1]。",
+            references=[{"position": 1, "text": f"Li X. doi:{ASTHMA_DOI}. PMCID: PMC11751234", "doi": ASTHMA_DOI, "pmcid": "PMC11751234"}],
+            dois=[ASTHMA_DOI, ODD_DOI], pmcids=["PMC11751234"]),
+    article(B, "肝硬化的细胞治疗", "经肝动脉输注干细胞改善肝功能。", dois=[ASTHMA_DOI, LIVER_DOI], published="2025-04-02"),
+    # Cites the liver paper by its PMID only: the works row cross-links it to the DOI.
+    article(C, "肝硬化随访", "PubMed 文献显示疗效持续。", pmids=[LIVER_PMID], published="2025-05-03"),
+]
+
+WORKS = [
+    {"doi": LIVER_DOI, "pmid": LIVER_PMID, "pmcid": None, "title": "Hepatic arterial infusion of MSCs: the {50%} & #1 trial_α",
+     "container_title": "Stem Cell Research & Therapy", "publisher": "Springer", "type": "journal-article", "issued": "2025-02-14",
+     "year": 2025, "authors": json.dumps([{"family": "Wang", "given": "Li"}, "Smith, John", "张伟"]), "volume": "16",
+     "issue": "1", "pages": "45-52", "source": "crossref", "resolved_at": "2025-06-01T00:00:00+00:00"},
+    {"doi": ASTHMA_DOI, "pmid": None, "pmcid": "PMC11751234", "title": "雾化吸入外泌体治疗哮喘", "container_title": "中华结核和呼吸杂志",
+     "publisher": None, "type": "journal-article", "issued": "2024", "year": 2024, "authors": json.dumps(["李明"]),
+     "volume": None, "issue": None, "pages": None, "source": "crossref", "resolved_at": "2025-06-01T00:00:00+00:00"},
+]
+
+
+@pytest.fixture
+def bare(tmp_path):
+    """An archive whose works table is empty: no enrichment has run."""
+    (tmp_path / "bare").mkdir()
+    return written_archive(tmp_path / "bare", ARTICLES)
+
+
+@pytest.fixture
+def enriched(tmp_path):
+    (tmp_path / "enriched").mkdir()
+    path = written_archive(tmp_path / "enriched", ARTICLES)
+    with sqlite3.connect(path) as conn:
+        for work in WORKS:
+            conn.execute(f"insert into works ({', '.join(work)}) values ({', '.join('?' * len(work))})", list(work.values()))
+    return path
+
+
+def cite(path, fmt, *options):
+    result = medarchive("cite", "--db", str(path), "--format", fmt, *options)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def read_bibtex(text):
+    library = bibtexparser.parse_string(text, append_middleware=[LatexDecodingMiddleware()])
+    assert library.failed_blocks == []
+    return {entry.key: {name: field.value for name, field in entry.fields_dict.items()} | {"type": entry.entry_type} for entry in library.entries}
+
+
+# --- which works, merged how ---------------------------------------------------------------------
+
+
+def test_without_works_each_identifier_is_one_entry_and_a_reference_entry_merges_its_doi_and_pmcid(bare):
+    with sqlite3.connect(bare) as conn:
+        entries = citations.cited_works(conn)
+    by_doi = {entry.doi: entry for entry in entries}
+    assert set(by_doi) == {ASTHMA_DOI, LIVER_DOI, ODD_DOI, None}
+    assert by_doi[ASTHMA_DOI].pmcid == "PMC11751234"  # one reference entry names both
+    assert [c.url for c in by_doi[ASTHMA_DOI].citing] == [A, B]
+    assert by_doi[None].pmid == LIVER_PMID and [c.url for c in by_doi[None].citing] == [C]
+
+
+def test_works_cross_links_a_pmid_and_a_doi_into_one_entry_citing_both_articles(enriched):
+    with sqlite3.connect(enriched) as conn:
+        entries = citations.cited_works(conn)
+    assert len(entries) == 3
+    liver = next(entry for entry in entries if entry.doi == LIVER_DOI)
+    assert liver.pmid == LIVER_PMID
+    assert [(c.title, c.url) for c in liver.citing] == [("肝硬化的细胞治疗", B), ("肝硬化随访", C)]
+
+
+def test_query_keeps_the_works_cited_by_matching_articles(enriched):
+    records = rispy.loads(cite(enriched, "ris", "--query", "哮喘"))
+    assert sorted(record["doi"] for record in records) == sorted([ASTHMA_DOI, ODD_DOI])
+
+
+# --- BibTeX --------------------------------------------------------------------------------------
+
+
+def test_bibtex_reads_back_with_the_works_metadata_and_escaped_text(enriched):
+    entries = read_bibtex(cite(enriched, "bibtex"))
+    liver = entries[f"doi:{LIVER_DOI}"]
+    assert liver["type"] == "article"
+    assert liver["title"] == WORKS[0]["title"]  # {, }, %, &, #, _ survive as text
+    assert liver["journal"] == "Stem Cell Research & Therapy"
+    assert (liver["year"], liver["volume"], liver["number"], liver["pages"]) == ("2025", "16", "1", "45–52")
+    assert liver["author"] == "Wang, Li and Smith, John and 张伟"
+    assert liver["doi"] == LIVER_DOI and liver["pmid"] == LIVER_PMID and liver["url"] == f"https://doi.org/{LIVER_DOI}"
+    assert "肝硬化的细胞治疗 <https://site.example/a/2.html>" in liver["note"]
+    assert "肝硬化随访 <https://site.example/a/3.html>" in liver["note"]
+    asthma = entries[f"doi:{ASTHMA_DOI}"]
+    assert asthma["title"] == "雾化吸入外泌体治疗哮喘" and asthma["journal"] == "中华结核和呼吸杂志"
+    assert "支气管哮喘的干细胞治疗 & 50% {新} 进展" in asthma["note"]
+
+
+def test_bibtex_keys_are_unique_and_stable_through_enrichment(bare, enriched):
+    before = read_bibtex(cite(bare, "bibtex"))
+    after = read_bibtex(cite(enriched, "bibtex"))
+    assert len(before) == 4 and len(after) == 3  # keys are unique: the parser keeps every one
+    assert set(after) <= set(before)
+    assert read_bibtex(cite(enriched, "bibtex")).keys() == after.keys()
+    odd = next(key for key, fields in before.items() if fields.get("doi") == ODD_DOI)
+    assert odd.startswith("doi:10.1002/_sici_1097") and "<" not in odd and ";" not in odd
+
+
+def test_without_works_bibtex_entries_carry_the_doi_for_zotero_to_resolve(bare):
+    asthma = read_bibtex(cite(bare, "bibtex"))[f"doi:{ASTHMA_DOI}"]
+    assert asthma["type"] == "misc" and "title" not in asthma
+    assert asthma["doi"] == ASTHMA_DOI and asthma["url"] == f"https://doi.org/{ASTHMA_DOI}"
+
+
+# --- RIS -----------------------------------------------------------------------------------------
+
+
+def test_ris_reads_back_with_rispy(enriched):
+    records = {record["doi"]: record for record in rispy.loads(cite(enriched, "ris"))}
+    liver = records[LIVER_DOI]
+    assert liver["id"] == f"doi:{LIVER_DOI}"
+    assert liver["type_of_reference"] == "JOUR"
+    assert liver["title"] == WORKS[0]["title"]
+    assert liver["secondary_title"] == "Stem Cell Research & Therapy"
+    assert liver["authors"] == ["Wang, Li", "Smith, John", "张伟"]
+    assert (liver["year"], liver["volume"], liver["number"], liver["start_page"], liver["end_page"]) == ("2025", "16", "1", "45", "52")
+    assert liver["urls"] == [f"https://doi.org/{LIVER_DOI}", f"https://pubmed.ncbi.nlm.nih.gov/{LIVER_PMID}/"]
+    assert liver["notes"] == ["Cited by 2 articles in the archive: 肝硬化的细胞治疗 <https://site.example/a/2.html>; 肝硬化随访 <https://site.example/a/3.html>"]
+    assert records[ODD_DOI]["type_of_reference"] == "GEN"
+
+
+# --- CSL-JSON ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("archive", ["bare", "enriched"])
+def test_csl_json_is_valid_against_the_official_schema(archive, request):
+    items = json.loads(cite(request.getfixturevalue(archive), "csl-json"))
+    jsonschema.validate(items, CSL_SCHEMA)
+    assert len({item["id"] for item in items}) == len(items)
+
+
+def test_csl_json_renders_with_citeproc(enriched):
+    items = json.loads(cite(enriched, "csl-json"))
+    liver = next(item for item in items if item.get("DOI") == LIVER_DOI)
+    assert liver["issued"] == {"date-parts": [[2025, 2, 14]]}
+    assert liver["author"][:2] == [{"family": "Wang", "given": "Li"}, {"family": "Smith", "given": "John"}]
+    source = CiteProcJSON(items)
+    bibliography = CitationStylesBibliography(CitationStylesStyle("harvard-cite-them-right", validate=False), source, formatter.plain)
+    bibliography.register(Citation([CitationItem(liver["id"].lower())]))
+    rendered = str(bibliography.bibliography()[0])
+    assert "Hepatic arterial infusion of MSCs" in rendered and "Stem Cell Research & Therapy" in rendered and "2025" in rendered
+
+
+# --- the command ---------------------------------------------------------------------------------
+
+
+def test_output_file_and_a_count_on_stderr(enriched, tmp_path):
+    target = tmp_path / "cited.bib"
+    result = medarchive("cite", "--db", str(enriched), "--format", "bibtex", "-o", str(target))
+    assert result.returncode == 0 and result.stdout == ""
+    assert result.stderr.strip() == f"3 cited works written to {target}"
+    assert len(read_bibtex(target.read_text(encoding="utf-8"))) == 3
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        (["--format", "endnote"], "'endnote' is not one of 'ris', 'bibtex', 'csl-json'"),
+        (["--format", "ris", "--query", '"unclosed'], "cannot read the query"),
+        (["--format", "ris", "-o", "/nonexistent/dir/x.ris"], "cannot write /nonexistent/dir/x.ris"),
+    ],
+)
+def test_bad_input_gets_one_line_and_no_traceback(enriched, options, message):
+    result = medarchive("cite", "--db", str(enriched), *options)
+    assert result.returncode != 0
+    assert message in result.stderr and "Traceback" not in result.stderr
