@@ -645,6 +645,7 @@ def _extract_report(result) -> dict:
         "dois": item.dois,
         "pmids": item.pmids,
         "pmcids": item.pmcids,
+        "trials": item.trials,
         "neighbours": [{"rel": link.rel, "url": link.url, "title": link.title, "date": link.date} for link in item.neighbours],
         "found_by": result.found_by,
         "encoding": result.encoding,
@@ -665,6 +666,8 @@ def _print_extract_report(report: dict) -> None:
     for name in ("dois", "pmids", "pmcids"):
         if report[name]:
             click.echo(f"{name:<11} {', '.join(report[name])}")
+    if report["trials"]:
+        click.echo(f"trials      {', '.join(trial['trial_id'] for trial in report['trials'])}")
     if report["disclaimer"]:
         click.echo(f"disclaimer  {report['disclaimer'][:120]}")
     lines = report["body"].split("\n")

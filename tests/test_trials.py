@@ -9,6 +9,8 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from archive import browse
 from archive.schema import open_archive
@@ -42,6 +44,7 @@ REALPAGES = Path(__file__).parent / "realpages" / "pages"
         pytest.param("jRCTs031180001", [("jRCT", "jRCTs031180001")], id="jrct-letter"),
         pytest.param("JRCT2031200123", [("jRCT", "jRCT2031200123")], id="jrct-digits-uppercased"),
         pytest.param("ACTRN12615000123456", [("ANZCTR", "ACTRN12615000123456")], id="anzctr"),
+        pytest.param("İzmir 的试验 NCT01234567", [("ClinicalTrials.gov", "NCT01234567")], id="after-a-letter-lowering-to-two"),
         pytest.param(
             "NCT01234567、ChiCTR2000012345和NCT01234567",
             [("ClinicalTrials.gov", "NCT01234567"), ("ChiCTR", "ChiCTR2000012345")],
@@ -87,6 +90,17 @@ def test_trials_in_links(url, found):
 )
 def test_other_numbers_are_no_trials(text):
     assert find_trials(text) == []
+
+
+#: Every canonical form, as the registries spell their numbers.
+CANONICAL = re.compile(
+    r"NCT\d{8}|ChiCTR\d{10}|ChiCTR-[A-Z]{2,5}-\d{8}|ISRCTN\d{8}|ACTRN\d{14}|jRCT[a-z0-9]\d{9}|\d{4}-\d{6}-\d\d(?:-\d\d)?"
+)
+
+
+@given(st.text(alphabet=st.sampled_from("NCTnctChiRIORSNjrs EudraCT-–－０１23456789ＮＣ：:/?=&.\n"), max_size=80))
+def test_whatever_the_text_every_number_found_is_canonical(text):
+    assert all(CANONICAL.fullmatch(trial_id) for _, trial_id in find_trials(text))
 
 
 def _page_text(path: Path) -> str:
@@ -146,6 +160,15 @@ def test_reextract_gives_an_old_archive_its_trials(wordpress_portal, wordpress_s
     stats = reextract(db)
     assert stats["reextract/new"] == 0 and stats["trials/found"] == len(expected)
     assert sorted(db.execute("select article_url, trial_id from article_trials").fetchall()) == expected
+
+
+def test_extract_shows_the_trials_a_page_names(wordpress_portal, wordpress_site):
+    article = next(a for a in wordpress_portal.live_articles if a.trials)
+    shown = medarchive("extract", wordpress_site.url + article.path)
+    assert shown.returncode == 0, shown.stderr
+    assert f"trials      {', '.join(sorted(article.trials))}" in shown.stdout
+    report = json.loads(medarchive("extract", wordpress_site.url + article.path, "--json").stdout)
+    assert {trial["trial_id"] for trial in report["trials"]} == set(article.trials)
 
 
 @pytest.mark.parametrize(

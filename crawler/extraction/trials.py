@@ -18,8 +18,8 @@ DASHES = "-\u2010\u2011\u2012\u2013\u2014\u2212\ufe63\uff0d"
 _SEP = f"[{DASHES}]"
 
 #: Each registry: (name, pattern in text or links, canonical form of its groups). Patterns are
-#: matched case-insensitively on NFKC-normalised text (full-width ＮＣＴ０１… reads as NCT01…);
-#: a number never starts inside a word or ends inside a longer number.
+#: matched case-insensitively, on the NFKC form of text with full-width characters (ＮＣＴ０１…
+#: reads as NCT01…); a number never starts inside a word or ends inside a longer number.
 REGISTRIES = (
     ("ClinicalTrials.gov", rf"NCT ?(\d{{8}})", "NCT{0}"),
     # ChiCTR2000012345 (since 2016), ChiCTR-IOR-17013240 and older ChiCTR-TRC-10000999 (a type
@@ -40,25 +40,38 @@ REGISTRIES = (
     ("ANZCTR", r"anzctr\.org\.au/\S*?[?&]ACTRN=(\d{14})", "ACTRN{0}"),
 )
 
-_RES = tuple(
-    (registry, re.compile(rf"(?<![A-Za-z0-9]){pattern}(?!\d)", re.IGNORECASE), template)
-    for registry, pattern, template in REGISTRIES
-)
-#: Cheap test before the patterns: every registration names one of these.
-_MARKERS = re.compile(r"nct|chictr|isrctn|actrn|jrct|eudract|eu ?ct|ctis|anzctr|clinicaltrialsregister|euclinicaltrials", re.IGNORECASE)
+#: Where a registration may begin: each pattern above opens with one of these.
+MARKERS = ("nct", "chictr", "isrctn", "actrn", "jrct", "eudract", "eu ?ct", "ctis", "anzctr",
+           "clinicaltrialsregister", "euclinicaltrials")
+
+_RES = tuple((registry, re.compile(rf"{pattern}(?!\d)", re.IGNORECASE), template) for registry, pattern, template in REGISTRIES)
+# Searched in the lower-cased text: a case-insensitive alternation is ten times slower in ``re``.
+_MARKER_RE = re.compile("|".join(MARKERS))
+_WORD_CHAR = re.compile("[A-Za-z0-9]")
+#: Full-width letters, digits and hyphen (ＮＣＴ０１…, －): text holding any is read in its NFKC form.
+_FULL_WIDTH = re.compile("[\uff0d\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
 
 
 def find_trials(text: str) -> list[tuple[str, str]]:
     """Every ``(registry, trial_id)`` named in ``text`` (prose or link targets), the number in
     its registry's canonical spelling, unique, in order of first appearance."""
-    text = unicodedata.normalize("NFKC", text)
-    if not _MARKERS.search(text):
-        return []
-    hits = []
-    for registry, pattern, template in _RES:
-        for match in pattern.finditer(text):
-            hits.append((match.start(), registry, _canonical(registry, template, match.groups())))
-    return _unique((registry, trial_id) for _, registry, trial_id in sorted(hits))
+    if _FULL_WIDTH.search(text):
+        text = unicodedata.normalize("NFKC", text)
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a letter lowering to two (İ): positions must stay the text's
+        lowered = "".join(char.lower()[0] for char in text)
+    found = []
+    # The patterns are tried only where a marker starts a word: one scan of the text instead of
+    # one per pattern, and "nct" inside "function" is no start.
+    for marker in _MARKER_RE.finditer(lowered):
+        start = marker.start()
+        if start and _WORD_CHAR.match(text, start - 1):
+            continue
+        for registry, pattern, template in _RES:
+            match = pattern.match(text, start)
+            if match:
+                found.append((registry, _canonical(registry, template, match.groups())))
+    return _unique(found)
 
 
 def trials_in_urls(urls: Iterable[str]) -> list[tuple[str, str]]:
