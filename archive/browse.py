@@ -12,7 +12,7 @@ import re
 import unicodedata
 from urllib.parse import quote, unquote
 
-from .schema import sortable_dates
+from .schema import has_table, sortable_dates
 
 #: An ``<img>`` in HTML already sanitised by nh3, which always double-quotes attributes.
 _IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
@@ -96,11 +96,6 @@ def _dicts(cursor) -> list[dict]:
 _TRIALS_SQL = "select registry, trial_id from article_trials where article_url = ? order by registry, trial_id"
 
 
-def _has_table(conn, name: str) -> bool:
-    """Whether the archive has the table ``name``: ``serve`` reads archives from before it as they are."""
-    return conn.execute("select 1 from sqlite_master where type = 'table' and name = ?", [name]).fetchone() is not None
-
-
 #: The columns of the article page, beside its date (``published_at``).
 ARTICLE_COLUMNS = "url, id, site, title, category, published_raw, body, body_html, disclaimer"
 
@@ -124,7 +119,7 @@ def article_page(conn, url: str) -> dict | None:
     article["trials"] = [
         {**trial, "url": trial_url(trial["registry"], trial["trial_id"])}
         for trial in _dicts(conn.execute(_TRIALS_SQL, [article["url"]]))
-    ] if _has_table(conn, "article_trials") else []
+    ] if has_table(conn, "article_trials") else []
     article["versions"] = conn.execute("select count(*) from article_versions where url = ?", [article["url"]]).fetchone()[0]
     article["neighbours"] = _dicts(conn.execute(
         """

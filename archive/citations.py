@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from . import cjkfts
+from .schema import has_table
 
 FORMATS = ("ris", "bibtex", "csl-json")
 #: The identifier tables, by scheme, and the column holding the identifier.
@@ -118,7 +119,7 @@ def _citations(conn, query):
 def _same_work_pairs(conn):
     """Pairs of identifiers known to name one work: of one ``works`` row, of one reference entry."""
     sources = ["select doi, pmid, pmcid from article_references"]
-    if _has_table(conn, "works"):
+    if has_table(conn, "works"):
         sources.append("select doi, pmid, pmcid from works")
     for doi, pmid, pmcid in conn.execute(" union ".join(sources)):
         present = [(scheme, value) for scheme, value in (("doi", doi), ("pmid", pmid), ("pmcid", pmcid)) if value]
@@ -128,7 +129,7 @@ def _same_work_pairs(conn):
 
 def _works(conn) -> dict:
     """Each ``works`` row, by each of its identifiers."""
-    if not _has_table(conn, "works"):
+    if not has_table(conn, "works"):
         return {}
     cursor = conn.execute("select * from works order by id")
     names = [column[0] for column in cursor.description]
@@ -139,10 +140,6 @@ def _works(conn) -> dict:
             if work.get(scheme):
                 found.setdefault((scheme, work[scheme]), work)
     return found
-
-
-def _has_table(conn, name: str) -> bool:
-    return conn.execute("select 1 from sqlite_master where type = 'table' and name = ?", [name]).fetchone() is not None
 
 
 class _Groups:

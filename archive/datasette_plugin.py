@@ -51,7 +51,7 @@ from markupsafe import Markup, escape
 
 from . import browse, cjkfts, coverage, search, stats
 from .sanitize import sanitize_html
-from .schema import category_group_column, readonly_uri, sortable_dates
+from .schema import category_group_column, has_table, readonly_uri, sortable_dates
 
 #: The columns the search box searches, as :func:`archive.search.search` does by default.
 BOX_COLUMNS = ("title", "body")
@@ -140,7 +140,7 @@ def cjk_index(text):
 
 
 def _has_search_index(conn) -> bool:
-    return conn.execute("select 1 from sqlite_master where type = 'table' and name = ?", [search.SEARCH_TABLE]).fetchone() is not None
+    return has_table(conn, search.SEARCH_TABLE)
 
 
 @hookimpl(trylast=True)

@@ -324,6 +324,11 @@ def m012_category_groups(db):
     db["articles"].create_index(["category_group"])
 
 
+def has_table(conn, name: str) -> bool:
+    """Whether ``conn``'s archive has the table ``name``: an archive read as it is may be older than it."""
+    return conn.execute("select 1 from sqlite_master where type = 'table' and name = ?", [name]).fetchone() is not None
+
+
 def category_group_column(conn) -> str:
     """The column grouping categories in ``conn``'s archive: ``category_group``, or on an archive
     from before m012 read as it is (``serve`` and read-only files migrate nothing) ``category``."""

@@ -200,3 +200,12 @@ def test_the_article_page_links_each_trial_to_its_registry_and_to_the_articles_n
     assert 'href="/archive/articles_naming_trial?trial=ChiCTR-IOR-17013240"' in page
     rows = asyncio.run(fetch("/archive/articles_naming_trial.json?_shape=array&trial=chictr%E2%80%93ior%E2%80%9317013240"))
     assert [row["url"] for row in json.loads(rows)] == [url]
+
+
+def test_an_archive_from_before_trials_shows_its_articles_without_them(tmp_path):
+    url = "https://example.org/1.html"
+    path = written_archive(tmp_path, [_article(url, "正文", [])])
+    with sqlite3.connect(path) as conn:
+        conn.execute("drop table article_trials")
+        page = browse.article_page(conn, url)
+    assert page["title"] == "标题" and page["trials"] == []
