@@ -15,6 +15,10 @@ from archive import stats as archive_stats
 from archive import writer
 from archive.reading import NoArchive, UnreadableArchive, chain_gaps, check_servable, existing_archive, field_losses, newest_articles, raw_pages, recent_runs
 from archive.schema import NotAnArchive, can_change, close_archive, disk_full, open_archive
+from archive.works import lookup_counts
+from crawler.enrichment.crossref import CROSSREF_URL
+from crawler.enrichment.enrich import RETRY_UNKNOWN_DAYS
+from crawler.enrichment.ncbi import EUTILS_URL, IDCONV_URL
 
 from .options import crawl_options, db_option, redis_options, site_rules_option
 
@@ -22,6 +26,8 @@ from .options import crawl_options, db_option, redis_options, site_rules_option
 EXIT_SET_ASIDE = 4
 #: Exit status when the crawl finished but a site's pages no longer give what they used to.
 EXIT_DRIFTED = 5
+#: Exit status of ``enrich`` when a scholarly API was down: what needed it is asked again next run.
+EXIT_SOURCE_DOWN = 6
 #: What the spider's failure counts (``portal/failed/NAME``) mean, for a user told that nothing was reached.
 FAILURE_WORDS = {
     "CannotResolveHostError": "host name not found",
@@ -830,3 +836,59 @@ def _show_dead_letters(letters) -> None:
     for letter in letters:
         preview = letter.message[:120].decode("utf-8", "replace").replace("\n", " ")
         click.echo(f"{letter.set_aside[:19]}  {letter.reason}\n            {preview}")
+
+
+@cli.command()
+@db_option
+@click.option("--mailto", metavar="EMAIL", envvar="MEDARCHIVE_MAILTO",
+              help="Your address, sent to Crossref (User-Agent: their polite pool) and NCBI (email=) so they can write before blocking. Or $MEDARCHIVE_MAILTO.")
+@click.option("--limit", type=click.IntRange(min=1), help="Identifiers looked up at most in this run (default: all that are due).")
+@click.option("--retry-unknown-after", "retry_days", type=click.FloatRange(min=0), default=RETRY_UNKNOWN_DAYS, show_default=True, metavar="DAYS",
+              help="Days before a DOI, PMID or PMCID no source knows is looked up again.")
+@click.option("--ncbi-api-key", envvar="NCBI_API_KEY", metavar="KEY", help="An NCBI API key: 10 requests/s instead of 3. Or $NCBI_API_KEY.")
+@click.option("--crossref-url", envvar="MEDARCHIVE_CROSSREF_URL", default=CROSSREF_URL, show_default=True,
+              help="Crossref's REST API (or $MEDARCHIVE_CROSSREF_URL).")
+@click.option("--idconv-url", envvar="MEDARCHIVE_IDCONV_URL", default=IDCONV_URL, show_default=True,
+              help="NCBI's PMC ID converter (or $MEDARCHIVE_IDCONV_URL).")
+@click.option("--eutils-url", envvar="MEDARCHIVE_EUTILS_URL", default=EUTILS_URL, show_default=True,
+              help="NCBI's E-utilities (or $MEDARCHIVE_EUTILS_URL).")
+@click.option("-v", "--verbose", is_flag=True, help="Log each batch and each retry.")
+def enrich(db_path, mailto, limit, retry_days, ncbi_api_key, crossref_url, idconv_url, eutils_url, verbose):
+    """Look up the DOIs, PMIDs and PMCIDs the archive cites: title, journal, year, authors into `works`.
+
+    NCBI's ID converter links each PMCID, PMID and DOI of a paper into one row;
+    Crossref describes works with a DOI, PubMed the others. Requests go one at a time
+    within each API's published rate limit (Crossref's announced X-Rate-Limit, NCBI's
+    3/s or 10/s with a key); 429 and 5xx answers are retried after their Retry-After.
+    Only what is not yet resolved is asked: a second run asks nothing new. Each batch
+    is committed, so Ctrl-C keeps what was resolved.
+
+    \b
+    Exit status: 0 when every source answered, 6 when one was down (what needed it
+    is looked up again by the next run), 1 when interrupted.
+    """
+    import logging
+    from importlib.metadata import version
+
+    from crawler.enrichment.enrich import EnrichCounts, Sources, enrich as run_enrich
+
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(message)s")
+    _require_archive(db_path)
+    sources = Sources.at(crossref_url=crossref_url, idconv_url=idconv_url, eutils_url=eutils_url,
+                         email=mailto, api_key=ncbi_api_key, version=version("medarchive"))
+    counts = EnrichCounts()
+    with _locked(db_path), _written_archive(db_path) as db:
+        try:
+            run_enrich(db, sources, limit=limit, retry_unknown_days=retry_days, counts=counts)
+        except KeyboardInterrupt:
+            raise click.ClickException(f"interrupted: the {counts.resolved} works resolved before are stored; run again to go on")
+        stored = lookup_counts(db.conn)
+    requests = ", ".join(f"{api.name} {api.requests}" for api in sources.apis)
+    click.echo(f"{counts.asked} identifiers looked up: {counts.resolved} resolved, {counts.unknown} unknown, {counts.failed} failed"
+               f" (+{counts.cross_linked} cross-linked) -> {db_path}")
+    click.echo(f"requests: {requests}; archive: {stored['works']} works, {stored.get('unknown', 0)} identifiers unknown")
+    for message in counts.messages:
+        click.echo(f"Error: {message}", err=True)
+    if counts.messages:
+        click.echo(f"{counts.failed} lookups are left for the next run", err=True)
+        sys.exit(EXIT_SOURCE_DOWN)

@@ -1,0 +1,190 @@
+"""``medarchive enrich``: resolve the DOIs, PMIDs and PMCIDs the archive cites into ``works``.
+
+Each batch of identifiers not yet resolved (:func:`archive.works.pending`) is asked about
+in three steps: NCBI's ID converter cross-links PMCID, PMID and DOI (one request per
+:data:`~crawler.enrichment.ncbi.BATCH` identifiers); Crossref describes each work with a
+DOI; PubMed's ``esummary`` describes those Crossref does not know and those without a DOI
+(one request per batch). The batch's answers are then written in one transaction, so an
+interrupted run keeps every batch before it.
+
+An API that stays down (:class:`~crawler.enrichment.limits.SourceDown`) is asked nothing more
+in the run; what needed it is recorded ``failed`` and asked again by the next run.
+"""
+
+import logging
+from dataclasses import dataclass, field
+
+from archive import works
+
+from . import crossref, ncbi
+from .limits import Api, NotFound, SourceDown
+
+logger = logging.getLogger(__name__)
+
+#: Identifiers asked about, and written, per transaction.
+BATCH = 100
+#: Days before an identifier no source knows is asked about again.
+RETRY_UNKNOWN_DAYS = 30.0
+
+
+@dataclass
+class Sources:
+    """The three APIs of one run, and how we name ourselves to them."""
+
+    crossref: Api
+    idconv: Api
+    eutils: Api
+    email: str | None = None
+    api_key: str | None = None
+
+    @classmethod
+    def at(cls, *, crossref_url=crossref.CROSSREF_URL, idconv_url=ncbi.IDCONV_URL, eutils_url=ncbi.EUTILS_URL,
+           email=None, api_key=None, version="0") -> "Sources":
+        # Crossref's polite pool: a mailto in the User-Agent lets them write before they block.
+        user_agent = f"medarchive/{version}" + (f" (mailto:{email})" if email else "")
+        pace = ncbi.ncbi_pace(api_key)
+        return cls(
+            crossref=crossref.crossref_api(crossref_url, user_agent),
+            idconv=Api("NCBI ID converter", idconv_url, pace, user_agent),
+            eutils=Api("NCBI E-utilities", eutils_url, pace, user_agent),
+            email=email,
+            api_key=api_key,
+        )
+
+    @property
+    def apis(self) -> list[Api]:
+        return [self.crossref, self.idconv, self.eutils]
+
+
+@dataclass
+class EnrichCounts:
+    asked: int = 0
+    resolved: int = 0
+    unknown: int = 0
+    failed: int = 0
+    cross_linked: int = 0
+    batches: int = 0
+    messages: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Answer:
+    """What the sources said about one identifier."""
+
+    ids: dict
+    work: dict | None = None
+    failure: str | None = None
+    unknown: list[str] = field(default_factory=list)
+
+
+def enrich(db, sources: Sources, *, limit: int | None = None, retry_unknown_days: float = RETRY_UNKNOWN_DAYS,
+           counts: EnrichCounts | None = None) -> EnrichCounts:
+    """Look up what the archive cites and has not resolved, at most ``limit`` identifiers."""
+    counts = counts if counts is not None else EnrichCounts()
+    batch = BATCH
+    started = works.utc_now()
+    while limit is None or counts.asked < limit:
+        size = batch if limit is None else min(batch, limit - counts.asked)
+        todo = works.pending(db.conn, works.utc_now(), size, asked_since=started)
+        if not todo:
+            break
+        answers = resolve(todo, sources)
+        now = works.utc_now()
+        with db.atomic():
+            for key, answer in answers.items():
+                _write(db.conn, key, answer, answers.keys(), now, retry_unknown_days, counts)
+        counts.asked += len(todo)
+        counts.batches += 1
+        logger.info("batch %d: %d identifiers, %d resolved so far", counts.batches, len(todo), counts.resolved)
+    counts.messages = [api.down for api in sources.apis if api.down]
+    return counts
+
+
+def resolve(todo: list[tuple[str, str]], sources: Sources) -> dict[tuple[str, str], _Answer]:
+    """Ask the sources about ``todo`` (``(scheme, identifier)`` pairs); nothing is written."""
+    answers = {(scheme, identifier): _Answer({scheme: identifier}) for scheme, identifier in todo}
+    _cross_link(answers, sources)
+    _describe_by_doi(answers, sources)
+    _describe_by_pmid(answers, sources)
+    return answers
+
+
+def _cross_link(answers, sources: Sources) -> None:
+    for scheme in works.SCHEMES:
+        asked = [identifier for (s, identifier) in answers if s == scheme]
+        if not asked:
+            continue
+        try:
+            found = ncbi.convert_ids(sources.idconv, scheme, asked, sources.email, sources.api_key)
+        except SourceDown as error:
+            # Without the converter a DOI or PMID is still described; a PMCID is not.
+            for identifier in asked:
+                if scheme == "pmcid":
+                    answers[scheme, identifier].failure = str(error)
+            continue
+        for identifier, ids in found.items():
+            linked = answers[scheme, identifier].ids
+            linked.update({s: value for s, value in ids.items() if value and s != scheme})
+        for identifier in asked:
+            if scheme == "pmcid" and identifier not in found:
+                answers[scheme, identifier].unknown.append("not in PMC's ID converter")
+
+
+def _describe_by_doi(answers, sources: Sources) -> None:
+    seen = {}
+    for answer in answers.values():
+        doi = answer.ids.get("doi")
+        if not doi or answer.failure:
+            continue
+        if doi not in seen:
+            try:
+                seen[doi] = crossref.fetch_work(sources.crossref, doi)
+            except NotFound:
+                seen[doi] = None
+            except SourceDown as error:
+                seen[doi] = error
+        found = seen[doi]
+        if isinstance(found, SourceDown):
+            answer.failure = str(found)
+        elif found is None:
+            answer.unknown.append("Crossref does not know the DOI")
+        else:
+            answer.work = found
+
+
+def _describe_by_pmid(answers, sources: Sources) -> None:
+    waiting = [answer for answer in answers.values() if answer.work is None and answer.ids.get("pmid")]
+    if not waiting:
+        return
+    try:
+        found = ncbi.summaries(sources.eutils, sorted({answer.ids["pmid"] for answer in waiting}), sources.email, sources.api_key)
+    except SourceDown as error:
+        for answer in waiting:
+            answer.failure = answer.failure or str(error)
+        return
+    for answer in waiting:
+        summary = found.get(answer.ids["pmid"])
+        if summary:
+            answer.work, answer.failure = summary, None
+        else:
+            answer.unknown.append("PubMed does not know the PMID")
+
+
+def _write(conn, key: tuple[str, str], answer: _Answer, batch, now, retry_unknown_days: float, counts: EnrichCounts) -> None:
+    scheme, identifier = key
+    if answer.work is not None:
+        work = dict(answer.work)
+        for s in works.SCHEMES:
+            work[s] = work.get(s) or answer.ids.get(s)
+        work_id = works.save_work(conn, work, now)
+        works.record_lookup(conn, scheme, identifier, "resolved", now, work_id=work_id, message=f"from {work['source']}")
+        counts.resolved += 1
+        counts.cross_linked += works.record_cross_links(conn, work_id, work, batch, now)
+    elif answer.failure:
+        # Asked again by the next run, whenever it comes.
+        works.record_lookup(conn, scheme, identifier, "failed", now, retry_after=now, message=answer.failure)
+        counts.failed += 1
+    else:
+        works.record_lookup(conn, scheme, identifier, "unknown", now, retry_after=works.retry_time(now, retry_unknown_days),
+                            message="; ".join(answer.unknown) or "no source knows it")
+        counts.unknown += 1

@@ -1,0 +1,205 @@
+"""`medarchive enrich` against a local replica of Crossref and NCBI (tests/scholarly_apis.py):
+what it stores, what it asks, how politely, and what it does when a source fails."""
+
+import json
+import os
+import signal
+import socket
+import sqlite3
+import time
+
+import pytest
+
+from crawler.enrichment import limits
+from scholarly_apis import Paper, ScholarlyApis, ServedApis
+
+from conftest import medarchive_in_process, written_archive
+
+#: The paper an article cites by DOI and by PMID, with a PMCID it never names.
+TRIAL = Paper("Stem cells for knee osteoarthritis: a randomised trial", "The Lancet", (2024, 3, 5),
+              [("Wei", "Zhang"), ("Anna", "Smith")], doi="10.1016/s0140-6736(24)00001-1", pmid="38000001", pmcid="PMC10900001")
+#: Only in PubMed: no DOI.
+PUBMED_ONLY = Paper("哮喘患者的干细胞治疗", "中华医学杂志", (2023, 11, 20), [("Li", "Wang")], pmid="37000002")
+#: Cited by its PMCID only; the converter links it to a PMID and a DOI Crossref knows.
+PMC_ONLY = Paper("Mesenchymal cells in COPD", "BMJ", (2022, 1, 9), [("Ming", "Chen")],
+                 doi="10.1136/bmj-2021-000003", pmid="35000003", pmcid="PMC9000003")
+CATALOGUE = [TRIAL, PUBMED_ONLY, PMC_ONLY]
+
+
+def article(url, published, dois=(), pmids=(), pmcids=()):
+    return {"url": url, "site": "https://site.example", "title": f"标题 {url[-2:]}", "body": "干细胞治疗。",
+            "published": published, "dois": list(dois), "pmids": list(pmids), "pmcids": list(pmcids),
+            "references": [], "neighbours": [], "aliases": []}
+
+
+ARTICLES = [
+    article("https://site.example/a1", "2024-04-04", dois=[TRIAL.doi, "10.9999/not-registered"], pmids=[TRIAL.pmid]),
+    article("https://site.example/a2", "2024-01-20", pmids=[PUBMED_ONLY.pmid, "39999999"], pmcids=[PMC_ONLY.pmcid]),
+    article("https://site.example/a3", "2025-03-05", dois=[TRIAL.doi]),
+]
+
+
+@pytest.fixture
+def apis():
+    with ServedApis(ScholarlyApis([*CATALOGUE])) as served:
+        yield served
+
+
+@pytest.fixture
+def archive(tmp_path):
+    return written_archive(tmp_path, ARTICLES)
+
+
+@pytest.fixture(autouse=True)
+def short_backoff(monkeypatch):
+    """Retries without a Retry-After wait 50 ms here, not seconds."""
+    monkeypatch.setattr(limits, "BACKOFF", 0.05)
+
+
+def enrich(archive, apis, *args):
+    return medarchive_in_process("enrich", "--db", str(archive), "--mailto", "archive@example.org", *apis.options(), *args)
+
+
+def rows(archive, sql, *params):
+    with sqlite3.connect(archive) as conn:
+        conn.row_factory = sqlite3.Row
+        return [dict(row) for row in conn.execute(sql, params)]
+
+
+def test_resolves_each_cited_work_once_with_its_identifiers_cross_linked(archive, apis):
+    result = enrich(archive, apis)
+    assert result.returncode == 0, result.stderr
+    works = {w["title"]: w for w in rows(archive, "select * from works")}
+    assert sorted(works) == sorted([TRIAL.title, PUBMED_ONLY.title, PMC_ONLY.title])
+    trial = works[TRIAL.title]
+    assert (trial["doi"], trial["pmid"], trial["pmcid"]) == (TRIAL.doi, TRIAL.pmid, TRIAL.pmcid)
+    assert (trial["container_title"], trial["publisher"], trial["type"], trial["source"]) == ("The Lancet", "Elsevier BV", "journal-article", "crossref")
+    assert (trial["issued"], trial["year"], trial["volume"], trial["issue"], trial["pages"]) == ("2024-03-05", 2024, "12", "3", "101-109")
+    assert json.loads(trial["authors"]) == ["Zhang, Wei", "Smith, Anna"]
+    pubmed = works[PUBMED_ONLY.title]  # without the full stop PubMed ends titles with
+    assert (pubmed["doi"], pubmed["pmid"], pubmed["source"], pubmed["container_title"], pubmed["issued"]) == (
+        None, PUBMED_ONLY.pmid, "pubmed", "中华医学杂志", "2023-11-20")
+    assert json.loads(pubmed["authors"]) == ["Wang L"]
+    pmc = works[PMC_ONLY.title]
+    assert (pmc["doi"], pmc["pmid"], pmc["pmcid"], pmc["source"]) == (PMC_ONLY.doi, PMC_ONLY.pmid, PMC_ONLY.pmcid, "crossref")
+    lookups = {(r["scheme"], r["identifier"]): r for r in rows(archive, "select * from work_lookups")}
+    # The DOI and the PMID of the trial, cited by one article, are one work, asked about once.
+    assert lookups["doi", TRIAL.doi]["work_id"] == lookups["pmid", TRIAL.pmid]["work_id"] == trial["id"]
+    assert {key: r["status"] for key, r in lookups.items()} == {
+        ("doi", TRIAL.doi): "resolved", ("pmid", TRIAL.pmid): "resolved", ("doi", "10.9999/not-registered"): "unknown",
+        ("pmid", PUBMED_ONLY.pmid): "resolved", ("pmid", "39999999"): "unknown", ("pmcid", PMC_ONLY.pmcid): "resolved",
+    }
+    assert len(apis.apis.asked("crossref")) == 3  # two DOIs cited, one found through the PMCID
+    assert result.stdout.startswith("6 identifiers looked up: 4 resolved, 2 unknown, 0 failed")
+
+
+def test_a_second_run_asks_nothing(archive, apis):
+    assert enrich(archive, apis).returncode == 0
+    before = len(apis.apis.requests)
+    second = enrich(archive, apis)
+    assert second.returncode == 0
+    assert len(apis.apis.requests) == before
+    assert second.stdout.startswith("0 identifiers looked up")
+
+
+def test_an_unknown_identifier_is_asked_again_only_once_its_retry_time_has_come(archive, apis):
+    assert enrich(archive, apis, "--retry-unknown-after", "0").returncode == 0
+    apis.apis.papers.append(Paper("Registered late", "JAMA", (2024, 2, 1), [("Jo", "Lee")], doi="10.9999/not-registered"))
+    apis.apis.requests.clear()
+    assert enrich(archive, apis, "--retry-unknown-after", "30").returncode == 0
+    asked = [r.path for r in apis.apis.asked("crossref")]
+    assert asked == ["works/10.9999/not-registered"]
+    late = rows(archive, "select * from work_lookups where identifier = '10.9999/not-registered'")[0]
+    assert (late["status"], late["attempts"]) == ("resolved", 2)
+    still = rows(archive, "select * from work_lookups where identifier = '39999999'")[0]
+    assert (still["status"], still["attempts"]) == ("unknown", 2)
+    assert still["retry_after"][:10] > still["last_tried"][:10]  # 30 days on
+    apis.apis.requests.clear()
+    assert enrich(archive, apis).returncode == 0
+    assert apis.apis.requests == []
+
+
+def test_a_429_is_retried_after_the_seconds_its_retry_after_names(archive, apis):
+    apis.apis.refuse("crossref", 429, retry_after="1")
+    result = enrich(archive, apis)
+    assert result.returncode == 0, result.stderr
+    refused, retried = apis.apis.asked("crossref")[:2]
+    assert refused.path == retried.path
+    assert 1.0 <= retried.at - refused.at < 1.6
+    assert len(rows(archive, "select * from works")) == 3
+
+
+def test_the_mailto_goes_in_the_user_agent_and_ncbi_is_told_who_asks(archive, apis):
+    enrich(archive, apis)
+    assert {r.user_agent for r in apis.apis.requests} == {f"medarchive/{_version()} (mailto:archive@example.org)"}
+    for request in apis.apis.asked("idconv") + apis.apis.asked("eutils"):
+        assert (request.query["tool"], request.query["email"]) == ("medarchive", "archive@example.org")
+
+
+def _version():
+    from importlib.metadata import version
+
+    return version("medarchive")
+
+
+def test_requests_keep_to_the_rate_crossref_announces_and_to_ncbis_three_a_second(tmp_path, apis):
+    papers = [Paper(f"Paper {i}", "BMJ", (2020, 1, 1), [("A", "B")], doi=f"10.1136/p{i}", pmid=str(31000000 + i)) for i in range(9)]
+    apis.apis.papers.extend(papers)
+    apis.apis.rate_limit = (4, "1s")
+    archive = written_archive(tmp_path, [article("https://site.example/many", "2024-01-01", dois=[p.doi for p in papers[:6]],
+                                                 pmids=[p.pmid for p in papers[6:]], pmcids=["PMC1", "PMC2"])])
+    assert enrich(archive, apis).returncode == 0
+    crossref = [r.at for r in apis.apis.asked("crossref")]
+    ncbi = sorted(r.at for r in apis.apis.asked("idconv") + apis.apis.asked("eutils"))
+    # The first answer announces 4/s; every gap after it keeps to it.
+    assert len(crossref) == 9 and min(b - a for a, b in zip(crossref[1:], crossref[2:])) >= 0.24
+    assert (len(crossref) - 2) / (crossref[-1] - crossref[1]) <= 4.1
+    assert len(ncbi) == 3 and min(b - a for a, b in zip(ncbi, ncbi[1:])) >= 0.32
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_a_source_that_is_down_is_named_in_one_line_and_its_lookups_wait_for_the_next_run(archive, apis):
+    down = f"http://127.0.0.1:{_closed_port()}/"
+    result = medarchive_in_process("enrich", "--db", str(archive), *apis.options(), "--crossref-url", down)
+    assert result.returncode == 6
+    assert "Traceback" not in result.stderr
+    assert f"Error: Crossref at {down} did not answer usefully" in result.stderr
+    assert "lookups are left for the next run" in result.stderr
+    statuses = {(r["scheme"], r["identifier"]): r["status"] for r in rows(archive, "select * from work_lookups")}
+    assert statuses[("doi", "10.9999/not-registered")] == "failed"
+    # PubMed described what it could: the trial too, whose PMID the ID converter gave.
+    assert statuses[("pmid", PUBMED_ONLY.pmid)] == statuses[("doi", TRIAL.doi)] == "resolved"
+    assert rows(archive, "select source from works where doi = ?", TRIAL.doi) == [{"source": "pubmed"}]
+    again = enrich(archive, apis)
+    assert again.returncode == 0, again.stderr
+    assert {r["status"] for r in rows(archive, "select * from work_lookups where status = 'failed'")} == set()
+    assert len(rows(archive, "select * from works")) == 3
+
+
+def test_a_source_answering_503_is_tried_four_times_then_left_alone_for_the_run(archive, apis):
+    apis.apis.failing.add("eutils")
+    result = enrich(archive, apis)
+    assert result.returncode == 6
+    assert len(apis.apis.asked("eutils")) == limits.ATTEMPTS
+    assert "NCBI E-utilities" in result.stderr and "HTTP 503" in result.stderr
+
+
+def test_ctrl_c_keeps_the_batches_already_written(archive, apis, monkeypatch):
+    from crawler.enrichment import enrich as enrichment
+
+    monkeypatch.setattr(enrichment, "BATCH", 2)
+    # The replica interrupts this process (a real SIGINT, as Ctrl-C sends) at the third DOI asked of Crossref.
+    apis.apis.on_request = lambda request: len(apis.apis.asked("crossref")) == 3 and os.kill(os.getpid(), signal.SIGINT)
+    result = enrich(archive, apis)
+    assert result.returncode == 1
+    assert "interrupted: the" in result.stderr and "run again to go on" in result.stderr
+    kept = rows(archive, "select scheme, identifier, status from work_lookups")
+    assert 2 <= len(kept) < 6
+    apis.apis.on_request = None
+    assert enrich(archive, apis).returncode == 0
+    assert len(rows(archive, "select * from work_lookups")) == 6
