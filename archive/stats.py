@@ -17,6 +17,7 @@ from pathlib import Path
 
 from .coverage import COLOURS
 from .schema import category_group_column, sortable_dates
+from .works import cited_journals, median_lag_per_year, publication_lags
 
 #: Registrant prefix -> publisher, for the DOI prefixes Chinese medical news cites most.
 #: A prefix not listed is shown as itself.
@@ -56,7 +57,13 @@ CHART_TITLES = {
     "articles_per_month": "Articles per month, by site",
     "cited_journals": "Most cited publishers (by DOI prefix), articles citing them",
     "categories_over_time": "Articles per month in the largest categories",
+    "works_journals": "Most cited journals (works resolved by medarchive enrich), articles citing them",
+    "publication_lag": "Days from a paper's publication to the news item citing it",
 }
+#: The bins of ``publication_lag``: (label, last day in it). A negative lag is news before the
+#: paper's issue date (the print issue often comes months after the online paper).
+LAG_BINS = [("before issue", -1), ("0-30 d", 30), ("31-90 d", 90), ("91-180 d", 180), ("181-365 d", 365),
+            ("1-2 y", 730), ("2-5 y", 1826), ("> 5 y", None)]
 #: Categories drawn by name in ``categories_over_time``; the rest are summed as "其他 other".
 TOP_CATEGORIES = 6
 #: Publishers shown in ``cited_journals``.
@@ -238,20 +245,65 @@ def cited_publishers(conn, limit: int = TOP_PUBLISHERS) -> list[tuple[str, str, 
 
 def cited_journals_svg(conn) -> str:
     """Horizontal bars: the publishers (by DOI prefix) cited by the most articles."""
-    title = CHART_TITLES["cited_journals"]
-    rows = cited_publishers(conn)
+    rows = [(name if name == prefix else f"{name} ({prefix})", articles) for prefix, name, articles in cited_publishers(conn)]
+    return _bars(CHART_TITLES["cited_journals"], rows, "No article cites a DOI yet.")
+
+
+def works_journals_svg(conn) -> str:
+    """Horizontal bars: the journals of resolved works, by the articles citing them."""
+    if not _has_works(conn):
+        return _empty(CHART_TITLES["works_journals"], "No work resolved yet: run `medarchive enrich`.")
+    rows = [(journal, articles) for journal, articles, _ in cited_journals(conn, TOP_PUBLISHERS)]
+    return _bars(CHART_TITLES["works_journals"], rows, "No work resolved yet: run `medarchive enrich`.")
+
+
+def publication_lag_svg(conn) -> str:
+    """Bars: how many (article, cited work) pairs fall in each of :data:`LAG_BINS`, and the
+    median lag of each year's articles."""
+    title = CHART_TITLES["publication_lag"]
+    lags = publication_lags(conn, sortable_dates(conn)["published_day"]) if _has_works(conn) else []
+    if not lags:
+        return _empty(title, "No resolved work with a full publication date yet: run `medarchive enrich`.")
+    counts = [0] * len(LAG_BINS)
+    for _, days in lags:
+        counts[next(i for i, (_, last) in enumerate(LAG_BINS) if last is None or days <= last)] += 1
+    top, bottom = 40, CHART_HEIGHT - 30
+    highest = max(counts)
+    slot = (WIDTH - LEFT) / len(LAG_BINS)
+
+    def x(i):
+        return LEFT + slot * (i + 0.5)
+
+    parts = _axis(top, bottom, highest, [label for label, _ in LAG_BINS], x)
+    for i, count in enumerate(counts):
+        height = (bottom - top) * count / highest
+        parts.append(f'<rect x="{x(i) - slot * 0.4:.1f}" y="{bottom - height:.1f}" width="{slot * 0.8:.1f}" height="{height:.1f}" fill="{COLOURS[2]}">'
+                     f"<title>{escape(LAG_BINS[i][0])}: {count}</title></rect>")
+    medians = median_lag_per_year(lags)
+    parts.append(f'<text x="{WIDTH + 12}" y="{top + 9}" font-weight="bold">median days, by year</text>')
+    parts += [f'<text x="{WIDTH + 12}" y="{top + 27 + 18 * i}">{year}: {median:g}</text>' for i, (year, median) in enumerate(medians.items())]
+    return _svg(title, "".join(parts), max(CHART_HEIGHT, top + 40 + 18 * len(medians)))
+
+
+def _has_works(conn) -> bool:
+    """False on an archive from before the ``works`` table, read as it is."""
+    return conn.execute("select 1 from sqlite_master where name = 'works'").fetchone() is not None
+
+
+def _bars(title: str, rows: list[tuple[str, int]], nothing: str) -> str:
+    """Horizontal bars, largest first: ``rows`` of (label, count)."""
     if not rows:
-        return _empty(title, "No article cites a DOI yet.")
-    highest = rows[0][2]
-    bar_left = LEFT + 260  # room for the publisher's name and prefix
+        return _empty(title, nothing)
+    highest = rows[0][1]
+    bar_left = LEFT + 260  # room for the label
     parts = []
-    for i, (prefix, name, articles) in enumerate(rows):
+    for i, (label, count) in enumerate(rows):
         y = 36 + 22 * i
-        length = (WIDTH + LEGEND - bar_left - 60) * articles / highest
+        length = (WIDTH + LEGEND - bar_left - 60) * count / highest
         parts.append(
-            f'<text x="{bar_left - 8}" y="{y + 12}" text-anchor="end">{escape(name if name == prefix else f"{name} ({prefix})")}</text>'
+            f'<text x="{bar_left - 8}" y="{y + 12}" text-anchor="end">{escape(label)}</text>'
             f'<rect x="{bar_left}" y="{y}" width="{length:.1f}" height="16" fill="{COLOURS[1]}"/>'
-            f'<text x="{bar_left + length + 6:.1f}" y="{y + 12}">{articles}</text>'
+            f'<text x="{bar_left + length + 6:.1f}" y="{y + 12}">{count}</text>'
         )
     return _svg(title, "".join(parts), 50 + 22 * len(rows))
 
@@ -288,6 +340,8 @@ _DRAWINGS = {
     "articles_per_month": articles_per_month_svg,
     "cited_journals": cited_journals_svg,
     "categories_over_time": categories_over_time_svg,
+    "works_journals": works_journals_svg,
+    "publication_lag": publication_lag_svg,
 }
 
 

@@ -218,7 +218,7 @@ def paper_for(scheme: str, identifier: str) -> Paper | None:
     journal = JOURNALS[digest[1] % len(JOURNALS)]
     paper = Paper(
         title=f"Replica study {digest.hex()[:6]} of stem cells in {['asthma', 'COPD', 'knee osteoarthritis', 'stroke'][digest[2] % 4]}",
-        journal=journal, issued=(2018 + digest[3] % 8, 1 + digest[4] % 12, 1 + digest[5] % 28),
+        journal=journal, issued=(2021 + digest[3] % 5, 1 + digest[4] % 12, 1 + digest[5] % 28),
         authors=[("Wei", "Zhang"), ("Li", "Wang"), ("Anna", "Smith")][: 1 + digest[6] % 3],
     )
     setattr(paper, scheme, identifier)

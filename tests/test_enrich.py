@@ -28,7 +28,7 @@ CATALOGUE = [TRIAL, PUBMED_ONLY, PMC_ONLY]
 
 def article(url, published, dois=(), pmids=(), pmcids=()):
     return {"url": url, "site": "https://site.example", "title": f"标题 {url[-2:]}", "body": "干细胞治疗。",
-            "published": published, "dois": list(dois), "pmids": list(pmids), "pmcids": list(pmcids),
+            "published": published, "published_raw": published, "published_source": "meta", "dois": list(dois), "pmids": list(pmids), "pmcids": list(pmcids),
             "references": [], "neighbours": [], "aliases": []}
 
 
@@ -203,3 +203,27 @@ def test_ctrl_c_keeps_the_batches_already_written(archive, apis, monkeypatch):
     apis.apis.on_request = None
     assert enrich(archive, apis).returncode == 0
     assert len(rows(archive, "select * from work_lookups")) == 6
+
+
+def canned(name):
+    path = os.path.join(os.path.dirname(__file__), "..", "archive", "metadata.json")
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle)["databases"]["archive"]["queries"][name]["sql"]
+
+
+def test_the_journals_and_the_lag_from_paper_to_news_are_charted_and_queried(archive, apis):
+    from archive import stats
+
+    with sqlite3.connect(archive) as conn:
+        assert "No work resolved yet" in stats.chart_svg(conn, "works_journals")
+    assert enrich(archive, apis).returncode == 0
+    with sqlite3.connect(archive) as conn:
+        # The trial is cited by two articles (by DOI, and by DOI and PMID), each counted once.
+        assert conn.execute(canned("most_cited_journals")).fetchall() == [("The Lancet", 2, 1), ("BMJ", 1, 1), ("中华医学杂志", 1, 1)]
+        journals = stats.chart_svg(conn, "works_journals")
+        # Days: a1 30 after the trial, a3 365; a2 61 after the PubMed-only paper and 741 after the PMC one.
+        assert conn.execute(canned("publication_lag")).fetchall() == [("2025", 1, 365.0, 365.0, 365.0), ("2024", 3, 61.0, 30.0, 741.0)]
+        lag = stats.chart_svg(conn, "publication_lag")
+    assert journals.index("The Lancet") < journals.index("BMJ")
+    assert "<title>0-30 d: 1</title>" in lag and "<title>31-90 d: 1</title>" in lag and "<title>2-5 y: 1</title>" in lag
+    assert ">2024: 61<" in lag and ">2025: 365<" in lag
