@@ -100,9 +100,21 @@ _TRIALS_SQL = "select registry, trial_id from article_trials where article_url =
 ARTICLE_COLUMNS = "url, id, site, title, category, published_raw, body, body_html, disclaimer"
 
 
+#: An article's reference list ...
+REFERENCES = "select position, text, doi from article_references where article_url = ? order by position"
+#: ... with the title, journal and year of each DOI ``enrich`` resolved.
+REFERENCES_WITH_WORKS = (
+    "select r.position, r.text, r.doi, w.title as work_title, w.container_title as work_journal, w.year as work_year"
+    " from article_references r left join work_lookups l on l.scheme = 'doi' and l.identifier = r.doi and l.status = 'resolved'"
+    " left join works w on w.id = l.work_id where r.article_url = ? order by r.position"
+)
+
+
 def article_page(conn, url: str) -> dict | None:
-    """The article at ``url`` (canonical, or any alias of it) with ``references``,
-    ``trials`` (``registry``, ``trial_id`` and its registry's ``url``), ``versions`` (count of earlier versions) and ``neighbours`` (``rel``, ``title``, ``url``
+    """The article at ``url`` (canonical, or any alias of it) with ``references`` (with the
+    title, journal and year of each DOI's work once ``enrich`` resolved it), ``trials``
+    (``registry``, ``trial_id`` and its registry's ``url``), ``versions`` (count of earlier
+    versions) and ``neighbours`` (``rel``, ``title``, ``url``
     and ``archived``: whether the archive holds it), or None when the archive has no such article."""
     published_at = sortable_dates(conn)["published_at"]
     found = _dicts(conn.execute(
@@ -113,9 +125,7 @@ def article_page(conn, url: str) -> dict | None:
     if not found:
         return None
     article = found[0]
-    article["references"] = _dicts(conn.execute(
-        "select position, text, doi from article_references where article_url = ? order by position", [article["url"]]
-    ))
+    article["references"] = _dicts(conn.execute(REFERENCES_WITH_WORKS if has_table(conn, "works") else REFERENCES, [article["url"]]))
     article["trials"] = [
         {**trial, "url": trial_url(trial["registry"], trial["trial_id"])}
         for trial in _dicts(conn.execute(_TRIALS_SQL, [article["url"]]))

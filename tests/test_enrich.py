@@ -28,8 +28,9 @@ CATALOGUE = [TRIAL, PUBMED_ONLY, PMC_ONLY]
 
 def article(url, published, dois=(), pmids=(), pmcids=()):
     return {"url": url, "site": "https://site.example", "title": f"标题 {url[-2:]}", "body": "干细胞治疗。",
-            "published": published, "published_raw": published, "published_source": "meta", "dois": list(dois), "pmids": list(pmids), "pmcids": list(pmcids),
-            "references": [], "neighbours": [], "aliases": []}
+            "published": published, "published_raw": published, "published_source": "meta",
+            "dois": list(dois), "pmids": list(pmids), "pmcids": list(pmcids), "neighbours": [], "aliases": [],
+            "references": [{"position": i, "text": f"参考文献 {doi}", "doi": doi} for i, doi in enumerate(dois, 1)]}
 
 
 ARTICLES = [
@@ -227,3 +228,22 @@ def test_the_journals_and_the_lag_from_paper_to_news_are_charted_and_queried(arc
     assert journals.index("The Lancet") < journals.index("BMJ")
     assert "<title>0-30 d: 1</title>" in lag and "<title>31-90 d: 1</title>" in lag and "<title>2-5 y: 1</title>" in lag
     assert ">2024: 61<" in lag and ">2025: 365<" in lag
+
+
+def test_the_article_page_shows_the_title_and_journal_of_a_resolved_reference(archive, apis):
+    import asyncio
+
+    from archive import serve
+
+    assert enrich(archive, apis).returncode == 0
+
+    async def page():
+        response = await serve.make_datasette(archive).client.get("/-/article/archive?url=https://site.example/a1")
+        assert response.status_code == 200
+        return response.text
+
+    html = asyncio.run(page())
+    references = html.split('class="references"')[1]
+    assert f'<span class="work">{TRIAL.title}. <i>The Lancet</i> 2024</span>' in references
+    # The unregistered DOI is shown as before, with nothing beside it.
+    assert references.count('class="work"') == 1
