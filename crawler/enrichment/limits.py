@@ -94,7 +94,8 @@ class Api:
                     return self._give_up(f"{self.name} answered {problem} for {url}")
                 wait = min(_retry_after(error.headers.get("Retry-After"), wait), RETRY_AFTER_CAP)
             except (urllib.error.URLError, TimeoutError, ConnectionError, json.JSONDecodeError) as error:
-                problem = str(getattr(error, "reason", error))
+                reason = getattr(error, "reason", error)
+                problem = (getattr(reason, "strerror", None) or str(reason)).lower()
             if attempt == ATTEMPTS:
                 break
             self.retries += 1
