@@ -16,7 +16,7 @@ from html import escape
 from pathlib import Path
 
 from .coverage import COLOURS
-from .schema import category_group_column, sortable_dates
+from .schema import category_group_column, has_table, sortable_dates
 from .works import cited_journals, median_lag_per_year, publication_lags
 
 #: Registrant prefix -> publisher, for the DOI prefixes Chinese medical news cites most.
@@ -251,7 +251,7 @@ def cited_journals_svg(conn) -> str:
 
 def works_journals_svg(conn) -> str:
     """Horizontal bars: the journals of resolved works, by the articles citing them."""
-    if not _has_works(conn):
+    if not has_table(conn, "works"):
         return _empty(CHART_TITLES["works_journals"], "No work resolved yet: run `medarchive enrich`.")
     rows = [(journal, articles) for journal, articles, _ in cited_journals(conn, TOP_PUBLISHERS)]
     return _bars(CHART_TITLES["works_journals"], rows, "No work resolved yet: run `medarchive enrich`.")
@@ -261,7 +261,7 @@ def publication_lag_svg(conn) -> str:
     """Bars: how many (article, cited work) pairs fall in each of :data:`LAG_BINS`, and the
     median lag of each year's articles."""
     title = CHART_TITLES["publication_lag"]
-    lags = publication_lags(conn, sortable_dates(conn)["published_day"]) if _has_works(conn) else []
+    lags = publication_lags(conn, sortable_dates(conn)["published_day"]) if has_table(conn, "works") else []
     if not lags:
         return _empty(title, "No resolved work with a full publication date yet: run `medarchive enrich`.")
     counts = [0] * len(LAG_BINS)
@@ -283,11 +283,6 @@ def publication_lag_svg(conn) -> str:
     parts.append(f'<text x="{WIDTH + 12}" y="{top + 9}" font-weight="bold">median days, by year</text>')
     parts += [f'<text x="{WIDTH + 12}" y="{top + 27 + 18 * i}">{year}: {median:g}</text>' for i, (year, median) in enumerate(medians.items())]
     return _svg(title, "".join(parts), max(CHART_HEIGHT, top + 40 + 18 * len(medians)))
-
-
-def _has_works(conn) -> bool:
-    """False on an archive from before the ``works`` table, read as it is."""
-    return conn.execute("select 1 from sqlite_master where name = 'works'").fetchone() is not None
 
 
 def _bars(title: str, rows: list[tuple[str, int]], nothing: str) -> str:

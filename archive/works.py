@@ -21,11 +21,15 @@ CITED = (
     " union select 'pmid', pmid from article_pmids"
     " union select 'pmcid', pmcid from article_pmcids"
 )
-#: Each article with each resolved work it cites, by whichever identifier it cites it.
+#: Each article with each resolved work it cites, by whichever identifier it cites it. Through
+#: the lookups, not the works' columns: Crossref answers an alias DOI with the work's own DOI.
 ARTICLE_WORKS = (
-    "select article_url, works.id as work_id from article_dois join works on works.doi = article_dois.doi"
-    " union select article_url, works.id from article_pmids join works on works.pmid = article_pmids.pmid"
-    " union select article_url, works.id from article_pmcids join works on works.pmcid = article_pmcids.pmcid"
+    "select distinct cited.article_url, l.work_id from ("
+    "select article_url, 'doi' as scheme, doi as identifier from article_dois"
+    " union all select article_url, 'pmid', pmid from article_pmids"
+    " union all select article_url, 'pmcid', pmcid from article_pmcids"
+    ") as cited join work_lookups as l on l.scheme = cited.scheme and l.identifier = cited.identifier"
+    " where l.status = 'resolved'"
 )
 
 

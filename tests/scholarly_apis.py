@@ -42,6 +42,8 @@ class Paper:
     issue: str = "3"
     pages: str = "101-109"
     in_crossref: bool = True
+    #: Other DOIs of the same work: Crossref answers them with the work's own ``DOI``.
+    alias_dois: tuple = ()
 
     def crossref(self) -> dict:
         return {
@@ -110,7 +112,8 @@ class ScholarlyApis:
 
     def by(self, scheme: str, identifier: str) -> Paper | None:
         wanted = identifier.lower()
-        return next((p for p in self.papers if (getattr(p, scheme) or "").lower() == wanted), None)
+        return next((p for p in self.papers if (getattr(p, scheme) or "").lower() == wanted
+                     or scheme == "doi" and wanted in p.alias_dois), None)
 
     def refuse(self, api: str, status: int = 429, retry_after: str | None = "1", times: int = 1) -> None:
         self.refusals.setdefault(api, []).extend([(status, retry_after)] * times)

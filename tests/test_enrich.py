@@ -230,6 +230,15 @@ def test_the_journals_and_the_lag_from_paper_to_news_are_charted_and_queried(arc
     assert ">2024: 61<" in lag and ">2025: 365<" in lag
 
 
+def test_a_doi_crossref_answers_with_the_works_own_doi_still_leads_to_the_work(tmp_path, apis):
+    apis.apis.papers.append(Paper("Moved paper", "JAMA", (2021, 6, 1), [("Jo", "Lee")], doi="10.1001/jama.2021.1", alias_dois=("10.1001/old.2021.1",)))
+    archive = written_archive(tmp_path, [article("https://site.example/b1", "2021-07-01", dois=["10.1001/old.2021.1"])])
+    assert enrich(archive, apis).returncode == 0
+    assert rows(archive, "select doi, title from works") == [{"doi": "10.1001/jama.2021.1", "title": "Moved paper"}]
+    with sqlite3.connect(archive) as conn:
+        assert conn.execute(canned("most_cited_journals")).fetchall() == [("JAMA", 1, 1)]
+
+
 def test_the_article_page_shows_the_title_and_journal_of_a_resolved_reference(archive, apis):
     import asyncio
 
