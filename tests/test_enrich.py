@@ -6,7 +6,6 @@ import os
 import signal
 import socket
 import sqlite3
-import time
 
 import pytest
 

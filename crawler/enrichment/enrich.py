@@ -58,6 +58,9 @@ class Sources:
 
 @dataclass
 class EnrichCounts:
+    """What a run did: identifiers asked about and their outcomes, other identifiers of the
+    works found marked resolved (``cross_linked``), and the one-line message of each API down."""
+
     asked: int = 0
     resolved: int = 0
     unknown: int = 0
@@ -81,10 +84,9 @@ def enrich(db, sources: Sources, *, limit: int | None = None, retry_unknown_days
            counts: EnrichCounts | None = None) -> EnrichCounts:
     """Look up what the archive cites and has not resolved, at most ``limit`` identifiers."""
     counts = counts if counts is not None else EnrichCounts()
-    batch = BATCH
     started = works.utc_now()
     while limit is None or counts.asked < limit:
-        size = batch if limit is None else min(batch, limit - counts.asked)
+        size = BATCH if limit is None else min(BATCH, limit - counts.asked)
         todo = works.pending(db.conn, works.utc_now(), size, asked_since=started)
         if not todo:
             break

@@ -28,6 +28,9 @@ RETRY_AFTER_CAP = 60.0
 BACKOFF = 1.0
 #: Seconds to wait for an answer.
 TIMEOUT = 30.0
+#: Requests are spaced this much wider than the rate allows: jitter on the way can bunch
+#: requests spaced exactly 1/rate apart into more than ``rate`` within one second at the server.
+MARGIN = 1.1
 #: Statuses worth a retry: rate limited, or the server's own trouble.
 RETRY_STATUSES = {429, 500, 502, 503, 504}
 
@@ -54,7 +57,7 @@ class Pace:
         if self.next_slot > now:
             time.sleep(self.next_slot - now)
             now = self.next_slot
-        self.next_slot = now + 1.0 / self.rate
+        self.next_slot = now + MARGIN / self.rate
 
 
 @dataclass
@@ -81,7 +84,7 @@ class Api:
         url = self.base_url.rstrip("/") + "/" + path.lstrip("/")
         if params:
             url += "?" + urllib.parse.urlencode({k: v for k, v in params.items() if v is not None})
-        wait = BACKOFF  # read here, not at import: the tests make it short
+        wait = BACKOFF  # read at each call, so that it can be set at run time
         for attempt in range(1, ATTEMPTS + 1):
             self.pace.wait()
             try:
@@ -93,7 +96,7 @@ class Api:
                 if error.code not in RETRY_STATUSES:
                     return self._give_up(f"{self.name} answered {problem} for {url}")
                 wait = min(_retry_after(error.headers.get("Retry-After"), wait), RETRY_AFTER_CAP)
-            except (urllib.error.URLError, TimeoutError, ConnectionError, json.JSONDecodeError) as error:
+            except (urllib.error.URLError, TimeoutError, ConnectionError, ValueError) as error:  # ValueError: not JSON, not UTF-8
                 reason = getattr(error, "reason", error)
                 problem = (getattr(reason, "strerror", None) or str(reason)).lower()
             if attempt == ATTEMPTS:
