@@ -5,8 +5,8 @@ One HTTP server on 127.0.0.1 serves the three under ``/crossref/``, ``/idconv/``
 ``/eutils/`` from a catalogue of :class:`Paper`: a DOI it does not hold is a 404 (as
 Crossref's ``Resource not found.``), an identifier the converter does not know is an error
 record, a PMID ``esummary`` does not know carries an ``error``. It records every request
-(time, API, path and query, User-Agent), can answer 429 with ``Retry-After`` or 503 on
-demand, and announces Crossref's ``X-Rate-Limit-*`` headers.
+(time, API, path and query, User-Agent), can answer 429 with ``Retry-After``, 503 or an
+HTML page on demand, and announces Crossref's ``X-Rate-Limit-*`` headers.
 
 Run it by hand for a demo over an archive's own citations::
 
@@ -106,6 +106,8 @@ class ScholarlyApis:
     refusals: dict = field(default_factory=dict)
     #: API names answering 503 to everything.
     failing: set = field(default_factory=set)
+    #: API names answering 200 with an HTML page instead of JSON.
+    garbling: set = field(default_factory=set)
     #: Called with each request as it arrives.
     on_request: object = None
     url: str = ""
@@ -136,6 +138,8 @@ def _handler(apis: ScholarlyApis):
                 apis.on_request(apis.requests[-1])
             if api in apis.failing:
                 return self._send(503, b"Service Unavailable", "text/plain")
+            if api in apis.garbling:
+                return self._send(200, "<html><body>维护中 Down for maintenance</body></html>".encode(), "text/html")
             if apis.refusals.get(api):
                 status, retry_after = apis.refusals[api].pop(0)
                 return self._send(status, b"Too Many Requests", "text/plain", {"Retry-After": retry_after} if retry_after else {})

@@ -189,6 +189,17 @@ def test_a_source_answering_503_is_tried_four_times_then_left_alone_for_the_run(
     assert "NCBI E-utilities" in result.stderr and "HTTP 503" in result.stderr
 
 
+def test_an_answer_that_is_not_json_is_retried_then_named(archive, apis):
+    apis.apis.garbling.add("idconv")
+    result = enrich(archive, apis)
+    assert result.returncode == 6 and "Traceback" not in result.stderr
+    assert "Error: NCBI ID converter at" in result.stderr and "(an answer that is not JSON)" in result.stderr
+    # Only the PMCID needed the converter; the rest was described all the same.
+    statuses = {(r["scheme"], r["identifier"]): r["status"] for r in rows(archive, "select * from work_lookups")}
+    assert statuses.pop(("pmcid", PMC_ONLY.pmcid)) == "failed"
+    assert set(statuses.values()) == {"resolved", "unknown"}
+
+
 def test_ctrl_c_keeps_the_batches_already_written(archive, apis, monkeypatch):
     from crawler.enrichment import enrich as enrichment
 

@@ -96,7 +96,9 @@ class Api:
                 if error.code not in RETRY_STATUSES:
                     return self._give_up(f"{self.name} answered {problem} for {url}")
                 wait = min(_retry_after(error.headers.get("Retry-After"), wait), RETRY_AFTER_CAP)
-            except (urllib.error.URLError, TimeoutError, ConnectionError, ValueError) as error:  # ValueError: not JSON, not UTF-8
+            except ValueError:  # a maintenance page, a truncated answer
+                problem = "an answer that is not JSON"
+            except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
                 reason = getattr(error, "reason", error)
                 problem = (getattr(reason, "strerror", None) or str(reason)).lower()
             if attempt == ATTEMPTS:
