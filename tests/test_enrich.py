@@ -79,7 +79,7 @@ def test_resolves_each_cited_work_once_with_its_identifiers_cross_linked(archive
     pubmed = works[PUBMED_ONLY.title]  # without the full stop PubMed ends titles with
     assert (pubmed["doi"], pubmed["pmid"], pubmed["source"], pubmed["container_title"], pubmed["issued"]) == (
         None, PUBMED_ONLY.pmid, "pubmed", "中华医学杂志", "2023-11-20")
-    assert json.loads(pubmed["authors"]) == ["Wang L"]
+    assert json.loads(pubmed["authors"]) == ["Wang, L"]  # PubMed's "Wang L", family first as Crossref's
     pmc = works[PMC_ONLY.title]
     assert (pmc["doi"], pmc["pmid"], pmc["pmcid"], pmc["source"]) == (PMC_ONLY.doi, PMC_ONLY.pmid, PMC_ONLY.pmcid, "crossref")
     lookups = {(r["scheme"], r["identifier"]): r for r in rows(archive, "select * from work_lookups")}
@@ -266,3 +266,14 @@ def test_the_article_page_shows_the_title_and_journal_of_a_resolved_reference(ar
     assert f'<span class="work">{TRIAL.title}. <i>The Lancet</i> 2024</span>' in references
     # The unregistered DOI is shown as before, with nothing beside it.
     assert references.count('class="work"') == 1
+
+
+def test_cite_writes_what_enrich_resolved(archive, apis):
+    assert enrich(archive, apis).returncode == 0
+    result = medarchive_in_process("cite", "--db", str(archive), "--format", "bibtex")
+    assert result.returncode == 0, result.stderr
+    trial = next(entry for entry in result.stdout.split("\n@") if TRIAL.doi in entry)
+    assert f"title = {{{TRIAL.title}}}" in trial
+    assert "author = {Zhang, Wei and Smith, Anna}" in trial and "journal = {The Lancet}" in trial
+    # One entry for the trial, cited by DOI and by PMID.
+    assert result.stdout.count(f"doi = {{{TRIAL.doi}}}") == 1

@@ -97,12 +97,19 @@ def parse_summary(summary: dict) -> dict:
         "type": pubtypes[0] if pubtypes else None,
         "issued": issued,
         "year": int(issued[:4]) if issued else None,
-        "authors": [a["name"] for a in summary.get("authors") or [] if a.get("name") and a.get("authtype", "Author") == "Author"],
+        "authors": [_author(a["name"]) for a in summary.get("authors") or [] if a.get("name") and a.get("authtype", "Author") == "Author"],
         "volume": summary.get("volume") or None,
         "issue": summary.get("issue") or None,
         "pages": summary.get("pages") or None,
         "source": "pubmed",
     }
+
+
+def _author(name: str) -> str:
+    """PubMed's ``Family AB`` as ``Family, AB``: family first, after a comma, as Crossref's names
+    are stored and as citation files read them."""
+    match = re.fullmatch(r"(.+?)\s+([A-Z]{1,4})", name.strip())
+    return f"{match.group(1)}, {match.group(2)}" if match else name.strip()
 
 
 def _title(title: str | None) -> str | None:
