@@ -1,6 +1,16 @@
 """Section 2: extraction and pipelines per page, in isolation (no network, no Scrapy engine).
 
     /tmp/venv/bin/python bench/extract_bench.py [--quick] [--articles 100] [--passes 5]
+    /tmp/venv/bin/python bench/extract_bench.py --ratio [--corpus replica|real|both] [--repeats 7]
+
+``--ratio``: per page, the CPU time of ``read_article`` plus the normalising chain
+(``article_item`` + ``crawler.normalise.STEPS``) over the CPU time of parsing the same page, on the
+replica's ~200 live pages and on the real-page corpus (``tests/realpages/``, 89 pages). Parse is
+timed two ways: the crawl's (``HtmlResponse(...).selector``: charset, decode, lxml) and lxml alone
+(``Selector(text=)`` on the decoded text). Each repetition parses and extracts every page back to
+back (interleaved, so load on the machine hits both alike); a page's figure is the median over
+``--repeats``; the table gives the median and p90 over pages of extract/parse, and the profile of
+the extraction over all pages goes to ``out/extract-ratio-profile-<corpus>.txt``.
 
 On the live article pages of a WordPress and a DedeCMS replica (`--articles` each, ~200 pages):
   * parse: `HtmlResponse(...).selector` (decode + lxml parse, as in the crawl), and
@@ -43,8 +53,10 @@ from crawler.extraction.dates import normalize_date  # noqa: E402
 from crawler.extraction.navigation import find_neighbours  # noqa: E402
 from crawler.extraction.references import dois_in_urls, find_dois, find_pmcids, find_pmids, parse_references  # noqa: E402
 from crawler.extraction.urls import absolute_url, canonical_url, looks_like_listing  # noqa: E402
-from crawler.normalise import split_disclaimer  # noqa: E402
+from crawler.normalise import counter_into, normalise, split_disclaimer  # noqa: E402
 from crawler.replica import build_portal  # noqa: E402
+from crawler.single_page import response_for  # noqa: E402
+from crawler.spiders.portal import article_item  # noqa: E402
 
 BASE = "http://127.0.0.1:8000"
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
@@ -69,6 +81,86 @@ def load_pages(n: int, seed: int) -> list[dict]:
             pages.append({"style": style, "url": BASE + art.path, "body": body, "headers": headers,
                           "encoding": portal.page(art.path).encoding})
     return pages
+
+
+def load_real_pages() -> list[dict]:
+    import realpages
+
+    return [{"style": "real", "url": page["url"], "body": (realpages.CORPUS / page["file"]).read_bytes(), "headers": {}}
+            for page in realpages.load_corpus()]
+
+
+def parse_and_extract(page: dict) -> tuple[float, float, float]:
+    """CPU seconds of: the crawl's parse, lxml alone on the decoded text, extraction + normalising."""
+    clock = time.process_time
+    s = clock()
+    response = response_for(page["body"], page["url"], page["headers"].get("Content-Type"))
+    selector = response.selector
+    crawl_parse = clock() - s
+    text = response.text
+    s = clock()
+    Selector(text=text)
+    lxml_parse = clock() - s
+    s = clock()
+    found = A.read_article(selector, page["url"])
+    if not isinstance(found, A.NotAnArticle):
+        normalise(article_item(found, response, fetched_at=NOW.isoformat()), counter_into({}))
+    return crawl_parse, lxml_parse, clock() - s
+
+
+def percentile(values, share: float):
+    """Nearest-rank percentile."""
+    ordered = sorted(values)
+    return ordered[max(0, min(len(ordered) - 1, round(share * len(ordered) + 0.5) - 1))]
+
+
+def ratio_run(name: str, pages: list[dict], repeats: int) -> dict:
+    parse_and_extract(pages[0])  # imports, compiled selectors
+    times = [[] for _ in pages]
+    for _ in range(repeats):
+        for index, page in enumerate(pages):
+            times[index].append(parse_and_extract(page))
+    per_page = [[median([run[k] for run in runs]) for k in range(3)] for runs in times]
+    crawl_ratio = [work / max(crawl, 1e-9) for crawl, _, work in per_page]
+    lxml_ratio = [work / max(lxml, 1e-9) for _, lxml, work in per_page]
+
+    prof = cProfile.Profile()
+    parsed = [(response_for(p["body"], p["url"], p["headers"].get("Content-Type")).selector, p["url"]) for p in pages]
+    prof.enable()
+    for selector, url in parsed:
+        A.read_article(selector, url)
+    prof.disable()
+    buf = io.StringIO()
+    pstats.Stats(prof, stream=buf).sort_stats("tottime").print_stats(30)
+    buf.write("\n\n=== by cumulative ===\n")
+    pstats.Stats(prof, stream=buf).sort_stats("cumulative").print_stats(45)
+    (OUT / f"extract-ratio-profile-{name}.txt").write_text(buf.getvalue())
+    return {
+        "pages": len(pages), "repeats": repeats,
+        "parse_crawl_ms": 1000 * median([p[0] for p in per_page]),
+        "parse_lxml_ms": 1000 * median([p[1] for p in per_page]),
+        "extract_ms": 1000 * median([p[2] for p in per_page]),
+        "extract_ms_total": 1000 * sum(p[2] for p in per_page),
+        "ratio_crawl_parse": {"median": median(crawl_ratio), "p90": percentile(crawl_ratio, 0.9)},
+        "ratio_lxml_parse": {"median": median(lxml_ratio), "p90": percentile(lxml_ratio, 0.9)},
+    }
+
+
+def ratio_main(args) -> None:
+    corpora = {"replica": lambda: load_pages(args.articles, args.seed), "real": load_real_pages}
+    names = list(corpora) if args.corpus == "both" else [args.corpus]
+    result = {"machine": machine()}
+    rows = []
+    for name in names:
+        pages = corpora[name]()
+        found = result[name] = ratio_run(name, pages, args.repeats)
+        rows.append([name, found["pages"], found["parse_crawl_ms"], found["parse_lxml_ms"], found["extract_ms"],
+                     found["ratio_crawl_parse"]["median"], found["ratio_crawl_parse"]["p90"],
+                     found["ratio_lxml_parse"]["median"], found["ratio_lxml_parse"]["p90"]])
+    save("extract-ratio.json", result)
+    print(f"Per page, CPU ms (median over pages of each page's median of {args.repeats} interleaved runs)")
+    print(table(["corpus", "pages", "parse (crawl)", "parse (lxml)", "extract+normalise",
+                 "x crawl parse: median", "p90", "x lxml parse: median", "p90"], rows))
 
 
 def staged_extract(sel, url, t: dict):
@@ -212,7 +304,12 @@ def main(argv=None):
     parser.add_argument("--articles", type=int, default=100)
     parser.add_argument("--passes", type=int, default=5)
     parser.add_argument("--seed", type=int, default=3)
+    parser.add_argument("--ratio", action="store_true", help="per page: extraction + normalising over parse")
+    parser.add_argument("--corpus", choices=("replica", "real", "both"), default="both", help="with --ratio")
+    parser.add_argument("--repeats", type=int, default=7, help="with --ratio: interleaved runs per page")
     args = parser.parse_args(argv)
+    if args.ratio:
+        return ratio_main(args)
     if args.quick:
         args.articles, args.passes = 30, 2
     info = machine()
