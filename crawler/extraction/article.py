@@ -36,7 +36,7 @@ from .rules import (
     RELATED_HEADINGS,
     SOFT_404_MARKERS,
 )
-from .text import BLOCK_TAGS, block_lines, looks_garbled, normalize_space, remove_element, text_content
+from .text import BLOCK_TAGS, VISIBLE_TEXT_BELOW, block_lines, looks_garbled, normalize_space, remove_element, text_content
 from .site_rules import SiteRule, parse_with_format
 from .title import Title, clean_title, find_title
 from .urls import absolute_url, canonical_url, looks_like_listing
@@ -62,7 +62,17 @@ MAX_LONE_LINK_BLOCK_CHARS = 40
 MAX_HINT_GROWTH = 1.6
 MIN_HINT_SHARE = 0.6
 _DECORATION = r"[\s«»‹›<>←→|【】\[\]]*"
+_LEADING_DECORATION_RE = re.compile("^" + _DECORATION)
 _BREADCRUMB_NOISE = {"首页", "首頁", "主页", "Home", "home", "当前位置", "當前位置", "您的位置", ">", "»"}
+
+
+# Queries run on every page, compiled once (compiling cost more than running them).
+_HEADINGS_BELOW = etree.XPath(".//h1 | .//h2 | .//h3 | .//*[@class or @id][not(*[not(self::br)])]")
+_TEXT_BELOW = etree.XPath(".//text()")
+_LIST_ITEMS_BELOW = etree.XPath(".//li")
+_BODY_STRING = etree.XPath("string(//body)")
+_NAME_ATTRIBUTES = etree.XPath("//@class | //@id | //@itemprop", smart_strings=False)
+_TITLE_AND_H1 = etree.XPath("//title | //h1")
 
 
 class NotAnArticle(str):
@@ -264,11 +274,12 @@ def _remove_furniture(body_root, title: str, names: frozenset | None = None) -> 
         for element in _css(body_root, css, names):
             if element is not body_root:
                 remove_element(element)
-    for heading in body_root.xpath(".//h1 | .//h2 | .//h3 | .//*[@class or @id][not(*[not(self::br)])]"):
+    for heading in _HEADINGS_BELOW(body_root):
         if normalize_space(text_content(heading)) == title:
             remove_element(heading)
-    for text in body_root.xpath(".//text()"):
-        if LABEL_RE.match(re.sub(_DECORATION, "", text, count=1)) and len(text.strip()) < MAX_NAV_BLOCK_CHARS:
+    for text in _TEXT_BELOW(body_root):
+        # The search first: it is cheaper, and a label after the decoration is in the text.
+        if LABEL_RE.search(text) and LABEL_RE.match(_LEADING_DECORATION_RE.sub("", text, count=1)) and len(text.strip()) < MAX_NAV_BLOCK_CHARS:
             block = _nearest_block(text.getparent(), body_root)
             if block is not None and len(text_content(block)) < MAX_NAV_BLOCK_CHARS:
                 remove_element(block)
@@ -370,7 +381,7 @@ def _cut_references(body_root, base_url: str) -> tuple[list[str], list[str]]:
         section.append(sibling)
     lines, hrefs = [], []
     for block in section:
-        items = block.xpath(".//li")
+        items = _LIST_ITEMS_BELOW(block)
         if items:
             # A list item is one entry, even when a <br> breaks it (``DOI:<br>10.1177/...``).
             lines.extend(" ".join(block_lines(item)) for item in items)
@@ -399,7 +410,7 @@ def _cut_disclaimer(body_root) -> str | None:
 def _find_disclaimer_outside(root, container) -> str | None:
     """Some themes print the disclaimer after the content block: the outermost block outside
     it whose text starts with a disclaimer marker."""
-    page_text = root.xpath("string(//body)")
+    page_text = _BODY_STRING(root)
     if not any(marker in page_text for marker in DISCLAIMER_MARKERS):
         return None
     for text in _disclaimer_texts()(root):
@@ -429,13 +440,13 @@ MAX_DISCLAIMER_CHARS = 1000
 def _disclaimer_texts() -> etree.XPath:
     """Text nodes holding a disclaimer marker: only those are looked at closely."""
     holds = " or ".join(f"contains(., '{marker}')" for marker in DISCLAIMER_MARKERS)
-    return etree.XPath(f"//body//text()[not(ancestor::script) and not(ancestor::style)][{holds}]")
+    return etree.XPath(f"//body//text()[not(parent::script) and not(parent::style)][{holds}]")
 
 
 def _first_block_matching(body_root, pattern):
     """The first block whose text starts with ``pattern``. Only a block's first text node can
     start its text, so each text node is looked at once: linear in the page, however deep."""
-    for text in body_root.xpath(".//text()[not(ancestor::script) and not(ancestor::style)]"):
+    for text in VISIBLE_TEXT_BELOW(body_root):
         if not text.strip() or not pattern.match(normalize_space(text)):
             continue
         element = text.getparent()
@@ -471,7 +482,7 @@ def _css(root, css: str, names: frozenset | None = None):
 
 def page_names(root) -> frozenset:
     """Every class, id and itemprop word used on the page."""
-    return frozenset(word for value in root.xpath("//@class | //@id | //@itemprop") for word in value.split())
+    return frozenset(word for value in _NAME_ATTRIBUTES(root) for word in value.split())
 
 
 @lru_cache(maxsize=512)
@@ -500,5 +511,5 @@ def _absolutize(body_root, base_url: str) -> None:
 
 
 def _is_soft_404(root) -> bool:
-    heading = " ".join(normalize_space(text_content(e)) for e in root.xpath("//title | //h1")[:3])
+    heading = " ".join(normalize_space(text_content(e)) for e in _TITLE_AND_H1(root)[:3])
     return any(marker in heading for marker in SOFT_404_MARKERS)

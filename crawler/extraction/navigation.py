@@ -14,9 +14,11 @@ which is often the only date the neighbour article ever shows.
 import re
 from urllib.parse import urlsplit
 
+from lxml import etree
+
 from ..items import NeighbourLink
 from .dates import find_date_text
-from .text import BLOCK_TAGS, text_content
+from .text import BLOCK_TAGS, VISIBLE_TEXT_BELOW, text_content
 from .rules import CHAIN_END_MARKERS, LABEL_LEAD_WORDS, LISTING_LINK_WORDS, NEXT_LABELS, NEXT_PAGE_LINKS, PREV_LABELS, PREV_PAGE_LINKS
 from .urls import absolute_url, clean_url, looks_like_listing, origin
 
@@ -27,6 +29,8 @@ _TRAILING_LABEL_RE = re.compile(f"(?:{LABEL_RE.pattern})$")
 _EDGE_LABEL_RE = re.compile(rf"^[\s«»‹›<>←→|:：]*(?:{LABEL_RE.pattern})|(?:{LABEL_RE.pattern})[\s«»‹›<>←→|:：]*$")
 PAGE_LINK_DIRECTION = {**{label: "prev" for label in PREV_PAGE_LINKS}, **{label: "next" for label in NEXT_PAGE_LINKS}}
 _DIRECTION = {**{label: "prev" for label in PREV_LABELS}, **{label: "next" for label in NEXT_LABELS}}
+_EDGE_DECORATION_RE = re.compile(r"^[\s«»‹›<>←→|:：]+|[\s«»‹›<>←→|:：]+$")
+_SPACE_RE = re.compile(r"\s+")
 #: Decoration around a label: guillemets, arrows, colons, brackets.
 _DECORATION_RE = re.compile(r"[\s«»‹›<>←→↑↓|:：\[\]【】()（）·•\-—_/]+")
 #: How long a text node holding a label may be before it reads as prose, not a label.
@@ -39,6 +43,16 @@ MAX_CONTAINER_TEXT = 400
 MAX_NAV_BLOCK_CHARS = 160
 #: A link text this short naming a listing (返回列表) is the way back, not a neighbour.
 MAX_LISTING_LINK_CHARS = 12
+# Queries run on every page, compiled once.
+_VISIBLE_TEXT = etree.XPath("//body//text()[not(parent::script) and not(parent::style)]")
+_REL_LINKS = etree.XPath("//a[@rel] | //link[@rel]")
+#: The cheap ``contains`` first: the exact class-word test is the slowest XPath there is.
+_WORDPRESS_LINKS = {
+    rel: etree.XPath(f"//*[contains(@class, '{name}')][contains(concat(' ', normalize-space(@class), ' '), ' {name} ')]//a[@href]")
+    for rel, name in (("prev", "nav-previous"), ("next", "nav-next"))
+}
+_TITLED_LINKS = etree.XPath("//a[@title and @href]")
+_PAGE_LINKS = etree.XPath("//body//a[@href][contains(., '页') or contains(., '頁')]")
 
 
 def find_neighbours(root, base_url: str) -> list[NeighbourLink]:
@@ -79,7 +93,7 @@ def _leads_elsewhere(link: NeighbourLink, base_url: str) -> bool:
 
 def _from_labels(root, base_url):
     found = {}
-    for text in root.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)]"):
+    for text in _VISIBLE_TEXT(root):
         match = LABEL_RE.search(text)
         if not match or not _reads_as_label(text, match):
             continue
@@ -160,7 +174,7 @@ def _labels_in(element) -> list[re.Match]:
     """The labels in ``element``'s text, in order. A label word inside a link counts only
     when it opens the link's text (``« 上一篇 2026年2月2日``): in ``循环链接：上下篇互相指向``
     or ``综述（下篇）`` it is a word of the neighbour's title."""
-    nodes = element.xpath(".//text()[not(ancestor::script) and not(ancestor::style)]")
+    nodes = VISIBLE_TEXT_BELOW(element)
     text = "".join(nodes)
     spans, offset = [], 0
     for node in nodes:
@@ -215,8 +229,8 @@ def _strip_label_and_date(text: str) -> str:
         text = text.replace(date, " ")
     # Only a label at either end: inside, 上篇/下篇 are words of the title (综述（下篇）).
     text = _EDGE_LABEL_RE.sub(" ", text)
-    text = re.sub(r"^[\s«»‹›<>←→|:：]+|[\s«»‹›<>←→|:：]+$", "", text)
-    return re.sub(r"\s+", " ", text).strip()
+    text = _EDGE_DECORATION_RE.sub("", text)
+    return _SPACE_RE.sub(" ", text).strip()
 
 
 def _context_of(anchor, rel):
@@ -281,8 +295,9 @@ def _text(element) -> str:
 
 def _from_rel_attributes(root, base_url):
     found = {}
+    nodes = _REL_LINKS(root)
     for rel, names in (("prev", ("prev", "previous")), ("next", ("next",))):
-        for node in root.xpath("//a[@rel] | //link[@rel]"):
+        for node in nodes:
             tokens = (node.get("rel") or "").lower().split()
             if any(name in tokens for name in names):
                 url = absolute_url(node.get("href"), base_url)
@@ -294,8 +309,8 @@ def _from_rel_attributes(root, base_url):
 
 def _from_wordpress_containers(root, base_url):
     found = {}
-    for rel, css_class in (("prev", "nav-previous"), ("next", "nav-next")):
-        anchors = root.xpath(f"//*[contains(concat(' ', normalize-space(@class), ' '), ' {css_class} ')]//a[@href]")
+    for rel, links in _WORDPRESS_LINKS.items():
+        anchors = links(root)
         if anchors:
             found[rel] = _neighbour(rel, anchors[0], anchors[0].getparent(), base_url)
     return found
@@ -304,7 +319,7 @@ def _from_wordpress_containers(root, base_url):
 def _from_link_titles(root, base_url):
     """Links that carry the label only in their ``title`` attribute (``<a title="上一篇">``)."""
     found = {}
-    for anchor in root.xpath("//a[@title and @href]"):
+    for anchor in _TITLED_LINKS(root):
         rel = _DIRECTION.get(_DECORATION_RE.sub("", anchor.get("title")))
         if rel and rel not in found and absolute_url(anchor.get("href"), base_url):
             found[rel] = _neighbour(rel, anchor, anchor, base_url)
@@ -316,7 +331,7 @@ def _from_page_links(root, base_url):
     (the same words beside page numbers: ``上一页 1 2 3 下一页``) turns pages of one text, not
     articles, and is left alone."""
     found = {}
-    for anchor in root.xpath("//body//a[@href][contains(., '页') or contains(., '頁')]"):
+    for anchor in _PAGE_LINKS(root):
         rel = PAGE_LINK_DIRECTION.get(_DECORATION_RE.sub("", _text(anchor)))
         if rel is None or rel in found or not absolute_url(anchor.get("href"), base_url):
             continue

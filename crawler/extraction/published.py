@@ -13,6 +13,8 @@ import json
 import re
 from functools import lru_cache
 
+from lxml import etree
+
 from .dates import find_date_text
 from .navigation import LABEL_RE, MAX_NAV_BLOCK_CHARS
 from .rules import (
@@ -23,7 +25,7 @@ from .rules import (
     DATE_META_PROPERTIES,
     DATE_SCRIPT_VARIABLES,
 )
-from .text import normalize_space, text_content
+from .text import meta_contents, normalize_space, text_content
 
 #: How much visible text after the headline is searched for its date line.
 NEAR_TITLE_CHARS = 300
@@ -33,7 +35,17 @@ PROSE_MIN_CHARS = 30
 MAX_DATE_LINE_CHARS = 120
 _HAS_YEAR_RE = re.compile(r"(?:19|20)\d\d|[〇零○一二][〇零○一二三四五六七八九]{3}")
 _DATE_CLASS_RE = re.compile(DATE_CLASS_PATTERN, re.IGNORECASE)
-_VISIBLE_TEXT = "//body//text()[not(ancestor::script) and not(ancestor::style) and not(ancestor::noscript)]"
+# Queries run on every page, compiled once (compiling cost more than running them). Script and
+# style hold only text; a <noscript> holds elements, so its test stays ``ancestor::``.
+_VISIBLE_TEXT = etree.XPath("//body//text()[not(parent::script) and not(parent::style) and not(ancestor::noscript)]")
+_JSON_LD = etree.XPath("//script[@type='application/ld+json']/text()", smart_strings=False)
+_TIME_ELEMENTS = etree.XPath("//*[@itemprop='datePublished'] | //time")
+_NAMED_ELEMENTS = etree.XPath("//body//*[@class or @id]")
+_WITH_DATE_ATTRIBUTE = {name: etree.XPath(f"//body//*[@{name}]") for name in DATE_ATTRIBUTES}
+_COMMENTS = etree.XPath("//comment()")
+_INLINE_SCRIPTS = etree.XPath("//script[not(@src)]/text()", smart_strings=False)
+_COMMENT_RES = [re.compile(pattern, re.IGNORECASE) for pattern in DATE_COMMENT_PATTERNS]
+_SCRIPT_VARIABLE_RES = [re.compile(rf"\b{re.escape(name)}\s*[:=]\s*[\"']([^\"']{{6,40}})[\"']") for name in DATE_SCRIPT_VARIABLES]
 _ELSEWHERE_TAGS = frozenset(("a", "option", "marquee"))
 _LIST_ITEM_TAGS = frozenset(("li", "dd", "dt"))
 
@@ -53,7 +65,7 @@ def find_published(root, title_element=None, stats: dict | None = None) -> tuple
     raw = _from_time(root, sizes)
     if raw:
         return raw, "time"
-    texts = root.xpath(_VISIBLE_TEXT)
+    texts = _VISIBLE_TEXT(root)
     window = _after_title(texts, title_element)
     for finder, source, scope in ((_labelled_line, "line", window), (_first_dated, "near-title", window), (_labelled_line, "line", texts)):
         raw = finder(scope, sizes)
@@ -74,15 +86,14 @@ def find_published(root, title_element=None, stats: dict | None = None) -> tuple
 
 
 def _from_meta(root):
-    for name in DATE_META_PROPERTIES:
-        for value in root.xpath("//meta[@property=$n or @name=$n or @itemprop=$n]/@content", n=name):
-            if value.strip():
-                return value.strip()
+    for value in meta_contents(root, DATE_META_PROPERTIES, ("property", "name", "itemprop")):
+        if value.strip():
+            return value.strip()
     return None
 
 
 def _from_json_ld(root):
-    for script in root.xpath("//script[@type='application/ld+json']/text()"):
+    for script in _JSON_LD(root):
         try:
             data = json.loads(script)
         except ValueError:
@@ -105,7 +116,7 @@ def _json_ld_date(data):
 
 
 def _from_time(root, sizes):
-    for element in root.xpath("//*[@itemprop='datePublished'] | //time"):
+    for element in _TIME_ELEMENTS(root):
         if _in_other_article(element, sizes):
             continue
         value = element.get("datetime") or element.get("content") or normalize_space(text_content(element))
@@ -183,7 +194,7 @@ def _first_dated(texts, sizes):
 
 
 def _from_date_class(root, sizes):
-    for element in root.xpath("//body//*[@class or @id]"):
+    for element in _NAMED_ELEMENTS(root):
         if not _DATE_CLASS_RE.search((element.get("class") or "") + " " + (element.get("id") or "")):
             continue
         if _in_other_article(element, sizes):
@@ -199,7 +210,7 @@ def _from_date_class(root, sizes):
 
 def _from_attributes(root, sizes):
     for name in DATE_ATTRIBUTES:
-        for element in root.xpath(f"//body//*[@{name}]"):
+        for element in _WITH_DATE_ATTRIBUTE[name](root):
             value = element.get(name)
             if value and not _in_other_article(element, sizes) and find_date_text(value) and _HAS_YEAR_RE.search(value):
                 return value.strip()
@@ -207,18 +218,18 @@ def _from_attributes(root, sizes):
 
 
 def _from_comments(root):
-    for comment in root.xpath("//comment()"):
-        for pattern in DATE_COMMENT_PATTERNS:
-            match = re.search(pattern, comment.text or "", re.IGNORECASE)
+    for comment in _COMMENTS(root):
+        for pattern in _COMMENT_RES:
+            match = pattern.search(comment.text or "")
             if match and find_date_text(match.group(1)):
                 return match.group(1).strip()
     return None
 
 
 def _from_scripts(root):
-    for script in root.xpath("//script[not(@src)]/text()"):
-        for name in DATE_SCRIPT_VARIABLES:
-            match = re.search(rf"\b{re.escape(name)}\s*[:=]\s*[\"']([^\"']{{6,40}})[\"']", script)
+    for script in _INLINE_SCRIPTS(root):
+        for variable in _SCRIPT_VARIABLE_RES:
+            match = variable.search(script)
             if match and find_date_text(match.group(1)) and _HAS_YEAR_RE.search(match.group(1)):
                 return match.group(1).strip()
     return None

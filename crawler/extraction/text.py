@@ -2,6 +2,8 @@
 
 import re
 
+from lxml import etree
+
 _WHITESPACE_RE = re.compile(r"[\s\u00a0\u3000\u200b\ufeff]+")
 
 #: Elements that start a new line of text.
@@ -18,9 +20,31 @@ def normalize_space(text: str) -> str:
     return _WHITESPACE_RE.sub(" ", text).strip()
 
 
+#: Text nodes below an element, those of scripts and styles excluded. ``parent::``, not
+#: ``ancestor::``: the HTML parser gives a script or style its text and never an element, and
+#: the ancestor test walked up to the root for every text node. Compiled once: compiling
+#: took twice as long as evaluating, and this runs dozens of times per page.
+VISIBLE_TEXT_BELOW = etree.XPath(".//text()[not(parent::script) and not(parent::style)]")
+_VISIBLE_STRINGS_BELOW = etree.XPath(".//text()[not(parent::script) and not(parent::style)]", smart_strings=False)
+
+
 def text_content(element) -> str:
     """All visible text below ``element`` (script and style excluded), unnormalised."""
-    return "".join(element.xpath(".//text()[not(ancestor::script) and not(ancestor::style)]"))
+    return "".join(_VISIBLE_STRINGS_BELOW(element))
+
+
+def meta_contents(root, names, attributes=("property", "name")) -> list[str]:
+    """The ``content`` of every ``<meta>`` whose ``attributes`` name one of ``names``: by
+    ``names`` in order, then in document order. One pass over the page, not one per name."""
+    by_name: dict = {}
+    for meta in _METAS(root):
+        for key in {meta.get(attribute) for attribute in attributes}:
+            if key is not None:
+                by_name.setdefault(key, []).append(meta.get("content"))
+    return [content for name in names for content in by_name.get(name, ())]
+
+
+_METAS = etree.XPath("//meta[@content]")
 
 
 def block_lines(element) -> list[str]:

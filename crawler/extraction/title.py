@@ -10,8 +10,10 @@ that, the hint without the site's name.
 import re
 from dataclasses import dataclass
 
+from lxml import etree
+
 from .rules import TITLE_CLASS_PATTERN, TITLE_HINT_META
-from .text import BLOCK_TAGS, normalize_space, text_content
+from .text import BLOCK_TAGS, meta_contents, normalize_space, text_content
 
 #: A headline is at least this long (shorter headings are box labels: 热点, 推荐阅读).
 MIN_TITLE_CHARS = 4
@@ -29,7 +31,14 @@ _PRIVATE_USE_RE = re.compile("[\ue000-\uf8ff]")
 _MARKUP_RE = re.compile(r"</?[a-zA-Z][^<>]*>")
 _DOMAIN_RE = re.compile(r"[a-z0-9-]+\.(?:com|cn|net|org|gov|edu)\b", re.IGNORECASE)
 _TRAILING_SEPARATORS_RE = re.compile(r"[\s\-_|｜»›]+$")
-_VISIBLE_TEXT = "//body//text()[not(ancestor::script) and not(ancestor::style) and not(ancestor::a) and not(ancestor::title)]"
+# Queries run on every page, compiled once (compiling cost more than running them).
+_VISIBLE_TEXT = etree.XPath("//body//text()[not(parent::script) and not(parent::style) and not(ancestor::a) and not(ancestor::title)]")
+_BODY_TEXT = etree.XPath("//body//text()")
+_EMPHASISED = etree.XPath("//body//*[self::b or self::strong or self::big or self::font]")
+_TITLE_TEXT = etree.XPath("//title/text()", smart_strings=False)
+_HEADING_LIKE = etree.XPath("//h1 | //h2 | //h3 | //body//*[@class or @id]")
+_LINKS_BELOW = etree.XPath(".//a[@href]")
+_SCHEME_AND_HOST_RE = re.compile(r"^[a-z]+://[^/]+", re.IGNORECASE)
 _SQUASH_RE = re.compile(r"[\s\u00a0\u3000\u200b\ufeff]+")
 
 
@@ -129,7 +138,7 @@ def _emphasised_lines(root) -> list[tuple[str, object]]:
     """Bold or large lines that fill their block alone (``<p align=center><b>标题</b></p>``):
     the headline of pages older than ``<h1>``, after the headings in preference."""
     found, seen = [], set()
-    for element in root.xpath("//body//*[self::b or self::strong or self::big or self::font]"):
+    for element in _EMPHASISED(root):
         text = clean_title(text_content(element))
         if not MIN_UNCONFIRMED_CHARS <= len(text) <= MAX_EMPHASISED_CHARS or text in seen or _in_chrome(element):
             continue
@@ -148,7 +157,7 @@ def _hint_prefix_on_page(root, squashed_hints: list[str], copies: set[str]):
     best = None
     starts = {hint[0] for hint in squashed_hints if hint}
     # The cheap test first: the ancestor checks of _VISIBLE_TEXT cost more than this filter.
-    for text in root.xpath("//body//text()"):
+    for text in _BODY_TEXT(root):
         stripped = text.lstrip()
         if not stripped or stripped[0] not in starts or not _visible(text):
             continue
@@ -175,7 +184,7 @@ def _visible(text) -> bool:
 def _element_showing(root, title: str):
     """The element whose text is exactly ``title`` (a headline in a ``<b>`` or ``<font>``), if any."""
     wanted = _squash(title)
-    for text in root.xpath(_VISIBLE_TEXT):
+    for text in _VISIBLE_TEXT(root):
         if _squash(text) == wanted:
             owner = text.getparent()
             return owner.getparent() if text.is_tail else owner
@@ -188,10 +197,7 @@ def _reads_as_headline(text: str) -> bool:
 
 
 def _hints(root) -> list[str]:
-    values = []
-    for name in TITLE_HINT_META:
-        values += root.xpath("//meta[@property=$n or @name=$n]/@content", n=name)
-    values += root.xpath("//title/text()")
+    values = meta_contents(root, TITLE_HINT_META) + _TITLE_TEXT(root)
     return [hint for hint in (clean_title(value) for value in values) if hint]
 
 
@@ -208,8 +214,7 @@ def _hint_segments(hint: str) -> list[str]:
 def _candidates(root) -> list[tuple[str, object]]:
     """Heading-like elements in document order, with their text."""
     seen, found = set(), []
-    xpath = " | ".join(f"//{tag}" for tag in ("h1", "h2", "h3")) + " | //body//*[@class or @id]"
-    for element in root.xpath(xpath):
+    for element in _HEADING_LIKE(root):
         if element in seen or not isinstance(element.tag, str):
             continue
         if element.tag not in ("h1", "h2", "h3") and not _TITLE_CLASS_RE.search(
@@ -233,11 +238,11 @@ def _by_preference(found):
 
 def _names_the_site(element) -> bool:
     """A heading that is one link to the site's home page is the site's name (a blog's banner)."""
-    links = element.xpath(".//a[@href]")
+    links = _LINKS_BELOW(element)
     if len(links) != 1:
         return False
     href = links[0].get("href").strip()
-    path = re.sub(r"^[a-z]+://[^/]+", "", href, flags=re.IGNORECASE)
+    path = _SCHEME_AND_HOST_RE.sub("", href)
     return path in ("", "/", "./", "index.html", "/index.html", "index.htm", "/index.htm", "index.php", "/index.php") and _squash(text_content(links[0])) == _squash(text_content(element))
 
 

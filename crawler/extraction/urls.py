@@ -3,6 +3,8 @@
 import re
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
+from lxml import etree
+
 from .rules import NON_ARTICLE_PATHS, TRACKING_PARAMETERS
 
 FOLLOWABLE_SCHEMES = ("http", "https")
@@ -36,10 +38,13 @@ def absolute_url(href: str | None, base_url: str) -> str | None:
     return _CONTROL_CHARACTERS.sub("", url)
 
 
+_CANONICAL_HREFS = etree.XPath("//head/link[contains(concat(' ', normalize-space(@rel), ' '), ' canonical ')]/@href", smart_strings=False)
+
+
 def canonical_url(root, response_url: str) -> str:
     """The URL an article is stored under: its ``<link rel=canonical>`` when it names an
     http(s) URL, else the fetched URL without tracking parameters."""
-    for href in root.xpath("//head/link[contains(concat(' ', normalize-space(@rel), ' '), ' canonical ')]/@href"):
+    for href in _CANONICAL_HREFS(root):
         url = absolute_url(href, response_url)
         if url:
             return clean_url(url)
