@@ -37,7 +37,7 @@ class BlockStats:
     chars: int = 0  # visible characters, whitespace excluded
     link_chars: int = 0  # of which inside links
     score: float = 0.0  # paragraph score gathered from below
-    links: int = 0  # <a href> elements, itself included (measure_blocks only)
+    links: int = 0  # <a href> elements, itself included
 
     @property
     def link_density(self) -> float:
@@ -52,81 +52,15 @@ def _score(chars: int, links: int, punctuation: int) -> float:
     return (1 + punctuation + min(prose / 40, 3)) * (prose / chars)
 
 
-def _visible_chars(text: str) -> int:
-    if not text.strip(" \t\n\r"):
-        return 0  # indentation between tags: most text nodes of a page
-    return len(text) - sum(map(text.count, _SPACES))
-
-
-def _add(own: BlockStats, in_link: bool, run, text: str) -> None:
-    """Count ``text`` (an element's text, or a child's tail) to its element and paragraph."""
-    chars = _visible_chars(text)
-    if not chars:
-        return
-    own.chars += chars
-    if in_link:
-        own.link_chars += chars
-    if run is not None:
-        run[0] += chars
-        run[1] += chars if in_link else 0
-        run[2] += sum(map(text.count, PROSE_PUNCTUATION))
-
-
 def _end_run(run) -> None:
     """Close the paragraph being collected in ``run`` (a ``<br>`` or a block ends it)."""
-    if run is not None:
-        run[3] += _score(run[0], run[1], run[2])
-        run[0] = run[1] = run[2] = 0
+    run[3] += _score(run[0], run[1], run[2])
+    run[0] = run[1] = run[2] = 0
 
 
 def score_blocks(root) -> dict:
     """``BlockStats`` for every element under ``root``, keyed by element."""
-    stats: dict = {}
-    owners: list = []  # (block, its run), in document order
-    # Per open element: its stats, whether it is inside a link, whether its text is hidden
-    # (script, style), and ``run``: the paragraph being collected for its nearest block
-    # (``[chars, link chars, punctuation, score so far]``, shared by the inline elements in
-    # that block; None where text belongs to no paragraph).
-    stack: list = []
-    for event, node in etree.iterwalk(root, events=("start", "end", "comment", "pi")):
-        if event == "start":
-            tag = node.tag
-            own = stats[node] = BlockStats()
-            if stack:
-                _, in_link, _, run = stack[-1]
-                in_link = in_link or tag == "a"
-            else:
-                in_link, run = tag == "a", None
-            hidden = tag in INVISIBLE_TAGS
-            if hidden:
-                run = None
-            elif tag in BLOCK_TAGS:
-                _end_run(run)  # a block ends the paragraph before it
-                run = [0, 0, 0, 0.0]
-                owners.append((node, run))
-            elif tag == "br":
-                _end_run(run)
-                run = None  # a <br>'s own text, if a parser kept any, is in no paragraph
-            stack.append((own, in_link, hidden, run))
-            if node.text and not hidden:
-                _add(own, in_link, run, node.text)
-            continue
-        if event == "end":
-            own, _, _, run = stack.pop()
-            if node.tag in BLOCK_TAGS:
-                _end_run(run)
-            if not stack:
-                continue
-            parent, in_link, hidden, run = stack[-1]
-            if not hidden:
-                parent.chars += own.chars
-                parent.link_chars += own.link_chars
-        elif not stack:
-            continue
-        else:
-            parent, in_link, hidden, run = stack[-1]  # a comment: only its tail is text
-        if node.tail and not hidden:
-            _add(parent, in_link, run, node.tail)
+    stats, owners = _walk(root)
     for block, run in reversed(owners):
         total = run[3]
         if not total:
@@ -144,30 +78,78 @@ def score_blocks(root) -> dict:
 
 def measure_blocks(root) -> dict:
     """``BlockStats`` with characters, link characters and links only (no scores), for every
-    element under ``root``: the cheaper pass, for pruning inside the article block."""
-    elements = [e for e in root.iter() if isinstance(e.tag, str)]
-    stats = {e: BlockStats() for e in elements}
-    linked = {e for a in root.iter("a") for e in a.iter()}
-    for element in reversed(elements):
-        own = stats[element]
-        # Counted here, not by an XPath per block: that walked each block's subtree again,
-        # elements x depth on deeply nested pages.
-        own.links = (element.tag == "a" and element.get("href") is not None) + sum(
-            stats[child].links for child in element if isinstance(child.tag, str)
-        )
-        if element.tag in INVISIBLE_TAGS:
+    element under ``root``: for pruning inside the article block."""
+    return _walk(root)[0]
+
+
+def _walk(root) -> tuple[dict, list]:
+    """Characters, link characters and links of every element under ``root``, and each block's
+    paragraphs: ``(stats, [(block, run)])``, the blocks in document order, each run holding
+    the summed score of the block's own paragraphs at index 3."""
+    stats: dict = {}
+    owners: list = []  # (block, its run), in document order
+    # Per open element: its stats, whether it is inside a link, whether its text is hidden
+    # (script, style), and ``run``: the paragraph being collected for its nearest block
+    # (``[chars, link chars, punctuation, score so far]``, shared by the inline elements in
+    # that block; None where text belongs to no paragraph). An empty run scores nothing, so
+    # only a run holding text is closed.
+    stack: list = []
+    for event, node in etree.iterwalk(root, events=("start", "end", "comment", "pi")):
+        if event == "start":
+            tag = node.tag
+            own = stats[node] = BlockStats()
+            if stack:
+                _, in_link, _, run = stack[-1]
+                in_link = in_link or tag == "a"
+            else:
+                in_link, run = tag == "a", None
+            hidden = tag in INVISIBLE_TAGS
+            if hidden:
+                run = None
+            elif tag in BLOCK_TAGS:
+                if run is not None and run[0]:
+                    _end_run(run)  # a block ends the paragraph before it
+                run = [0, 0, 0, 0.0]
+                owners.append((node, run))
+            elif tag == "br":
+                if run is not None and run[0]:
+                    _end_run(run)
+                run = None  # a <br>'s own text, if a parser kept any, is in no paragraph
+            stack.append((own, in_link, hidden, run))
+            text = node.text
+        elif event == "end":
+            own, _, _, run = stack.pop()
+            if run is not None and run[0] and node.tag in BLOCK_TAGS:
+                _end_run(run)
+            if node.tag == "a" and node.get("href") is not None:
+                own.links += 1
+            if not stack:
+                continue
+            parent, in_link, hidden, run = stack[-1]
+            parent.links += own.links
+            if not hidden:
+                parent.chars += own.chars
+                parent.link_chars += own.link_chars
+            own, text = parent, node.tail
+        elif stack:
+            own, in_link, hidden, run = stack[-1]  # a comment: only its tail is text
+            text = node.tail
+        else:
             continue
-        chars = _visible_chars(element.text) if element.text else 0
-        for child in element:
-            if child.tail:
-                chars += _visible_chars(child.tail)
-            if isinstance(child.tag, str):
-                own.chars += stats[child].chars
-                own.link_chars += stats[child].link_chars
+        # An element's text, or a child's tail: counted to its element and paragraph.
+        if not text or hidden or not text.strip(" \t\n\r"):
+            continue  # indentation between tags: most text nodes of a page
+        chars = len(text) - sum(map(text.count, _SPACES))
+        if not chars:
+            continue
         own.chars += chars
-        if element in linked:
+        if in_link:
             own.link_chars += chars
-    return stats
+        if run is not None:
+            run[0] += chars
+            run[1] += chars if in_link else 0
+            run[2] += sum(map(text.count, PROSE_PUNCTUATION))
+    return stats, owners
 
 
 def best_block(root, stats: dict):
