@@ -36,7 +36,7 @@ from .rules import (
     RELATED_HEADINGS,
     SOFT_404_MARKERS,
 )
-from .text import BLOCK_TAGS, VISIBLE_TEXT_BELOW, block_lines, looks_garbled, normalize_space, remove_element, text_content
+from .text import BLOCK_TAGS, VISIBLE_TEXT_BELOW, block_lines, looks_garbled, normalize_space, page_texts, remove_element, text_content
 from .site_rules import SiteRule, parse_with_format
 from .title import Title, clean_title, find_title
 from .urls import absolute_url, canonical_url, looks_like_listing
@@ -70,7 +70,6 @@ _BREADCRUMB_NOISE = {"首页", "首頁", "主页", "Home", "home", "当前位置
 _HEADINGS_BELOW = etree.XPath(".//h1 | .//h2 | .//h3 | .//*[@class or @id][not(*[not(self::br)])]")
 _TEXT_BELOW = etree.XPath(".//text()")
 _LIST_ITEMS_BELOW = etree.XPath(".//li")
-_BODY_STRING = etree.XPath("string(//body)")
 _NAME_ATTRIBUTES = etree.XPath("//@class | //@id | //@itemprop", smart_strings=False)
 _TITLE_AND_H1 = etree.XPath("//title | //h1")
 
@@ -105,7 +104,8 @@ def read_article(selector: Selector, url: str, rule: SiteRule | None = None) -> 
     if stats[container].link_density > MAX_LINK_DENSITY:
         return NotAnArticle(f"its text is mostly links ({stats[container].link_density:.0%}): a listing")
     order = {element: position for position, element in enumerate(root.iter())}
-    title = _ruled_title(root, rule) or find_title(root, container, order)
+    texts = page_texts(root)
+    title = _ruled_title(root, rule) or find_title(root, container, order, texts)
     if title is None:
         return NotAnArticle("it has no headline")
     if looks_garbled(title.text):
@@ -116,7 +116,7 @@ def read_article(selector: Selector, url: str, rule: SiteRule | None = None) -> 
             remove_element(element)
     _remove_furniture(body_root, title.text, names)
     reference_texts, reference_hrefs = _cut_references(body_root, url)
-    disclaimer = _cut_disclaimer(body_root) or _find_disclaimer_outside(root, container)
+    disclaimer = _cut_disclaimer(body_root) or _find_disclaimer_outside(root, container, texts)
     _remove_chrome(body_root)
     lines = [line for line in block_lines(body_root) if not _is_boilerplate_line(line)]
     body = "\n".join(lines)
@@ -126,9 +126,9 @@ def read_article(selector: Selector, url: str, rule: SiteRule | None = None) -> 
         # Decoded with the wrong charset; storing it would lose the real text.
         return NotAnArticle("its text is garbled: the page was decoded with the wrong charset")
     _absolutize(body_root, url)
-    published_raw, published_source = _ruled_date(root, rule) or find_published(root, title.element, stats)
+    published_raw, published_source = _ruled_date(root, rule) or find_published(root, title.element, stats, texts)
     breadcrumb = extract_breadcrumb(root, title.text, names)
-    neighbours, neighbour_rule = _ruled_neighbours(root, url, rule, find_neighbours(root, url))
+    neighbours, neighbour_rule = _ruled_neighbours(root, url, rule, find_neighbours(root, url, texts))
     return ArticleItem(
         url=canonical_url(root, url),
         title=title.text,
@@ -407,14 +407,15 @@ def _cut_disclaimer(body_root) -> str | None:
     return disclaimer or None
 
 
-def _find_disclaimer_outside(root, container) -> str | None:
+def _find_disclaimer_outside(root, container, texts: list | None = None) -> str | None:
     """Some themes print the disclaimer after the content block: the outermost block outside
-    it whose text starts with a disclaimer marker."""
-    page_text = _BODY_STRING(root)
-    if not any(marker in page_text for marker in DISCLAIMER_MARKERS):
+    it whose text starts with a disclaimer marker. ``texts``: the page's (``page_texts``)."""
+    texts = page_texts(root) if texts is None else texts
+    shown = "".join(texts)
+    if not any(marker in shown for marker in DISCLAIMER_MARKERS):
         return None
-    for text in _disclaimer_texts()(root):
-        if not DISCLAIMER_LINE.match(normalize_space(text)):
+    for text in texts:
+        if not any(marker in text for marker in DISCLAIMER_MARKERS) or not DISCLAIMER_LINE.match(normalize_space(text)):
             continue
         owner = text.getparent().getparent() if text.is_tail else text.getparent()
         if owner is None or owner is container or container in owner.iterancestors():
@@ -434,13 +435,6 @@ def _find_disclaimer_outside(root, container) -> str | None:
 
 _DISCLAIMER_BLOCKS = frozenset(("p", "div", "section"))
 MAX_DISCLAIMER_CHARS = 1000
-
-
-@lru_cache(maxsize=1)
-def _disclaimer_texts() -> etree.XPath:
-    """Text nodes holding a disclaimer marker: only those are looked at closely."""
-    holds = " or ".join(f"contains(., '{marker}')" for marker in DISCLAIMER_MARKERS)
-    return etree.XPath(f"//body//text()[not(parent::script) and not(parent::style)][{holds}]")
 
 
 def _first_block_matching(body_root, pattern):

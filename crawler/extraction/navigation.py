@@ -18,7 +18,7 @@ from lxml import etree
 
 from ..items import NeighbourLink
 from .dates import find_date_text
-from .text import BLOCK_TAGS, VISIBLE_TEXT_BELOW, text_content
+from .text import BLOCK_TAGS, VISIBLE_TEXT_BELOW, page_texts, text_content
 from .rules import CHAIN_END_MARKERS, LABEL_LEAD_WORDS, LISTING_LINK_WORDS, NEXT_LABELS, NEXT_PAGE_LINKS, PREV_LABELS, PREV_PAGE_LINKS
 from .urls import absolute_url, clean_url, looks_like_listing, origin
 
@@ -44,7 +44,6 @@ MAX_NAV_BLOCK_CHARS = 160
 #: A link text this short naming a listing (返回列表) is the way back, not a neighbour.
 MAX_LISTING_LINK_CHARS = 12
 # Queries run on every page, compiled once.
-_VISIBLE_TEXT = etree.XPath("//body//text()[not(parent::script) and not(parent::style)]")
 _REL_LINKS = etree.XPath("//a[@rel] | //link[@rel]")
 #: The cheap ``contains`` first: the exact class-word test is the slowest XPath there is.
 _WORDPRESS_LINKS = {
@@ -55,13 +54,13 @@ _TITLED_LINKS = etree.XPath("//a[@title and @href]")
 _PAGE_LINKS = etree.XPath("//body//a[@href][contains(., '页') or contains(., '頁')]")
 
 
-def find_neighbours(root, base_url: str) -> list[NeighbourLink]:
+def find_neighbours(root, base_url: str, texts: list | None = None) -> list[NeighbourLink]:
     """The page's prev and next links (at most one each), in that order.
 
     A direction that the page marks as the end of the chain gives a link with
     ``url=None``; a direction the page says nothing about is left out.
     """
-    found = _from_labels(root, base_url)
+    found = _from_labels(page_texts(root) if texts is None else texts, base_url)
     for rel, url in _from_rel_attributes(root, base_url).items():
         found.setdefault(rel, NeighbourLink(rel=rel, url=url))
     for rel, link in _from_wordpress_containers(root, base_url).items():
@@ -91,9 +90,9 @@ def _leads_elsewhere(link: NeighbourLink, base_url: str) -> bool:
     return bool(link.title) and any(word in link.title for word in LISTING_LINK_WORDS) and len(link.title) <= MAX_LISTING_LINK_CHARS
 
 
-def _from_labels(root, base_url):
+def _from_labels(texts, base_url):
     found = {}
-    for text in _VISIBLE_TEXT(root):
+    for text in texts:
         match = LABEL_RE.search(text)
         if not match or not _reads_as_label(text, match):
             continue

@@ -25,7 +25,7 @@ from .rules import (
     DATE_META_PROPERTIES,
     DATE_SCRIPT_VARIABLES,
 )
-from .text import meta_contents, normalize_space, text_content
+from .text import meta_contents, normalize_space, page_texts, text_content
 
 #: How much visible text after the headline is searched for its date line.
 NEAR_TITLE_CHARS = 300
@@ -35,9 +35,8 @@ PROSE_MIN_CHARS = 30
 MAX_DATE_LINE_CHARS = 120
 _HAS_YEAR_RE = re.compile(r"(?:19|20)\d\d|[〇零○一二][〇零○一二三四五六七八九]{3}")
 _DATE_CLASS_RE = re.compile(DATE_CLASS_PATTERN, re.IGNORECASE)
-# Queries run on every page, compiled once (compiling cost more than running them). Script and
-# style hold only text; a <noscript> holds elements, so its test stays ``ancestor::``.
-_VISIBLE_TEXT = etree.XPath("//body//text()[not(parent::script) and not(parent::style) and not(ancestor::noscript)]")
+# Queries run on every page, compiled once (compiling cost more than running them).
+_NOSCRIPTS = etree.XPath("//body//noscript")
 _JSON_LD = etree.XPath("//script[@type='application/ld+json']/text()", smart_strings=False)
 _TIME_ELEMENTS = etree.XPath("//*[@itemprop='datePublished'] | //time")
 _NAMED_ELEMENTS = etree.XPath("//body//*[@class or @id]")
@@ -50,12 +49,12 @@ _ELSEWHERE_TAGS = frozenset(("a", "option", "marquee"))
 _LIST_ITEM_TAGS = frozenset(("li", "dd", "dt"))
 
 
-def find_published(root, title_element=None, stats: dict | None = None) -> tuple[str | None, str | None]:
+def find_published(root, title_element=None, stats: dict | None = None, texts: list | None = None) -> tuple[str | None, str | None]:
     """``(date as shown, source)`` for the page, or ``(None, None)``.
 
     ``source`` names the rule: ``meta``, ``json-ld``, ``time``, ``line``, ``near-title``,
     ``class``, ``attribute``, ``comment`` or ``script``. ``stats`` (``body.score_blocks``)
-    spares measuring blocks' text again.
+    spares measuring blocks' text again, ``texts`` (``text.page_texts``) listing the page's text.
     """
     sizes = stats or {}
     for finder, source in ((_from_meta, "meta"), (_from_json_ld, "json-ld")):
@@ -65,7 +64,7 @@ def find_published(root, title_element=None, stats: dict | None = None) -> tuple
     raw = _from_time(root, sizes)
     if raw:
         return raw, "time"
-    texts = _VISIBLE_TEXT(root)
+    texts = _outside_noscript(root, page_texts(root) if texts is None else texts)
     window = _after_title(texts, title_element)
     for finder, source, scope in ((_labelled_line, "line", window), (_first_dated, "near-title", window), (_labelled_line, "line", texts)):
         raw = finder(scope, sizes)
@@ -126,6 +125,15 @@ def _from_time(root, sizes):
 
 
 # --- page text ---------------------------------------------------------------------------------
+
+
+def _outside_noscript(root, texts: list) -> list:
+    """``texts`` without those inside a ``<noscript>``: shown only to browsers without scripts."""
+    noscripts = _NOSCRIPTS(root)
+    if not noscripts:
+        return texts
+    inside = {element for noscript in noscripts for element in noscript.iter()}
+    return [text for text in texts if _owner(text) not in inside]
 
 
 def _after_title(texts, title_element) -> list:

@@ -28,6 +28,16 @@ VISIBLE_TEXT_BELOW = etree.XPath(".//text()[not(parent::script) and not(parent::
 _VISIBLE_STRINGS_BELOW = etree.XPath(".//text()[not(parent::script) and not(parent::style)]", smart_strings=False)
 
 
+_PAGE_TEXT = etree.XPath("//body//text()[not(parent::script) and not(parent::style)]")
+
+
+def page_texts(root) -> list:
+    """The text nodes shown on the page (script and style excluded), in document order, each
+    knowing its element (``getparent``, ``is_tail``). Listing them costs more than parsing the
+    page did, so extraction lists them once and hands the list to each field's search."""
+    return _PAGE_TEXT(root)
+
+
 def text_content(element) -> str:
     """All visible text below ``element`` (script and style excluded), unnormalised."""
     return "".join(_VISIBLE_STRINGS_BELOW(element))

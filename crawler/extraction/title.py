@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from .rules import TITLE_CLASS_PATTERN, TITLE_HINT_META
-from .text import BLOCK_TAGS, meta_contents, normalize_space, text_content
+from .text import BLOCK_TAGS, meta_contents, normalize_space, page_texts, text_content
 
 #: A headline is at least this long (shorter headings are box labels: 热点, 推荐阅读).
 MIN_TITLE_CHARS = 4
@@ -33,7 +33,6 @@ _DOMAIN_RE = re.compile(r"[a-z0-9-]+\.(?:com|cn|net|org|gov|edu)\b", re.IGNORECA
 _TRAILING_SEPARATORS_RE = re.compile(r"[\s\-_|｜»›]+$")
 # Queries run on every page, compiled once (compiling cost more than running them).
 _VISIBLE_TEXT = etree.XPath("//body//text()[not(parent::script) and not(parent::style) and not(ancestor::a) and not(ancestor::title)]")
-_BODY_TEXT = etree.XPath("//body//text()")
 _EMPHASISED = etree.XPath("//body//*[self::b or self::strong or self::big or self::font]")
 _TITLE_TEXT = etree.XPath("//title/text()", smart_strings=False)
 _HEADING_LIKE = etree.XPath("//h1 | //h2 | //h3 | //body//*[@class or @id]")
@@ -73,11 +72,12 @@ def _headline_text(element) -> str:
     return text
 
 
-def find_title(root, body_container=None, order: dict | None = None) -> Title | None:
+def find_title(root, body_container=None, order: dict | None = None, texts: list | None = None) -> Title | None:
     """The headline of the page rooted at ``root``.
 
     ``body_container`` (the element holding the article text) and ``order`` (element ->
-    document position) let an unconfirmed heading be chosen by its nearness to the text.
+    document position) let an unconfirmed heading be chosen by its nearness to the text;
+    ``texts`` is the page's text (``text.page_texts``), when already listed.
     """
     hints = _hints(root)
     squashed_hints = [_squash(hint) for hint in hints]
@@ -85,7 +85,7 @@ def find_title(root, body_container=None, order: dict | None = None) -> Title | 
     copies = {_squash(hint) for hint in hints if len(_HINT_SEPARATORS_RE.split(hint)) > 1}
     candidates = _candidates(root)
     confirmed = _confirmed(candidates, squashed_hints, copies)
-    shown = _hint_prefix_on_page(root, squashed_hints, copies)
+    shown = _hint_prefix_on_page(page_texts(root) if texts is None else texts, squashed_hints, copies)
     if shown is not None:
         confirmed.append(shown)
     if not confirmed:
@@ -151,13 +151,13 @@ def _emphasised_lines(root) -> list[tuple[str, object]]:
     return found
 
 
-def _hint_prefix_on_page(root, squashed_hints: list[str], copies: set[str]):
+def _hint_prefix_on_page(texts, squashed_hints: list[str], copies: set[str]):
     """The longest line of the page that a hint starts with: a headline in a plain ``<p>``
     or ``<td>``, its hint adding a subtitle or the site's name."""
     best = None
     starts = {hint[0] for hint in squashed_hints if hint}
-    # The cheap test first: the ancestor checks of _VISIBLE_TEXT cost more than this filter.
-    for text in _BODY_TEXT(root):
+    # The cheap test first: the ancestor checks of _visible cost more than this filter.
+    for text in texts:
         stripped = text.lstrip()
         if not stripped or stripped[0] not in starts or not _visible(text):
             continue
