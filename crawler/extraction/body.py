@@ -61,15 +61,22 @@ def _end_run(run) -> None:
 def score_blocks(root) -> dict:
     """``BlockStats`` for every element under ``root``, keyed by element."""
     stats, owners = _walk(root)
+    ups: dict = {}  # element -> _up(element): sibling blocks share their parent
+
+    def up(element):
+        if element not in ups:
+            ups[element] = _up(element)
+        return ups[element]
+
     for block, run in reversed(owners):
         total = run[3]
         if not total:
             continue
         if block.tag in CONTAINER_TAGS and _holds_blocks(block):
-            targets = (block, _up(block))
+            targets = (block, up(block))
         else:
-            parent = _up(block)
-            targets = (parent, _up(parent) if parent is not None else None)
+            parent = up(block)
+            targets = (parent, up(parent) if parent is not None else None)
         for weight, target in zip((1.0, 0.5), targets):
             if target is not None and target in stats:
                 stats[target].score += weight * total
