@@ -52,7 +52,7 @@ from crawler.extraction import article as A  # noqa: E402
 from crawler.extraction.dates import normalize_date  # noqa: E402
 from crawler.extraction.navigation import find_neighbours  # noqa: E402
 from crawler.extraction.references import dois_in_urls, find_dois, find_pmcids, find_pmids, parse_references  # noqa: E402
-from crawler.extraction.urls import absolute_url, canonical_url, looks_like_listing  # noqa: E402
+from crawler.extraction.urls import _absolute_url, absolute_url, canonical_url, looks_like_listing  # noqa: E402
 from crawler.normalise import counter_into, normalise, split_disclaimer  # noqa: E402
 from crawler.replica import build_portal  # noqa: E402
 from crawler.single_page import response_for  # noqa: E402
@@ -101,6 +101,7 @@ def parse_and_extract(page: dict) -> tuple[float, float, float]:
     s = clock()
     Selector(text=text)
     lxml_parse = clock() - s
+    _absolute_url.cache_clear()  # no page gains from an earlier run of itself
     s = clock()
     found = A.read_article(selector, page["url"])
     if not isinstance(found, A.NotAnArticle):
@@ -181,8 +182,7 @@ def staged_extract(sel, url, t: dict):
     if bad:
         return None
     s = clock()
-    order = {element: position for position, element in enumerate(root.iter())}
-    title = A.find_title(root, container, order)
+    title = A.find_title(root, container)
     t["title"] += clock() - s
     if title is None:
         return None

@@ -103,9 +103,8 @@ def read_article(selector: Selector, url: str, rule: SiteRule | None = None) -> 
         return NotAnArticle("no block of the page holds prose")
     if stats[container].link_density > MAX_LINK_DENSITY:
         return NotAnArticle(f"its text is mostly links ({stats[container].link_density:.0%}): a listing")
-    order = {element: position for position, element in enumerate(root.iter())}
     texts = page_texts(root)
-    title = _ruled_title(root, rule) or find_title(root, container, order, texts)
+    title = _ruled_title(root, rule) or find_title(root, container, texts)
     if title is None:
         return NotAnArticle("it has no headline")
     if looks_garbled(title.text):
@@ -202,8 +201,7 @@ def _ruled_neighbours(root, url, rule, found: list[NeighbourLink]) -> tuple[list
 def extract_title(root) -> str | None:
     """The article's headline (see ``title.find_title``)."""
     stats = score_blocks(root)
-    order = {element: position for position, element in enumerate(root.iter())}
-    title = find_title(root, find_body_container(root, stats), order)
+    title = find_title(root, find_body_container(root, stats))
     return title.text if title else None
 
 
@@ -234,8 +232,7 @@ def extract_own_date(root) -> tuple[str | None, str | None]:
     """The page's own publication date as shown, and where it came from; ``(None, None)``
     when the page shows none. Dates beside prev/next links belong to the neighbours."""
     stats = score_blocks(root)
-    order = {element: position for position, element in enumerate(root.iter())}
-    title = find_title(root, find_body_container(root, stats), order)
+    title = find_title(root, find_body_container(root, stats))
     return find_published(root, title.element if title else None)
 
 

@@ -72,12 +72,12 @@ def _headline_text(element) -> str:
     return text
 
 
-def find_title(root, body_container=None, order: dict | None = None, texts: list | None = None) -> Title | None:
+def find_title(root, body_container=None, texts: list | None = None) -> Title | None:
     """The headline of the page rooted at ``root``.
 
-    ``body_container`` (the element holding the article text) and ``order`` (element ->
-    document position) let an unconfirmed heading be chosen by its nearness to the text;
-    ``texts`` is the page's text (``text.page_texts``), when already listed.
+    ``body_container`` (the element holding the article text) lets an unconfirmed heading be
+    chosen by its nearness to the text; ``texts`` is the page's text (``text.page_texts``),
+    when already listed.
     """
     hints = _hints(root)
     squashed_hints = [_squash(hint) for hint in hints]
@@ -100,10 +100,10 @@ def find_title(root, body_container=None, order: dict | None = None, texts: list
     parts = {_squash(part) for hint in hints for part in _HINT_SEPARATORS_RE.split(hint) if part.strip()}
     named = [(text, element) for text, element in candidates if _squash(text) in parts]
     if named:
-        text, element = _nearest_before(named, body_container, order) or named[0]
+        text, element = _nearest_before(named, body_container, root) or named[0]
         return Title(text, element, "hint+heading")
     unconfirmed = [(text, element) for text, element in candidates if len(text) >= MIN_UNCONFIRMED_CHARS and _reads_as_headline(text)]
-    nearest = _nearest_before(unconfirmed, body_container, order)
+    nearest = _nearest_before(unconfirmed, body_container, root)
     if nearest:
         return Title(*nearest, "heading")
     if segments:
@@ -122,10 +122,12 @@ def _confirmed(candidates, squashed_hints, copies) -> list:
     ]
 
 
-def _nearest_before(candidates, body_container, order):
+def _nearest_before(candidates, body_container, root):
     """The candidate closest before the article text (a site's name sits further up)."""
-    if not candidates or body_container is None or not order:
+    if not candidates or body_container is None:
         return None
+    # Numbered only here: most pages confirm their headline and never get this far.
+    order = {element: position for position, element in enumerate(root.iter())}
     start = order.get(body_container, 0)
     before = [(order.get(element, 0), text, element) for text, element in candidates if order.get(element, 0) <= start]
     if not before:
