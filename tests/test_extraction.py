@@ -201,3 +201,14 @@ def test_a_wrapper_of_the_whole_text_is_kept_whatever_its_class_says():
     page = extract_article(Selector(text=html), "https://news.example.cn/a/1.html")
     assert page.body.startswith("近日，研究人员报告")
     assert "分享到微博" not in page.body
+
+
+def test_section_words_hold_no_whitespace():
+    """Reference and related-reading headings and disclaimer markers are looked for as plain
+    words before a text node's whitespace is normalised: a word with a space inside would
+    miss a heading that a line break splits."""
+    from crawler.extraction.rules import DISCLAIMER_MARKERS, REFERENCE_HEADINGS, RELATED_HEADINGS
+    from crawler.extraction.text import normalize_space
+
+    words = DISCLAIMER_MARKERS + REFERENCE_HEADINGS + RELATED_HEADINGS
+    assert [word for word in words if normalize_space(f"x{word}x") != f"x{word}x" or " " in word] == []

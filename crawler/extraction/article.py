@@ -287,7 +287,7 @@ def _remove_chrome(body_root) -> None:
     (share bars, bylines, promotions), a related-articles section, and blocks that are mostly
     links to elsewhere (lists of other articles, a lone "back to the home page" link)."""
     stats = measure_blocks(body_root)
-    heading = _first_block_matching(body_root, _related_heading_re())
+    heading = _first_block_matching(body_root, _related_heading_re(), RELATED_HEADINGS)
     if heading is not None:
         start = _section_start(heading, body_root)
         section = [start, *start.itersiblings()]
@@ -368,7 +368,7 @@ def _reference_heading_re():
 def _cut_references(body_root, base_url: str) -> tuple[list[str], list[str]]:
     """Take the reference section (its heading and every block after it up to the
     disclaimer) out of the body; return its entry lines and link targets."""
-    heading = _first_block_matching(body_root, _reference_heading_re())
+    heading = _first_block_matching(body_root, _reference_heading_re(), REFERENCE_HEADINGS)
     if heading is None:
         return [], []
     section = [_section_start(heading, body_root)]
@@ -392,7 +392,7 @@ def _cut_references(body_root, base_url: str) -> tuple[list[str], list[str]]:
 
 
 def _cut_disclaimer(body_root) -> str | None:
-    block = _first_block_matching(body_root, DISCLAIMER_LINE)
+    block = _first_block_matching(body_root, DISCLAIMER_LINE, DISCLAIMER_MARKERS)
     if block is None:
         return None
     while block.getparent() is not None and block.getparent() is not body_root and DISCLAIMER_LINE.match(
@@ -434,11 +434,15 @@ _DISCLAIMER_BLOCKS = frozenset(("p", "div", "section"))
 MAX_DISCLAIMER_CHARS = 1000
 
 
-def _first_block_matching(body_root, pattern):
-    """The first block whose text starts with ``pattern``. Only a block's first text node can
-    start its text, so each text node is looked at once: linear in the page, however deep."""
+def _first_block_matching(body_root, pattern, words: tuple[str, ...]):
+    """The first block whose text starts with ``pattern``, a pattern that opens with one of
+    ``words``. Only a block's first text node can start its text, so each text node is looked
+    at once: linear in the page, however deep."""
+    holds_word = _any_of(words)
     for text in VISIBLE_TEXT_BELOW(body_root):
-        if not text.strip() or not pattern.match(normalize_space(text)):
+        # Normalising every text node cost more than the search: only a node holding one of
+        # the words (none has a space inside) can match once normalised.
+        if not holds_word.search(text) or not pattern.match(normalize_space(text)):
             continue
         element = text.getparent()
         if text.is_tail:
@@ -448,6 +452,11 @@ def _first_block_matching(body_root, pattern):
         block = _nearest_block(element, body_root)
         return element if block is None else block
     return None
+
+
+@lru_cache(maxsize=8)
+def _any_of(words: tuple[str, ...]) -> re.Pattern:
+    return re.compile("|".join(map(re.escape, words)))
 
 
 def _section_start(heading, body_root):
