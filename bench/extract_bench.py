@@ -9,7 +9,8 @@ replica's ~200 live pages and on the real-page corpus (``tests/realpages/``, 89 
 timed two ways: the crawl's (``HtmlResponse(...).selector``: charset, decode, lxml) and lxml alone
 (``Selector(text=)`` on the decoded text). Each repetition parses and extracts every page back to
 back (interleaved, so load on the machine hits both alike); a page's figure is the median over
-``--repeats``; the table gives the median and p90 over pages of extract/parse, and the profile of
+``--repeats`` (the resolved-link cache is emptied before each, so no page gains from its own
+earlier run); the table gives the median and p90 over pages of extract/parse, and the profile of
 the extraction over all pages goes to ``out/extract-ratio-profile-<corpus>.txt``.
 
 On the live article pages of a WordPress and a DedeCMS replica (`--articles` each, ~200 pages):
@@ -115,6 +116,23 @@ def percentile(values, share: float):
     return ordered[max(0, min(len(ordered) - 1, round(share * len(ordered) + 0.5) - 1))]
 
 
+def profile_extraction(parsed: list, name: str, passes: int = 1) -> str:
+    """cProfile of ``extract_article`` over ``(selector, url)`` pairs, ``passes`` times: the top
+    functions by own time, then by cumulative time, written to ``out/<name>`` and returned."""
+    prof = cProfile.Profile()
+    prof.enable()
+    for _ in range(passes):
+        for selector, url in parsed:
+            A.extract_article(selector, url)
+    prof.disable()
+    buf = io.StringIO()
+    pstats.Stats(prof, stream=buf).sort_stats("tottime").print_stats(30)
+    buf.write("\n\n=== by cumulative ===\n")
+    pstats.Stats(prof, stream=buf).sort_stats("cumulative").print_stats(45)
+    (OUT / name).write_text(buf.getvalue())
+    return buf.getvalue()
+
+
 def ratio_run(name: str, pages: list[dict], repeats: int) -> dict:
     parse_and_extract(pages[0])  # imports, compiled selectors
     times = [[] for _ in pages]
@@ -125,17 +143,8 @@ def ratio_run(name: str, pages: list[dict], repeats: int) -> dict:
     crawl_ratio = [work / max(crawl, 1e-9) for crawl, _, work in per_page]
     lxml_ratio = [work / max(lxml, 1e-9) for _, lxml, work in per_page]
 
-    prof = cProfile.Profile()
     parsed = [(response_for(p["body"], p["url"], p["headers"].get("Content-Type")).selector, p["url"]) for p in pages]
-    prof.enable()
-    for selector, url in parsed:
-        A.read_article(selector, url)
-    prof.disable()
-    buf = io.StringIO()
-    pstats.Stats(prof, stream=buf).sort_stats("tottime").print_stats(30)
-    buf.write("\n\n=== by cumulative ===\n")
-    pstats.Stats(prof, stream=buf).sort_stats("cumulative").print_stats(45)
-    (OUT / f"extract-ratio-profile-{name}.txt").write_text(buf.getvalue())
+    profile_extraction(parsed, f"extract-ratio-profile-{name}.txt")
     return {
         "pages": len(pages), "repeats": repeats,
         "parse_crawl_ms": 1000 * median([p[0] for p in per_page]),
@@ -345,18 +354,8 @@ def main(argv=None):
     dates = bench_dates(COMMON_FORMS, 200 if args.quick else 1000)
 
     # profile
-    prof = cProfile.Profile()
     sels = [(HtmlResponse(p["url"], body=p["body"], headers=p["headers"]).selector, p["url"]) for p in pages]
-    prof.enable()
-    for _ in range(2):
-        for sel, url in sels:
-            A.extract_article(sel, url)
-    prof.disable()
-    buf = io.StringIO()
-    pstats.Stats(prof, stream=buf).sort_stats("tottime").print_stats(25)
-    buf.write("\n\n=== by cumulative ===\n")
-    pstats.Stats(prof, stream=buf).sort_stats("cumulative").print_stats(40)
-    (OUT / "extract-profile.txt").write_text(buf.getvalue())
+    profile = profile_extraction(sels, "extract-profile.txt", passes=2)
 
     result = {"machine": info, "pages": len(pages), "passes": args.passes, "ms_per_page": per_stage,
               "ms_per_page_by_style": per_style, "mismatches_staged_vs_whole": passes[0]["_mismatches"],
@@ -381,7 +380,7 @@ def main(argv=None):
     print(f"\nmedian over forms: normalize_date {median([d['normalize_date_us'] for d in dates]):.1f} µs, "
           f"dateparser.parse {median([d['dateparser_us'] for d in dates]):.0f} µs")
     print("\nTop of the extract_article profile (tottime):")
-    print("\n".join(buf.getvalue().splitlines()[:40]))
+    print("\n".join(profile.splitlines()[:40]))
 
 
 if __name__ == "__main__":
