@@ -61,14 +61,10 @@ def find_neighbours(root, base_url: str, texts: list | None = None) -> list[Neig
     ``url=None``; a direction the page says nothing about is left out.
     """
     found = _from_labels(page_texts(root) if texts is None else texts, base_url)
-    for rel, url in _from_rel_attributes(root, base_url).items():
-        found.setdefault(rel, NeighbourLink(rel=rel, url=url))
-    for rel, link in _from_wordpress_containers(root, base_url).items():
-        found.setdefault(rel, link)
-    for fallback in (_from_link_titles, _from_page_links):
+    for source in (_from_rel_attributes, _from_wordpress_containers, _from_link_titles, _from_page_links):
         if len(found) == 2:
-            break
-        for rel, link in fallback(root, base_url).items():
+            break  # a later source only fills a direction still missing: each is a search of the page
+        for rel, link in source(root, base_url).items():
             found.setdefault(rel, link)
     return [found[rel] for rel in ("prev", "next") if rel in found and not _leads_elsewhere(found[rel], base_url)]
 
@@ -301,7 +297,7 @@ def _from_rel_attributes(root, base_url):
             if any(name in tokens for name in names):
                 url = absolute_url(node.get("href"), base_url)
                 if url:
-                    found[rel] = url
+                    found[rel] = NeighbourLink(rel=rel, url=url)
                     break
     return found
 
