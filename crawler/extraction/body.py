@@ -53,6 +53,9 @@ def _score(chars: int, links: int, punctuation: int) -> float:
     return (1 + punctuation + min(prose / 40, 3)) * (prose / chars)
 
 
+_EVENTS = ("start", "end", "comment", "pi")
+
+
 def _end_run(run) -> None:
     """Close the paragraph being collected in ``run`` (a ``<br>`` or a block ends it)."""
     run[3] += _score(run[0], run[1], run[2])
@@ -101,16 +104,16 @@ def _walk(root) -> tuple[dict, list]:
     # (``[chars, link chars, punctuation, score so far]``, shared by the inline elements in
     # that block; None where text belongs to no paragraph). An empty run scores nothing, so
     # only a run holding text is closed.
-    stack: list = []
-    for event, node in etree.iterwalk(root, events=("start", "end", "comment", "pi")):
+    stack: list = []  # the enclosing elements' (stats, in_link, hidden, run)
+    own, in_link, hidden, run = None, False, False, None  # the element being walked
+    for event, node in etree.iterwalk(root, events=_EVENTS):
         if event == "start":
+            if own is not None:
+                stack.append((own, in_link, hidden, run))
             tag = node.tag
             own = stats[node] = BlockStats()
-            if stack:
-                _, in_link, _, run = stack[-1]
-                in_link = in_link or tag == "a"
-            else:
-                in_link, run = tag == "a", None
+            if tag == "a":
+                in_link = True
             hidden = tag in INVISIBLE_TAGS
             if hidden:
                 run = None
@@ -123,25 +126,23 @@ def _walk(root) -> tuple[dict, list]:
                 if run is not None and run[0]:
                     _end_run(run)
                 run = None  # a <br>'s own text, if a parser kept any, is in no paragraph
-            stack.append((own, in_link, hidden, run))
             text = node.text
         elif event == "end":
-            own, _, _, run = stack.pop()
             if run is not None and run[0] and node.tag in BLOCK_TAGS:
                 _end_run(run)
             if node.tag == "a" and node.get("href") is not None:
                 own.links += 1
             if not stack:
-                continue
-            parent, in_link, hidden, run = stack[-1]
-            parent.links += own.links
+                break
+            child = own
+            own, in_link, hidden, run = stack.pop()
+            own.links += child.links
             if not hidden:
-                parent.chars += own.chars
-                parent.link_chars += own.link_chars
-            own, text = parent, node.tail
-        elif stack:
-            own, in_link, hidden, run = stack[-1]  # a comment: only its tail is text
+                own.chars += child.chars
+                own.link_chars += child.link_chars
             text = node.tail
+        elif own is not None:
+            text = node.tail  # a comment: only its tail is text
         else:
             continue
         # An element's text, or a child's tail: counted to its element and paragraph.
