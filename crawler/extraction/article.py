@@ -439,6 +439,8 @@ def _first_block_matching(body_root, pattern, words: tuple[str, ...]):
     ``words``. Only a block's first text node can start its text, so each text node is looked
     at once: linear in the page, however deep."""
     holds_word = _any_of(words)
+    if not holds_word.search(text_content(body_root)):
+        return None  # most bodies: their text as plain strings is cheaper than as nodes
     for text in VISIBLE_TEXT_BELOW(body_root):
         # Normalising every text node cost more than the search: only a node holding one of
         # the words (none has a space inside) can match once normalised.
