@@ -103,7 +103,7 @@ def _walk(root) -> tuple[dict, list]:
     the summed score of the block's own paragraphs at index 3."""
     stats: dict = {}
     owners: list = []  # (block, its run), in document order
-    # Per open element: its stats, whether it is inside a link, whether its text is hidden
+    # For each element: its stats, whether it is inside a link, whether its text is hidden
     # (script, style), and ``run``: the paragraph being collected for its nearest block
     # (``[chars, link chars, punctuation, score so far]``, shared by the inline elements in
     # that block; None where text belongs to no paragraph). An empty run scores nothing, so
