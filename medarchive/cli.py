@@ -1,6 +1,8 @@
 """The ``medarchive`` command: crawl portals into the archive, try it on a replica, query it."""
 
+import errno
 import json
+import os
 import signal
 import sqlite3
 import subprocess
@@ -20,7 +22,7 @@ from crawler.enrichment.crossref import CROSSREF_URL
 from crawler.enrichment.enrich import RETRY_UNKNOWN_DAYS
 from crawler.enrichment.ncbi import EUTILS_URL, IDCONV_URL
 
-from .options import crawl_options, db_option, redis_options, site_rules_option
+from .options import crawl_options, db_option, redis_options, selection_options, site_rules_option
 
 #: Exit status of ``ingest`` when some messages could not be written and were set aside.
 EXIT_SET_ASIDE = 4
@@ -425,6 +427,91 @@ def _check_iso_date(value: str) -> None:
         date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"{value!r} is not a date like 2025-01-31", param_hint="--since")
+
+
+def _selection(since, until, site, category):
+    from archive.selection import BadSelection, Selection
+
+    try:
+        return Selection(since=since, until=until, site=site, category=category)
+    except BadSelection as error:
+        raise click.UsageError(str(error))
+
+
+#: The format ``export`` writes when -o names a file with this suffix and no --format is given.
+EXPORT_SUFFIXES = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl", "parquet"]),
+              help="csv (lists ;-joined), jsonl (one JSON object a line) or parquet (needs -o). Default: from -o's suffix.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="Write to FILE (created whole or not at all) instead of stdout.")
+@db_option
+@selection_options
+@click.option("--query", metavar="QUERY", help="Only articles matching QUERY, as `medarchive search` reads it (every match).")
+@click.option("--html", "with_html", is_flag=True, help="Add the sanitised body_html column after body.")
+@click.option("--bom", is_flag=True, help="Start a CSV with a UTF-8 byte order mark, so that Excel reads its Chinese right.")
+def export(fmt, output, db_path, since, until, site, category, query, with_html, bom):
+    """Write the archive's articles as CSV, JSON Lines or Parquet, for pandas, R, Excel or DuckDB.
+
+    One row per article: url, id, site, title, category, published, published_at,
+    published_raw, published_source, body, disclaimer, first_seen, last_changed, and
+    what it cites (dois, pmids, pmcids, trials) as lists. Rows are streamed in id
+    order, so memory stays the same however large the archive.
+
+    \b
+        medarchive export --format jsonl > articles.jsonl
+        medarchive export -o articles.parquet --since 2025-01-01
+        medarchive export -o 哮喘.csv --bom --query 哮喘 --site www.hjtdsm.com
+    """
+    from archive import export as archive_export
+    from archive.search import QuerySyntaxError
+
+    fmt = fmt or (EXPORT_SUFFIXES.get(output.suffix.lower()) if output else None)
+    if fmt is None:
+        raise click.UsageError("say which --format (csv, jsonl or parquet); -o's suffix names none")
+    if fmt == "parquet" and output is None:
+        raise click.UsageError("Parquet is a binary file: give -o FILE")
+    if bom and fmt != "csv":
+        raise click.UsageError("--bom is for CSV only")
+    if output is not None and output.exists() and db_path.exists() and os.path.samefile(output, db_path):
+        raise click.UsageError(f"-o {output} is the archive itself; choose another file")
+    selection = _selection(since, until, site, category)
+    options = {"selection": selection, "query": query, "with_html": with_html, "bom": bom}
+    # SIGTERM (kill, a scheduler's time-out) ends the export as Ctrl-C does: without a half file.
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        with _existing_archive(db_path) as db:
+            if fmt == "parquet":
+                archive_export.require_pyarrow()
+            if output is None:
+                archive_export.export(db, fmt, sys.stdout.buffer, **options)
+                return
+            with archive_export.replaced_atomically(output) as binary:
+                count = archive_export.export(db, fmt, binary, **options)
+    except QuerySyntaxError as error:
+        raise click.UsageError(f"cannot read the query {query!r}: {error}")
+    except archive_export.ExportError as error:
+        raise click.ClickException(str(error))
+    except BrokenPipeError:
+        _quiet_stdout()  # the reader (head, less) has had enough: not an error
+        return
+    except KeyboardInterrupt:
+        raise click.ClickException("interrupted; " + (f"{output} was not written" if output else "the output is incomplete"))
+    except OSError as error:
+        if output is not None and error.errno == errno.ENOSPC:
+            raise click.ClickException(f"the disk holding {output} is full; {output} was not written")
+        raise click.ClickException(f"cannot write {output or 'stdout'} ({error.strerror or error})")
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    click.echo(f"{count} articles -> {output}", err=True)
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null, so that Python's last flush on a closed pipe stays silent."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 @cli.command()

@@ -71,3 +71,22 @@ crawl_options = _compose(
                  help="Write the log to this file instead of the terminal."),
     site_rules_option,
 )
+
+
+def _check_day(ctx, param, value: str | None) -> str | None:
+    from archive.selection import BadSelection, check_day
+
+    try:
+        return None if value is None else check_day(value)
+    except BadSelection as error:
+        raise click.BadParameter(str(error), param=param)
+
+
+#: Which articles ``search`` and ``export`` read (:class:`archive.selection.Selection`).
+selection_options = _compose(
+    click.option("--since", metavar="DATE", callback=_check_day, help="Only articles published on or after DATE (2025-01-01)."),
+    click.option("--until", metavar="DATE", callback=_check_day, help="Only articles published on or before DATE (2025-12-31)."),
+    click.option("--site", metavar="HOST", help="Only articles of this site: its host as in its URLs (www.hjtdsm.com, 127.0.0.1:8731) or its origin (https://www.hjtdsm.com)."),
+    click.option("--category", help="Only articles of this category (exact name, e.g. 干细胞治疗)."),
+)
+

@@ -1,0 +1,174 @@
+"""Articles out of the archive in the formats analysts open: CSV, JSON Lines and Parquet.
+
+Rows are read with one cursor, in ``id`` order, and written as they come (Parquet in row groups
+of :data:`ROW_GROUP` articles), so memory stays the same whatever the archive's size
+(``bench/export_bench.py`` measures it). The single SELECT reads one snapshot of the archive:
+a crawl writing meanwhile changes nothing in the file being written.
+
+What an article cites (DOIs, PubMed and PMC ids, trial registrations) goes with it as lists:
+JSON lists in JSON Lines and Parquet, ``;``-joined in CSV (no identifier contains a ``;``).
+"""
+
+import csv
+import io
+import json
+import os
+from contextlib import contextmanager
+from pathlib import Path
+
+from . import cjkfts
+from .search import SEARCH_TABLE
+from .selection import Selection, dated
+
+FORMATS = ("csv", "jsonl", "parquet")
+#: The article's own columns, in the order written; ``body_html`` follows ``body`` when asked for.
+ARTICLE_COLUMNS = (
+    "url", "id", "site", "title", "category", "published", "published_at", "published_raw", "published_source",
+    "body", "disclaimer", "first_seen", "last_changed",
+)
+#: What an article cites, each a list: the column written, and the table and column it comes from.
+CITED = {
+    "dois": ("article_dois", "doi"),
+    "pmids": ("article_pmids", "pmid"),
+    "pmcids": ("article_pmcids", "pmcid"),
+    "trials": ("article_trials", "trial_id"),
+}
+#: Articles per Parquet row group: about 10 MB of text at the portal's ~2,000 characters each.
+ROW_GROUP = 2000
+#: What Excel needs to read a CSV file as UTF-8 rather than the system's code page (GBK in China).
+BOM = "\ufeff"
+
+
+class ExportError(RuntimeError):
+    """The export cannot be written as asked (a missing directory, Parquet without pyarrow)."""
+
+
+def columns(with_html: bool = False) -> list[str]:
+    """The columns of an export, in order."""
+    own = list(ARTICLE_COLUMNS)
+    if with_html:
+        own.insert(own.index("body") + 1, "body_html")
+    return own + list(CITED)
+
+
+def article_rows(db, selection: Selection = Selection(), query: str | None = None, with_html: bool = False):
+    """Each selected article as a dict of :func:`columns`, in ``id`` order, read as it is yielded.
+
+    :param query: only articles matching it, as ``medarchive search`` reads it (every match, unranked).
+    :raises QuerySyntaxError: when ``query`` cannot be understood.
+    """
+    conn = getattr(db, "conn", db)
+    own = [f"a.{name}" if name != "published_at" else f"{dated(conn, name, 'a')} as {name}" for name in columns(with_html) if name not in CITED]
+    cited = [f"(select json_group_array({column}) from (select {column} from {table} where article_url = a.url order by {column})) as {name}"
+             for name, (table, column) in CITED.items()]
+    where, params = selection.where(conn, "a")
+    if query is not None:
+        where.append(f"a.id in (select rowid from {SEARCH_TABLE} where {SEARCH_TABLE} match ?)")
+        params.append(cjkfts.match_query(query, columns=("title", "body")))
+    sql = f"select {', '.join(own + cited)} from articles a" + (f" where {' and '.join(where)}" if where else "") + " order by a.id"
+    names = columns(with_html)
+    for row in conn.execute(sql, params):
+        article = dict(zip(names, row))
+        for name in CITED:
+            article[name] = json.loads(article[name])
+        yield article
+
+
+def write_csv(rows, names: list[str], stream, *, bom: bool = False) -> int:
+    """``rows`` (dicts) as CSV with a header into the text ``stream``; lists ``;``-joined. Returns the rows written."""
+    if bom:
+        stream.write(BOM)
+    writer = csv.writer(stream)
+    writer.writerow(names)
+    count = 0
+    for row in rows:
+        writer.writerow([";".join(value) if isinstance(value, list) else value for value in (row[name] for name in names)])
+        count += 1
+    return count
+
+
+def write_jsonl(rows, stream) -> int:
+    """``rows`` as JSON Lines into the text ``stream``, Chinese as it is. Returns the rows written."""
+    count = 0
+    for row in rows:
+        stream.write(json.dumps(row, ensure_ascii=False) + "\n")
+        count += 1
+    return count
+
+
+def parquet_schema(names: list[str]):
+    import pyarrow as pa
+
+    types = {"id": pa.int64(), **{name: pa.list_(pa.string()) for name in CITED}}
+    return pa.schema([(name, types.get(name, pa.string())) for name in names])
+
+
+def write_parquet(rows, names: list[str], binary) -> int:
+    """``rows`` as Parquet (zstd) into the ``binary`` file, :data:`ROW_GROUP` rows at a time. Returns the rows written."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = parquet_schema(names)
+    count, batch = 0, []
+    with pq.ParquetWriter(binary, schema, compression="zstd") as writer:
+        for row in rows:
+            batch.append(row)
+            if len(batch) == ROW_GROUP:
+                writer.write_table(pa.Table.from_pylist(batch, schema=schema))
+                count, batch = count + len(batch), []
+        if batch or not count:  # an empty export is still a file with the columns
+            writer.write_table(pa.Table.from_pylist(batch, schema=schema))
+            count += len(batch)
+    return count
+
+
+def require_pyarrow() -> None:
+    """:class:`ExportError` saying what to install when Parquet cannot be written here."""
+    try:
+        import pyarrow.parquet  # noqa: F401
+    except ImportError:
+        raise ExportError("Parquet needs pyarrow: pip install 'medarchive[parquet]'") from None
+
+
+def export(db, fmt: str, binary, *, selection: Selection = Selection(), query: str | None = None,
+           with_html: bool = False, bom: bool = False) -> int:
+    """Write the selected articles as ``fmt`` (one of :data:`FORMATS`) into the ``binary`` file;
+    returns how many were written."""
+    names = columns(with_html)
+    rows = article_rows(db, selection, query, with_html)
+    if fmt == "parquet":
+        require_pyarrow()
+        return write_parquet(rows, names, binary)
+    with utf8_text(binary) as text:
+        return write_csv(rows, names, text, bom=bom) if fmt == "csv" else write_jsonl(rows, text)
+
+
+@contextmanager
+def utf8_text(binary):
+    """The ``binary`` file as UTF-8 text, whatever the locale; flushed, and left open for its owner."""
+    text = io.TextIOWrapper(binary, encoding="utf-8", newline="")
+    try:
+        yield text
+        text.flush()
+    finally:
+        text.detach()
+
+
+@contextmanager
+def replaced_atomically(path):
+    """A binary file that becomes ``path`` only once the block ends without error: it is
+    written as ``path`` plus ``.partial`` and renamed, so an interrupted export leaves no half file."""
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise ExportError(f"the directory {path.parent} does not exist; create it or choose another -o")
+    if path.is_dir():
+        raise ExportError(f"{path} is a directory; give a file name to -o")
+    partial = path.with_name(path.name + ".partial")
+    try:
+        with open(partial, "wb") as binary:
+            yield binary
+        os.replace(partial, path)
+    except PermissionError as error:
+        raise ExportError(f"cannot write {path} ({error.strerror}); choose another -o") from error
+    finally:
+        partial.unlink(missing_ok=True)
