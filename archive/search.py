@@ -32,7 +32,7 @@ from contextlib import contextmanager
 
 from . import cjkfts
 from .cjkfts import QuerySyntaxError
-from .schema import category_group_column
+from .selection import Selection, dated
 
 __all__ = [
     "QuerySyntaxError",
@@ -43,6 +43,7 @@ __all__ = [
     "rebuild_search_index",
     "refresh_search_index",
     "search",
+    "count_matches",
     "make_snippet",
 ]
 
@@ -222,8 +223,8 @@ def search(
     query: str,
     *,
     limit: int = 20,
-    since: str | None = None,
-    category: str | None = None,
+    selection: Selection = Selection(),
+    sort: str = "rank",
     include_references: bool = False,
     include_disclaimer: bool = False,
     simplified_variants: bool = False,
@@ -239,9 +240,8 @@ def search(
     ``score`` (bm25 with the title weighted 10x, sign flipped: higher is better).
 
     :param query: the user's query; see :mod:`archive.cjkfts` for the language.
-    :param since: only articles published on or after this ISO date (``"2025-01-01"``).
-    :param category: only articles of this category (exact match, in either script: 政策法規
-        finds 政策法规 too).
+    :param selection: only the articles it selects (dates, site, category).
+    :param sort: ``"rank"`` (best first) or ``"date"`` (newest first, among every match).
     :param include_references: also match reference-list texts (off: a cited paper's
         title is not what the article is about).
     :param include_disclaimer: also match the site's boilerplate disclaimer.
@@ -253,36 +253,44 @@ def search(
     """
     if markup not in ("text", "html"):
         raise ValueError(f"markup must be 'text' or 'html', not {markup!r}")
-    columns = ["title", "body"] + (["refs"] if include_references else []) + (["disclaimer"] if include_disclaimer else [])
-    expression = cjkfts.match_query(
-        query, columns=None if len(columns) == len(COLUMNS) else tuple(columns), simplified_variants=simplified_variants
-    )
-    where, params = [f"{SEARCH_TABLE} MATCH ?"], [expression]
-    if since:
-        where.append("a.published >= ?")
-        params.append(since)
+    if sort not in ("rank", "date"):
+        raise ValueError(f"sort must be 'rank' or 'date', not {sort!r}")
     conn = _conn(db)
-    if category:
-        # A category and its Traditional spelling are one group (政策法规, 政策法規).
-        column = category_group_column(conn)
-        where.append(f"a.{column} = ?")
-        params.append(cjkfts.to_simplified(category) if column == "category_group" else category)
+    expression = _expression(query, include_references, include_disclaimer, simplified_variants)
+    where, params = _where(conn, expression, selection)
     weights = ", ".join(str(w) for w in BM25_WEIGHTS)
     try:
-        # bm25 scores every match before ORDER BY rank can stop; for a term in most of a large
-        # archive that is ~100 ms, so only the most recently archived matches are ranked.
-        cutoff = conn.execute(
-            f"SELECT rowid FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?",
-            [expression, RANK_AT_MOST - 1],
-        ).fetchone()
-        if cutoff:
-            where.append(f"{SEARCH_TABLE}.rowid >= ?")
-            params.append(cutoff[0])
-        ranked = conn.execute(
-            f"SELECT a.id, bm25({SEARCH_TABLE}, {weights}) AS rank FROM {SEARCH_TABLE} "
-            f"JOIN articles a ON a.id = {SEARCH_TABLE}.rowid WHERE {' AND '.join(where)} ORDER BY rank LIMIT ?",
-            [*params, int(limit)],
-        ).fetchall()
+        if sort == "date":
+            # Newest first among every match: published_at is indexed, and bm25 is computed
+            # only for the rows shown (a second pass below), not for every match.
+            ranked = conn.execute(
+                f"SELECT a.id, NULL FROM {SEARCH_TABLE} JOIN articles a ON a.id = {SEARCH_TABLE}.rowid "
+                f"WHERE {' AND '.join(where)} ORDER BY {dated(conn, 'published_at', 'a')} DESC, a.id DESC LIMIT ?",
+                [*params, int(limit)],
+            ).fetchall()
+            if not ranked:
+                return []
+            scores = dict(conn.execute(
+                f"SELECT rowid, bm25({SEARCH_TABLE}, {weights}) FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH ? "
+                f"AND rowid IN ({', '.join('?' * len(ranked))})",
+                [expression, *(id_ for id_, _ in ranked)],
+            ))
+            ranked = [(id_, scores[id_]) for id_, _ in ranked]
+        else:
+            # bm25 scores every match before ORDER BY rank can stop; for a term in most of a large
+            # archive that is ~100 ms, so only the most recently archived matches are ranked.
+            cutoff = conn.execute(
+                f"SELECT rowid FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?",
+                [expression, RANK_AT_MOST - 1],
+            ).fetchone()
+            if cutoff:
+                where.append(f"{SEARCH_TABLE}.rowid >= ?")
+                params.append(cutoff[0])
+            ranked = conn.execute(
+                f"SELECT a.id, bm25({SEARCH_TABLE}, {weights}) AS rank FROM {SEARCH_TABLE} "
+                f"JOIN articles a ON a.id = {SEARCH_TABLE}.rowid WHERE {' AND '.join(where)} ORDER BY rank LIMIT ?",
+                [*params, int(limit)],
+            ).fetchall()
     except sqlite3.DatabaseError as error:
         # Our expressions are always valid FTS5, so this is the archive, never the query.
         raise SearchFailed(f"cannot search the archive now ({error})") from error
@@ -308,6 +316,37 @@ def search(
             }
         )
     return results
+
+
+def count_matches(
+    db, query: str, *, selection: Selection = Selection(), include_references: bool = False,
+    include_disclaimer: bool = False, simplified_variants: bool = False,
+) -> int:
+    """How many articles match ``query`` (and ``selection``): all of them, not only those
+    :func:`search` returns. Same parameters and errors as :func:`search`."""
+    conn = _conn(db)
+    expression = _expression(query, include_references, include_disclaimer, simplified_variants)
+    where, params = _where(conn, expression, selection)
+    try:
+        return conn.execute(
+            f"SELECT count(*) FROM {SEARCH_TABLE} JOIN articles a ON a.id = {SEARCH_TABLE}.rowid WHERE {' AND '.join(where)}",
+            params,
+        ).fetchone()[0]
+    except sqlite3.DatabaseError as error:
+        raise SearchFailed(f"cannot search the archive now ({error})") from error
+
+
+def _expression(query: str, include_references: bool, include_disclaimer: bool, simplified_variants: bool) -> str:
+    """The MATCH expression for ``query`` over title and body, and the columns asked for."""
+    columns = ["title", "body"] + (["refs"] if include_references else []) + (["disclaimer"] if include_disclaimer else [])
+    return cjkfts.match_query(
+        query, columns=None if len(columns) == len(COLUMNS) else tuple(columns), simplified_variants=simplified_variants
+    )
+
+
+def _where(conn, expression: str, selection: Selection) -> tuple[list[str], list]:
+    clauses, params = selection.where(conn, "a")
+    return [f"{SEARCH_TABLE} MATCH ?", *clauses], [expression, *params]
 
 
 def highlight_pattern(query: str) -> re.Pattern:

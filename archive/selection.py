@@ -7,7 +7,8 @@ by them because both turn a :class:`Selection` into SQL here.
 from dataclasses import dataclass
 from datetime import date
 
-from .schema import sortable_dates
+from .cjkfts import to_simplified
+from .schema import category_group_column, sortable_dates
 
 
 class BadSelection(ValueError):
@@ -44,7 +45,8 @@ def dated(conn, name: str, alias: str) -> str:
 @dataclass(frozen=True)
 class Selection:
     """Articles published on or after ``since`` and on or before ``until`` (ISO days, China
-    time, both included), of the site ``site`` and the category ``category`` (exact name).
+    time, both included), of the site ``site`` and the category ``category`` (exact name, in
+    either script: 政策法規 selects 政策法规 too).
     Unset fields select everything; with a date set, undated articles are left out."""
 
     since: str | None = None
@@ -75,6 +77,8 @@ class Selection:
             clauses.append(f"{alias}.site in ({', '.join('?' * len(origins))})")
             params.extend(origins)
         if self.category:
-            clauses.append(f"{alias}.category = ?")
-            params.append(self.category)
+            # A category and its Traditional spelling are one group (政策法规, 政策法規).
+            column = category_group_column(getattr(conn, "conn", conn))
+            clauses.append(f"{alias}.{column} = ?")
+            params.append(to_simplified(self.category) if column == "category_group" else self.category)
         return clauses, params

@@ -22,7 +22,7 @@ from crawler.enrichment.crossref import CROSSREF_URL
 from crawler.enrichment.enrich import RETRY_UNKNOWN_DAYS
 from crawler.enrichment.ncbi import EUTILS_URL, IDCONV_URL
 
-from .options import crawl_options, db_option, redis_options, selection_options, site_rules_option
+from .options import crawl_options, csv_option, db_option, redis_options, selection_options, site_rules_option
 
 #: Exit status of ``ingest`` when some messages could not be written and were set aside.
 EXIT_SET_ASIDE = 4
@@ -368,47 +368,47 @@ def _existing_archive(db_path: Path):
 @click.argument("query")
 @db_option
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="Most hits to show.")
-@click.option("--since", metavar="DATE", help="Only articles published on or after DATE (2025-01-01).")
-@click.option("--category", help="Only articles of this category (exact name, e.g. 干细胞治疗).")
+@selection_options
+@click.option("--sort", type=click.Choice(["rank", "date"]), default="rank", show_default=True,
+              help="rank: best matches first; date: newest first, among every match.")
 @click.option("--references", "include_references", is_flag=True, help="Also search the reference lists.")
 @click.option("--disclaimer", "include_disclaimer", is_flag=True, help="Also search the site disclaimers.")
 @click.option("--simplified", is_flag=True, help="Also find the Simplified spelling of Traditional characters.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list of {url, title, published, category, snippet, score}.")
-def search(query, db_path, limit, since, category, include_references, include_disclaimer, simplified, as_json):
+@csv_option
+def search(query, db_path, limit, since, until, site, category, sort, include_references, include_disclaimer, simplified, as_json, as_csv):
     """Search titles and bodies; best matches first, title matches before body matches.
 
     \b
     Chinese terms of any length match where they occur in the text (肺, 哮喘, 外泌体),
     Latin terms case-insensitively (copd, FEV1, hUCMSC-Exo), and every word must match.
+    The last line says how many articles match in all (on stderr with --json or --csv).
     \b
         medarchive search 哮喘
-        medarchive search '哮喘 COPD' --since 2025-01-01
+        medarchive search '哮喘 COPD' --since 2025-01-01 --until 2025-06-30
         medarchive search '"间充质干细胞" -综述'      (phrase, and leave out 综述)
         medarchive search '外泌体 OR exosome' --json
+        medarchive search 外泌体 --site www.hjtdsm.com --sort date --csv
         medarchive search 10.1177/2050313X251386547 --references
     """
     from archive import search as archive_search
 
-    if since:
-        _check_iso_date(since)
+    selection = _selection(since, until, site, category)
+    options = {"selection": selection, "include_references": include_references, "include_disclaimer": include_disclaimer,
+               "simplified_variants": simplified}
     with _existing_archive(db_path) as db:
         try:
-            hits = archive_search.search(
-                db,
-                query,
-                limit=limit,
-                since=since,
-                category=category,
-                include_references=include_references,
-                include_disclaimer=include_disclaimer,
-                simplified_variants=simplified,
-            )
+            hits = archive_search.search(db, query, limit=limit, sort=sort, **options)
+            total = archive_search.count_matches(db, query, **options)
         except archive_search.QuerySyntaxError as error:
             raise click.UsageError(f"cannot read the query {query!r}: {error}")
         except archive_search.SearchFailed as error:
             raise click.ClickException(f"{db_path}: {error}; try again once the writer is done")
-    if as_json:
-        click.echo(json.dumps(hits, ensure_ascii=False, indent=2))
+    shown = "best" if sort == "rank" else "newest"
+    count = f"{total} articles match {query!r}" + (f"; the {len(hits)} {shown} are shown (--limit)" if total > len(hits) else "")
+    if as_json or as_csv:
+        _echo_rows(hits, ["url", "title", "published", "category", "snippet", "score"], as_csv)
+        click.echo(count, err=True)
         return
     if not hits:
         click.echo(f"No article matches {query!r}.")
@@ -418,15 +418,7 @@ def search(query, db_path, limit, since, category, include_references, include_d
         click.echo(f"            {hit['url']}")
         if hit["snippet"]:
             click.echo(f"            {hit['snippet']}")
-
-
-def _check_iso_date(value: str) -> None:
-    from datetime import date
-
-    try:
-        date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date like 2025-01-31", param_hint="--since")
+    click.echo(count)
 
 
 def _selection(since, until, site, category):
@@ -436,6 +428,17 @@ def _selection(since, until, site, category):
         return Selection(since=since, until=until, site=site, category=category)
     except BadSelection as error:
         raise click.UsageError(str(error))
+
+
+def _echo_rows(rows: list[dict], names: list[str], as_csv: bool) -> None:
+    """``rows`` on stdout: as CSV with the columns ``names``, or as a JSON list."""
+    if not as_csv:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    from archive.export import utf8_text, write_csv
+
+    with utf8_text(sys.stdout.buffer) as stdout:
+        write_csv(rows, names, stdout)
 
 
 #: The format ``export`` writes when -o names a file with this suffix and no --format is given.
@@ -555,8 +558,9 @@ def serve(db_path, host, port, public, allow_hosts):
 @db_option
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="Most recent runs to show.")
 @click.option("--json", "as_json", is_flag=True, help="Print the runs as JSON, with Scrapy's stats, coverage and alerts of each.")
+@csv_option
 @click.option("--alerts", "only_alerts", is_flag=True, help="Show only the drift alerts of the recent runs.")
-def runs(db_path, limit, as_json, only_alerts):
+def runs(db_path, limit, as_json, as_csv, only_alerts):
     """Show the most recent crawl runs: when, how they ended, what they fetched and stored,
     and per site the share of articles that had each field.
 
@@ -565,13 +569,13 @@ def runs(db_path, limit, as_json, only_alerts):
     """
     if only_alerts:
         with _existing_archive(db_path) as db:
-            _print_alerts(db, limit, as_json)
+            _print_alerts(db, limit, as_json, as_csv)
         return
     with _existing_archive(db_path) as db:
         rows = recent_runs(db, limit)
         kept = raw_pages(db)
-    if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    if as_json or as_csv:
+        _echo_rows(rows, RUN_COLUMNS, as_csv)
         return
     click.echo(f"{'run':>4}  {'started':<20} {'status':<9} {'mode':<11} {'pages':>6} {'new':>5} {'upd':>5} {'same':>5} {'304':>5} {'err':>4} {'gaps':>4}  bounded")
     for row in rows:
@@ -590,18 +594,26 @@ def runs(db_path, limit, as_json, only_alerts):
     click.echo(f"raw pages kept: {kept[0]} ({kept[1] / 1e6:.1f} MB compressed)")
 
 
-def _print_alerts(db, limit: int, as_json: bool) -> None:
+#: The columns of ``runs --csv``: a run's counts (its stats, coverage and alerts are in ``--json``).
+RUN_COLUMNS = ["id", "started", "finished", "status", "mode", "pages", "articles_new", "articles_updated", "articles_unchanged",
+               "not_modified", "errors", "gaps"]
+#: The columns of ``runs --alerts --csv`` (``examples`` ``;``-joined).
+ALERT_COLUMNS = ["run_id", "site", "field", "baseline", "value", "articles", "message", "examples"]
+
+
+def _print_alerts(db, limit: int, as_json: bool, as_csv: bool) -> None:
     from archive.drift import alerts_of_runs, summary_line
 
     alerts = alerts_of_runs(db, limit=limit)
-    if as_json:
-        click.echo(json.dumps(alerts, ensure_ascii=False, indent=2))
-    elif not alerts:
+    if as_json or as_csv:
+        _echo_rows(alerts, ALERT_COLUMNS, as_csv)
+        return
+    if not alerts:
         click.echo("No drift alerts: every run's fields were as common as in the site's earlier runs.")
     for alert in alerts:
         click.echo(f"run {alert['run_id']}  " + summary_line(alert))
     kept = field_losses(db)
-    if kept[0] and not as_json:
+    if kept[0]:
         click.echo(f"{kept[0]} articles keep {kept[1]} fields a re-fetch lost (table field_losses); "
                    "`medarchive reextract` after a fix fills them from the kept pages")
 
@@ -623,10 +635,15 @@ def stats(db_path, as_json, plot):
             raise click.ClickException(f"cannot write {plot} ({error.strerror or error})")
 
 
+#: The columns of ``gaps --csv``, as :func:`archive.reading.chain_gaps` gives them.
+GAP_COLUMNS = ["from_url", "rel", "to_url", "reason", "status", "first_seen", "last_seen"]
+
+
 @cli.command()
 @db_option
 @click.option("--json", "as_json", is_flag=True, help="Print the gaps as JSON.")
-def gaps(db_path, as_json):
+@csv_option
+def gaps(db_path, as_json, as_csv):
     """List the breaks in the prev/next chains: which article links to what, and why it failed.
 
     A gap is a neighbour link that answered an error (a deleted article: http_404),
@@ -636,8 +653,8 @@ def gaps(db_path, as_json):
     """
     with _existing_archive(db_path) as db:
         rows = chain_gaps(db)
-    if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    if as_json or as_csv:
+        _echo_rows(rows, GAP_COLUMNS, as_csv)
         return
     if not rows:
         click.echo("No gaps: every prev/next link that was followed led to an article.")

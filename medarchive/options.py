@@ -87,6 +87,9 @@ selection_options = _compose(
     click.option("--since", metavar="DATE", callback=_check_day, help="Only articles published on or after DATE (2025-01-01)."),
     click.option("--until", metavar="DATE", callback=_check_day, help="Only articles published on or before DATE (2025-12-31)."),
     click.option("--site", metavar="HOST", help="Only articles of this site: its host as in its URLs (www.hjtdsm.com, 127.0.0.1:8731) or its origin (https://www.hjtdsm.com)."),
-    click.option("--category", help="Only articles of this category (exact name, e.g. 干细胞治疗)."),
+    click.option("--category", help="Only articles of this category (its exact name, in Simplified or Traditional characters, e.g. 干细胞治疗)."),
 )
 
+
+#: ``--csv`` beside ``--json`` on the commands that print a table.
+csv_option = click.option("--csv", "as_csv", is_flag=True, help="Print the rows as CSV (UTF-8, a header line), for a spreadsheet or pandas.")

@@ -9,6 +9,7 @@ import pytest
 from archive import cjkfts, search, writer
 from archive.schema import MIGRATIONS, open_archive
 from archive.search import QuerySyntaxError
+from archive.selection import Selection
 
 # --- a small local article generator ---------------------------------------------------
 
@@ -196,7 +197,7 @@ def test_results_are_ranked_filtered_and_carry_a_highlighted_snippet(archive):
     # A title hit outranks the same hit in the body only.
     titled = [h for h in search.search(archive, "哮喘", limit=100_000) if "哮喘" in h["title"]]
     assert titled and search.search(archive, "哮喘", limit=1)[0]["url"] in {h["url"] for h in titled}
-    recent = search.search(archive, "哮喘", since="2025-01-01", category="呼吸", limit=100_000)
+    recent = search.search(archive, "哮喘", selection=Selection(since="2025-01-01", category="呼吸"), limit=100_000)
     assert recent and all(h["published"] >= "2025-01-01" and h["category"] == "呼吸" for h in recent)
     html_hit = search.search(archive, "copd", limit=1, markup="html")[0]
     assert "<mark>COPD</mark>" in html_hit["snippet"]
