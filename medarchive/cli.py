@@ -486,8 +486,6 @@ def export(fmt, output, db_path, since, until, site, category, query, with_html,
     previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         with _existing_archive(db_path) as db:
-            if fmt == "parquet":
-                archive_export.require_pyarrow()
             if output is None:
                 archive_export.export(db, fmt, sys.stdout.buffer, **options)
                 return

@@ -161,6 +161,14 @@ def test_bad_input_gets_one_line_and_an_exit_status(two_sites, args, status, mes
     assert one_error_line(export("--db", str(two_sites["db"]), *args), status).startswith(message)
 
 
+def test_parquet_without_pyarrow_says_what_to_install(two_sites, tmp_path):
+    without_pyarrow = "import sys; sys.modules['pyarrow'] = None; from medarchive.cli import cli; cli()"
+    result = subprocess.run([sys.executable, "-c", without_pyarrow, "export", "--db", str(two_sites["db"]), "-o", str(tmp_path / "a.parquet")],
+                            capture_output=True, text=True, timeout=60)
+    assert one_error_line(result, 1) == "Error: Parquet needs pyarrow: pip install 'medarchive[parquet]'"
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_the_archive_itself_is_never_the_output(two_sites, tmp_path):
     copy = tmp_path / "archive.db"
     shutil.copy(two_sites["db"], copy)
