@@ -116,6 +116,16 @@ def test_stdout_and_a_file_get_the_same_bytes(two_sites, tmp_path):
         assert target.read_text("utf-8") == export("--db", str(two_sites["db"]), "--format", fmt).stdout
 
 
+def test_a_reader_that_stops_early_ends_the_export_quietly(tmp_path):
+    many_articles(tmp_path / "archive.db", 2000)  # 8 MB of JSON: far more than a pipe holds while `head` goes away
+    process = subprocess.Popen([sys.executable, "-m", "medarchive", "export", "--db", str(tmp_path / "archive.db"), "--format", "jsonl"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert json.loads(process.stdout.readline())["id"] == 1
+    process.stdout.close()
+    assert process.wait(timeout=60) == 0
+    assert process.stderr.read() == b""
+
+
 def test_dates_site_and_category_select_what_sql_selects(two_sites):
     db = str(two_sites["db"])
     days = sorted(day for (day,) in sqlite3.connect(db).execute("select published_day from articles where published_day is not null"))
