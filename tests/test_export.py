@@ -16,6 +16,7 @@ import pytest
 
 from archive.export import ExportError, columns, replaced_atomically
 from conftest import FAST, medarchive_in_process, middle_article
+from test_full_disk import small_disk  # noqa: F401 (a fixture)
 
 CITED = {"dois": "article_dois", "pmids": "article_pmids", "pmcids": "article_pmcids", "trials": "article_trials"}
 TRIAL = "NCT04315948"
@@ -229,3 +230,12 @@ def test_a_killed_export_leaves_no_half_file(tmp_path):
     assert process.returncode == 1, stderr
     assert stderr.strip() == f"Error: interrupted; {target} was not written"
     assert list(tmp_path.iterdir()) == [db] or sorted(tmp_path.iterdir()) == sorted([db, tmp_path / "big.db-shm", tmp_path / "big.db-wal"])
+
+
+def test_an_export_that_fills_the_disk_says_so_and_keeps_the_previous_file(tmp_path, small_disk):
+    many_articles(tmp_path / "archive.db", 1000)  # 4 MB of CSV for a 1 MB disk
+    target = small_disk / "out.csv"
+    target.write_text("the previous export")
+    result = export("--db", str(tmp_path / "archive.db"), "-o", str(target))
+    assert one_error_line(result, 1) == f"Error: the disk holding {target} is full; {target} was not written"
+    assert target.read_text() == "the previous export" and list(small_disk.iterdir()) == [target]
