@@ -405,7 +405,7 @@ def search(query, db_path, limit, since, until, site, category, sort, include_re
         except archive_search.SearchFailed as error:
             raise click.ClickException(f"{db_path}: {error}; try again once the writer is done")
     shown = "best" if sort == "rank" else "newest"
-    count = f"{total} articles match {query!r}" + (f"; the {len(hits)} {shown} are shown (--limit)" if total > len(hits) else "")
+    count = f"{total} articles match {query!r}" + (f"; showing the {len(hits)} {shown} (--limit)" if total > len(hits) else "")
     if as_json or as_csv:
         _echo_rows(hits, ["url", "title", "published", "category", "snippet", "score"], as_csv)
         click.echo(count, err=True)

@@ -31,7 +31,7 @@ def test_the_hit_count_is_every_match_not_only_those_shown(wordpress_crawl):
     expected = brute_force(wordpress_crawl.db_path, "肺")
     assert len(expected) > 3
     text = medarchive("search", "肺", "--db", str(wordpress_crawl.db_path), "--limit", "3").stdout.splitlines()
-    assert text[-1] == f"{len(expected)} articles match '肺'; the 3 best are shown (--limit)"
+    assert text[-1] == f"{len(expected)} articles match '肺'; showing the 3 best (--limit)"
     assert len([line for line in text if line[:4].isdigit() or line.startswith("?")]) == 3
     as_json = medarchive("search", "肺", "--db", str(wordpress_crawl.db_path), "--json")
     assert as_json.stderr.strip() == f"{len(expected)} articles match '肺'"  # 20 shown, all of them: stdout stays JSON
@@ -45,6 +45,8 @@ def test_since_until_and_site_select_the_articles_sql_selects(wordpress_crawl):
     between = hits(db, "干细胞", "--since", since, "--until", until)
     assert sorted(hit["url"] for hit in between) == sorted(url for url, _ in brute_force(db, "干细胞", "published_day between ? and ?", [since, until]))
     assert 0 < len(between) < len(days)
+    counted = medarchive("search", "干细胞", "--db", str(db), "--since", since, "--until", until, "--limit", "1").stdout.splitlines()[-1]
+    assert counted == f"{len(between)} articles match '干细胞'; showing the 1 best (--limit)"
     host = wordpress_crawl.site.url.split("://")[1]
     assert {hit["url"] for hit in hits(db, "干细胞", "--site", host)} == {url for url, _ in brute_force(db, "干细胞")}
     assert hits(db, "干细胞", "--site", "other.example") == []
@@ -56,9 +58,9 @@ def test_sort_by_date_gives_the_newest_matches_first(wordpress_crawl):
     assert published == sorted(published, key=lambda day: day or "", reverse=True)
     ranked = hits(wordpress_crawl.db_path, "干细胞")
     assert {hit["url"] for hit in newest} == {hit["url"] for hit in ranked} and newest != ranked
-    assert all(isinstance(hit["score"], float) for hit in newest)
+    assert all(hit["score"] is None for hit in newest) and all(isinstance(hit["score"], float) for hit in ranked)
     two = medarchive("search", "干细胞", "--db", str(wordpress_crawl.db_path), "--sort", "date", "--limit", "2").stdout
-    assert two.splitlines()[-1].endswith("the 2 newest are shown (--limit)")
+    assert two.splitlines()[-1].endswith("showing the 2 newest (--limit)")
 
 
 def test_search_csv_holds_what_json_holds(wordpress_crawl):
