@@ -71,3 +71,13 @@ crawl_options = _compose(
                  help="Write the log to this file instead of the terminal."),
     site_rules_option,
 )
+
+
+def jobs_option(function):
+    return click.option(
+        "--jobs",
+        type=click.IntRange(min=1),
+        default=lambda: os.cpu_count() or 1,
+        show_default="the number of cores",
+        help="Worker processes reading pages; this process alone writes the archive. 1 reads in this process.",
+    )(function)

@@ -1,0 +1,164 @@
+"""Every core: `medarchive reextract --jobs N` and `medarchive ingest --jobs N`, pages/s and speed-up.
+
+    .venv/bin/python bench/jobs_bench.py [--quick] [--articles 5000] [--reps 3]
+
+The archive is a `--chain-only` crawl of a replica WordPress portal of `--articles` articles
+(crawled once, kept in `out/jobs-N.db`). Each variant runs as a user runs it, in a child process,
+on a fresh copy of that archive; the variants are interleaved `--reps` times and medians reported:
+
+  * reextract, main's code  -- the code before `--jobs` (`git archive main`), for reference;
+  * reextract --jobs 1      -- in this process, as before;
+  * reextract --jobs 2 ...  -- up to the number of cores.
+
+Then ingest: every article of the archive as the message a distributed worker queues (with its
+raw page), pushed into a real redis-server, and `medarchive ingest --jobs N` into an empty archive,
+interleaved likewise. Wall time from start to exit; CPU of the command and its workers from
+`os.wait4` (children it waited for included).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from contextlib import closing
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import OUT, PY, ROOT, cached_portal, machine, median, save, table  # noqa: E402
+from distributed_bench import start_redis  # noqa: E402
+
+FAST = ["--delay", "0", "--concurrency", "8", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "RETRY_TIMES=0"]
+
+
+def crawled_archive(articles: int) -> Path:
+    """A crawled archive of the replica, built once."""
+    path = OUT / f"jobs-{articles}.db"
+    if path.exists():
+        return path
+    from crawler.replica import serve
+
+    portal, _, _ = cached_portal("wordpress", articles, 7)
+    middle = portal.live_articles[len(portal.live_articles) // 2]
+    with serve(portal) as site:
+        subprocess.run([PY, "-m", "medarchive", "crawl", site.url + middle.path, "--db", str(path), "--chain-only", *FAST],
+                       check=True, cwd=ROOT, capture_output=True)
+    return path
+
+
+def main_code() -> Path:
+    """main's code, unpacked under out/, to run the reextract from before ``--jobs``."""
+    target = OUT / "main-src"
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir()
+    archive = subprocess.run(["git", "archive", "main"], cwd=ROOT, check=True, capture_output=True).stdout
+    with tempfile.TemporaryFile() as file:
+        file.write(archive)
+        file.seek(0)
+        tarfile.open(fileobj=file).extractall(target)
+    return target
+
+
+def timed(command: list[str], cwd: Path, env=None) -> tuple[float, float]:
+    """Wall and CPU seconds of ``command`` (with the children it waited for)."""
+    began = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - began
+    output = process.stdout.read().decode()
+    process.stdout.close()
+    if status:
+        raise RuntimeError(f"{command} failed: {output}")
+    return wall, usage.ru_utime + usage.ru_stime
+
+
+def messages(archive: Path) -> list[bytes]:
+    """Every article of ``archive`` as a worker's queue message, raw page included."""
+    from dataclasses import replace
+
+    from archive.schema import open_archive
+    from crawler.distributed import to_message
+    from crawler.extraction.site_rules import SiteRules
+    from crawler.reextract import _item, kept_pages
+
+    db = open_archive(archive)
+    found = []
+    for page in kept_pages(db):
+        item = _item(page, {}, SiteRules())
+        if item is not None:
+            found.append(to_message(replace(item, url=page.url)))
+    db.close()
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=5000)
+    parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="500 articles, 2 repetitions")
+    args = parser.parse_args()
+    if args.quick:
+        args.articles, args.reps = 500, 2
+    import logging
+
+    logging.getLogger("crawler.normalise").setLevel(logging.ERROR)
+    cores = os.cpu_count() or 1
+    job_counts = sorted({1, 2, cores})
+    archive = crawled_archive(args.articles)
+    with closing(sqlite3.connect(archive)) as db:
+        pages = db.execute("select count(*) from pages").fetchone()[0]
+    before = main_code()
+    work = Path(tempfile.mkdtemp(prefix="jobs-bench-"))
+    variants = {"main's code": (before, [])} | {f"--jobs {n}": (ROOT, ["--jobs", str(n)]) for n in job_counts}
+    runs = {name: [] for name in variants}
+    for rep in range(args.reps):
+        for name, (cwd, options) in variants.items():
+            copy = work / "archive.db"
+            shutil.copy(archive, copy)
+            runs[name].append(timed([PY, "-m", "medarchive", "reextract", "--db", str(copy), *options], cwd))
+            print(f"rep {rep + 1} reextract {name}: {runs[name][-1][0]:.1f} s", file=sys.stderr, flush=True)
+    one = median([wall for wall, _ in runs["--jobs 1"]])
+    reextract_rows = [[name, median([w for w, _ in r]), pages / median([w for w, _ in r]), one / median([w for w, _ in r]),
+                       1000 * median([c for _, c in r]) / pages] for name, r in runs.items()]
+
+    queued = messages(archive)
+    import redis
+
+    server, redis_url = start_redis()
+    ingest_runs = {n: [] for n in job_counts}
+    try:
+        client = redis.Redis.from_url(redis_url)
+        for rep in range(args.reps):
+            for n in job_counts:
+                client.flushdb()
+                client.lpush("medarchive:items", *queued)
+                target = work / "ingested.db"
+                for suffix in ("", "-wal", "-shm"):
+                    Path(f"{target}{suffix}").unlink(missing_ok=True)
+                ingest_runs[n].append(timed([PY, "-m", "medarchive", "ingest", "--redis", redis_url, "--db", str(target), "--jobs", str(n)], ROOT))
+                print(f"rep {rep + 1} ingest --jobs {n}: {ingest_runs[n][-1][0]:.1f} s", file=sys.stderr, flush=True)
+    finally:
+        server.terminate()
+        server.wait()
+    one = median([wall for wall, _ in ingest_runs[1]])
+    ingest_rows = [[f"--jobs {n}", median([w for w, _ in r]), len(queued) / median([w for w, _ in r]), one / median([w for w, _ in r]),
+                    1000 * median([c for _, c in r]) / len(queued)] for n, r in ingest_runs.items()]
+    shutil.rmtree(work)
+
+    headers = ["variant", "wall s", "pages/s", "speed-up vs --jobs 1", "CPU ms/page (all processes)"]
+    print(f"## reextract, {pages} kept pages, medians of {args.reps} interleaved runs\n")
+    print(table(headers, reextract_rows))
+    print(f"\n## ingest, {len(queued)} article messages into an empty archive, medians of {args.reps} interleaved runs\n")
+    print(table(headers, ingest_rows))
+    save("jobs.json", {"machine": machine(), "pages": pages, "messages": len(queued),
+                       "reextract": {name: r for name, r in runs.items()}, "ingest": {str(n): r for n, r in ingest_runs.items()}})
+
+
+if __name__ == "__main__":
+    main()
