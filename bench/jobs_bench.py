@@ -1,8 +1,8 @@
-"""Every core: `medarchive reextract --jobs N` and `medarchive ingest --jobs N`, pages/s and speed-up.
+"""Every core: `medarchive reextract --jobs N` pages/s and speed-up, and what `--jobs` could give `medarchive ingest`.
 
     .venv/bin/python bench/jobs_bench.py [--quick] [--articles 5000] [--reps 3]
 
-The archive is a `--chain-only` crawl of a replica WordPress portal of `--articles` articles
+The archive is a crawl of a replica WordPress portal of `--articles` articles
 (crawled once, kept in `out/jobs-N.db`). Each variant runs as a user runs it, in a child process,
 on a fresh copy of that archive; the variants are interleaved `--reps` times and medians reported:
 
@@ -11,9 +11,12 @@ on a fresh copy of that archive; the variants are interleaved `--reps` times and
   * reextract --jobs 2 ...  -- up to the number of cores.
 
 Then ingest: every article of the archive as the message a distributed worker queues (with its
-raw page), pushed into a real redis-server, and `medarchive ingest --jobs N` into an empty archive,
-interleaved likewise. Wall time from start to exit; CPU of the command and its workers from
-`os.wait4` (children it waited for included).
+raw page), pushed into a real redis-server and written by `medarchive ingest` into an empty
+archive; beside it, in this process, the CPU of each part of an ingest: decoding and checking
+the messages (what worker processes could take over), handing a decoded message back from a
+worker (a pickle round trip), and writing. From these, the most `--jobs` could give an ingest.
+Wall time from start to exit; CPU of the command and its workers from `os.wait4` (children it
+waited for included).
 """
 
 from __future__ import annotations
@@ -47,7 +50,7 @@ def crawled_archive(articles: int) -> Path:
     portal, _, _ = cached_portal("wordpress", articles, 7)
     middle = portal.live_articles[len(portal.live_articles) // 2]
     with serve(portal) as site:
-        subprocess.run([PY, "-m", "medarchive", "crawl", site.url + middle.path, "--db", str(path), "--chain-only", *FAST],
+        subprocess.run([PY, "-m", "medarchive", "crawl", site.url + middle.path, "--db", str(path), *FAST],
                        check=True, cwd=ROOT, capture_output=True)
     return path
 
@@ -97,6 +100,31 @@ def messages(archive: Path) -> list[bytes]:
     return found
 
 
+def ingest_split(queued: list[bytes], work: Path) -> dict:
+    """CPU seconds of each part of ingesting ``queued``, in this process, into a fresh archive."""
+    import pickle
+
+    from archive.schema import close_archive, open_archive
+    from crawler.distributed import _write, from_message
+
+    target = work / "split.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{target}{suffix}").unlink(missing_ok=True)
+    db = open_archive(target)
+    began = time.process_time()
+    decoded = [from_message(message) for message in queued]
+    decode = time.process_time() - began
+    began = time.process_time()
+    pickle.loads(pickle.dumps(decoded, protocol=pickle.HIGHEST_PROTOCOL))
+    hand_back = time.process_time() - began
+    began = time.process_time()
+    for start in range(0, len(decoded), 50):
+        _write(db, decoded[start:start + 50], None)
+    write = time.process_time() - began
+    close_archive(db)
+    return {"decode": decode, "hand back": hand_back, "write": write}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=5000)
@@ -128,36 +156,46 @@ def main() -> None:
                        1000 * median([c for _, c in r]) / pages] for name, r in runs.items()]
 
     queued = messages(archive)
-    import redis
-
+    split = {"decode": [], "hand back": [], "write": []}
+    ingest_runs = []
     server, redis_url = start_redis()
-    ingest_runs = {n: [] for n in job_counts}
     try:
+        import redis
+
         client = redis.Redis.from_url(redis_url)
         for rep in range(args.reps):
-            for n in job_counts:
-                client.flushdb()
-                client.lpush("medarchive:items", *queued)
-                target = work / "ingested.db"
-                for suffix in ("", "-wal", "-shm"):
-                    Path(f"{target}{suffix}").unlink(missing_ok=True)
-                ingest_runs[n].append(timed([PY, "-m", "medarchive", "ingest", "--redis", redis_url, "--db", str(target), "--jobs", str(n)], ROOT))
-                print(f"rep {rep + 1} ingest --jobs {n}: {ingest_runs[n][-1][0]:.1f} s", file=sys.stderr, flush=True)
+            for name, seconds in ingest_split(queued, work).items():
+                split[name].append(seconds)
+            client.flushdb()
+            client.lpush("medarchive:items", *queued)
+            target = work / "ingested.db"
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{target}{suffix}").unlink(missing_ok=True)
+            ingest_runs.append(timed([PY, "-m", "medarchive", "ingest", "--redis", redis_url, "--db", str(target)], ROOT))
+            print(f"rep {rep + 1} ingest: {ingest_runs[-1][0]:.1f} s", file=sys.stderr, flush=True)
     finally:
         server.terminate()
         server.wait()
-    one = median([wall for wall, _ in ingest_runs[1]])
-    ingest_rows = [[f"--jobs {n}", median([w for w, _ in r]), len(queued) / median([w for w, _ in r]), one / median([w for w, _ in r]),
-                    1000 * median([c for _, c in r]) / len(queued)] for n, r in ingest_runs.items()]
     shutil.rmtree(work)
+    per_message = {name: 1000 * median(seconds) / len(queued) for name, seconds in split.items()}
+    serial = per_message["decode"] + per_message["write"]
+    ceiling = serial / (per_message["write"] + per_message["decode"] / cores + per_message["hand back"])
+    ingest_wall, ingest_cpu = median([w for w, _ in ingest_runs]), median([c for _, c in ingest_runs])
 
     headers = ["variant", "wall s", "pages/s", "speed-up vs --jobs 1", "CPU ms/page (all processes)"]
     print(f"## reextract, {pages} kept pages, medians of {args.reps} interleaved runs\n")
     print(table(headers, reextract_rows))
-    print(f"\n## ingest, {len(queued)} article messages into an empty archive, medians of {args.reps} interleaved runs\n")
-    print(table(headers, ingest_rows))
-    save("jobs.json", {"machine": machine(), "pages": pages, "messages": len(queued),
-                       "reextract": {name: r for name, r in runs.items()}, "ingest": {str(n): r for n, r in ingest_runs.items()}})
+    print(f"\n## ingest, {len(queued)} article messages into an empty archive, medians of {args.reps} runs\n")
+    print(table(["medarchive ingest", "wall s", "messages/s", "CPU ms/message"],
+                [["as is", ingest_wall, len(queued) / ingest_wall, 1000 * ingest_cpu / len(queued)]]))
+    print()
+    print(table(["part of ingest (one process, CPU)", "ms/message"],
+                [["decode and check (from_message): could run in workers", per_message["decode"]],
+                 ["hand a decoded message back from a worker (pickle round trip)", per_message["hand back"]],
+                 ["write (batches of 50: SQL, page compression, search index)", per_message["write"]],
+                 [f"ceiling speed-up, decoding spread over {cores} cores", ceiling]]))
+    save("jobs.json", {"machine": machine(), "pages": pages, "messages": len(queued), "reextract": runs,
+                       "ingest": ingest_runs, "ingest_split_ms": per_message, "ingest_ceiling": ceiling})
 
 
 if __name__ == "__main__":
