@@ -96,9 +96,10 @@ class Workers:
         busy = [worker for worker in self._workers if worker.pending]
         if not busy:
             return
+        reading = [worker for worker in busy if worker.ready]
         timeout = None
-        if self.max_seconds is not None:
-            timeout = max(0.0, min(worker.since for worker in busy) + self.max_seconds - time.monotonic())
+        if self.max_seconds is not None and reading:
+            timeout = max(0.0, min(worker.since for worker in reading) + self.max_seconds - time.monotonic())
         ready = wait([worker.results for worker in busy] + [worker.process.sentinel for worker in busy], timeout)
         for worker in busy:
             if worker.results in ready or worker.process.sentinel in ready:
@@ -106,7 +107,7 @@ class Workers:
                     self._replace(worker, "its worker process ended", done, again, out)
         if self.max_seconds is not None:
             now = time.monotonic()
-            for worker in [worker for worker in self._workers if worker.pending]:
+            for worker in [worker for worker in self._workers if worker.pending and worker.ready]:
                 if now - worker.since > self.max_seconds:
                     self._replace(worker, f"took longer than {self.max_seconds:g} s", done, again, out)
 
@@ -140,6 +141,9 @@ class _Worker:
         results.close()
         self.pending = deque()  # (index, when given), oldest first
         self.since = 0.0  # when it began the page at the head of ``pending``
+        # Started and its imports done: its pages are timed from then on, however long a
+        # loaded machine took to start it.
+        self.ready = False
 
     def give(self, chunk) -> None:
         now = time.monotonic()
@@ -155,8 +159,11 @@ class _Worker:
                 index, result, records, finished = self.results.recv()
                 if isinstance(result, _Raised):
                     raise result.error
-                self.pending.popleft()
-                done[index] = (result, records)
+                if index is None:
+                    self.ready = True
+                else:
+                    self.pending.popleft()
+                    done[index] = (result, records)
                 # The next page began when this one ended, or when it was given, if later.
                 self.since = max(finished, self.pending[0][1]) if self.pending else 0.0
         except (EOFError, ConnectionError):
@@ -198,6 +205,7 @@ def _work(function, tasks, results, log_level: int) -> None:
     threading.Thread(target=_take, args=(tasks, inbox), daemon=True).start()
     sender = threading.Thread(target=_send, args=(results, outbox), daemon=True)
     sender.start()
+    outbox.put((None, None, [], time.monotonic()))  # ready
     while (chunk := inbox.get()) is not None:
         for index, item in chunk:
             try:

@@ -14,7 +14,7 @@ import pytest
 
 from archive.schema import close_archive, open_archive
 from archive.writer import write_batch
-from crawler.jobs import Workers
+from crawler.jobs import Lost, Workers
 from crawler.reextract import reextract
 from crawler.replica.deep import nested_page
 
@@ -133,3 +133,16 @@ def test_results_come_back_in_the_order_of_the_items():
     items = [str(n) for n in range(101)]
     with Workers(int, 2, chunk_size=3) as workers:
         assert list(workers.map(items)) == [(item, int(item)) for item in items]
+
+
+def exit_at_x(item: str) -> int:
+    """Ends its process at the item "x", as the kernel's out-of-memory killer would."""
+    if item == "x":
+        os._exit(9)
+    return int(item)
+
+
+def test_a_worker_that_dies_loses_its_page_only_and_is_replaced():
+    with Workers(exit_at_x, 2, chunk_size=1) as workers:  # "x" is the first item of the second worker
+        results = list(workers.map(["1", "2", "x", "4", "5", "6"]))
+    assert results == [("1", 1), ("2", 2), ("x", Lost("its worker process ended")), ("4", 4), ("5", 5), ("6", 6)]
