@@ -6,9 +6,13 @@ The archive is a crawl of a replica WordPress portal of `--articles` articles
 (crawled once, kept in `out/jobs-N.db`). Each variant runs as a user runs it, in a child process,
 on a fresh copy of that archive; the variants are interleaved `--reps` times and medians reported:
 
-  * reextract, main's code  -- the code before `--jobs` (`git archive main`), for reference;
+  * reextract, main's code  -- with `--main`: the code before `--jobs` (`git archive main`);
   * reextract --jobs 1      -- in this process, as before;
   * reextract --jobs 2 ...  -- up to the number of cores.
+
+Beside them, `reextract` with a worker per core run from this process, for the CPU of its main
+process (reading, handing over, writing: the part that does not spread) and of its workers, and
+from these the most `--jobs` can give where the cores are free.
 
 Then ingest: every article of the archive as the message a distributed worker queues (with its
 raw page), pushed into a real redis-server and written by `medarchive ingest` into an empty
@@ -68,8 +72,9 @@ def main_code() -> Path:
     return target
 
 
-def timed(command: list[str], cwd: Path, env=None) -> tuple[float, float]:
-    """Wall and CPU seconds of ``command`` (with the children it waited for)."""
+def timed(command: list[str], cwd: Path, env=None) -> tuple[float, float, float]:
+    """Wall and CPU seconds of ``command`` (with the children it waited for), and the peak RSS
+    in MB of the largest of them."""
     began = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     _, status, usage = os.wait4(process.pid, 0)
@@ -78,7 +83,7 @@ def timed(command: list[str], cwd: Path, env=None) -> tuple[float, float]:
     process.stdout.close()
     if status:
         raise RuntimeError(f"{command} failed: {output}")
-    return wall, usage.ru_utime + usage.ru_stime
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
 def messages(archive: Path) -> list[bytes]:
@@ -98,6 +103,26 @@ def messages(archive: Path) -> list[bytes]:
             found.append(to_message(replace(item, url=page.url)))
     db.close()
     return found
+
+
+def reextract_split(archive: Path, work: Path, jobs: int) -> tuple[float, float]:
+    """CPU seconds of ``reextract`` with ``jobs`` workers, run from this process: its own (the
+    reading of the archive, the hand-over and the writing) and its workers' (start-up included)."""
+    import resource
+
+    from archive.schema import close_archive, open_archive
+    from crawler.reextract import reextract
+
+    copy = work / "split.db"
+    shutil.copy(archive, copy)
+    db = open_archive(copy)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    began = time.process_time()
+    reextract(db, jobs=jobs, max_seconds=10)
+    own = time.process_time() - began
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    close_archive(db)
+    return own, (after.ru_utime + after.ru_stime) - (children.ru_utime + children.ru_stime)
 
 
 def ingest_split(queued: list[bytes], work: Path) -> dict:
@@ -130,6 +155,7 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=5000)
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="500 articles, 2 repetitions")
+    parser.add_argument("--main", action="store_true", help="also run main's code (`git archive main`)")
     args = parser.parse_args()
     if args.quick:
         args.articles, args.reps = 500, 2
@@ -141,19 +167,23 @@ def main() -> None:
     archive = crawled_archive(args.articles)
     with closing(sqlite3.connect(archive)) as db:
         pages = db.execute("select count(*) from pages").fetchone()[0]
-    before = main_code()
     work = Path(tempfile.mkdtemp(prefix="jobs-bench-"))
-    variants = {"main's code": (before, [])} | {f"--jobs {n}": (ROOT, ["--jobs", str(n)]) for n in job_counts}
+    variants = {"main's code": (main_code(), [])} if args.main else {}
+    variants |= {f"--jobs {n}": (ROOT, ["--jobs", str(n)]) for n in job_counts}
     runs = {name: [] for name in variants}
+    splits = []
     for rep in range(args.reps):
         for name, (cwd, options) in variants.items():
             copy = work / "archive.db"
             shutil.copy(archive, copy)
             runs[name].append(timed([PY, "-m", "medarchive", "reextract", "--db", str(copy), *options], cwd))
             print(f"rep {rep + 1} reextract {name}: {runs[name][-1][0]:.1f} s", file=sys.stderr, flush=True)
-    one = median([wall for wall, _ in runs["--jobs 1"]])
-    reextract_rows = [[name, median([w for w, _ in r]), pages / median([w for w, _ in r]), one / median([w for w, _ in r]),
-                       1000 * median([c for _, c in r]) / pages] for name, r in runs.items()]
+        splits.append(reextract_split(archive, work, cores))
+    one_cpu = median([c for _, c, _ in runs["--jobs 1"]]) / pages
+    own, workers = (median([split[i] for split in splits]) / pages for i in (0, 1))
+    one = median([wall for wall, *_ in runs["--jobs 1"]])
+    reextract_rows = [[name, median([w for w, *_ in r]), pages / median([w for w, *_ in r]), one / median([w for w, *_ in r]),
+                       1000 * median([c for _, c, _ in r]) / pages, max(m for *_, m in r)] for name, r in runs.items()]
 
     queued = messages(archive)
     split = {"decode": [], "hand back": [], "write": []}
@@ -180,11 +210,18 @@ def main() -> None:
     per_message = {name: 1000 * median(seconds) / len(queued) for name, seconds in split.items()}
     serial = per_message["decode"] + per_message["write"]
     ceiling = serial / (per_message["write"] + per_message["decode"] / cores + per_message["hand back"])
-    ingest_wall, ingest_cpu = median([w for w, _ in ingest_runs]), median([c for _, c in ingest_runs])
+    ingest_wall, ingest_cpu = median([w for w, *_ in ingest_runs]), median([c for _, c, _ in ingest_runs])
 
-    headers = ["variant", "wall s", "pages/s", "speed-up vs --jobs 1", "CPU ms/page (all processes)"]
+    headers = ["variant", "wall s", "pages/s", "speed-up vs --jobs 1", "CPU ms/page (all processes)", "peak RSS MB (largest process)"]
     print(f"## reextract, {pages} kept pages, medians of {args.reps} interleaved runs\n")
     print(table(headers, reextract_rows))
+    print()
+    print(table([f"reextract --jobs {cores}, CPU", "ms/page"],
+                [["--jobs 1, all in one process", 1000 * one_cpu],
+                 ["main process: reading the archive, handing pages over and back, writing", 1000 * own],
+                 [f"{cores} workers together: reading the pages, start-up included", 1000 * workers],
+                 [f"ceiling speed-up on {cores} free cores", one_cpu / max(own, (own + workers) / cores)],
+                 ["ceiling speed-up on unlimited cores (the main process alone)", one_cpu / own]]))
     print(f"\n## ingest, {len(queued)} article messages into an empty archive, medians of {args.reps} runs\n")
     print(table(["medarchive ingest", "wall s", "messages/s", "CPU ms/message"],
                 [["as is", ingest_wall, len(queued) / ingest_wall, 1000 * ingest_cpu / len(queued)]]))
@@ -194,7 +231,7 @@ def main() -> None:
                  ["hand a decoded message back from a worker (pickle round trip)", per_message["hand back"]],
                  ["write (batches of 50: SQL, page compression, search index)", per_message["write"]],
                  [f"ceiling speed-up, decoding spread over {cores} cores", ceiling]]))
-    save("jobs.json", {"machine": machine(), "pages": pages, "messages": len(queued), "reextract": runs,
+    save("jobs.json", {"machine": machine(), "pages": pages, "messages": len(queued), "reextract": runs, "reextract_split": splits,
                        "ingest": ingest_runs, "ingest_split_ms": per_message, "ingest_ceiling": ceiling})
 
 

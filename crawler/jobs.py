@@ -38,9 +38,10 @@ CHUNKS_PER_JOB = 2
 
 @dataclass
 class Lost:
-    """A page whose reading did not come back: too slow, or its worker died."""
+    """A page whose reading did not come back: too slow (``timed_out``), or its worker died."""
 
     reason: str
+    timed_out: bool
 
 
 class Workers:
@@ -104,17 +105,17 @@ class Workers:
         for worker in busy:
             if worker.results in ready or worker.process.sentinel in ready:
                 if not worker.receive(done):
-                    self._replace(worker, "its worker process ended", done, again, out)
+                    self._replace(worker, Lost("ended its worker process", timed_out=False), done, again, out)
         if self.max_seconds is not None:
             now = time.monotonic()
             for worker in [worker for worker in self._workers if worker.pending and worker.ready]:
                 if now - worker.since > self.max_seconds:
-                    self._replace(worker, f"took longer than {self.max_seconds:g} s", done, again, out)
+                    self._replace(worker, Lost(f"took longer than {self.max_seconds:g} s", timed_out=True), done, again, out)
 
-    def _replace(self, worker, reason: str, done, again, out) -> None:
+    def _replace(self, worker, lost: Lost, done, again, out) -> None:
         """Give up the page ``worker`` is on, kill it, and give the rest of its pages to a new one."""
-        lost, *rest = worker.pending
-        done[lost[0]] = (Lost(reason), [])
+        (index, _), *rest = worker.pending
+        done[index] = (lost, [])
         again.extendleft(reversed([(index, out[index]) for index, _ in rest]))
         worker.stop(at_once=True)
         self._workers[self._workers.index(worker)] = self._start()

@@ -50,9 +50,9 @@ def reextract(db, batch_size: int = 50, site_rules: SiteRules | None = None, *, 
             results = ((page, read(page)) for page in kept_pages(db))
         for page, result in results:
             if isinstance(result, Lost):
-                stats["reextract/slow_extraction"] += 1
-                logger.warning("Skipped %s: its extraction %s (PORTAL_MAX_EXTRACT_SECONDS); its row is kept as it was",
-                               page.url or page.fetched_url, result.reason)
+                stats["reextract/slow_extraction" if result.timed_out else "reextract/worker_ended"] += 1
+                logger.warning("Skipped %s: its extraction %s%s; its row is kept as it was", page.url or page.fetched_url,
+                               result.reason, " (PORTAL_MAX_EXTRACT_SECONDS)" if result.timed_out else "")
                 continue
             item, counts = result
             stats.update(counts)

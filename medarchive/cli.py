@@ -705,7 +705,7 @@ def reextract(db_path, site_rules, jobs):
             stats = run_reextract(db, site_rules=rules, jobs=jobs, max_seconds=max_seconds)
         except KeyboardInterrupt:
             raise click.ClickException("interrupted; the batches written so far are kept, run `medarchive reextract` again for the rest")
-    kept = sum(stats[f"reextract/{name}"] for name in ("not_article", "dropped", "extraction_error", "slow_extraction"))
+    kept = sum(stats[f"reextract/{name}"] for name in ("not_article", "dropped", "extraction_error", "slow_extraction", "worker_ended"))
     click.echo(
         f"{stats['reextract/updated']} updated, {stats['reextract/unchanged']} unchanged, "
         f"{stats['reextract/new']} new (pages whose extraction had failed), {kept} kept as they were (see the log)"

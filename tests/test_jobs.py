@@ -145,4 +145,4 @@ def exit_at_x(item: str) -> int:
 def test_a_worker_that_dies_loses_its_page_only_and_is_replaced():
     with Workers(exit_at_x, 2, chunk_size=1) as workers:  # "x" is the first item of the second worker
         results = list(workers.map(["1", "2", "x", "4", "5", "6"]))
-    assert results == [("1", 1), ("2", 2), ("x", Lost("its worker process ended")), ("4", 4), ("5", 5), ("6", 6)]
+    assert results == [("1", 1), ("2", 2), ("x", Lost("ended its worker process", timed_out=False)), ("4", 4), ("5", 5), ("6", 6)]
