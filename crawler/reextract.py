@@ -9,7 +9,10 @@ import json
 import logging
 import zlib
 from collections import Counter
+from contextlib import ExitStack, closing
 from dataclasses import asdict
+from functools import partial
+from typing import NamedTuple
 
 from scrapy.http import HtmlResponse
 
@@ -17,50 +20,111 @@ from archive import writer
 
 from .extraction.article import extract_article
 from .extraction.site_rules import SiteRules
+from .jobs import Lost, Workers
 from .normalise import InvalidArticle, counter_into, normalise
 from .spiders.portal import article_item
 
 logger = logging.getLogger(__name__)
 
 
-def reextract(db, batch_size: int = 50, site_rules: SiteRules | None = None) -> Counter:
+#: Pages read from the archive at a time: memory holds a few of these, not every page.
+READ_CHUNK = 500
+
+
+def reextract(db, batch_size: int = 50, site_rules: SiteRules | None = None, *, jobs: int = 1,
+              max_seconds: float | None = None) -> Counter:
     """Re-extract every stored page into the archive, and try again the pages whose extraction
-    failed; returns what happened, counted."""
+    failed; returns what happened, counted.
+
+    With ``jobs`` above 1 the pages are read by that many worker processes
+    (:mod:`crawler.jobs`), and one that takes longer than ``max_seconds`` is skipped; this
+    process writes, in the pages' order, so the archive ends the same as with one job."""
     stats = Counter()
-    site_rules = site_rules or SiteRules()
+    read = partial(read_page, site_rules=site_rules or SiteRules())
     batch = []
-    rows = db.execute(
-        "select url, fetched_url, status, headers, body, fetched_at, 1 from pages"
-        " union all select url, fetched_url, status, headers, body, fetched_at, 0 from unextracted_pages"
-        " where url not in (select url from articles) order by 1"
-    ).fetchall()
-    for url, fetched_url, status, headers, body, fetched_at, archived in rows:
-        item = _item(url if archived else None, fetched_url, status, headers, body, fetched_at, stats, site_rules)
-        if item is not None:
-            batch.append(asdict(item))
-        if len(batch) >= batch_size:
-            _write(db, batch, stats)
-            batch = []
+    with ExitStack() as stack:
+        if jobs > 1:
+            workers = stack.enter_context(Workers(read, jobs, chunk_size=batch_size, max_seconds=max_seconds))
+            results = stack.enter_context(closing(workers.map(kept_pages(db))))
+        else:
+            results = ((page, read(page)) for page in kept_pages(db))
+        for page, result in results:
+            if isinstance(result, Lost):
+                stats["reextract/slow_extraction" if result.timed_out else "reextract/worker_ended"] += 1
+                logger.warning("Skipped %s: its extraction %s%s; its row is kept as it was", page.url or page.fetched_url,
+                               result.reason, " (PORTAL_MAX_EXTRACT_SECONDS)" if result.timed_out else "")
+                continue
+            item, counts = result
+            stats.update(counts)
+            if item is not None:
+                batch.append(item)
+            if len(batch) >= batch_size:
+                _write(db, batch, stats)
+                batch = []
     _write(db, batch, stats)
     return stats
 
 
-def _item(url, fetched_url, status, headers, body, fetched_at, stats, site_rules):
-    """The article item for one kept page; ``url`` is its archived identity (None for a page
+class KeptPage(NamedTuple):
+    """A page as the archive keeps it; ``url`` is its archived identity (None for a page
     never archived, which takes the identity its extraction gives)."""
-    response = HtmlResponse(fetched_url, status=status or 200, headers=json.loads(headers or "{}"), body=zlib.decompress(body))
+
+    url: str | None
+    fetched_url: str
+    status: int | None
+    headers: str | None
+    body: bytes
+    fetched_at: str | None
+
+
+def kept_pages(db):
+    """Every kept page, by URL: the archived articles' and those whose extraction failed.
+    Read a chunk at a time, after the URL last read, so that memory holds one chunk."""
+    after = ""
+    while True:
+        rows = db.execute(
+            "select url, fetched_url, status, headers, body, fetched_at, 1 from pages where url > :after"
+            " union all select url, fetched_url, status, headers, body, fetched_at, 0 from unextracted_pages"
+            " where url > :after and url not in (select url from articles) order by 1 limit :limit",
+            {"after": after, "limit": READ_CHUNK},
+        ).fetchall()
+        for url, fetched_url, status, headers, body, fetched_at, archived in rows:
+            yield KeptPage(url if archived else None, fetched_url, status, headers, body, fetched_at)
+        if len(rows) < READ_CHUNK:
+            return
+        after = rows[-1][0]
+
+
+def read_page(page: KeptPage, site_rules: SiteRules) -> tuple[dict | None, Counter]:
+    """The article item (as a dict) of one kept page, or None if it is kept as it was; and
+    what happened, counted. Runs in a worker process with ``--jobs``."""
+    stats = Counter()
+    item = _item(page, stats, site_rules)
+    if item is None:
+        return None, stats
+    article = asdict(item)
+    if page.url is not None:
+        # The archive holds this very page already: not compressed and written again.
+        article["raw_body"] = None
+    return article, stats
+
+
+def _item(page: KeptPage, stats, site_rules):
+    url, fetched_url = page.url, page.fetched_url
+    response = HtmlResponse(fetched_url, status=page.status or 200, headers=json.loads(page.headers or "{}"),
+                            body=zlib.decompress(page.body))
     try:
-        page = extract_article(response.selector, fetched_url, site_rules.for_url(fetched_url))
+        article = extract_article(response.selector, fetched_url, site_rules.for_url(fetched_url))
     except Exception as error:  # the next page must still be tried
         stats["reextract/extraction_error"] += 1
         logger.error("Could not extract %s (%s: %s); kept as it was", url or fetched_url, type(error).__name__, error)
         return None
-    if page is None:
+    if article is None:
         stats["reextract/not_article"] += 1
         logger.warning("%s no longer reads as an article; its row is kept as it was", url or fetched_url)
         return None
     # The article keeps its identity even if the new extraction reads its canonical URL differently.
-    item = article_item(page, response, fetched_at=fetched_at)
+    item = article_item(article, response, fetched_at=page.fetched_at)
     item.url = url or item.url
     try:
         normalise(item, counter_into(stats))

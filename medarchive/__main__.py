@@ -2,4 +2,6 @@
 
 from .cli import cli
 
-cli(prog_name="medarchive")
+# Guarded: the worker processes of ``--jobs`` import the main module again.
+if __name__ == "__main__":
+    cli(prog_name="medarchive")

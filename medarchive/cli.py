@@ -22,7 +22,7 @@ from crawler.enrichment.crossref import CROSSREF_URL
 from crawler.enrichment.enrich import RETRY_UNKNOWN_DAYS
 from crawler.enrichment.ncbi import EUTILS_URL, IDCONV_URL
 
-from .options import crawl_options, csv_option, db_option, redis_options, selection_options, site_rules_option
+from .options import crawl_options, csv_option, db_option, jobs_option, redis_options, selection_options, site_rules_option
 
 #: Exit status of ``ingest`` when some messages could not be written and were set aside.
 EXIT_SET_ASIDE = 4
@@ -787,20 +787,27 @@ def _print_extract_report(report: dict) -> None:
 @cli.command()
 @db_option
 @site_rules_option
-def reextract(db_path, site_rules):
+@jobs_option
+def reextract(db_path, site_rules, jobs):
     """Rebuild every article's fields from the raw pages kept in the archive, without fetching.
 
     Use it after upgrading medarchive: the new extraction runs over the stored pages;
     changed articles are updated (their previous text kept in article_versions),
-    the others left as they are.
+    the others left as they are. With --jobs above 1, a page that takes a worker longer
+    than PORTAL_MAX_EXTRACT_SECONDS is skipped and its row kept as it was.
     """
     from crawler.reextract import reextract as run_reextract
+    from crawler.runner import project_settings
 
     rules = _load_site_rules(site_rules)
     _require_archive(db_path)
+    max_seconds = project_settings().getfloat("PORTAL_MAX_EXTRACT_SECONDS")
     with _locked(db_path), _written_archive(db_path) as db:
-        stats = run_reextract(db, site_rules=rules)
-    kept = stats["reextract/not_article"] + stats["reextract/dropped"] + stats["reextract/extraction_error"]
+        try:
+            stats = run_reextract(db, site_rules=rules, jobs=jobs, max_seconds=max_seconds)
+        except KeyboardInterrupt:
+            raise click.ClickException("interrupted; the batches written so far are kept, run `medarchive reextract` again for the rest")
+    kept = sum(stats[f"reextract/{name}"] for name in ("not_article", "dropped", "extraction_error", "slow_extraction", "worker_ended"))
     click.echo(
         f"{stats['reextract/updated']} updated, {stats['reextract/unchanged']} unchanged, "
         f"{stats['reextract/new']} new (pages whose extraction had failed), {kept} kept as they were (see the log)"

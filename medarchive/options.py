@@ -93,3 +93,13 @@ selection_options = _compose(
 
 #: ``--csv`` beside ``--json`` on the commands that print a table.
 csv_option = click.option("--csv", "as_csv", is_flag=True, help="Print the rows as CSV (UTF-8, a header line), for a spreadsheet or pandas.")
+
+
+def jobs_option(function):
+    return click.option(
+        "--jobs",
+        type=click.IntRange(min=1),
+        default=lambda: os.cpu_count() or 1,
+        show_default="the number of cores",
+        help="Worker processes reading pages; this process alone writes the archive. 1 reads in this process.",
+    )(function)
