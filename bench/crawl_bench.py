@@ -58,7 +58,7 @@ def fetch_loop(base: str, paths: list[str], concurrency: int) -> dict:
 # --- children --------------------------------------------------------------------------------
 
 
-def run_child(cmd: list[str], tag: str, env=None) -> dict:
+def run_child(cmd: list[str], tag: str, env=None, cwd=ROOT) -> dict:
     out = OUT / f"crawl-{tag}.stdout"
     err = OUT / f"crawl-{tag}.stderr"
     rss_file = OUT / f"crawl-{tag}.maxrss"
@@ -67,7 +67,7 @@ def run_child(cmd: list[str], tag: str, env=None) -> dict:
     timed_cmd = ["/usr/bin/time", "-f", "%M", "-o", str(rss_file), *cmd]
     with open(out, "wb") as fo, open(err, "wb") as fe:
         t0 = time.perf_counter()
-        proc = subprocess.Popen(timed_cmd, stdout=fo, stderr=fe, cwd=ROOT, env=env)
+        proc = subprocess.Popen(timed_cmd, stdout=fo, stderr=fe, cwd=cwd, env=env)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - t0
         proc.returncode = os.waitstatus_to_exitcode(status)
@@ -119,16 +119,22 @@ VARIANTS = {
     "recrawl_incremental": [],  # default again on the same archive (incremental mode)
     "recrawl_full": ["--full"],  # --full again on the same archive: refetch everything
 }
+#: Variants run from another checkout (``--before DIR``): the same crawl by older code.
+BEFORE = {"chain_before": "chain"}
 
 
-def crawl_once(kind: str, timed: Timed, starts: list[str], concurrency: int, db: Path | None, tag: str) -> dict:
+def crawl_once(kind: str, timed: Timed, starts: list[str], concurrency: int, db: Path | None, tag: str,
+               before: Path | None = None) -> dict:
+    cwd = ROOT
     if kind == "bare":
         cmd = [PY, str(ROOT / "bench" / "bare_spider.py"), *starts, "--concurrency", str(concurrency)]
     else:
-        cmd = [MEDARCHIVE, "crawl", *starts, *VARIANTS[kind], "--db", str(db), "--delay", "0",
+        # `python -m medarchive` from a checkout runs that checkout's code (its directory comes first on sys.path).
+        program, cwd = ([PY, "-m", "medarchive"], before) if kind in BEFORE else ([MEDARCHIVE], ROOT)
+        cmd = [*program, "crawl", *starts, *VARIANTS[BEFORE.get(kind, kind)], "--db", str(db), "--delay", "0",
                "--concurrency", str(concurrency), "-s", "AUTOTHROTTLE_ENABLED=False"]
     mark = timed.mark()
-    res = run_child(cmd, tag)
+    res = run_child(cmd, tag, cwd=cwd)
     res.update(timed.since(mark))
     res["kind"] = kind
     res["pages_per_s"] = res["requests"] / res["wall_s"]
@@ -164,6 +170,11 @@ def main(argv=None):
     parser.add_argument("--latency", type=float, default=0.05)
     parser.add_argument("--no-latency", action="store_true", help="skip the latency runs")
     parser.add_argument("--no-profile", action="store_true", help="skip the profiled crawl")
+    parser.add_argument("--latency-articles", type=int, help="a smaller replica for the latency runs")
+    parser.add_argument("--latency-reps", type=int, default=1)
+    parser.add_argument("--only-chain", action="store_true", help="only (a) and (b): no discovery or re-crawl runs")
+    parser.add_argument("--before", type=Path, metavar="DIR",
+                        help="also run (b) from this checkout (e.g. `git archive main`), interleaved: before -> after")
     parser.add_argument("--_fetch", nargs=3, metavar=("BASE", "PATHS_FILE", "CONC"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
@@ -215,12 +226,16 @@ def main(argv=None):
 
     # a/b/c interleaved
     tmp = Path(tempfile.mkdtemp(prefix="medarchive-crawl-", dir=OUT))
-    runs = {"bare": [], "chain": [], "discover": [], "recrawl_incremental": [], "recrawl_full": []}
+    chains = ["chain_before", "chain"] if args.before else ["chain"]
+    runs = {"bare": [], **{kind: [] for kind in chains}}
+    if not args.only_chain:
+        runs |= {"discover": [], "recrawl_incremental": [], "recrawl_full": []}
     for rep in range(args.reps):
         runs["bare"].append(crawl_once("bare", timed, starts, args.concurrency, None, f"bare-r{rep}"))
-        runs["chain"].append(crawl_once("chain", timed, starts, args.concurrency, tmp / f"chain{rep}.db", f"chain-r{rep}"))
+        for kind in chains:
+            runs[kind].append(crawl_once(kind, timed, starts, args.concurrency, tmp / f"{kind}{rep}.db", f"{kind}-r{rep}", args.before))
         db = tmp / f"rep{rep}.db"
-        for kind in ("discover", "recrawl_incremental", "recrawl_full"):
+        for kind in () if args.only_chain else ("discover", "recrawl_incremental", "recrawl_full"):
             runs[kind].append(crawl_once(kind, timed, starts, args.concurrency, db, f"{kind}-r{rep}"))
     result["runs"] = runs
     result["summary"] = {k: summarize(v) for k, v in runs.items()}
@@ -229,16 +244,18 @@ def main(argv=None):
     # latency
     if not args.no_latency:
         lat_portal = portal
-        if args.quick:
-            lat_portal, _, _ = cached_portal("wordpress", 500, args.seed)
+        if args.quick or args.latency_articles:
+            lat_portal, _, _ = cached_portal("wordpress", args.latency_articles or 500, args.seed)
         ln = len(lat_portal.articles)
         lat_server = serve(lat_portal, latency=args.latency)
         lat_timed = Timed(lat_server)
         lat_starts = [lat_server.url + lat_portal.articles[ln // 4].path, lat_server.url + lat_portal.articles[3 * ln // 4].path]
-        lat = {"bare": [crawl_once("bare", lat_timed, lat_starts, args.concurrency, None, "latency-bare")],
-               "chain": [crawl_once("chain", lat_timed, lat_starts, args.concurrency, tmp / "latency-chain.db", "latency-chain")],
-               "discover": [crawl_once("discover", lat_timed, lat_starts, args.concurrency, tmp / "latency-discover.db",
-                                       "latency-discover")]}
+        lat_kinds = ["bare", *chains, *(() if args.only_chain else ("discover",))]
+        lat = {kind: [] for kind in lat_kinds}
+        for rep in range(args.latency_reps):
+            for kind in lat_kinds:
+                db = None if kind == "bare" else tmp / f"latency-{kind}{rep}.db"
+                lat[kind].append(crawl_once(kind, lat_timed, lat_starts, args.concurrency, db, f"latency-{kind}-r{rep}", args.before))
         lat_server.stop()
         result["latency"] = {"latency_s": args.latency, "articles": ln, "runs": lat,
                              "summary": {k: summarize(v) for k, v in lat.items()},
@@ -266,30 +283,35 @@ def main(argv=None):
     save(name, result)
 
     s = result["summary"]
+    labels = {"bare": "(a) bare Scrapy spider (chain only)",
+              "chain_before": "(b) medarchive crawl --chain-only, before (--before)",
+              "chain": "(b) medarchive crawl --chain-only, fresh",
+              "discover": "(b') medarchive crawl (default: +sitemap/listings), fresh",
+              "recrawl_incremental": "(c) re-crawl, default incremental",
+              "recrawl_full": "(c') re-crawl --full"}
     rows = [["server alone, urllib c=%d" % c, fetch[c]["pages"], fetch[c]["seconds"], fetch[c]["pages_per_s"], "", "", "", ""]
             for c in (1, 4, 8)]
-    for label, key in (("(a) bare Scrapy spider (chain only)", "bare"),
-                       ("(b) medarchive crawl --chain-only, fresh", "chain"),
-                       ("(b') medarchive crawl (default: +sitemap/listings), fresh", "discover"),
-                       ("(c) re-crawl, default incremental", "recrawl_incremental"),
-                       ("(c') re-crawl --full", "recrawl_full")):
-        m = s[key]
-        rows.append([label, m["requests"], m["wall_s"], m["pages_per_s"], m["window_pages_per_s"], m["cpu_ms_per_page"],
-                     m["peak_rss_mb"], f"{m['pages_per_s'] / s['bare']['pages_per_s']:.2f}"])
+    rows += summary_rows(s, labels, "")
     if "latency" in result:
-        for label, key in (("(a) bare, latency %.2fs" % args.latency, "bare"),
-                           ("(b) --chain-only, latency %.2fs" % args.latency, "chain"),
-                           ("(b') default, latency %.2fs" % args.latency, "discover")):
-            m = result["latency"]["summary"][key]
-            rows.append([label, m["requests"], m["wall_s"], m["pages_per_s"], m["window_pages_per_s"], m["cpu_ms_per_page"],
-                         m["peak_rss_mb"], f"{m['pages_per_s'] / result['latency']['summary']['bare']['pages_per_s']:.2f}"])
+        rows += summary_rows(result["latency"]["summary"], labels, ", latency %.2fs" % args.latency)
     print()
-    print(f"Crawl, {n}-article WordPress replica, concurrency {args.concurrency}, median of {args.reps} (latency runs: 1)")
+    print(f"Crawl, {n}-article WordPress replica, concurrency {args.concurrency}, median of {args.reps} "
+          f"(latency runs: {args.latency_reps})")
     print(table(["run", "pages", "wall s", "pages/s (wall)", "pages/s (window)", "CPU ms/page", "peak RSS MB", "vs (a)"], rows))
-    print(f"\n(b)/(a) = {s['chain']['pages_per_s'] / s['bare']['pages_per_s']:.2f} (target >= 0.80); "
-          f"(b')/(a) = {s['discover']['pages_per_s'] / s['bare']['pages_per_s']:.2f}; "
-          f"(c) wall / (b') wall = {s['recrawl_incremental']['wall_s'] / s['discover']['wall_s']:.2f}; "
-          f"(c') wall / (b') wall = {s['recrawl_full']['wall_s'] / s['discover']['wall_s']:.2f}")
+    print("\n" + "; ".join(f"{kind}/(a) = {s[kind]['pages_per_s'] / s['bare']['pages_per_s']:.2f}" for kind in s if kind != "bare"))
+    if "latency" in result:
+        ls = result["latency"]["summary"]
+        print("latency: " + "; ".join(f"{kind}/(a) = {ls[kind]['pages_per_s'] / ls['bare']['pages_per_s']:.2f}"
+                                      for kind in ls if kind != "bare"))
+    if "chain" in s and "discover" in s:
+        print(f"(c) wall / (b') wall = {s['recrawl_incremental']['wall_s'] / s['discover']['wall_s']:.2f}; "
+              f"(c') wall / (b') wall = {s['recrawl_full']['wall_s'] / s['discover']['wall_s']:.2f}")
+
+
+def summary_rows(summary: dict, labels: dict, suffix: str) -> list[list]:
+    bare = summary["bare"]["pages_per_s"]
+    return [[labels[kind] + suffix, m["requests"], m["wall_s"], m["pages_per_s"], m["window_pages_per_s"],
+             m["cpu_ms_per_page"], m["peak_rss_mb"], f"{m['pages_per_s'] / bare:.2f}"] for kind, m in summary.items()]
 
 
 if __name__ == "__main__":
