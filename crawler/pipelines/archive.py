@@ -1,4 +1,4 @@
-"""Store articles in the SQLite archive: one connection per crawl, batched commits."""
+"""Store articles in the SQLite archive: batched commits, written by a thread of their own."""
 
 import logging
 from dataclasses import asdict
@@ -10,6 +10,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 
 from archive import coverage, drift, writer
+from archive.writer_thread import WriterThread
 from archive.lock import ArchiveBusy, ArchiveUnavailable, archive_lock
 from archive.schema import close_archive, disk_full, open_archive
 
@@ -57,7 +58,9 @@ SITEMAP_BATCH_SIZE = 1000
 class ArchivePipeline:
     """Writes each article (with its references, DOIs, links and aliases) to the archive
     named by ``ARCHIVE_DB_PATH``, ``ARCHIVE_BATCH_SIZE`` articles per transaction, and keeps a
-    row in ``runs`` for the crawl. A crash loses at most the unwritten batch, never a half row."""
+    row in ``runs`` for the crawl. The transactions run in a writer thread
+    (``archive.writer_thread``), so that the crawl downloads and parses meanwhile; a crash loses
+    at most the batches not yet written, never a half row."""
 
     def __init__(self, crawler, path: str, batch_size: int, drift_config: drift.DriftConfig | None = None, mode: str = "incremental"):
         self.crawler = crawler
@@ -68,6 +71,7 @@ class ArchivePipeline:
         self.batch = writer.Batch()
         self.db = None
         self.run = None
+        self.writer = None
         self.lock = ExitStack()
 
     @classmethod
@@ -98,6 +102,7 @@ class ArchivePipeline:
             self.lock.close()
             return
         self.crawler.stats.set_value("archive/run_id", self.run.id)
+        self.writer = WriterThread(self.path, self.run.id)
 
     def refuse(self, why: str, reason: str) -> None:
         """Stop the crawl before it fetches pages it could not store."""
@@ -111,33 +116,42 @@ class ArchivePipeline:
     def process_item(self, item):
         if self.db is None:
             return item  # the archive was refused: nothing is written
+        self.take_results()
         add_to_batch(self.batch, item)
         if len(self.batch.articles) >= self.batch_size or len(self.batch.sitemap) >= SITEMAP_BATCH_SIZE:
-            self.flush_or_stop()
+            self.hand_over()
         return item
 
-    def flush_or_stop(self) -> None:
-        """Write the batch; if the archive refuses it, stop the crawl rather than fetch
-        pages that cannot be stored. The failed batch is rolled back as a whole."""
-        try:
-            self.flush()
-        except sqlite3.Error as error:
-            self.crawler.stats.inc_value("archive/write_failed")
-            self.crawler.stats.set_value("archive/error", self.describe(error))
-            logger.error("Could not write to the archive %s: %s; stopping the crawl", self.path, error)
-            deferred_from_coro(self.crawler.engine.close_spider_async(reason="archive_error"))
+    def hand_over(self) -> None:
+        """Queue the batch for the writer thread (waiting while it is behind) and start a new one."""
+        if self.batch:
+            self.writer.write(self.batch, pages=self.crawler.stats.get_value("response_received_count", 0))
+            self.batch = writer.Batch()
 
-    def flush(self) -> None:
-        if not self.batch:
-            return
-        pages = self.crawler.stats.get_value("response_received_count", 0)
-        self.run.counts.add(self.batch.write(self.db, self.run.id, pages=pages))
-        for name in ("new", "updated", "unchanged"):
-            self.crawler.stats.set_value(f"archive/articles_{name}", getattr(self.run.counts, name))
+    def take_results(self) -> None:
+        """Count the batches the writer thread has written. If the archive refused one (rolled
+        back as a whole), stop the crawl rather than fetch pages that cannot be stored."""
+        while not self.writer.results.empty():
+            result = self.writer.results.get()
+            if isinstance(result, writer.WriteCounts):
+                self.run.counts.add(result)
+                for name in ("new", "updated", "unchanged"):
+                    self.crawler.stats.set_value(f"archive/articles_{name}", getattr(self.run.counts, name))
+                continue
+            self.crawler.stats.inc_value("archive/write_failed")
+            if isinstance(result, sqlite3.Error):
+                self.crawler.stats.set_value("archive/error", self.describe(result))
+                logger.error("Could not write to the archive %s: %s; stopping the crawl", self.path, result)
+            else:  # a bug, not the archive: shown in full
+                self.crawler.stats.set_value("archive/error", f"{type(result).__name__}: {result}")
+                logger.error("Could not write to the archive %s; stopping the crawl", self.path, exc_info=result)
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason="archive_error"))
 
     def close_spider(self):
         if self.db is not None:
-            self.flush_or_stop()
+            self.hand_over()
+            self.writer.close()
+            self.take_results()
 
     def spider_closed(self, spider, reason):
         """Runs after every item is written: the run's coverage is measured, a finished run is

@@ -1,0 +1,57 @@
+"""Writing batches in a thread of its own, so that whoever fills them (the crawl's reactor)
+goes on downloading and parsing while SQLite writes.
+
+The thread has its own connection. Batches wait in a bounded queue: when the disk is slower
+than the crawl, handing over one more batch waits for it, so a slow disk slows the crawl
+instead of growing memory. Each batch is still one transaction (``Batch.write``): a crash
+loses the batches still waiting, never part of one.
+"""
+
+import queue
+import threading
+
+from .schema import open_archive
+from .writer import Batch
+
+#: Batches waiting for the thread at most, besides the one being written.
+QUEUED_BATCHES = 2
+
+
+class WriterThread:
+    """Writes each batch handed to :meth:`write`, in order, for the run ``run_id`` of the archive
+    at ``path``. What each write gave (its ``WriteCounts``, or the exception that rolled it back)
+    arrives in :attr:`results`, in the same order."""
+
+    def __init__(self, path, run_id: int | None = None, queued: int = QUEUED_BATCHES):
+        self.results = queue.SimpleQueue()
+        self._batches = queue.Queue(queued)
+        self._thread = threading.Thread(target=self._run, args=(path, run_id), name="archive-writer", daemon=True)
+        self._thread.start()
+
+    def write(self, batch: Batch, pages: int | None = None) -> None:
+        """Queue ``batch``, which now belongs to the thread; blocks while ``queued`` batches wait.
+        ``pages`` is how many pages the run had fetched when the batch was filled."""
+        self._batches.put((batch, pages))
+
+    def close(self) -> None:
+        """Write every queued batch, then end the thread and its connection."""
+        self._batches.put(None)
+        self._thread.join()
+
+    def _run(self, path, run_id) -> None:
+        try:
+            db = open_archive(path, create=False)
+        except Exception as error:  # every batch gets the reason, so that none is taken for written
+            db, refused = None, error
+        while (job := self._batches.get()) is not None:
+            batch, pages = job
+            self.results.put(refused if db is None else _write(db, batch, run_id, pages))
+        if db is not None:
+            db.close()
+
+
+def _write(db, batch: Batch, run_id, pages):
+    try:
+        return batch.write(db, run_id, pages)
+    except Exception as error:  # the caller decides what it means; the thread goes on emptying the queue
+        return error
