@@ -65,6 +65,11 @@ TELNETCONSOLE_ENABLED = False
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = os.environ.get("MEDARCHIVE_LOG_LEVEL", "INFO")
 
+# Scrapy starts this many tasks for every page a callback returns from, whatever it yields; a
+# page here yields an article and two links, and the pipelines do not wait on anything, so
+# Scrapy's 100 cost ~0.7 ms of CPU per page for nothing (bench/RESULTS.md, "Crawl CPU").
+CONCURRENT_ITEMS = 4
+
 # The normalising steps themselves are listed once, in ``crawler.normalise.STEPS``.
 ITEM_PIPELINES = {
     "crawler.pipelines.NormalisePipeline": 100,
