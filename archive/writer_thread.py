@@ -20,7 +20,11 @@ QUEUED_BATCHES = 2
 class WriterThread:
     """Writes each batch handed to :meth:`write`, in order, for the run ``run_id`` of the archive
     at ``path``. What each write gave (its ``WriteCounts``, or the exception that rolled it back)
-    arrives in :attr:`results`, in the same order."""
+    arrives in :attr:`results`, in the same order.
+
+    Once a write has failed, the batches handed over later are not tried: the full disk or the
+    broken file that refused one would meet them too, and whatever they managed to write would
+    take the room that the run's closing row needs."""
 
     def __init__(self, path, run_id: int | None = None, queued: int = QUEUED_BATCHES):
         self.results = queue.SimpleQueue()
@@ -39,13 +43,21 @@ class WriterThread:
         self._thread.join()
 
     def _run(self, path, run_id) -> None:
+        db = failed = None
         try:
             db = open_archive(path, create=False)
-        except Exception as error:  # every batch gets the reason, so that none is taken for written
-            db, refused = None, error
+        except Exception as error:  # reported with the first batch, which it keeps from being written
+            failed = error
+        reported = False
         while (job := self._batches.get()) is not None:
-            batch, pages = job
-            self.results.put(refused if db is None else _write(db, batch, run_id, pages))
+            if failed is None:
+                batch, pages = job
+                result = _write(db, batch, run_id, pages)
+                failed = result if isinstance(result, Exception) else None
+                self.results.put(result)
+            elif not reported:
+                self.results.put(failed)
+            reported = failed is not None
         if db is not None:
             db.close()
 

@@ -50,17 +50,29 @@ def test_batches_are_written_in_order_and_each_one_counted_in_the_run(tmp_path):
         assert db.execute("select articles_new, articles_updated, pages from runs").fetchone() == (3, 1, 4)
 
 
-def test_a_refused_batch_is_reported_rolled_back_whole_and_the_next_batch_still_written(tmp_path):
+def test_a_refused_batch_is_reported_rolled_back_whole_and_nothing_after_it_is_tried(tmp_path):
     path, run_id = new_archive(tmp_path)
     writer = WriterThread(path, run_id)
-    writer.write(batch_of(article(1), {**article(2), "title": None}))  # NOT NULL: the whole batch is refused
-    writer.write(batch_of(article(3)))
+    writer.write(batch_of(article(1)))
+    writer.write(batch_of(article(2), {**article(3), "title": None}))  # NOT NULL: the whole batch is refused
+    writer.write(batch_of(article(4)))
     writer.close()
-    refused, written = results(writer)
-    assert isinstance(refused, sqlite3.IntegrityError)
+    written, refused = results(writer)
     assert written == WriteCounts(new=1)
+    assert isinstance(refused, sqlite3.IntegrityError)
     with closing(sqlite3.connect(path)) as db:
-        assert db.execute("select url from articles").fetchall() == [("https://site.example/a/3.html",)]
+        assert db.execute("select url from articles").fetchall() == [("https://site.example/a/1.html",)]
+
+
+def test_an_archive_the_thread_cannot_open_is_reported_once(tmp_path):
+    not_an_archive = tmp_path / "notes.txt"
+    not_an_archive.write_text("not SQLite")
+    writer = WriterThread(not_an_archive)
+    writer.write(batch_of(article(1)))
+    writer.write(batch_of(article(2)))
+    writer.close()
+    (refused,) = results(writer)
+    assert isinstance(refused, sqlite3.DatabaseError)
 
 
 def test_a_writer_that_falls_behind_makes_the_hand_over_wait_and_writes_everything_after(tmp_path):
