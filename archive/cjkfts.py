@@ -44,6 +44,7 @@ __all__ = [
     "index_text",
     "match_query",
     "parse_query",
+    "phrase_queries",
     "to_simplified",
     "highlight_pieces",
 ]
@@ -243,20 +244,37 @@ def _term_expression(term: Term) -> str:
     return phrase + " *" if prefix else phrase
 
 
-def _alternatives(term: Term, simplified_variants: bool) -> str:
-    expression = _term_expression(term)
+def _variants(term: Term, simplified_variants: bool) -> list[Term]:
+    """``term``, and its Simplified spelling when asked for and different."""
     if simplified_variants:
         simplified = to_simplified(term.text)
         if simplified != term.text:
-            return f"({expression} OR {_term_expression(Term(simplified, term.prefix, term.quoted))})"
-    return expression
+            return [term, Term(simplified, term.prefix, term.quoted)]
+    return [term]
 
 
-def match_query(query: str, *, columns: tuple[str, ...] | None = None, simplified_variants: bool = False) -> str:
+def _alternatives(term: Term, simplified_variants: bool) -> str:
+    expressions = [_term_expression(variant) for variant in _variants(term, simplified_variants)]
+    return expressions[0] if len(expressions) == 1 else "(" + " OR ".join(expressions) + ")"
+
+
+def _column_filter(columns: tuple[str, ...], expression: str) -> str:
+    return "{" + " ".join(columns) + "} : (" + expression + ")"
+
+
+def match_query(
+    query: str,
+    *,
+    columns: tuple[str, ...] | None = None,
+    simplified_variants: bool = False,
+    found_in: tuple[str, ...] | None = None,
+) -> str:
     """The FTS5 MATCH expression for the user's ``query``, with the same rewrite as :func:`index_text`.
 
     :param columns: restrict the search to these FTS columns (an FTS5 column filter).
     :param simplified_variants: also look for the Simplified spelling of Traditional characters.
+    :param found_in: the terms looked for must be found in these columns (``("title",)``),
+        while excluded terms still exclude wherever in ``columns`` they are.
     :raises QuerySyntaxError: when the query cannot be understood.
 
     >>> match_query("外泌体 COPD")
@@ -265,12 +283,25 @@ def match_query(query: str, *, columns: tuple[str, ...] | None = None, simplifie
     parsed = parse_query(query)
     groups = ["(" + " AND ".join(_alternatives(t, simplified_variants) for t in group) + ")" for group in parsed.groups]
     expression = " OR ".join(groups)
+    if found_in:
+        expression = _column_filter(found_in, expression)
     if parsed.excluded:
         excluded = " OR ".join(_alternatives(t, simplified_variants) for t in parsed.excluded)
         expression = f"({expression}) NOT ({excluded})"
     if columns:
-        expression = "{" + " ".join(columns) + "} : (" + expression + ")"
+        expression = _column_filter(columns, expression)
     return expression
+
+
+def phrase_queries(query: str, *, simplified_variants: bool = False) -> list[str]:
+    """Each FTS5 phrase of :func:`match_query`'s expression on its own (excluded ones too):
+    what bm25 counts the matches of, one phrase at a time, before it can rank anything."""
+    parsed = parse_query(query)
+    return [
+        _term_expression(variant)
+        for term in parsed.terms + parsed.excluded
+        for variant in _variants(term, simplified_variants)
+    ]
 
 
 def highlight_pieces(query: str) -> list[tuple[str, str]]:

@@ -3,7 +3,9 @@
 ``articles_search(title, body, refs, disclaimer)`` has ``rowid = articles.id`` and
 indexes the shadow text of :func:`archive.cjkfts.index_text` (bigrams plus tail for
 CJK runs). It is *contentless* (``content=''``): the shadow text is about twice the
-size of the raw text and is never stored.
+size of the raw text and is never stored. ``prefix='1'`` adds FTS5's index of 1-character
+prefixes, so a 1-character query (``"药" *``) reads one doclist, newest first, and can stop
+early, instead of merging the doclists of every bigram starting with that character in full.
 
 Keeping a contentless index in step. FTS5 on SQLite 3.40 can only remove a row from
 a contentless table when given the exact text it indexed (``contentless_delete``
@@ -43,6 +45,7 @@ __all__ = [
     "rebuild_search_index",
     "refresh_search_index",
     "search",
+    "rank",
     "count_matches",
     "make_snippet",
 ]
@@ -52,9 +55,9 @@ STATE_TABLE = "articles_search_state"
 COLUMNS = ("title", "body", "refs", "disclaimer")
 #: bm25 weights per column: a hit in the title counts ten times one in the body.
 BM25_WEIGHTS = (10.0, 1.0, 0.5, 0.5)
-#: Matches ranked at most, the most recently archived first: beyond this a common term
-#: (患者 in most articles) would make every search slow (bench/RESULTS.md, section 4).
-RANK_AT_MOST = 5000
+#: Above this many matches of a phrase, bm25 (which counts them all first) is not used: the
+#: query is answered from its newest matches this many (bench/RESULTS.md, "Search at scale").
+RANK_AT_MOST = 2000
 #: SQLite's default limit on host parameters is 32766 since 3.32; stay well below.
 _CHUNK = 500
 
@@ -90,7 +93,7 @@ def create_search_index(db) -> None:
     conn.execute(
         f"CREATE VIRTUAL TABLE IF NOT EXISTS {SEARCH_TABLE} USING fts5("
         + ", ".join(COLUMNS)
-        + ", content='', tokenize='unicode61 remove_diacritics 2')"
+        + ", content='', prefix='1', tokenize='unicode61 remove_diacritics 2')"
     )
     conn.execute(f"CREATE TABLE IF NOT EXISTS {STATE_TABLE} (id INTEGER PRIMARY KEY, source BLOB NOT NULL)")
 
@@ -218,34 +221,15 @@ def refresh_search_index(db) -> int:
 # --- searching -----------------------------------------------------------------------
 
 
-def search(
-    db,
-    query: str,
-    *,
-    limit: int = 20,
-    selection: Selection = Selection(),
-    sort: str = "rank",
-    include_references: bool = False,
-    include_disclaimer: bool = False,
-    simplified_variants: bool = False,
-    markup: str = "text",
-) -> list[dict]:
-    """Articles matching ``query``, best first.
-
-    A term found in more than ``RANK_AT_MOST`` articles is ranked among its
-    ``RANK_AT_MOST`` most recently archived matches only.
+def search(db, query: str, *, markup: str = "text", **criteria) -> list[dict]:
+    """Articles matching ``query``, best first: :func:`rank`'s choice (``criteria`` are its
+    keyword parameters: ``limit``, ``selection``, ``sort``...), read from ``articles``.
 
     Each result is a dict with ``url``, ``title``, ``published``, ``category``,
     ``snippet`` (a passage of the body around the first hit, hits highlighted) and
-    ``score`` (bm25 with the title weighted 10x, sign flipped: higher is better; None by date).
+    ``score`` (bm25 with the title weighted 10x, sign flipped: higher is better; for a
+    query with a very common term, 10 for a title match and 1 for a body match; None by date).
 
-    :param query: the user's query; see :mod:`archive.cjkfts` for the language.
-    :param selection: only the articles it selects (dates, site, category).
-    :param sort: ``"rank"`` (best first) or ``"date"`` (newest first, among every match; ``score`` is then None).
-    :param include_references: also match reference-list texts (off: a cited paper's
-        title is not what the article is about).
-    :param include_disclaimer: also match the site's boilerplate disclaimer.
-    :param simplified_variants: also look for the Simplified spelling of Traditional characters.
     :param markup: ``"text"`` highlights as ``[哮喘]``; ``"html"`` escapes the snippet and
         uses ``<mark>哮喘</mark>``.
     :raises QuerySyntaxError: when the query cannot be understood.
@@ -253,40 +237,8 @@ def search(
     """
     if markup not in ("text", "html"):
         raise ValueError(f"markup must be 'text' or 'html', not {markup!r}")
-    if sort not in ("rank", "date"):
-        raise ValueError(f"sort must be 'rank' or 'date', not {sort!r}")
     conn = _conn(db)
-    expression = _expression(query, include_references, include_disclaimer, simplified_variants)
-    where, params = _where(conn, expression, selection)
-    weights = ", ".join(str(w) for w in BM25_WEIGHTS)
-    try:
-        if sort == "date":
-            # Newest first among every match, unscored: bm25 of even the rows shown costs FTS5 a
-            # pass over every match (it counts each term's documents), for a common term 2-7x
-            # the sort itself on 20,000 articles.
-            ranked = conn.execute(
-                f"SELECT a.id, NULL FROM {SEARCH_TABLE} JOIN articles a ON a.id = {SEARCH_TABLE}.rowid "
-                f"WHERE {' AND '.join(where)} ORDER BY {dated(conn, 'published_at', 'a')} DESC, a.id DESC LIMIT ?",
-                [*params, int(limit)],
-            ).fetchall()
-        else:
-            # bm25 scores every match before ORDER BY rank can stop; for a term in most of a large
-            # archive that is ~100 ms, so only the most recently archived matches are ranked.
-            cutoff = conn.execute(
-                f"SELECT rowid FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?",
-                [expression, RANK_AT_MOST - 1],
-            ).fetchone()
-            if cutoff:
-                where.append(f"{SEARCH_TABLE}.rowid >= ?")
-                params.append(cutoff[0])
-            ranked = conn.execute(
-                f"SELECT a.id, bm25({SEARCH_TABLE}, {weights}) AS rank FROM {SEARCH_TABLE} "
-                f"JOIN articles a ON a.id = {SEARCH_TABLE}.rowid WHERE {' AND '.join(where)} ORDER BY rank LIMIT ?",
-                [*params, int(limit)],
-            ).fetchall()
-    except sqlite3.DatabaseError as error:
-        # Our expressions are always valid FTS5, so this is the archive, never the query.
-        raise SearchFailed(f"cannot search the archive now ({error})") from error
+    ranked = rank(conn, query, **criteria)
     if not ranked:
         return []
     marks = ", ".join("?" * len(ranked))
@@ -296,7 +248,9 @@ def search(
     }
     pattern = highlight_pattern(query)
     results = []
-    for id_, rank in ranked:
+    for id_, score in ranked:
+        if id_ not in rows:
+            continue  # deleted outside the writer, not yet taken out of the index (refresh_search_index)
         url, title, published, category_, body = rows[id_]
         results.append(
             {
@@ -305,10 +259,73 @@ def search(
                 "published": published,
                 "category": category_,
                 "snippet": make_snippet(body or "", pattern, markup=markup),
-                "score": None if rank is None else round(-rank, 4),
+                "score": score,
             }
         )
     return results
+
+
+def rank(
+    db,
+    query: str,
+    *,
+    limit: int = 20,
+    selection: Selection = Selection(),
+    sort: str = "rank",
+    include_references: bool = False,
+    include_disclaimer: bool = False,
+    simplified_variants: bool = False,
+) -> list[tuple[int, float | None]]:
+    """``(articles.id, score)`` of the best ``limit`` matches of ``query``, best first: what
+    :func:`search` shows, before it reads the articles and makes snippets.
+
+    Ranked by bm25, a title match weighted 10x; but a query with a term found in more than
+    ``RANK_AT_MOST`` articles is answered from its ``RANK_AT_MOST`` most recently archived
+    matches, those with the terms in the title first, each part newest first (score 10 for a
+    title match, 1 for a body match).
+
+    :param query: the user's query; see :mod:`archive.cjkfts` for the language.
+    :param selection: only the articles it selects (dates, site, category).
+    :param sort: ``"rank"`` (best first) or ``"date"`` (newest first, among every match; ``score`` is then None).
+    :param include_references: also match reference-list texts (off: a cited paper's
+        title is not what the article is about).
+    :param include_disclaimer: also match the site's boilerplate disclaimer.
+    :param simplified_variants: also look for the Simplified spelling of Traditional characters.
+    :raises QuerySyntaxError: when the query cannot be understood.
+    :raises SearchFailed: when the archive cannot be searched (locked, a damaged index).
+    """
+    if sort not in ("rank", "date"):
+        raise ValueError(f"sort must be 'rank' or 'date', not {sort!r}")
+    conn = _conn(db)
+    columns = _columns(include_references, include_disclaimer)
+    expression = cjkfts.match_query(query, columns=columns, simplified_variants=simplified_variants)
+    where, params = _where(conn, expression, selection)
+    filters = "".join(f" AND {clause}" for clause in where[1:])
+    try:
+        if sort == "date":
+            # Newest first among every match, unscored: bm25 of even the rows shown costs FTS5 a
+            # pass over every match (it counts each term's documents), for a common term 2-7x
+            # the sort itself on 20,000 articles.
+            return conn.execute(
+                f"SELECT a.id, NULL FROM {SEARCH_TABLE} JOIN articles a ON a.id = {SEARCH_TABLE}.rowid "
+                f"WHERE {' AND '.join(where)} ORDER BY {dated(conn, 'published_at', 'a')} DESC, a.id DESC LIMIT ?",
+                [*params, int(limit)],
+            ).fetchall()
+        # bm25 first counts every match of each phrase (a whole-archive walk per query: 186 ms for
+        # 间充质 at 100,000 articles, growing with the archive), so it only ranks rarer phrases.
+        newest = conn.execute(
+            f"SELECT rowid FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH ? ORDER BY rowid DESC LIMIT 2 OFFSET ?",
+            [expression, RANK_AT_MOST - 1],
+        ).fetchall()
+        phrases = cjkfts.phrase_queries(query, simplified_variants=simplified_variants)
+        if len(newest) == 2 or any(_found_in_more_than(conn, phrase, RANK_AT_MOST) for phrase in phrases):
+            floor = newest[0][0] if len(newest) == 2 else 0
+            title_expression = cjkfts.match_query(query, columns=columns, simplified_variants=simplified_variants, found_in=("title",))
+            return _newest_title_first(conn, expression, title_expression, floor, filters, params[1:], int(limit))
+        return _by_bm25(conn, expression, filters, params[1:], int(limit))
+    except sqlite3.DatabaseError as error:
+        # Our expressions are always valid FTS5, so this is the archive, never the query.
+        raise SearchFailed(f"cannot search the archive now ({error})") from error
 
 
 def count_matches(
@@ -318,28 +335,66 @@ def count_matches(
     """How many articles match ``query`` (and ``selection``): all of them, not only those
     :func:`search` returns. Same parameters and errors as :func:`search`."""
     conn = _conn(db)
-    expression = _expression(query, include_references, include_disclaimer, simplified_variants)
+    expression = cjkfts.match_query(query, columns=_columns(include_references, include_disclaimer), simplified_variants=simplified_variants)
     where, params = _where(conn, expression, selection)
     # Without a filter on the articles, the index alone counts: the join costs ten times more
     # for a term in every article (16 ms against 1.8 ms on 20,000 articles).
-    source = f"{SEARCH_TABLE} JOIN articles a ON a.id = {SEARCH_TABLE}.rowid" if len(where) > 1 else SEARCH_TABLE
     try:
-        return conn.execute(f"SELECT count(*) FROM {source} WHERE {' AND '.join(where)}", params).fetchone()[0]
+        return conn.execute(f"SELECT count(*) FROM {_matches(where[1:])} WHERE {' AND '.join(where)}", params).fetchone()[0]
     except sqlite3.DatabaseError as error:
         raise SearchFailed(f"cannot search the archive now ({error})") from error
 
 
-def _expression(query: str, include_references: bool, include_disclaimer: bool, simplified_variants: bool) -> str:
-    """The MATCH expression for ``query`` over title and body, and the columns asked for."""
+def _columns(include_references: bool, include_disclaimer: bool) -> tuple[str, ...] | None:
+    """The FTS columns searched: title and body, and those asked for (None: all of them)."""
     columns = ["title", "body"] + (["refs"] if include_references else []) + (["disclaimer"] if include_disclaimer else [])
-    return cjkfts.match_query(
-        query, columns=None if len(columns) == len(COLUMNS) else tuple(columns), simplified_variants=simplified_variants
-    )
+    return None if len(columns) == len(COLUMNS) else tuple(columns)
 
 
 def _where(conn, expression: str, selection: Selection) -> tuple[list[str], list]:
     clauses, params = selection.where(conn, "a")
     return [f"{SEARCH_TABLE} MATCH ?", *clauses], [expression, *params]
+
+
+def _found_in_more_than(conn, phrase: str, count: int) -> bool:
+    """Whether ``phrase`` is in more than ``count`` articles: a walk over its ``count`` newest
+    matches, which stops there, unlike a ``count(*)``."""
+    return conn.execute(
+        f"SELECT rowid FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?", [phrase, count]
+    ).fetchone() is not None
+
+
+def _matches(filters) -> str:
+    """The FROM clause: the index alone, or joined to ``articles`` when ``filters`` need its columns
+    (a join costs a row lookup per match: 2.5 -> 32 ms for 2,872 matches)."""
+    return f"{SEARCH_TABLE} JOIN articles a ON a.id = {SEARCH_TABLE}.rowid" if filters else SEARCH_TABLE
+
+
+def _by_bm25(conn, expression: str, filters: str, params: list, limit: int) -> list[tuple[int, float]]:
+    """``(id, score)`` of the best ``limit`` matches by bm25, title weighted 10x."""
+    weights = ", ".join(str(w) for w in BM25_WEIGHTS)
+    rows = conn.execute(
+        f"SELECT {SEARCH_TABLE}.rowid, bm25({SEARCH_TABLE}, {weights}) AS rank FROM {_matches(filters)} "
+        f"WHERE {SEARCH_TABLE} MATCH ?{filters} ORDER BY rank LIMIT ?",
+        [expression, *params, limit],
+    )
+    return [(id_, round(-rank, 4)) for id_, rank in rows]
+
+
+def _newest_title_first(conn, expression: str, title_expression: str, floor: int, filters: str, params: list, limit: int) -> list[tuple[int, float]]:
+    """``(id, score)`` of ``limit`` of the matches from rowid ``floor`` on: those found in the
+    title first, then the others, each newest first; the score is the column's bm25 weight."""
+    newest = (
+        f"SELECT {SEARCH_TABLE}.rowid FROM {_matches(filters)} WHERE {SEARCH_TABLE} MATCH ? "
+        f"AND {SEARCH_TABLE}.rowid >= ?{filters} ORDER BY {SEARCH_TABLE}.rowid DESC LIMIT ?"
+    )
+    titled = [id_ for (id_,) in conn.execute(newest, [title_expression, floor, *params, limit])]
+    ranked = [(id_, BM25_WEIGHTS[0]) for id_ in titled]
+    if len(ranked) < limit:
+        seen = set(titled)
+        others = conn.execute(newest, [expression, floor, *params, limit + len(titled)])
+        ranked += [(id_, BM25_WEIGHTS[1]) for (id_,) in others if id_ not in seen][: limit - len(ranked)]
+    return ranked
 
 
 def highlight_pattern(query: str) -> re.Pattern:

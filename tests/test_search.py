@@ -318,14 +318,66 @@ def test_match_query_rewrites_like_the_index():
     assert cjkfts.index_text("外泌体，ＣＯＰＤ") == "外泌 泌体 体 ,COPD"
 
 
-def test_a_very_common_term_is_ranked_among_the_most_recently_archived_matches(fresh, monkeypatch):
+def test_a_query_with_a_very_common_term_lists_its_newest_matches_title_matches_first(fresh, monkeypatch):
     writer.write_batch(fresh, make_articles(40, seed=5))
-    everywhere = scan(fresh, "的")
-    assert len(everywhere) > 10
     monkeypatch.setattr(search, "RANK_AT_MOST", 10)
-    hits = found(fresh, "的")
-    newest = {url for (url,) in fresh.execute("select url from articles where instr(title, '的') or instr(body, '的') order by id desc limit 10")}
-    assert hits == newest
+    newest = fresh.execute("select url, instr(title, '细胞') > 0 from articles where instr(title, '细胞') or instr(body, '细胞') order by id desc limit 10").fetchall()
+    in_title = [url for url, titled in newest if titled]
+    assert 0 < len(in_title) < len(newest)
+    hits = search.search(fresh, "细胞", limit=100)
+    assert [h["url"] for h in hits] == in_title + [url for url, titled in newest if not titled]
+    assert [h["score"] for h in hits] == [10.0] * len(in_title) + [1.0] * (len(newest) - len(in_title))
+
+
+@pytest.mark.parametrize(
+    "query, expected, window",
+    [
+        ("细胞 -哮喘", lambda f: f("细胞") - f("哮喘"), len),  # 细胞 alone is found in more: all of these
+        ("细胞 OR 肿瘤", lambda f: f("细胞") | f("肿瘤"), lambda answer: 10),
+    ],
+)
+def test_newest_matches_title_first_still_honour_exclusions_and_alternatives(fresh, monkeypatch, query, expected, window):
+    writer.write_batch(fresh, make_articles(40, seed=5))
+    answer = expected(lambda needle: scan(fresh, needle))
+    assert 0 < window(answer) < len(scan(fresh, "细胞"))  # so that 细胞 takes the newest-first path
+    monkeypatch.setattr(search, "RANK_AT_MOST", window(answer))
+    ids = dict(fresh.execute("select url, id from articles"))
+    newest = set(sorted(answer, key=ids.get, reverse=True)[: window(answer)])
+    hits = search.search(fresh, query, limit=100)
+    assert {h["url"] for h in hits} == newest and {h["score"] for h in hits} <= {10.0, 1.0}
+
+
+def test_a_query_of_rarer_terms_is_ranked_by_bm25_over_all_its_matches(fresh, monkeypatch):
+    writer.write_batch(fresh, make_articles(40, seed=5))
+    monkeypatch.setattr(search, "RANK_AT_MOST", 1000)
+    hits = search.search(fresh, "的", limit=100)
+    assert {h["url"] for h in hits} == scan(fresh, "的")
+    scores = [h["score"] for h in hits]
+    assert scores == sorted(scores, reverse=True) and len(set(scores)) > 2
+
+
+#: ``articles_search`` as m005 made it before m013 added the 1-character prefix index.
+SEARCH_TABLE_V1 = "create virtual table articles_search using fts5(title, body, refs, disclaimer, content='', tokenize='unicode61 remove_diacritics 2')"
+
+
+def test_an_archive_indexed_before_the_prefix_index_is_reindexed_when_opened(tmp_path):
+    path = tmp_path / "v1.db"
+    db = open_archive(path, create=False)
+    db.enable_wal()
+    MIGRATIONS.apply(db, stop_before="m013_search_index_v2")
+    db.execute("drop table articles_search")
+    db.execute(SEARCH_TABLE_V1)
+    writer.write_batch(db, make_articles(30, seed=9))
+    db.close()
+    db = open_archive(path)
+    (shape,) = db.execute("select sql from sqlite_master where name = 'articles_search'").fetchone()
+    assert "prefix='1'" in shape
+    for query in ["哮", "癌", "哮喘", "外泌体", "支气管哮喘", "COPD"]:
+        assert found(db, query) == scan(db, query)
+    migrated = vocabulary(db)
+    search.rebuild_search_index(db)
+    assert vocabulary(db) == migrated
+    db.close()
 
 
 def test_a_damaged_index_is_reported_as_such_not_as_a_bad_query(fresh):
