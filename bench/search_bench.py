@@ -1,6 +1,7 @@
 """Section 4: search latency on a large synthetic archive.
 
     /tmp/venv/bin/python bench/search_bench.py [--quick] [--articles 100000] [--reps 5] [--rebuild]
+    /tmp/venv/bin/python bench/search_bench.py --articles 1000000 --grow 10 --no-brute
 
 Builds (once; reused from bench/out/search-N.db unless --rebuild) an archive of N synthetic
 articles of ~2,000 Chinese characters: sentences and titles taken from the replica corpus
@@ -8,12 +9,15 @@ articles of ~2,000 Chinese characters: sentences and titles taken from the repli
 as COPD, FEV1, HbA1c), recombined into new articles, each on one topic (90% of its sentences from
 its topic's pool, 10% from any topic). Rows go straight into `articles` (executemany),
 then `archive.search.rebuild_search_index` builds the index: its time and the file size are
-reported.
+reported, and the index (FTS5 pages and the state table, by dbstat) against the title and body
+text it indexes. `--grow N` makes the archive instead as N copies of the one N times smaller
+(see `grow`): a million articles in a tenth of the Python work.
 
 Queries: 12 per class (1-, 2-, 3-character Chinese, Latin, mixed Chinese+Latin), each run
-`--reps` times after one warm-up through `archive.search.search(db, q, limit=20)` (bm25 ranking
-and snippets included); median and p95 over all runs of a class. Also the FTS part alone
-(`match_query` + the ranked SELECT search() runs, no snippet), the number of matching articles,
+`--reps` times after one warm-up through `archive.search.search(db, q, limit=20)` (ranking
+and snippets included); median and p95 over all runs of a class, wall time and the process's CPU
+time (the machine being shared, CPU time is the steadier of the two). Also the ranking alone
+(`archive.search.rank`, no articles read, no snippet), the number of matching articles,
 and a brute-force scan (`instr()` over title and body of every row, all matching ids; Latin
 lower-cased) run once per query.
 """
@@ -44,6 +48,10 @@ QUERIES = {
     "latin": ["COPD", "FEV1", "WOMAC", "MRI", "HbA1c", "PASI", "Treg", "DLCO", "MELD", "BDNF", "miR-146a", "IL-17A"],
     "mixed": ["外泌体 COPD", "哮喘 FEV1", "骨关节炎 MRI", "糖尿病 HbA1c", "银屑病 PASI", "肝硬化 MELD", "脑卒中 NIHSS",
               "肺纤维化 DLCO", "间充质 WOMAC", "干细胞 IL-17A", "FEV1/FVC比值", "hUCMSC-Exo 哮喘"],
+    # a term in nearly every article ANDed with one in a few percent: the doclists of the
+    # common term are long, so this is the class where an AND does the most work per hit
+    "common+rare": ["患者 IL-17A", "随访 BDNF", "疗效 DLCO", "间充质 MELD", "安全性 Treg", "药 PASI",
+                    "干细胞 IL-17A", "患者 miR-146a", "研究 WOMAC", "治疗 NIHSS", "随访 银屑病", "患者 外泌体"],
 }
 
 _SENT_END = re.compile(r"(?<=[。!?！？;；])")
@@ -114,32 +122,74 @@ def build(path: Path, n: int, seed: int) -> dict:
     S.rebuild_search_index(db)
     conn.commit() if conn.in_transaction else None
     index_s = time.perf_counter() - t0
-    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.close()
+    return _describe(path, n, chars, insert_s, index_s, file_mb_before_index=size_before / 1e6)
+
+
+def _describe(path: Path, n: int, chars: int, insert_s: float, index_s: float, **extra) -> dict:
+    """Build figures and sizes (dbstat) of the archive at ``path``, also saved beside it."""
     con = sqlite3.connect(path)
-    sizes = {}
-    try:
-        sizes = {name: pgsize for name, pgsize in con.execute(
-            "select name, sum(pgsize) from dbstat group by name order by 2 desc")}
-    except sqlite3.OperationalError:
-        pass
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    text_bytes = con.execute("select sum(length(cast(title as blob)) + length(cast(body as blob))) from articles").fetchone()[0]
+    sizes = dict(con.execute("select name, sum(pgsize) from dbstat group by name order by 2 desc"))
     con.close()
+    fts = sum(v for k, v in sizes.items() if k.startswith(S.SEARCH_TABLE) and k != S.STATE_TABLE)
     info = {"articles": n, "mean_body_chars": chars / n, "insert_rows_s": insert_s, "index_build_s": index_s,
-            "index_ms_per_article": 1000 * index_s / n, "file_mb": path.stat().st_size / 1e6,
-            "file_mb_before_index": size_before / 1e6,
-            "index_mb": sum(v for k, v in sizes.items() if k.startswith("articles_search")) / 1e6 if sizes else None,
+            "index_ms_per_article": 1000 * index_s / n, "file_mb": path.stat().st_size / 1e6, **extra,
+            "index_mb": (fts + sizes.get(S.STATE_TABLE, 0)) / 1e6, "fts_mb": fts / 1e6,
+            "state_mb": sizes.get(S.STATE_TABLE, 0) / 1e6, "indexed_text_mb": text_bytes / 1e6,
+            "fts_to_text": fts / text_bytes, "index_to_text": (fts + sizes.get(S.STATE_TABLE, 0)) / text_bytes,
             "top_objects_mb": {k: v / 1e6 for k, v in list(sizes.items())[:8]}}
     Path(str(path) + ".json").write_text(json.dumps(info, indent=2))
     return info
 
 
-def fts_only(conn, q):
-    expression = cjkfts.match_query(q, columns=("title", "body"))
-    weights = ", ".join(str(w) for w in S.BM25_WEIGHTS)
-    return conn.execute(
-        f"SELECT a.id, bm25(articles_search, {weights}) AS rank FROM articles_search "
-        f"JOIN articles a ON a.id = articles_search.rowid WHERE articles_search MATCH ? ORDER BY rank LIMIT 20",
-        [expression]).fetchall()
+def grow(source: Path, path: Path, times: int) -> dict:
+    """An archive of ``times`` copies of the archive at ``source``: its articles again under new
+    ids and URLs (``/c1/``, ``/c2/``...), and its search index filled with the same rows
+    ``search.rebuild_search_index`` writes, each article's index text computed once. Every term
+    keeps its share of articles, which is what a search's cost follows, at a tenth of the build's
+    Python work; the FTS5 inserts and the final 'optimize' are all done."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+    source_conn = sqlite3.connect(source)
+    n = source_conn.execute("select max(id) from articles").fetchone()[0]
+    chars = source_conn.execute("select sum(length(body)) from articles").fetchone()[0]
+    source_conn.close()
+    db = open_archive(path)
+    conn = db.conn
+    t0 = time.perf_counter()
+    conn.execute("ATTACH DATABASE ? AS source", [str(source)])
+    columns = "site, title, body, published, published_raw, year, first_seen, last_fetched"
+    conn.execute("BEGIN")
+    for k in range(times):
+        conn.execute(f"insert into articles (url, id, {columns}) select replace(url, '/a/', '/c{k}/a/'), id + ?, {columns} "
+                     "from source.articles order by id", [k * n])
+    conn.execute("COMMIT")
+    insert_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    ids = [row[0] for row in conn.execute("select id from source.articles order by id")]
+    indexed = {}
+    for start in range(0, len(ids), 500):
+        values = S._current_sources(conn, ids[start:start + 500])  # copy 0 has the source's ids
+        indexed.update({id_: (S._shadow(v), S._pack(v)) for id_, v in values.items()})
+    marks = ", ".join("?" * (1 + len(S.COLUMNS)))
+    conn.execute("BEGIN")
+    for k in range(times):
+        conn.executemany(f"insert into {S.SEARCH_TABLE}(rowid, {', '.join(S.COLUMNS)}) values ({marks})",
+                         ((id_ + k * n, *shadow) for id_, (shadow, _) in indexed.items()))
+        conn.executemany(f"insert into {S.STATE_TABLE}(id, source) values (?, ?)",
+                         ((id_ + k * n, blob) for id_, (_, blob) in indexed.items()))
+    conn.execute(f"INSERT INTO {S.SEARCH_TABLE}({S.SEARCH_TABLE}) VALUES('optimize')")
+    conn.execute("COMMIT")
+    index_s = time.perf_counter() - t0
+    conn.execute("DETACH DATABASE source")
+    db.close()
+    return _describe(path, n * times, chars * times, insert_s, index_s, grown_from=str(source))
+
+
+def rank_only(conn, q):
+    return S.rank(conn, q, limit=20)
 
 
 def match_count(conn, q):
@@ -168,13 +218,24 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument("--no-brute", action="store_true")
+    parser.add_argument("--no-count", action="store_true",
+                        help="skip counting each query's matches (a whole-archive walk; with --grow N it is N times the source's)")
+    parser.add_argument("--grow", type=int, default=1, metavar="N",
+                        help="make the archive as N copies of the --articles/N one (built first if missing)")
     args = parser.parse_args(argv)
     if args.quick:
         args.articles, args.reps = 10_000, 3
     info = machine()
     path = OUT / f"search-{args.articles}.db"
     meta = Path(str(path) + ".json")
-    if args.rebuild or not path.exists() or not meta.exists():
+    if args.grow > 1 and (args.rebuild or not path.exists() or not meta.exists()):
+        source = OUT / f"search-{args.articles // args.grow}.db"
+        if not source.exists():
+            print(f"building {source} ...", flush=True)
+            build(source, args.articles // args.grow, args.seed)
+        print(f"growing {path} from {args.grow} copies of {source} ...", flush=True)
+        build_info = grow(source, path, args.grow)
+    elif args.rebuild or not path.exists() or not meta.exists():
         print(f"building {path} ...", flush=True)
         build_info = build(path, args.articles, args.seed)
     else:
@@ -183,7 +244,8 @@ def main(argv=None):
     print(f"archive: {build_info['articles']} articles, mean body {build_info['mean_body_chars']:.0f} chars; rows "
           f"{build_info['insert_rows_s']:.1f}s; index build {build_info['index_build_s']:.1f}s "
           f"({build_info['index_ms_per_article']:.2f} ms/article); file {build_info['file_mb']:.0f} MB "
-          f"(index {build_info['index_mb'] or float('nan'):.0f} MB)", flush=True)
+          f"(index {build_info['index_mb'] or float('nan'):.0f} MB, {build_info.get('index_to_text', float('nan')):.2f}x "
+          f"the {build_info.get('indexed_text_mb', float('nan')):.0f} MB of indexed text)", flush=True)
 
     db = open_archive(path)
     conn = db.conn
@@ -192,18 +254,19 @@ def main(argv=None):
 
     per_query, per_class = [], {}
     for cls, queries in QUERIES.items():
-        samples, fts_samples, brute_samples = [], [], []
+        samples, cpu_samples, rank_samples, brute_samples = [], [], [], []
         for q in queries:
             S.search(db, q, limit=20)  # warm-up
-            times, ftimes = [], []
+            times, cpu, ftimes = [], [], []
             for _ in range(args.reps):
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.process_time()
                 results = S.search(db, q, limit=20)
                 times.append(time.perf_counter() - t0)
+                cpu.append(time.process_time() - c0)
                 t0 = time.perf_counter()
-                fts_only(conn, q)
+                rank_only(conn, q)
                 ftimes.append(time.perf_counter() - t0)
-            hits = match_count(conn, q)
+            hits = match_count(conn, q) if not args.no_count else float("nan")
             bt, bhits = float("nan"), None
             if not args.no_brute:
                 t0 = time.perf_counter()
@@ -211,27 +274,30 @@ def main(argv=None):
                 bt = time.perf_counter() - t0
                 brute_samples.append(bt)
             samples += times
-            fts_samples += ftimes
+            cpu_samples += cpu
+            rank_samples += ftimes
             per_query.append({"class": cls, "query": q, "median_ms": 1000 * median(times), "max_ms": 1000 * max(times),
-                              "fts_only_median_ms": 1000 * median(ftimes), "results": len(results), "matches": hits,
+                              "rank_median_ms": 1000 * median(ftimes), "results": len(results), "matches": hits,
                               "brute_ms": 1000 * bt, "brute_matches": bhits})
-            print(f"  {cls:7} {q:16} {1000 * median(times):8.1f} ms (fts {1000 * median(ftimes):7.1f}) "
+            print(f"  {cls:7} {q:16} {1000 * median(times):8.1f} ms (cpu {1000 * median(cpu):7.1f}, rank {1000 * median(ftimes):7.1f}) "
                   f"matches {hits:6} brute {1000 * bt:8.0f} ms ({bhits})", flush=True)
         per_class[cls] = {"median_ms": 1000 * median(samples), "p95_ms": 1000 * p95(samples),
-                          "fts_only_median_ms": 1000 * median(fts_samples), "fts_only_p95_ms": 1000 * p95(fts_samples),
+                          "cpu_median_ms": 1000 * median(cpu_samples), "cpu_p95_ms": 1000 * p95(cpu_samples),
+                          "rank_median_ms": 1000 * median(rank_samples), "rank_p95_ms": 1000 * p95(rank_samples),
                           "brute_median_ms": 1000 * median(brute_samples) if brute_samples else float("nan"),
                           "samples": len(samples), "median_matches": median([r["matches"] for r in per_query if r["class"] == cls])}
     db.close()
 
     result = {"machine": info, "build": build_info, "reps": args.reps, "per_class": per_class, "per_query": per_query}
     save("search-quick.json" if args.quick else f"search-{args.articles}.json", result)
+    target_ms = 30 if args.articles <= 100_000 else 100  # issue 15's targets
     print(f"\nSearch, {build_info['articles']:,} articles of ~{build_info['mean_body_chars']:.0f} chars, "
           f"12 queries x {args.reps} runs per class")
-    rows = [[cls, v["median_ms"], v["p95_ms"], v["fts_only_median_ms"], v["fts_only_p95_ms"], v["median_matches"],
-             v["brute_median_ms"], f"{v['brute_median_ms'] / v['median_ms']:.0f}x", "yes" if v["p95_ms"] < 50 else "NO"]
+    rows = [[cls, v["median_ms"], v["p95_ms"], v["cpu_median_ms"], v["cpu_p95_ms"], v["rank_median_ms"], v["rank_p95_ms"], v["median_matches"],
+             v["brute_median_ms"], f"{v['brute_median_ms'] / v['median_ms']:.0f}x", "yes" if v["p95_ms"] < target_ms else "NO"]
             for cls, v in per_class.items()]
-    print(table(["class", "search() median ms", "p95 ms", "FTS only median", "FTS only p95", "median matches",
-                 "instr() scan median ms", "scan / search", "p95 < 50 ms"], rows))
+    print(table(["class", "search() median ms", "p95 ms", "CPU median ms", "CPU p95 ms", "rank() median", "rank() p95", "median matches",
+                 "instr() scan median ms", "scan / search", f"p95 < {target_ms} ms"], rows))
 
 
 if __name__ == "__main__":

@@ -9,6 +9,8 @@ links too) up to `--articles`. Variants, interleaved `--reps` times, each into a
   * write_batch          -- as the crawl writes (search index included);
   * write_batch, no index -- same, with `archive.search.index_articles` replaced by a no-op
                              (bench-side monkeypatch) to separate the index's cost;
+  * write_batch, index v1 -- same, into an archive whose search index has the shape it had before
+                             m013 (no `prefix='1'`), to separate the 1-character prefix index's cost;
   * rewrite unchanged    -- write_batch of the same batches again on the filled archive;
   * executemany ceiling  -- the rows write_batch left in every non-search table, re-inserted with
                              plain `executemany` into a fresh archive of the same shape (same
@@ -95,8 +97,16 @@ def batches(articles):
     return [articles[i:i + BATCH] for i in range(0, len(articles), BATCH)]
 
 
-def run_write(path: Path, articles, *, index=True) -> float:
+#: ``articles_search`` as m005 made it before m013 added the 1-character prefix index.
+SEARCH_TABLE_V1 = ("create virtual table articles_search using fts5(title, body, refs, disclaimer, content='', "
+                   "tokenize='unicode61 remove_diacritics 2')")
+
+
+def run_write(path: Path, articles, *, index=True, index_v1=False) -> float:
     db = open_archive(path)
+    if index_v1:
+        db.execute("drop table articles_search")
+        db.execute(SEARCH_TABLE_V1)
     original = archive.search.index_articles
     if not index:
         archive.search.index_articles = lambda db, ids: 0
@@ -128,8 +138,9 @@ def data_tables(con) -> list[str]:
 
 def run_ceiling(filled: Path, path: Path, n_articles: int) -> tuple[float, dict]:
     src = sqlite3.connect(filled)
-    rows = {t: src.execute(f"select * from [{t}]").fetchall() for t in data_tables(src)}
-    cols = {t: [r[1] for r in src.execute(f"pragma table_info([{t}])")] for t in rows}
+    # table_info leaves out generated columns (published_at, published_day), which take no insert
+    cols = {t: [r[1] for r in src.execute(f"pragma table_info([{t}])")] for t in data_tables(src)}
+    rows = {t: src.execute(f"select {', '.join(f'[{c}]' for c in cols[t])} from [{t}]").fetchall() for t in cols}
     src.close()
     db = open_archive(path)  # same shape: every table and index (FTS table present but not written)
     db.close()
@@ -170,17 +181,19 @@ def main(argv=None):
           f"{sum(len(a.get('references') or []) for a in articles) / len(articles):.1f} refs)", flush=True)
 
     tmp = Path(tempfile.mkdtemp(prefix="write-", dir=OUT))
-    res = {"write_batch": [], "write_batch_no_index": [], "rewrite_unchanged": [], "executemany_ceiling": []}
+    res = {"write_batch": [], "write_batch_index_v1": [], "write_batch_no_index": [], "rewrite_unchanged": [], "executemany_ceiling": []}
     counts = {}
     sizes = {}
     for rep in range(args.reps):
-        p1, p2, p3 = tmp / f"w{rep}.db", tmp / f"n{rep}.db", tmp / f"c{rep}.db"
+        p1, p2, p3, p4 = tmp / f"w{rep}.db", tmp / f"n{rep}.db", tmp / f"c{rep}.db", tmp / f"v{rep}.db"
         res["write_batch"].append(run_write(p1, articles))
+        res["write_batch_index_v1"].append(run_write(p4, articles, index_v1=True))
         res["write_batch_no_index"].append(run_write(p2, articles, index=False))
         res["rewrite_unchanged"].append(run_rewrite(p1, articles))
         dt, counts = run_ceiling(p2, p3, len(articles))
         res["executemany_ceiling"].append(dt)
-        sizes = {"with_index_mb": p1.stat().st_size / 1e6, "no_index_mb": p2.stat().st_size / 1e6}
+        sizes = {"with_index_mb": p1.stat().st_size / 1e6, "index_v1_mb": p4.stat().st_size / 1e6,
+                 "no_index_mb": p2.stat().st_size / 1e6}
         print(f"  rep {rep}: " + ", ".join(f"{k} {len(articles) / v[-1]:.0f}/s" for k, v in res.items()), flush=True)
 
     # profile one write_batch run
