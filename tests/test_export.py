@@ -134,7 +134,10 @@ def test_dates_site_and_category_select_what_sql_selects(two_sites):
     by_host = read_jsonl(export("--db", db, "--format", "jsonl", "--site", host).stdout)
     assert by_host == archive_rows(db, "site = ?", [two_sites["dedecms"]]) and by_host
     assert read_jsonl(export("--db", db, "--format", "jsonl", "--site", two_sites["dedecms"] + "/").stdout) == by_host
-    category = by_host[0]["category"]  # and its other spelling (幹細胞研究, 干细胞研究): one category group
+    # A category the replica also spells in Traditional characters (幹細胞研究, 干细胞研究): one group.
+    (category,) = sqlite3.connect(db).execute(
+        "select min(category) from articles group by category_group having count(distinct category) = 2 order by 1 limit 1"
+    ).fetchone()
     by_category = read_jsonl(export("--db", db, "--format", "jsonl", "--category", category).stdout)
     assert by_category == archive_rows(db, "category_group = (select category_group from articles where category = ?)", [category])
     assert len({row["category"] for row in by_category}) == 2
