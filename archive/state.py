@@ -1,4 +1,9 @@
-"""What an incremental crawl needs to know of the archive before it fetches anything."""
+"""What an incremental crawl needs to know of the archive before it fetches anything.
+
+Read once, before the first request, so it has to stay fast at a million articles
+(bench/scale.py measures it): every query here reads an index, never the article rows
+themselves, whose bodies and kept pages make a full scan read the whole file.
+"""
 
 import sqlite3
 from dataclasses import dataclass, field
@@ -16,30 +21,41 @@ class KnownArticle:
 class CrawlState:
     """The archive as the crawl's plan sees it.
 
-    ``known`` maps every archived URL and alias to its article; ``newest`` lists the
-    newest articles of each site, newest first (the chain grows at their 下一篇 links);
+    ``articles`` holds every archived article's URL and ``aliases`` every other URL that
+    led to one (alias -> article URL); ``newest`` lists the newest articles of each site,
+    newest first (the chain grows at their 下一篇 links); ``validators`` are the ETag and
+    Last-Modified of the articles a run asks again (the newest and the start URLs);
     ``frontier`` holds links to pages never archived (a crawl stopped before reaching
-    them, or they failed); ``sitemap`` is each page's lastmod as last seen; ``not_articles`` are pages
-    fetched before and found not to be articles.
+    them, or they failed); ``sitemap`` is each page's lastmod as last seen; ``not_articles``
+    are pages fetched before and found not to be articles.
     """
 
-    known: dict[str, KnownArticle] = field(default_factory=dict)
+    articles: set[str] = field(default_factory=set)
+    aliases: dict[str, str] = field(default_factory=dict)
     newest: dict[str, list[str]] = field(default_factory=dict)
+    validators: dict[str, KnownArticle] = field(default_factory=dict)
     frontier: list[tuple[str, str, str]] = field(default_factory=list)  # (to_url, from_url, rel)
     sitemap: dict[str, str | None] = field(default_factory=dict)
     not_articles: set[str] = field(default_factory=set)
 
     def is_known(self, url: str) -> bool:
         """True for an archived article (by canonical URL or alias)."""
-        return url in self.known
+        return url in self.articles or url in self.aliases
 
     def is_settled(self, url: str) -> bool:
         """True for a URL an incremental run need not fetch to find something new."""
-        return url in self.known or url in self.not_articles
+        return self.is_known(url) or url in self.not_articles
+
+    def article(self, url: str) -> KnownArticle:
+        """The archived article at ``url`` (a canonical URL or an alias), with its
+        validators when the run asked for them."""
+        article_url = self.aliases.get(url, url)
+        return self.validators.get(article_url) or KnownArticle(article_url)
 
 
-def load_state(path, newest_per_site: int) -> CrawlState:
-    """Read the crawl state from the archive at ``path``; an empty state if there is none yet."""
+def load_state(path, newest_per_site: int, recheck=()) -> CrawlState:
+    """Read the crawl state from the archive at ``path``; an empty state if there is none yet.
+    ``recheck`` are URLs (start URLs) whose validators the run needs besides the newest articles'."""
     state = CrawlState()
     if not Path(path).is_file():
         return state
@@ -47,32 +63,66 @@ def load_state(path, newest_per_site: int) -> CrawlState:
     try:
         if not db.execute("select 1 from sqlite_master where name = 'gaps'").fetchone():
             return state  # made by a release without incremental crawls: crawl it in full
-        for url, etag, last_modified in db.execute("select url, etag, last_modified from articles"):
-            state.known[url] = KnownArticle(url, etag, last_modified)
-        for alias, url in db.execute("select alias_url, article_url from aliases"):
-            state.known.setdefault(alias, state.known.get(url, KnownArticle(url)))
-        rows = db.execute(
-            """
-            select site, url from (
-                select site, url, row_number() over (
-                    partition by site order by published is null, published desc, id desc) as position
-                from articles)
-            where position <= ? order by site, position
-            """,
-            [newest_per_site],
-        )
-        for site, url in rows:
-            state.newest.setdefault(site, []).append(url)
-        state.frontier = db.execute(
-            """
-            select distinct links.to_url, links.from_url, links.rel from links
-            where links.to_url is not null
-              and links.to_url not in (select url from articles)
-              and links.to_url not in (select alias_url from aliases)
-            """
-        ).fetchall()
+        # SQLite reads this from the index on url (covering), not from the rows
+        state.articles = {url for (url,) in db.execute("select url from articles")}
+        state.aliases = dict(db.execute("select alias_url, article_url from aliases"))
+        state.newest = _newest(db, newest_per_site)
+        wanted = {state.aliases.get(url, url) for url in recheck} | {url for urls in state.newest.values() for url in urls}
+        state.validators = _validators(db, wanted & state.articles)
+        state.frontier = _frontier(db, state)
         state.sitemap = dict(db.execute("select url, lastmod from sitemap_entries"))
         state.not_articles = {url for (url,) in db.execute("select url from not_articles")}
     finally:
         db.close()
     return state
+
+
+def _sites(db) -> list[str]:
+    """Every site, one index seek per site rather than a pass over all articles."""
+    return [site for (site,) in db.execute(
+        """
+        with recursive sites(site) as (
+            select min(site) from articles
+            union all
+            select (select min(site) from articles where site > sites.site) from sites where sites.site is not null)
+        select site from sites where site is not null
+        """
+    )]
+
+
+def _newest(db, per_site: int) -> dict[str, list[str]]:
+    """The ``per_site`` newest articles of each site (dated ones by date, then undated ones
+    by id, newest first). Walks the date index from the newest down and stops once every
+    site has its share, so the cost follows how far back the least active site's newest
+    articles lie, not the size of the archive."""
+    newest = {site: [] for site in _sites(db)}
+    if per_site <= 0 or not newest:
+        return {}
+    short = set(newest)
+    for site, url in db.execute("select site, url from articles where published is not null order by published desc, id desc"):
+        if site in short:
+            newest[site].append(url)
+            if len(newest[site]) == per_site:
+                short.discard(site)
+                if not short:
+                    break
+    for site in short:
+        newest[site] += [url for (url,) in db.execute(
+            "select url from articles where site = ? and published is null order by id desc limit ?",
+            [site, per_site - len(newest[site])])]
+    return {site: urls for site, urls in newest.items() if urls}
+
+
+def _validators(db, urls) -> dict[str, KnownArticle]:
+    rows = (db.execute("select url, etag, last_modified from articles where url = ?", [url]).fetchone() for url in sorted(urls))
+    return {row[0]: KnownArticle(*row) for row in rows}
+
+
+def _frontier(db, state: CrawlState) -> list[tuple[str, str, str]]:
+    """Links to pages neither archived nor known as aliases. The targets come from the index
+    on ``links.to_url`` and are checked against the URLs already in memory; only the links to
+    the few unknown targets are read."""
+    missing = [url for (url,) in db.execute("select distinct to_url from links where to_url is not null")
+               if not state.is_known(url)]
+    return [row for url in missing for row in db.execute(
+        "select to_url, from_url, rel from links where to_url = ? order by from_url, rel", [url])]

@@ -15,8 +15,9 @@ from scrapy.utils.project import get_project_settings
 
 from archive.state import CrawlState, load_state
 
+from .extraction.urls import clean_url
 from .renamed_settings import setting
-from .spiders.portal import PortalSpider
+from .spiders.portal import PortalSpider, _as_list
 
 #: Exit status when the crawl reached no article at all (wrong URL, site down, robots.txt).
 EXIT_NOTHING_REACHED = 3
@@ -103,13 +104,15 @@ def project_settings(overrides: dict | None = None) -> Settings:
     return settings
 
 
-def crawl_state(settings: Settings) -> CrawlState:
-    """What the archive holds that an incremental crawl needs, read before the crawl starts;
-    nothing for a full crawl. The spider is handed it and never opens the archive itself."""
+def crawl_state(settings: Settings, start_urls=()) -> CrawlState:
+    """What the archive holds that an incremental crawl starting at ``start_urls`` needs, read
+    before the crawl starts; nothing for a full crawl. The spider is handed it and never opens
+    the archive itself."""
     if setting(settings, "PORTAL_MODE") != "incremental":
         return CrawlState()
     try:
-        return load_state(settings.get("ARCHIVE_DB_PATH"), setting(settings, "PORTAL_RECHECK_NEWEST", "getint"))
+        return load_state(settings.get("ARCHIVE_DB_PATH"), setting(settings, "PORTAL_RECHECK_NEWEST", "getint"),
+                          [clean_url(url) for url in _as_list(start_urls)])
     except sqlite3.DatabaseError:
         # Not an archive at all: the archive pipeline refuses it, in one line, before any page is fetched.
         return CrawlState()
@@ -123,6 +126,6 @@ def run_crawl(start_urls: list[str], settings: Settings, origins: list[str] = ()
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(PortalSpider)
     result = watch(crawler)
-    process.crawl(crawler, start_urls=start_urls, origins=list(origins), state=crawl_state(settings))
+    process.crawl(crawler, start_urls=start_urls, origins=list(origins), state=crawl_state(settings, start_urls))
     process.start()
     return settle(result, crawler)

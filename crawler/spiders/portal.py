@@ -98,7 +98,7 @@ class PortalSpider(scrapy.Spider):
     async def start(self):
         if self.incremental:
             self._note_listed(self.state.sitemap)
-        self.crawler.stats.set_value("portal/known_articles", len({known.url for known in self.state.known.values()}))
+        self.crawler.stats.set_value("portal/known_articles", len(self.state.articles))
         for url in self.start_urls:
             yield self._recheck(url) if self.state.is_known(url) else self._article_request(url)
         for site, newest in self.state.newest.items():
@@ -245,7 +245,7 @@ class PortalSpider(scrapy.Spider):
             self.logger.warning("Gave up on %s after %d redirects", hops[0], len(hops))
             return
         stats.inc_value("portal/redirects")
-        article = self.canonical_of.get(target) or (self.state.known[target].url if self.state.is_known(target) else None)
+        article = self.canonical_of.get(target) or (self.state.article(target).url if self.state.is_known(target) else None)
         if article:
             yield PageAlias(alias_url=source, article_url=article)
             return
@@ -258,7 +258,7 @@ class PortalSpider(scrapy.Spider):
         """A request for an archived article; with ``conditional``, one the server can answer
         with 304 Not Modified."""
         self.crawler.stats.inc_value("portal/rechecked")
-        known = self.state.known[url]
+        known = self.state.article(url)
         headers = {}
         if conditional and known.etag:
             headers["If-None-Match"] = known.etag
