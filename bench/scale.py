@@ -10,7 +10,8 @@ write bench's article dicts: references, DOIs, disclaimer, neighbour links, head
 its title, body and date replaced by the search bench's topic-coherent text of ~2,000
 characters; its kept raw page is that replica page with the new body in place, so the
 compressed `pages` rows are as large as a crawl's. Articles are spread over 20 sites,
-each a prev/next chain, dated over 2,000 days.
+each a prev/next chain, dated over 2,000 days; each has its sitemap entry, and one listing
+page in 50 is recorded as not an article, as a default crawl leaves them.
 
 ``report`` prints the file's size per article split by dbstat (rows, raw pages, search
 index), the index against the title+body text it indexes, search p50/p95 for the search
@@ -21,18 +22,27 @@ exists), and the time to load an incremental crawl's state (`archive.state.load_
 from __future__ import annotations
 
 import argparse
+import cProfile
 import html
+import io
+import pstats
+import shutil
+import sqlite3
+import subprocess
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import OUT, machine, save  # noqa: E402
-from search_bench import generate_rows  # noqa: E402
+from _common import PY, machine, median, p95, save, table  # noqa: E402
+from search_bench import QUERIES, generate_rows  # noqa: E402
 from write_bench import make_articles  # noqa: E402
 
+from archive import search  # noqa: E402
 from archive.schema import close_archive, open_archive  # noqa: E402
+from archive.state import load_state  # noqa: E402
 from archive.writer import write_batch  # noqa: E402
+from crawler.settings import PORTAL_RECHECK_NEWEST  # noqa: E402
 
 SITES = [f"https://portal{k:02d}.example" for k in range(20)]
 BATCH = 500
@@ -94,6 +104,15 @@ def synthesise(n: int, seed: int):
         }
 
 
+def _discovered(batch: list[dict]) -> dict:
+    """What a default crawl records beside the articles: each one's sitemap entry, and a
+    listing page (not an article) for every 50."""
+    return {
+        "sitemap": [(a["url"], a["published"]) for a in batch],
+        "not_articles": [(a["url"].replace("/a/", "/list/"), "not_article") for a in batch[::50]],
+    }
+
+
 def build(n: int, out: Path, seed: int) -> dict:
     for suffix in ("", "-wal", "-shm"):
         Path(f"{out}{suffix}").unlink(missing_ok=True)
@@ -104,14 +123,14 @@ def build(n: int, out: Path, seed: int) -> dict:
         batch.append(article)
         chars += len(article["title"]) + len(article["body"])
         if len(batch) == BATCH:
-            write_batch(db, batch)
+            write_batch(db, batch, **_discovered(batch))
             done += len(batch)
             batch = []
             if time.perf_counter() - last > 60:
                 last = time.perf_counter()
                 print(f"  {done:,} articles, {done / (last - t0):.0f}/s", flush=True)
     if batch:
-        write_batch(db, batch)
+        write_batch(db, batch, **_discovered(batch))
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     seconds = time.perf_counter() - t0
     close_archive(db)
@@ -121,6 +140,181 @@ def build(n: int, out: Path, seed: int) -> dict:
     return info
 
 
+# --- grow -------------------------------------------------------------------------------
+
+#: Tables ``grow`` leaves alone: bookkeeping, and the search index it fills itself.
+NOT_COPIED = ("_sqlite_migrations", "sqlite_")
+
+
+def _copy_select(conn, table: str, k: int, id_offset: int) -> tuple[list[str], str]:
+    """The columns of ``table`` and the SELECT giving its rows as copy ``k``: every URL moved
+    under ``/c{k}/`` on the same site, article ids shifted by ``k * id_offset``."""
+    columns = [row[1] for row in conn.execute(f"pragma src.table_xinfo([{table}])") if row[6] == 0]  # not generated
+    exprs = []
+    for column in columns:
+        if column.endswith("url"):
+            exprs.append(f"replace([{column}], '.example/', '.example/c{k}/')")
+        elif table == "articles" and column == "id":
+            exprs.append(f"id + {k * id_offset}")
+        else:
+            exprs.append(f"[{column}]")
+    return columns, f"select {', '.join(exprs)} from src.[{table}]"
+
+
+def grow(source: Path, out: Path, times: int) -> dict:
+    """A copy of the archive ``source`` with every article ``times`` times over (URLs under
+    ``/c1/``, ``/c2/``...), its search index filled with the same rows `search.index_articles`
+    writes, the text rewritten once per source article."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{out}{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(source, out)
+    t0 = time.perf_counter()
+    conn = sqlite3.connect(out, isolation_level=None)
+    conn.execute("pragma journal_mode = wal")
+    conn.execute("attach database ? as src", [f"file:{source}?mode=ro"])
+    id_offset, = conn.execute("select max(id) from src.articles").fetchone()
+    tables = [name for (name,) in conn.execute("select name from src.sqlite_master where type = 'table' order by name")
+              if not name.startswith((*NOT_COPIED, search.SEARCH_TABLE))]
+    for k in range(1, times):
+        conn.execute("begin")
+        for table in tables:
+            columns, select = _copy_select(conn, table, k, id_offset)
+            conn.execute(f"insert into [{table}] ({', '.join(f'[{c}]' for c in columns)}) {select}")
+        conn.execute("commit")
+        print(f"  rows of copy {k} in {time.perf_counter() - t0:.0f} s", flush=True)
+    source_conn = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    ids = [id_ for (id_,) in source_conn.execute("select id from articles order by id")]
+    marks = ", ".join("?" * (1 + len(search.COLUMNS)))
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        values = search._current_sources(source_conn, chunk)
+        rows = {id_: (search._shadow(v), search._pack(v)) for id_, v in values.items()}
+        conn.execute("begin")
+        for k in range(1, times):
+            conn.executemany(f"insert into {search.SEARCH_TABLE}(rowid, {', '.join(search.COLUMNS)}) values ({marks})",
+                             [(id_ + k * id_offset, *shadow) for id_, (shadow, _) in rows.items()])
+            conn.executemany(f"insert into {search.STATE_TABLE}(id, source) values (?, ?)",
+                             [(id_ + k * id_offset, blob) for id_, (_, blob) in rows.items()])
+        conn.execute("commit")
+        if start % 10_000 == 0:
+            print(f"  index: {start:,} of {len(ids):,} source articles, {time.perf_counter() - t0:.0f} s", flush=True)
+    source_conn.close()
+    conn.execute("pragma wal_checkpoint(truncate)")
+    conn.close()
+    seconds = time.perf_counter() - t0
+    info = {"source": str(source), "times": times, "articles": len(ids) * times, "grow_s": seconds,
+            "file_bytes": out.stat().st_size, "machine": machine()}
+    save(f"scale-grow-{len(ids) * times}.json", info)
+    return info
+
+
+# --- report ---------------------------------------------------------------------------
+
+#: Which part of the file each table (and its indexes) is, by table name.
+RAW_PAGE_TABLES = ("pages", "unextracted_pages")
+INDEX_PREFIX = search.SEARCH_TABLE
+
+
+def part_of(table_name: str) -> str:
+    if table_name.startswith(INDEX_PREFIX):
+        return "search index"
+    return "raw pages" if table_name in RAW_PAGE_TABLES else "rows"
+
+
+def sizes(path: Path) -> dict:
+    """Bytes per part of the file (dbstat, every b-tree mapped to its table) and the text indexed."""
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        owner = dict(con.execute("select name, tbl_name from sqlite_master where type in ('table', 'index')"))
+        per_object = con.execute("select name, sum(pgsize) from dbstat group by name").fetchall()
+        title_body, = con.execute(
+            "select sum(length(cast(title as blob)) + length(cast(body as blob))) from articles").fetchone()
+        articles, = con.execute("select count(*) from articles").fetchone()
+    finally:
+        con.close()
+    parts = {"rows": 0, "raw pages": 0, "search index": 0}
+    tables = {}
+    for name, size in per_object:
+        table_name = owner.get(name, name)
+        parts[part_of(table_name)] += size
+        tables[table_name] = tables.get(table_name, 0) + size
+    return {"articles": articles, "file_bytes": path.stat().st_size, "parts": parts,
+            "title_body_bytes": title_body, "tables": dict(sorted(tables.items(), key=lambda kv: -kv[1]))}
+
+
+def search_latency(path: Path, reps: int) -> dict:
+    """p50/p95 of ``search.search(db, q, limit=20)`` per query class, after one warm-up per query."""
+    db = open_archive(path, create=False)
+    per_class = {}
+    try:
+        for cls, queries in QUERIES.items():
+            samples = []
+            for q in queries:
+                search.search(db, q, limit=20)
+                for _ in range(reps):
+                    t0 = time.perf_counter()
+                    search.search(db, q, limit=20)
+                    samples.append(1000 * (time.perf_counter() - t0))
+            per_class[cls] = {"p50_ms": median(samples), "p95_ms": p95(samples), "samples": len(samples)}
+    finally:
+        close_archive(db)
+    return per_class
+
+
+def command_seconds(args: list[str], reps: int) -> float:
+    """Median wall time of ``medarchive ARGS`` run as a user runs it (a new process each time)."""
+    times = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        subprocess.run([PY, "-m", "medarchive", *args], check=True, stdout=subprocess.DEVNULL)
+        times.append(time.perf_counter() - t0)
+    return median(times)
+
+
+def state_load(path: Path, reps: int) -> dict:
+    """What an incremental crawl reads before its first request: median time, sizes, one profile."""
+    times = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        state = load_state(path, PORTAL_RECHECK_NEWEST)
+        times.append(time.perf_counter() - t0)
+    profile = cProfile.Profile()
+    profile.runcall(load_state, path, PORTAL_RECHECK_NEWEST)
+    buf = io.StringIO()
+    pstats.Stats(profile, stream=buf).sort_stats("cumulative").print_stats("state.py", 12)
+    return {"median_s": median(times), "runs": times, "known": len(state.known), "frontier": len(state.frontier),
+            "newest": sum(map(len, state.newest.values())), "profile": buf.getvalue()}
+
+
+def report(path: Path, reps: int) -> dict:
+    out = {"machine": machine(), "archive": str(path)}
+    out["sizes"] = sizes(path)
+    out["state_load"] = state_load(path, reps)
+    out["stats_s"] = command_seconds(["stats", "--db", str(path)], reps)
+    out["search"] = search_latency(path, reps)
+    save(f"scale-report-{out['sizes']['articles']}.json", out)
+    return out
+
+
+def print_report(r: dict) -> None:
+    s = r["sizes"]
+    n = s["articles"]
+    index = s["parts"]["search index"]
+    print(f"{n:,} articles, file {s['file_bytes'] / 1e9:.2f} GB, {s['file_bytes'] / n:,.0f} bytes/article")
+    print(table(["part", "GB", "bytes/article", "share"],
+                [[part, size / 1e9, size / n, f"{100 * size / s['file_bytes']:.0f}%"] for part, size in s["parts"].items()]))
+    print(f"search index / title+body text it indexes: {index / s['title_body_bytes']:.2f}x "
+          f"({index / n:,.0f} vs {s['title_body_bytes'] / n:,.0f} bytes/article)")
+    print(table(["table (with its indexes)", "MB"], [[t, v / 1e6] for t, v in list(s["tables"].items())[:12]]))
+    st = r["state_load"]
+    print(f"\nincremental crawl state: {st['median_s']:.2f} s (median of {len(st['runs'])}); "
+          f"{st['known']:,} known URLs, {st['frontier']:,} frontier links, {st['newest']} newest")
+    print(st["profile"])
+    print(f"medarchive stats: {r['stats_s']:.2f} s")
+    print(table(["class", "p50 ms", "p95 ms", "runs"],
+                [[cls, v["p50_ms"], v["p95_ms"], v["samples"]] for cls, v in r["search"].items()]))
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -128,8 +322,20 @@ def main(argv=None):
     b.add_argument("--articles", type=int, required=True)
     b.add_argument("--out", type=Path, required=True)
     b.add_argument("--seed", type=int, default=11)
+    g = commands.add_parser("grow", help="copy an archive's articles TIMES times over into a larger one")
+    g.add_argument("source", type=Path)
+    g.add_argument("--times", type=int, required=True)
+    g.add_argument("--out", type=Path, required=True)
+    rep = commands.add_parser("report", help="sizes, search latency, stats and crawl-state time of an archive")
+    rep.add_argument("path", type=Path)
+    rep.add_argument("--reps", type=int, default=5)
     args = parser.parse_args(argv)
-    if args.command == "build":
+    if args.command == "report":
+        print_report(report(args.path, args.reps))
+    elif args.command == "grow":
+        info = grow(args.source, args.out, args.times)
+        print(f"{info['articles']:,} articles in {info['grow_s']:.0f} s, file {info['file_bytes'] / 1e9:.2f} GB")
+    else:
         info = build(args.articles, args.out, args.seed)
         print(f"{info['articles']:,} articles in {info['build_s']:.0f} s ({info['articles_per_s']:.0f}/s), "
               f"file {info['file_bytes'] / 1e9:.2f} GB ({info['file_bytes'] / info['articles']:,.0f} bytes/article)")
