@@ -282,14 +282,49 @@ def state_load(path: Path, reps: int) -> dict:
     profile.runcall(load_state, path, PORTAL_RECHECK_NEWEST)
     buf = io.StringIO()
     pstats.Stats(profile, stream=buf).sort_stats("cumulative").print_stats("state.py", 12)
-    return {"median_s": median(times), "runs": times, "known": len(state.known), "frontier": len(state.frontier),
+    return {"median_s": median(times), "runs": times, "known": len(state.articles) + len(state.aliases), "frontier": len(state.frontier),
             "newest": sum(map(len, state.newest.values())), "profile": buf.getvalue()}
+
+
+def spider_start(path: Path, reps: int) -> dict:
+    """Median time of the crawl's start as ``medarchive crawl`` runs it, up to its first request:
+    the runner's ``crawl_state`` (the state read above, from a start URL), then the spider's
+    own ``start()`` (it notes every sitemap URL as listed) until it yields that request."""
+    import asyncio
+
+    from scrapy.utils.reactor import install_reactor
+    from scrapy.utils.test import get_crawler
+
+    install_reactor("twisted.internet.asyncioreactor.AsyncioSelectorReactor")
+    from crawler.runner import crawl_state, project_settings
+    from crawler.spiders.portal import PortalSpider
+
+    settings = project_settings({"ARCHIVE_DB_PATH": str(path), "PORTAL_MODE": "incremental"})
+    start_url = _url(1)
+    loop = asyncio.new_event_loop()
+    state_s, start_s = [], []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        state = crawl_state(settings, [start_url])
+        t1 = time.perf_counter()
+        spider = PortalSpider.from_crawler(get_crawler(PortalSpider, settings.copy_to_dict()), start_urls=[start_url], state=state)
+        t2 = time.perf_counter()
+        starts = spider.start()
+        first = loop.run_until_complete(starts.__anext__())
+        start_s.append(time.perf_counter() - t2)
+        state_s.append(t1 - t0)
+        loop.run_until_complete(starts.aclose())
+        spider.closed("finished")
+    loop.close()
+    return {"crawl_state_s": median(state_s), "spider_start_s": median(start_s), "first_request": str(first),
+            "conditional": b"If-Modified-Since" in first.headers or b"If-None-Match" in first.headers}
 
 
 def report(path: Path, reps: int) -> dict:
     out = {"machine": machine(), "archive": str(path)}
     out["sizes"] = sizes(path)
     out["state_load"] = state_load(path, reps)
+    out["spider_start"] = spider_start(path, reps)
     out["stats_s"] = command_seconds(["stats", "--db", str(path)], reps)
     out["search"] = search_latency(path, reps)
     save(f"scale-report-{out['sizes']['articles']}.json", out)
@@ -310,6 +345,9 @@ def print_report(r: dict) -> None:
     print(f"\nincremental crawl state: {st['median_s']:.2f} s (median of {len(st['runs'])}); "
           f"{st['known']:,} known URLs, {st['frontier']:,} frontier links, {st['newest']} newest")
     print(st["profile"])
+    sp = r["spider_start"]
+    print(f"crawl start: crawl_state {sp['crawl_state_s']:.2f} s, then the spider's start() to its first request "
+          f"{sp['spider_start_s']:.2f} s ({sp['first_request']}, conditional: {sp['conditional']})")
     print(f"medarchive stats: {r['stats_s']:.2f} s")
     print(table(["class", "p50 ms", "p95 ms", "runs"],
                 [[cls, v["p50_ms"], v["p95_ms"], v["samples"]] for cls, v in r["search"].items()]))
