@@ -53,9 +53,12 @@ class CrawlState:
         return self.validators.get(article_url) or KnownArticle(article_url)
 
 
-def load_state(path, newest_per_site: int, recheck=()) -> CrawlState:
+def load_state(path, newest_per_site: int, recheck=(), sites=None) -> CrawlState:
     """Read the crawl state from the archive at ``path``; an empty state if there is none yet.
-    ``recheck`` are URLs (start URLs) whose validators the run needs besides the newest articles'."""
+    ``recheck`` are URLs (start URLs) whose validators the run needs besides the newest articles'.
+    With ``sites`` (origins, ``https://host[:port]``) only what lies on those sites is read, under
+    either scheme (a site that moved to https keeps its archived http URLs): a crawl never
+    follows a link off its sites, so the rest of a many-portal archive is of no use to it."""
     state = CrawlState()
     if not Path(path).is_file():
         return state
@@ -63,18 +66,34 @@ def load_state(path, newest_per_site: int, recheck=()) -> CrawlState:
     try:
         if not db.execute("select 1 from sqlite_master where name = 'gaps'").fetchone():
             return state  # made by a release without incremental crawls: crawl it in full
+        on_sites = _on_sites(sites)
         # SQLite reads this from the index on url (covering), not from the rows
-        state.articles = {url for (url,) in db.execute("select url from articles")}
-        state.aliases = dict(db.execute("select alias_url, article_url from aliases"))
-        state.newest = _newest(db, newest_per_site)
+        state.articles = {url for (url,) in db.execute(*on_sites("select url from articles", "url"))}
+        state.aliases = dict(db.execute(*on_sites("select alias_url, article_url from aliases", "alias_url")))
+        state.newest = _newest(db, newest_per_site, sites)
         wanted = {state.aliases.get(url, url) for url in recheck} | {url for urls in state.newest.values() for url in urls}
         state.validators = _validators(db, wanted & state.articles)
-        state.frontier = _frontier(db, state)
-        state.sitemap = dict(db.execute("select url, lastmod from sitemap_entries"))
-        state.not_articles = {url for (url,) in db.execute("select url from not_articles")}
+        state.frontier = _frontier(db, state, on_sites)
+        state.sitemap = dict(db.execute(*on_sites("select url, lastmod from sitemap_entries", "url")))
+        state.not_articles = {url for (url,) in db.execute(*on_sites("select url from not_articles", "url"))}
     finally:
         db.close()
     return state
+
+
+def _on_sites(sites):
+    """A function adding to a query (SQL, column) the condition that the URL in ``column`` lies
+    on one of ``sites``: one range of the column's index per site and scheme."""
+    prefixes = sorted({f"{scheme}://{site.split('://', 1)[-1]}/" for site in sites for scheme in ("http", "https")}) if sites else []
+
+    def on_sites(sql: str, column: str) -> tuple[str, list[str]]:
+        if not prefixes:
+            return sql, []
+        ranges = " or ".join(f"({column} >= ? and {column} < ?)" for _ in prefixes)
+        # every URL that starts with "https://host/" sorts before "https://host0"
+        return f"{sql} where ({ranges})", [bound for prefix in prefixes for bound in (prefix, prefix[:-1] + "0")]
+
+    return on_sites
 
 
 def _sites(db) -> list[str]:
@@ -90,12 +109,12 @@ def _sites(db) -> list[str]:
     )]
 
 
-def _newest(db, per_site: int) -> dict[str, list[str]]:
+def _newest(db, per_site: int, sites=None) -> dict[str, list[str]]:
     """The ``per_site`` newest articles of each site (dated ones by date, then undated ones
     by id, newest first). Walks the date index from the newest down and stops once every
     site has its share, so the cost follows how far back the least active site's newest
     articles lie, not the size of the archive."""
-    newest = {site: [] for site in _sites(db)}
+    newest = {site: [] for site in _sites(db) if not sites or site in sites}
     if per_site <= 0 or not newest:
         return {}
     short = set(newest)
@@ -118,11 +137,11 @@ def _validators(db, urls) -> dict[str, KnownArticle]:
     return {row[0]: KnownArticle(*row) for row in rows}
 
 
-def _frontier(db, state: CrawlState) -> list[tuple[str, str, str]]:
+def _frontier(db, state: CrawlState, on_sites) -> list[tuple[str, str, str]]:
     """Links to pages neither archived nor known as aliases. The targets come from the index
     on ``links.to_url`` and are checked against the URLs already in memory; only the links to
     the few unknown targets are read."""
-    missing = [url for (url,) in db.execute("select distinct to_url from links where to_url is not null")
-               if not state.is_known(url)]
+    missing = [url for (url,) in db.execute(*on_sites("select distinct to_url from links", "to_url"))
+               if url is not None and not state.is_known(url)]
     return [row for url in missing for row in db.execute(
         "select to_url, from_url, rel from links where to_url = ? order by from_url, rel", [url])]

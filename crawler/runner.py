@@ -15,7 +15,7 @@ from scrapy.utils.project import get_project_settings
 
 from archive.state import CrawlState, load_state
 
-from .extraction.urls import clean_url
+from .extraction.urls import clean_url, origin
 from .renamed_settings import setting
 from .spiders.portal import PortalSpider, _as_list
 
@@ -104,15 +104,17 @@ def project_settings(overrides: dict | None = None) -> Settings:
     return settings
 
 
-def crawl_state(settings: Settings, start_urls=()) -> CrawlState:
-    """What the archive holds that an incremental crawl starting at ``start_urls`` needs, read
-    before the crawl starts; nothing for a full crawl. The spider is handed it and never opens
-    the archive itself."""
+def crawl_state(settings: Settings, start_urls=(), origins=()) -> CrawlState:
+    """What the archive holds that an incremental crawl from ``start_urls`` (and within
+    ``origins``) needs, read before the crawl starts: only what lies on its sites; nothing
+    for a full crawl. The spider is handed it and never opens the archive itself."""
     if setting(settings, "PORTAL_MODE") != "incremental":
         return CrawlState()
+    start_urls = [clean_url(url) for url in _as_list(start_urls)]
+    sites = {origin(url) for url in [*start_urls, *_as_list(origins)]}
     try:
         return load_state(settings.get("ARCHIVE_DB_PATH"), setting(settings, "PORTAL_RECHECK_NEWEST", "getint"),
-                          [clean_url(url) for url in _as_list(start_urls)])
+                          start_urls, sites)
     except sqlite3.DatabaseError:
         # Not an archive at all: the archive pipeline refuses it, in one line, before any page is fetched.
         return CrawlState()
@@ -126,6 +128,6 @@ def run_crawl(start_urls: list[str], settings: Settings, origins: list[str] = ()
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(PortalSpider)
     result = watch(crawler)
-    process.crawl(crawler, start_urls=start_urls, origins=list(origins), state=crawl_state(settings, start_urls))
+    process.crawl(crawler, start_urls=start_urls, origins=list(origins), state=crawl_state(settings, start_urls, origins))
     process.start()
     return settle(result, crawler)

@@ -70,3 +70,12 @@ def test_every_archived_url_and_alias_is_known_and_nothing_else(tmp_path):
 def test_no_archive_yet_is_an_empty_state(tmp_path):
     state = load_state(tmp_path / "absent.db", 5)
     assert (state.articles, state.newest, state.frontier) == (set(), {}, [])
+
+
+def test_a_crawl_of_some_sites_reads_only_what_lies_on_them_under_either_scheme(tmp_path):
+    path = archive(tmp_path)
+    state = load_state(path, 1, sites={"http://quiet.example", UNDATED})
+    assert state.articles == {f"{site}/a/{n}.html" for site in (QUIET, UNDATED) for n in range(1, 4)}
+    assert state.newest == {UNDATED: [f"{UNDATED}/a/3.html"]}
+    assert state.frontier == [(f"{UNDATED}/a/4.html", f"{UNDATED}/a/3.html", "next")]
+    assert not state.is_known(f"{BUSY}/?p=1") and not state.aliases

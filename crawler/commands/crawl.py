@@ -14,7 +14,7 @@ class Command(ScrapyCrawl):
         return crawler
 
     def run(self, args, opts):
-        opts.spargs.setdefault("state", crawl_state(self.settings, opts.spargs.get("start_urls")))
+        opts.spargs.setdefault("state", crawl_state(self.settings, opts.spargs.get("start_urls"), opts.spargs.get("origins")))
         super().run(args, opts)
         if not self.exitcode:
             self.exitcode = exit_status(settle(self.result, self.crawler))
