@@ -272,18 +272,25 @@ def command_seconds(args: list[str], reps: int) -> float:
 
 
 def state_load(path: Path, reps: int) -> dict:
-    """What an incremental crawl reads before its first request: median time, sizes, one profile."""
-    times = []
+    """What an incremental crawl reads before its first request, for a crawl of one of the 20
+    sites and for a crawl of all of them (interleaved; median wall and CPU seconds, sizes), and
+    one profile of the whole-archive read."""
+    scopes = {"one site": {SITES[1]}, "all sites": None}
+    runs = {scope: [] for scope in scopes}
+    sizes = {}
     for _ in range(reps):
-        t0 = time.perf_counter()
-        state = load_state(path, PORTAL_RECHECK_NEWEST)
-        times.append(time.perf_counter() - t0)
+        for scope, sites in scopes.items():
+            t0, c0 = time.perf_counter(), time.process_time()
+            state = load_state(path, PORTAL_RECHECK_NEWEST, sites=sites)
+            runs[scope].append((time.perf_counter() - t0, time.process_time() - c0))
+            sizes[scope] = {"known": len(state.articles) + len(state.aliases), "frontier": len(state.frontier),
+                            "newest": sum(map(len, state.newest.values())), "sitemap": len(state.sitemap)}
     profile = cProfile.Profile()
     profile.runcall(load_state, path, PORTAL_RECHECK_NEWEST)
     buf = io.StringIO()
     pstats.Stats(profile, stream=buf).sort_stats("cumulative").print_stats("state.py", 12)
-    return {"median_s": median(times), "runs": times, "known": len(state.articles) + len(state.aliases), "frontier": len(state.frontier),
-            "newest": sum(map(len, state.newest.values())), "profile": buf.getvalue()}
+    return {scope: {"wall_s": median([w for w, _ in r]), "cpu_s": median([c for _, c in r]), "runs": r, **sizes[scope]}
+            for scope, r in runs.items()} | {"profile": buf.getvalue()}
 
 
 def spider_start(path: Path, reps: int) -> dict:
@@ -342,8 +349,10 @@ def print_report(r: dict) -> None:
           f"({index / n:,.0f} vs {s['title_body_bytes'] / n:,.0f} bytes/article)")
     print(table(["table (with its indexes)", "MB"], [[t, v / 1e6] for t, v in list(s["tables"].items())[:12]]))
     st = r["state_load"]
-    print(f"\nincremental crawl state: {st['median_s']:.2f} s (median of {len(st['runs'])}); "
-          f"{st['known']:,} known URLs, {st['frontier']:,} frontier links, {st['newest']} newest")
+    print("\nincremental crawl state (load_state):")
+    print(table(["crawl of", "wall s", "CPU s", "known URLs", "sitemap entries", "frontier links", "newest"],
+                [[scope, v["wall_s"], v["cpu_s"], v["known"], v["sitemap"], v["frontier"], v["newest"]]
+                 for scope, v in st.items() if scope != "profile"]))
     print(st["profile"])
     sp = r["spider_start"]
     print(f"crawl start: crawl_state {sp['crawl_state_s']:.2f} s, then the spider's start() to its first request "
