@@ -22,7 +22,7 @@ SQL with its URLs moved under ``/c1/``, ``/c2/``..., and the search index filled
 ``report`` prints the file's size per article split by dbstat (rows, raw pages, search
 index), the index against the title+body text it indexes, the time to read an incremental
 crawl's state (`archive.state.load_state`) for one site and for all, the crawl's start up to
-its first request, `medarchive stats`, and search p50/p95 (wall and CPU) for the search
+its first request, `medarchive stats` and `medarchive export --format jsonl` (to nothing), and search p50/p95 (wall and CPU) for the search
 bench's query classes.
 """
 
@@ -347,8 +347,9 @@ def report(path: Path, reps: int) -> dict:
     out["sizes"] = sizes(path)
     out["state_load"] = state_load(path, reps)
     out["spider_start"] = spider_start(path, reps)
-    # once: it reads every article row, minutes at a million
+    # once each: they read every article row, minutes at a million
     out["stats"] = command_seconds(["stats", "--db", str(path)], 1)
+    out["export"] = command_seconds(["export", "--db", str(path), "--format", "jsonl"], 1)
     out["search"] = search_latency(path, reps)
     save(f"scale-report-{out['sizes']['articles']}.json", out)
     return out
@@ -373,7 +374,8 @@ def print_report(r: dict) -> None:
     sp = r["spider_start"]
     print(f"crawl start: crawl_state {sp['crawl_state_s']:.2f} s, then the spider's start() to its first request "
           f"{sp['spider_start_s']:.2f} s ({sp['first_request']}, conditional: {sp['conditional']})")
-    print(f"medarchive stats: {r['stats']['wall_s']:.2f} s wall, {r['stats']['cpu_s']:.2f} s CPU")
+    for command in ("stats", "export"):
+        print(f"medarchive {command}: {r[command]['wall_s']:.2f} s wall, {r[command]['cpu_s']:.2f} s CPU")
     print(table(["class", "p50 ms", "p95 ms", "CPU p50 ms", "CPU p95 ms", "runs"],
                 [[cls, v["p50_ms"], v["p95_ms"], v["cpu_p50_ms"], v["cpu_p95_ms"], v["samples"]]
                  for cls, v in r["search"].items()]))
