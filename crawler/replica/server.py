@@ -97,6 +97,8 @@ def _handler_for(server: ReplicaServer):
                     pass
                 return
             status, headers, body = server.portal.response(path, server.url, self.headers.get("If-Modified-Since"))
+            # Logged before answering: a client that has its answer finds its request in the log.
+            server._record(self.command, self.path, status)
             self.send_response(status)
             for name, value in headers.items():
                 self.send_header(name, value)
@@ -106,7 +108,6 @@ def _handler_for(server: ReplicaServer):
                     self.wfile.write(body)
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client stopped reading (a size limit, a time-out): nothing to tell it
-            server._record(self.command, self.path, status)
 
         def log_message(self, format, *args):  # noqa: A002 - keep test output quiet
             pass
