@@ -237,6 +237,12 @@ PUBLISHED_AT_SQL = (
 )
 
 
+def published_at(published: str | None) -> str | None:
+    """``published_at`` of an article not (yet) in an archive: the column's own SQL, run by SQLite."""
+    with sqlite3.connect(":memory:") as conn:
+        return conn.execute(f"select {PUBLISHED_AT_SQL.replace('published', ':published')}", {"published": published}).fetchone()[0]
+
+
 @MIGRATIONS()
 def m009_sortable_dates(db):
     """``published_at`` (one comparable form for every article) and ``published_day`` (for

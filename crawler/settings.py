@@ -74,6 +74,14 @@ CONCURRENT_ITEMS = 4
 ITEM_PIPELINES = {
     "crawler.pipelines.NormalisePipeline": 100,
     "crawler.pipelines.archive.ArchivePipeline": 900,
+    "crawler.feeds.ArticleRecordPipeline": 1000,
+}
+
+# Feeds (``-O articles.jsonl``) get the articles in ``medarchive export``'s form (crawler/feeds.py).
+ADDONS = {"crawler.feeds.ArticleFeeds": 0}
+FEED_EXPORTERS = {
+    "csv": "crawler.feeds.CsvItemExporter",
+    "xml": "crawler.feeds.XmlItemExporter",
 }
 
 #: The SQLite archive every crawl writes to.
