@@ -1,4 +1,5 @@
-"""Scrapy's own commands on the portal spider, run as a Scrapy user runs them against a replica."""
+"""Scrapy's own commands on the portal spider, run as a Scrapy user runs them against a replica:
+feed exports, ``scrapy parse``, ``scrapy check`` and settings from everywhere."""
 
 import csv
 import json
@@ -13,6 +14,10 @@ import pytest
 
 from archive.export import ARCHIVE_ONLY, CITED, columns
 from conftest import medarchive, middle_article
+from crawler import settings as project_defaults
+from crawler.checked_settings import CHOICES, FILES, NUMBERS, BadSetting, check_settings
+from crawler.replica import build_portal, serve
+from crawler.runner import project_settings
 
 #: Settings for a replica on loopback, as ``-s`` options.
 FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8",
@@ -97,3 +102,139 @@ def test_without_an_archive_a_feed_from_the_settings_gets_every_article(wordpres
     assert process.returncode == 0, process.stderr
     assert {record["url"] for record in read_feed(tmp_path / "articles.jsonl")} == live_urls(wordpress_site, wordpress_portal)
     assert sorted(path.name for path in tmp_path.iterdir()) == ["articles.jsonl"]
+
+
+# --- scrapy parse --------------------------------------------------------------------------------
+
+
+def article_between_live_neighbours(portal):
+    """An article with its own date whose prev/next links name its neighbours' own pages."""
+    chain = portal.articles
+    for before, article, after in zip(chain, chain[1:], chain[2:]):
+        links = portal.nav_links[article.path]
+        if article.has_own_date and not (before.deleted or after.deleted) and [link.split("@@", 2)[-1] for link in links] == [before.path, after.path]:
+            return before, article, after
+    raise AssertionError("the replica has no such article")
+
+
+def test_scrapy_parse_shows_the_article_and_its_neighbour_requests(wordpress_site, wordpress_portal, tmp_path):
+    before, article, after = article_between_live_neighbours(wordpress_portal)
+    process = scrapy(tmp_path, "parse", "--spider=portal", "--nocolour", wordpress_site.url + article.path, "-s", "LOG_LEVEL=WARNING")
+    assert process.returncode == 0, process.stderr
+    items, requests_shown = process.stdout.split("# Requests")
+    assert f"'title': '{article.title}'" in items
+    assert "'raw_body': '<" in items  # the page's bytes, as their size
+    assert requests_shown.count("<GET ") == 2
+    assert f"<GET {wordpress_site.url}{before.path}>" in requests_shown
+    assert f"<GET {wordpress_site.url}{after.path}>" in requests_shown
+    assert "Traceback" not in process.stderr and list(tmp_path.iterdir()) == []
+
+
+def test_scrapy_parse_runs_the_callback_named(wordpress_site, tmp_path):
+    process = scrapy(tmp_path, "parse", "--spider=portal", "--nocolour", "--callback", "parse_sitemap", wordpress_site.url + "/sitemap.xml",
+                     "-s", "LOG_LEVEL=WARNING")
+    assert process.returncode == 0, process.stderr
+    assert "'lastmod': '" in process.stdout.split("# Requests")[0]
+
+
+# --- scrapy check --------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def demo_site():
+    """The WordPress-style replica as ``medarchive demo`` serves it, whose pages the contracts name."""
+    with serve(build_portal("wordpress", 40, seed=1)) as site:
+        yield site
+
+
+def test_scrapy_check_runs_the_spider_contracts_against_the_replica(demo_site, tmp_path):
+    process = scrapy(tmp_path, "check", "portal", "-s", f"PORTAL_CHECK_SITE={demo_site.url}")
+    assert process.returncode == 0, process.stderr
+    assert "Ran 11 contracts" in process.stderr and process.stderr.rstrip().endswith("OK")
+
+
+def test_scrapy_check_fails_on_a_site_without_those_pages(dedecms_site, tmp_path):
+    process = scrapy(tmp_path, "check", "portal", "-s", f"PORTAL_CHECK_SITE={dedecms_site.url}")
+    assert process.returncode == 1
+    assert "FAILED" in process.stderr
+
+
+# --- settings ------------------------------------------------------------------------------------
+
+
+def test_scrapy_settings_shows_a_portal_default(tmp_path):
+    process = scrapy(tmp_path, "settings", "--get", "PORTAL_MAX_PAGES")
+    assert process.stdout.strip() == str(project_defaults.PORTAL_MAX_PAGES)
+
+
+def test_every_portal_setting_is_checked():
+    portal = {name for name in vars(project_defaults) if name.startswith("PORTAL_") and name != "PORTAL_CHECK_SITE"}
+    assert portal <= set(NUMBERS) | set(CHOICES) | set(FILES)
+
+
+@pytest.mark.parametrize("name", sorted(name for name in NUMBERS if name.startswith("PORTAL_")))
+def test_a_portal_setting_that_is_no_number_is_refused(name):
+    with pytest.raises(BadSetting, match=f"^{name} must be"):
+        check_settings(project_settings({name: "abc"}))
+
+
+def one_line(process) -> str:
+    (line,) = process.stderr.splitlines()
+    return line
+
+
+@pytest.mark.parametrize(("setting", "message"), [
+    ("DOWNLOAD_DELAY=abc", "Error: DOWNLOAD_DELAY must be a number, not 'abc'"),
+    ("FOO", "Error: Invalid -s value, use -s NAME=VALUE"),
+])
+def test_scrapy_crawl_refuses_a_bad_setting_in_one_line(wordpress_site, tmp_path, setting, message):
+    process = scrapy(tmp_path, "crawl", "portal", "-a", f"start_urls={wordpress_site.url}/a.html", "-s", setting)
+    assert (process.returncode, one_line(process)) == (2, message)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(("setting", "message"), [
+    ("DOWNLOAD_DELAY=abc", "Error: DOWNLOAD_DELAY must be a number, not 'abc'"),
+    ("FOO", "Error: -s 'FOO' is not NAME=VALUE"),
+])
+def test_medarchive_crawl_refuses_a_bad_setting_in_one_line_creating_no_archive(wordpress_site, tmp_path, setting, message):
+    process = medarchive("crawl", f"{wordpress_site.url}/a.html", "--db", str(tmp_path / "a.db"), "-s", setting)
+    assert (process.returncode, one_line(process)) == (2, message)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_scrapy_crawl_without_start_urls_says_how_to_give_them(tmp_path):
+    process = scrapy(tmp_path, "crawl", "portal")
+    assert (process.returncode, one_line(process)) == (2, "Error: the portal spider needs start_urls: -a start_urls=https://www.example.com/a/1.html")
+
+
+SPIDER_MODULE = '''
+from crawler.spiders.portal import PortalSpider
+
+
+class ChainOnly(PortalSpider):
+    name = "chain_only"
+    custom_settings = {CUSTOM}
+'''
+
+
+def custom_spider(directory: Path, custom: dict) -> tuple[list, dict]:
+    """A spider module in ``directory`` whose spider ``chain_only`` is the portal spider with
+    ``custom`` as its custom_settings; the options and the environment that find it."""
+    (directory / "my_spiders.py").write_text(SPIDER_MODULE.replace("{CUSTOM}", repr(custom)), "utf-8")
+    return ["-s", "SPIDER_MODULES=my_spiders"], {"PYTHONPATH": str(directory)}
+
+
+def test_a_spiders_custom_settings_are_obeyed(wordpress_site, wordpress_portal, tmp_path):
+    options, env = custom_spider(tmp_path, {"PORTAL_DISCOVER": False})
+    wordpress_site.clear_requests()
+    process = scrapy(tmp_path, "crawl", "chain_only", "-a", f"start_urls={wordpress_site.url}{middle_article(wordpress_portal).path}",
+                     "-s", f"ARCHIVE_DB_PATH={tmp_path / 'a.db'}", *options, *FAST, **env)
+    assert process.returncode == 0, process.stderr
+    assert not [path for path in wordpress_site.requested_paths() if "sitemap" in path]
+
+
+def test_a_bad_value_in_a_spiders_custom_settings_is_refused_in_one_line(wordpress_site, tmp_path):
+    options, env = custom_spider(tmp_path, {"PORTAL_MAX_PAGES": "many"})
+    process = scrapy(tmp_path, "crawl", "chain_only", "-a", f"start_urls={wordpress_site.url}/a.html", *options, **env)
+    assert (process.returncode, one_line(process)) == (2, "Error: PORTAL_MAX_PAGES must be a whole number, not 'many'")
