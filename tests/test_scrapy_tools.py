@@ -1,24 +1,28 @@
 """Scrapy's own commands on the portal spider, run as a Scrapy user runs them against a replica:
-feed exports, ``scrapy parse``, ``scrapy check`` and settings from everywhere."""
+feed exports, ``scrapy parse``, ``scrapy check``, settings from everywhere, and a scrapyd job."""
 
 import csv
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+import requests
 
 from archive.export import ARCHIVE_ONLY, CITED, columns
-from conftest import medarchive, middle_article
+from conftest import free_loopback_port, medarchive, middle_article
 from crawler import settings as project_defaults
 from crawler.checked_settings import CHOICES, FILES, NUMBERS, BadSetting, check_settings
 from crawler.replica import build_portal, serve
 from crawler.runner import project_settings
 
+ROOT = Path(__file__).parent.parent
 #: Settings for a replica on loopback, as ``-s`` options.
 FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8",
         "-s", "RETRY_TIMES=0", "-s", "LOG_LEVEL=WARNING"]
@@ -238,3 +242,73 @@ def test_a_bad_value_in_a_spiders_custom_settings_is_refused_in_one_line(wordpre
     options, env = custom_spider(tmp_path, {"PORTAL_MAX_PAGES": "many"})
     process = scrapy(tmp_path, "crawl", "chain_only", "-a", f"start_urls={wordpress_site.url}/a.html", *options, **env)
     assert (process.returncode, one_line(process)) == (2, "Error: PORTAL_MAX_PAGES must be a whole number, not 'many'")
+
+
+# --- scrapyd -----------------------------------------------------------------------------------------
+
+SCRAPYD_CONF = """[scrapyd]
+bind_address = 127.0.0.1
+http_port = {port}
+eggs_dir = eggs
+logs_dir = logs
+items_dir =
+dbs_dir = dbs
+max_proc = 1
+poll_interval = 0.2
+"""
+
+
+@pytest.fixture
+def scrapyd(tmp_path):
+    """A real scrapyd on a free loopback port, in a directory of its own; its URL."""
+    port = free_loopback_port()
+    home = tmp_path / "scrapyd"
+    home.mkdir()
+    (home / "scrapyd.conf").write_text(SCRAPYD_CONF.format(port=port))
+    server = subprocess.Popen([str(Path(sys.executable).parent / "scrapyd")], cwd=home, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            requests.get(url + "/daemonstatus.json", timeout=1)
+            break
+        except requests.ConnectionError:
+            assert server.poll() is None and time.monotonic() < deadline, "scrapyd did not start"
+            time.sleep(0.2)
+    yield url
+    server.terminate()
+    server.wait(timeout=10)
+
+
+def built_egg(directory: Path) -> Path:
+    """The project's egg, built by ``scrapyd-deploy --build-egg`` from a copy of the project."""
+    project = directory / "project"
+    for name in ("crawler", "archive", "medarchive"):
+        shutil.copytree(ROOT / name, project / name, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "setup.py", "scrapy.cfg", "README.md"):
+        shutil.copy(ROOT / name, project / name)
+    egg = directory / "medarchive.egg"
+    subprocess.run([str(Path(sys.executable).parent / "scrapyd-deploy"), "--build-egg", str(egg)], cwd=project, check=True,
+                   capture_output=True, timeout=180)
+    return egg
+
+
+def test_the_spider_runs_as_a_scrapyd_job_into_the_archive_its_setting_names(scrapyd, wordpress_site, wordpress_portal, tmp_path):
+    egg = built_egg(tmp_path)
+    with egg.open("rb") as file:
+        added = requests.post(scrapyd + "/addversion.json", data={"project": "medarchive", "version": "1"}, files={"egg": file}).json()
+    assert (added["status"], added["spiders"]) == ("ok", 1), added
+    db = tmp_path / "jobs" / "stemcell.db"
+    db.parent.mkdir()
+    settings = [("setting", pair) for pair in (f"ARCHIVE_DB_PATH={db}", "DOWNLOAD_DELAY=0", "AUTOTHROTTLE_ENABLED=False", "RETRY_TIMES=0")]
+    start = wordpress_site.url + middle_article(wordpress_portal).path
+    job = requests.post(scrapyd + "/schedule.json", data=[("project", "medarchive"), ("spider", "portal"), ("start_urls", start), *settings]).json()
+    assert job["status"] == "ok", job
+    deadline = time.monotonic() + 120
+    while job["jobid"] not in {done["id"] for done in requests.get(scrapyd + "/listjobs.json", params={"project": "medarchive"}).json()["finished"]}:
+        assert time.monotonic() < deadline, "the scrapyd job did not finish"
+        time.sleep(0.3)
+    with sqlite3.connect(db) as archive:
+        urls = {url for (url,) in archive.execute("select url from articles")}
+        (status,) = archive.execute("select status from runs").fetchone()
+    assert (urls, status) == (live_urls(wordpress_site, wordpress_portal), "finished")
