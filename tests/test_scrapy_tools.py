@@ -2,6 +2,7 @@
 feed exports, ``scrapy parse``, ``scrapy check``, settings from everywhere, and a scrapyd job."""
 
 import csv
+import io
 import json
 import os
 import shutil
@@ -19,6 +20,7 @@ from archive.export import ARCHIVE_ONLY, CITED, columns
 from conftest import free_loopback_port, medarchive, middle_article
 from crawler import settings as project_defaults
 from crawler.checked_settings import CHOICES, FILES, NUMBERS, BadSetting, check_settings
+from crawler.feeds import ArticleRecord, XmlItemExporter
 from crawler.replica import build_portal, serve
 from crawler.runner import project_settings
 
@@ -106,6 +108,17 @@ def test_without_an_archive_a_feed_from_the_settings_gets_every_article(wordpres
     assert process.returncode == 0, process.stderr
     assert {record["url"] for record in read_feed(tmp_path / "articles.jsonl")} == live_urls(wordpress_site, wordpress_portal)
     assert sorted(path.name for path in tmp_path.iterdir()) == ["articles.jsonl"]
+
+
+def test_an_xml_feed_reads_back_whatever_text_a_page_carried():
+    out = io.BytesIO()
+    exporter = XmlItemExporter(out)
+    exporter.start_exporting()
+    exporter.export_item(ArticleRecord(title="a\x0bb </title>&amp;", body="x\x00y", category=None, dois=["10.1/<x>"]))
+    exporter.finish_exporting()
+    (item,) = ET.fromstring(out.getvalue())
+    assert {field.tag: [value.text for value in field] if field.tag in CITED else field.text for field in item} == {
+        "title": "ab </title>&amp;", "body": "xy", "dois": ["10.1/<x>"]}
 
 
 # --- scrapy parse --------------------------------------------------------------------------------
