@@ -6,6 +6,7 @@ to the archive and stay out of feeds, unless a feed names its own ``item_classes
 """
 
 from itemadapter import ItemAdapter
+from scrapy.exceptions import NotConfigured
 from scrapy.exporters import CsvItemExporter as ScrapyCsvItemExporter
 from scrapy.exporters import XmlItemExporter as ScrapyXmlItemExporter
 
@@ -21,7 +22,14 @@ class ArticleRecord(dict):
 
 class ArticleRecordPipeline:
     """Hands on each article as an :class:`ArticleRecord`, for the feeds. It runs after the
-    archive's pipeline, which has stored the item itself (raw page included)."""
+    archive's pipeline, which has stored the item itself (raw page included); a crawl without
+    feeds goes without it."""
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        if not (crawler.settings.getdict("FEEDS") or crawler.settings.get("FEED_URI")):
+            raise NotConfigured
+        return cls()
 
     def process_item(self, item):
         return ArticleRecord(article_record(vars(item))) if isinstance(item, ArticleItem) else item

@@ -15,12 +15,14 @@ from pathlib import Path
 
 import pytest
 import requests
+from scrapy.exceptions import NotConfigured
+from scrapy.utils.test import get_crawler
 
 from archive.export import ARCHIVE_ONLY, CITED, columns
 from conftest import free_loopback_port, medarchive, middle_article
 from crawler import settings as project_defaults
 from crawler.checked_settings import CHOICES, FILES, NUMBERS, BadSetting, check_settings
-from crawler.feeds import ArticleRecord, XmlItemExporter
+from crawler.feeds import ArticleRecord, ArticleRecordPipeline, XmlItemExporter
 from crawler.replica import build_portal, serve
 from crawler.runner import project_settings
 
@@ -108,6 +110,12 @@ def test_without_an_archive_a_feed_from_the_settings_gets_every_article(wordpres
     assert process.returncode == 0, process.stderr
     assert {record["url"] for record in read_feed(tmp_path / "articles.jsonl")} == live_urls(wordpress_site, wordpress_portal)
     assert sorted(path.name for path in tmp_path.iterdir()) == ["articles.jsonl"]
+
+
+def test_a_crawl_without_feeds_makes_no_records():
+    with pytest.raises(NotConfigured):
+        ArticleRecordPipeline.from_crawler(get_crawler(settings_dict={"FEEDS": {}}))
+    assert ArticleRecordPipeline.from_crawler(get_crawler(settings_dict={"FEEDS": {"a.jsonl": {"format": "jsonlines"}}}))
 
 
 def test_an_xml_feed_reads_back_whatever_text_a_page_carried():
