@@ -148,6 +148,7 @@ def crawl(urls, db_path, full, chain_only, recheck, redis_url, redis_prefix, del
         from crawler.distributed import start_crawl
         from crawler.extraction.urls import origin
 
+        _check_settings(_parse_settings(scrapy_settings))  # before the crawl is queued in Redis
         _redis_call(start_crawl, redis_url, redis_prefix, sorted({origin(url) for url in start_urls}))
         result = _run_worker(start_urls, [], redis_url, redis_prefix, chain_only, delay, concurrency, scrapy_settings, verbose, log_file, site_rules)
         sys.exit(0 if result.finished else 1)

@@ -14,12 +14,13 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+import redis
 import requests
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.test import get_crawler
 
 from archive.export import ARCHIVE_ONLY, CITED, columns
-from conftest import free_loopback_port, medarchive, middle_article
+from conftest import free_loopback_port, medarchive, middle_article, needs_redis
 from crawler import settings as project_defaults
 from crawler.checked_settings import CHOICES, FILES, NUMBERS, BadSetting, check_settings
 from crawler.feeds import ArticleRecord, ArticleRecordPipeline, XmlItemExporter
@@ -226,6 +227,14 @@ def test_medarchive_crawl_refuses_a_bad_setting_in_one_line_creating_no_archive(
     process = medarchive("crawl", f"{wordpress_site.url}/a.html", "--db", str(tmp_path / "a.db"), "-s", setting)
     assert (process.returncode, one_line(process)) == (2, message)
     assert list(tmp_path.iterdir()) == []
+
+
+@needs_redis
+def test_a_distributed_crawl_with_a_bad_setting_queues_nothing(redis_url, wordpress_site):
+    process = medarchive("crawl", f"{wordpress_site.url}/a.html", "--redis", redis_url, "-s", "DOWNLOAD_DELAY=abc")
+    assert (process.returncode, one_line(process)) == (2, "Error: DOWNLOAD_DELAY must be a number, not 'abc'")
+    with redis.Redis.from_url(redis_url) as queue:
+        assert queue.dbsize() == 0
 
 
 def test_scrapy_crawl_without_start_urls_says_how_to_give_them(tmp_path):
