@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from . import cjkfts
+from .schema import published_at
 from .search import SEARCH_TABLE
 from .selection import Selection, dated
 
@@ -72,6 +73,25 @@ def article_rows(db, selection: Selection = Selection(), query: str | None = Non
         for name in CITED:
             article[name] = json.loads(article[name])
         yield article
+
+
+#: What only the archive knows of an article: its row id, and when it first saw and last changed it.
+ARCHIVE_ONLY = ("id", "first_seen", "last_changed")
+
+
+def article_record(article) -> dict:
+    """An article not read from an archive (``article`` maps the writer's fields: an ``ArticleItem``'s
+    ``vars``) in the form of :func:`article_rows`: the same columns and value forms, lists sorted
+    as the archive sorts them. :data:`ARCHIVE_ONLY` columns are None, and so is a date the
+    page does not give itself (the archive takes one from the neighbours once a run is over)."""
+    record = {name: None if name in ARCHIVE_ONLY else article.get(name) for name in columns() if name not in CITED}
+    if not article.get("published_raw"):
+        record.update(published=None, published_source=None)
+    record["published_at"] = published_at(record["published"])
+    for name in ("dois", "pmids", "pmcids"):
+        record[name] = sorted(set(article.get(name) or ()))
+    record["trials"] = sorted({trial["trial_id"] for trial in article.get("trials") or ()})
+    return record
 
 
 def write_csv(rows, names: list[str], stream, *, bom: bool = False) -> int:

@@ -9,6 +9,7 @@ Append new migrations; never edit one that has shipped.
 import logging
 import os
 import sqlite3
+import threading
 import time
 from pathlib import Path
 from urllib.parse import quote
@@ -235,6 +236,17 @@ PUBLISHED_AT_SQL = (
     "case when published is null then null when length(published) = 10 then published"
     " else coalesce(datetime(published, '+8 hours'), published) end"
 )
+
+
+#: An in-memory database per thread for :func:`published_at` (opening one costs 20 times the query).
+_MEMORY = threading.local()
+
+
+def published_at(published: str | None) -> str | None:
+    """``published_at`` of an article not (yet) in an archive: the column's own SQL, run by SQLite."""
+    if not hasattr(_MEMORY, "conn"):
+        _MEMORY.conn = sqlite3.connect(":memory:")
+    return _MEMORY.conn.execute(f"select {PUBLISHED_AT_SQL.replace('published', ':published')}", {"published": published}).fetchone()[0]
 
 
 @MIGRATIONS()

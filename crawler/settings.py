@@ -74,6 +74,26 @@ CONCURRENT_ITEMS = 4
 ITEM_PIPELINES = {
     "crawler.pipelines.NormalisePipeline": 100,
     "crawler.pipelines.archive.ArchivePipeline": 900,
+    "crawler.feeds.ArticleRecordPipeline": 1000,
+}
+
+# ``scrapy check portal``: the callbacks' @url paths are read from PORTAL_CHECK_SITE (crawler/contracts.py).
+SPIDER_CONTRACTS = {
+    "scrapy.contracts.default.UrlContract": None,
+    "scrapy.contracts.default.ScrapesContract": None,
+    "crawler.contracts.UrlContract": 1,
+    "crawler.contracts.ScrapesContract": 3,
+}
+#: The site whose pages ``scrapy check portal`` checks the spider's callbacks against: the
+#: replica ``medarchive demo`` crawls, served by ``python -m crawler.replica.server --articles 40
+#: --seed 1 --port 8731``.
+PORTAL_CHECK_SITE = "http://127.0.0.1:8731"
+
+# Feeds (``-O articles.jsonl``) get the articles in ``medarchive export``'s form (crawler/feeds.py).
+ADDONS = {"crawler.feeds.ArticleFeeds": 0}
+FEED_EXPORTERS = {
+    "csv": "crawler.feeds.CsvItemExporter",
+    "xml": "crawler.feeds.XmlItemExporter",
 }
 
 #: The SQLite archive every crawl writes to.

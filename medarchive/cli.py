@@ -79,12 +79,18 @@ def _check_start_url(url: str) -> str:
     return url
 
 
+class SettingError(click.ClickException):
+    """A setting the crawl cannot use: one line, with the exit status of bad usage."""
+
+    exit_code = 2
+
+
 def _parse_settings(pairs: tuple[str, ...]) -> dict:
     settings = {}
     for pair in pairs:
         name, sep, value = pair.partition("=")
         if not sep or not name:
-            raise click.BadParameter(f"{pair!r} is not NAME=VALUE", param_hint="-s/--set")
+            raise SettingError(f"-s {pair!r} is not NAME=VALUE")
         settings[name.strip()] = value
     return settings
 
@@ -142,10 +148,10 @@ def crawl(urls, db_path, full, chain_only, recheck, redis_url, redis_prefix, del
         from crawler.distributed import start_crawl
         from crawler.extraction.urls import origin
 
+        _check_settings(_parse_settings(scrapy_settings))  # before the crawl is queued in Redis
         _redis_call(start_crawl, redis_url, redis_prefix, sorted({origin(url) for url in start_urls}))
         result = _run_worker(start_urls, [], redis_url, redis_prefix, chain_only, delay, concurrency, scrapy_settings, verbose, log_file, site_rules)
         sys.exit(0 if result.finished else 1)
-    _check_archive(db_path)
     _check_drift_config(drift_config)
     overrides = _crawl_settings(
         verbose, chain_only, scrapy_settings,
@@ -159,6 +165,7 @@ def crawl(urls, db_path, full, chain_only, recheck, redis_url, redis_prefix, del
         LOG_FILE=log_file,
         PORTAL_SITE_RULES=site_rules,
     )
+    _check_archive(db_path)
     with _locked(db_path):
         result = run_crawl(start_urls, project_settings(overrides))
     _print_summary(result, db_path)
@@ -214,7 +221,19 @@ def _crawl_settings(verbose: bool, chain_only: bool, scrapy_settings: tuple[str,
         **{name: value for name, value in settings.items() if value is not None},
     }
     overrides.update(_parse_settings(scrapy_settings))
+    _check_settings(overrides)
     return overrides
+
+
+def _check_settings(overrides: dict) -> None:
+    """Refuse, before anything is opened, a setting the crawl could not use (``-s DOWNLOAD_DELAY=abc``)."""
+    from crawler.checked_settings import BadSetting, check_settings
+    from crawler.runner import project_settings
+
+    try:
+        check_settings(project_settings(overrides))
+    except BadSetting as error:
+        raise SettingError(str(error)) from None
 
 
 @contextmanager

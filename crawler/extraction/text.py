@@ -88,7 +88,7 @@ def _collect(node, parts: list[str]) -> None:
 
 
 #: Characters lxml's HTML parser keeps but refuses to be given back (XML 1.0 forbids them).
-_XML_INCOMPATIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+XML_INCOMPATIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def remove_element(element) -> None:
@@ -99,9 +99,9 @@ def remove_element(element) -> None:
     if element.tail:
         previous = element.getprevious()
         if previous is not None:
-            previous.tail = _XML_INCOMPATIBLE.sub("", (previous.tail or "") + element.tail)
+            previous.tail = XML_INCOMPATIBLE.sub("", (previous.tail or "") + element.tail)
         else:
-            parent.text = _XML_INCOMPATIBLE.sub("", (parent.text or "") + element.tail)
+            parent.text = XML_INCOMPATIBLE.sub("", (parent.text or "") + element.tail)
     parent.remove(element)
 
 

@@ -17,6 +17,7 @@ from dataclasses import replace
 from datetime import datetime, timezone
 
 import scrapy
+from scrapy import signals
 from scrapy.exceptions import DownloadCancelledError
 from scrapy.http import TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -47,7 +48,8 @@ class PortalSpider(scrapy.Spider):
     """Follow ``上一篇``/``下一篇`` from each start article to both ends of the chain.
 
     Usage: ``scrapy crawl portal -a start_urls=URL[,URL...]``. The crawl stays on
-    the start URLs' origins (scheme, host and port).
+    the start URLs' origins (scheme, host and port). Given no URL (``scrapy parse``,
+    ``scrapy check``), it takes the site of each request it is handed.
     """
 
     name = "portal"
@@ -57,8 +59,6 @@ class PortalSpider(scrapy.Spider):
         self.start_urls = [clean_url(url) for url in _as_list(start_urls)]
         # A worker joining a distributed crawl has no start URLs, only the crawl's sites.
         self.origins = {origin(url) for url in self.start_urls} | {origin(url) for url in _as_list(origins)}
-        if not self.origins:
-            raise ValueError("the portal spider needs start_urls: -a start_urls=https://www.example.com/a/1.html")
         self.allowed_domains = sorted({site.split("://", 1)[1].split(":")[0] for site in self.origins})
         self.seen_articles: set[str] = set()
         self.site_rules = SiteRules()
@@ -90,7 +90,13 @@ class PortalSpider(scrapy.Spider):
         spider.max_unlisted = settings.getint("PORTAL_MAX_UNLISTED_CHAIN")
         spider.max_redirects = settings.getint("REDIRECT_MAX_TIMES")
         spider.extractor = Extractor(settings.getfloat("PORTAL_MAX_EXTRACT_SECONDS"))
+        if not spider.origins:
+            crawler.signals.connect(spider.take_site, signal=signals.request_scheduled)
         return spider
+
+    def take_site(self, request):
+        """A spider given no URL crawls the sites of the requests it is handed (``scrapy parse URL``)."""
+        self.origins.add(origin(request.url))
 
     def closed(self, reason):
         self.extractor.close()
@@ -116,7 +122,19 @@ class PortalSpider(scrapy.Spider):
 
     # --- articles -------------------------------------------------------------
 
+    async def parse(self, response):
+        """An article page: the callback ``scrapy parse`` calls when it is named none."""
+        async for output in self.parse_page(response):
+            yield output
+
     async def parse_page(self, response):
+        """An article page: the article, and requests for its neighbours.
+
+        @url /sc/yizhi/59118.html
+        @returns items 1 1
+        @returns requests 2 2
+        @scrapes url title published_raw body
+        """
         stats = self.crawler.stats
         if response.status == 304:
             stats.inc_value("portal/not_modified")
@@ -302,11 +320,23 @@ class PortalSpider(scrapy.Spider):
         return scrapy.Request(url, callback=callback, errback=self.on_discovery_error, meta=meta, priority=-1)
 
     def parse_robots(self, response):
+        """robots.txt: requests for the sitemaps it names, else for the usual sitemap paths.
+
+        @url /robots.txt
+        @returns requests 1
+        """
         sitemaps = sitemaps_in_robots(response.body, response.url)
         for url in sitemaps or [origin(response.url) + path for path in SITEMAP_PATHS]:
             yield self._discovery(url, self.parse_sitemap)
 
     def parse_sitemap(self, response):
+        """A sitemap: its entries, and requests for the articles and child sitemaps it lists.
+
+        @url /sitemap.xml
+        @returns items 1
+        @returns requests 1
+        @scrapes url lastmod
+        """
         entries, children = read_sitemap(response.body)
         self.crawler.stats.inc_value("discovery/sitemap_entries", len(entries))
         for url in children:
@@ -325,6 +355,12 @@ class PortalSpider(scrapy.Spider):
                 yield self._article_request(url)
 
     def parse_home(self, response):
+        """The home page: requests for the category listings of its menu and the articles it links.
+
+        @url /
+        @returns items 0 0
+        @returns requests 1
+        """
         if not isinstance(response, TextResponse):
             return
         for url in category_listings(response.selector.root, response.url):
@@ -332,6 +368,12 @@ class PortalSpider(scrapy.Spider):
         yield from self.parse_listing(response)
 
     def parse_listing(self, response):
+        """A category listing: requests for its articles and its next pages.
+
+        @url /sc/zhiliao/
+        @returns items 0 0
+        @returns requests 1
+        """
         if not isinstance(response, TextResponse):
             return
         articles, next_pages = listing_links(response.selector.root, response.url)
