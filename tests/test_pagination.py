@@ -12,9 +12,12 @@ from parsel import Selector
 from conftest import Crawl, medarchive
 from crawler.extraction.article import extract_article
 from crawler.extraction.navigation import find_neighbours
-from crawler.extraction.pagination import find_pagination, join_pages
+from crawler.distributed import from_message, to_message
+from crawler.extraction.pagination import MAX_ARTICLE_PAGES, find_pagination, join_pages
+from crawler.items import ContinuedPage
 from crawler.replica import build_portal, serve
 from crawler.replica.dedecms import page_path
+from crawler.replica.model import Page
 from crawler.single_page import response_for
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
@@ -53,6 +56,7 @@ def test_pager_with_a_page_count_names_the_next_page():
     ("https://x.cn/2026/0301/index.html", "https://x.cn/2026/0301/index_2.html"),
     ("https://x.cn/show.php?id=1220", "https://x.cn/show.php?id=1220&page=2"),
     ("https://x.cn/2026/03/stem-cells/", "https://x.cn/2026/03/stem-cells/2/"),
+    ("https://x.cn/sc/zhiliao/59017.html", "https://x.cn/sc/zhiliao/59017.html/2"),
 ])
 def test_page_number_in_the_url_marks_a_later_page(url, later):
     assert pagination(f"<p><a href='{later}'>第2页</a></p>", url).urls[2] == later
@@ -141,6 +145,13 @@ def test_later_pages_are_kept_for_reextraction(dedecms_crawl):
     assert set(kept) == expected
 
 
+def test_identifiers_cited_on_later_pages_are_the_articles(dedecms_crawl):
+    trials = dedecms_crawl.identifiers("article_trials", "trial_id")
+    split = split_articles(dedecms_crawl)
+    assert {url: set(truth.trials) for url, truth in split.items()} == {url: trials.get(url, set()) for url in split}
+    assert all(truth.trials for truth in split.values())
+
+
 def test_pager_text_stays_out_of_the_body(dedecms_crawl):
     stored = dedecms_crawl.stored()
     assert [url for url in split_articles(dedecms_crawl) if "下一页" in stored[url]["body"]] == []
@@ -188,3 +199,32 @@ def test_failed_later_page_is_a_gap_of_the_article(broken_split_crawl):
     crawl, url = broken_split_crawl
     assert crawl.rows("select from_url, rel, to_url, reason from gaps") == [
         (url, "page", url.removesuffix(".html") + "_2.html", "http_404")]
+
+
+def _endless_article(portal, first: str, pages: int) -> None:
+    """Make the article at ``first`` one of ``pages`` pages, each with a pager to page 1 and the next."""
+    name = first.rsplit("/", 1)[1]
+    for number in range(1, pages + 1):
+        html = (f"<html><head><title>一篇很长的文章</title></head><body><h1>一篇很长的文章</h1><div class='content'>"
+                f"<p>这是第{number}页的正文，讲述这项干细胞研究的第{number}个部分。</p><div class='pages'>"
+                f"<a href='{name}'>1</a> <a href='{page_path(name, number + 1)}'>下一页</a></div></div></body></html>")
+        portal.pages[page_path(first, number)] = Page(body=html)
+
+
+def test_pages_of_one_article_are_read_at_most_fifty(tmp_path):
+    portal = build_portal("dedecms", n=12, seed=2)
+    first = portal.awkward["split_in_two"]
+    _endless_article(portal, first, 80)
+    with serve(portal) as site:
+        crawl = Crawl(portal, site, tmp_path / "endless.db", first, "--chain-only")
+    later = [path for _, path, _ in site.requests if path.startswith(first.removesuffix(".html") + "_")]
+    body = crawl.stored()[site.url + first]["body"]
+    assert (len(later), "第50页" in body, "第51页" in body) == (MAX_ARTICLE_PAGES - 1, True, False)
+
+
+def test_later_pages_travel_in_a_queue_message():
+    item = _article("第一页的正文，介绍了这项干细胞研究的背景与设计。")
+    item.site = "https://news.example.cn"
+    item.continued_pages = [ContinuedPage(number=2, fetched_url=BASE, status=200, headers={}, body=b"\xb5\xda\xb6\xfe")]
+    _, data = from_message(to_message(item))
+    assert data["continued_pages"][0]["body"] == b"\xb5\xda\xb6\xfe"

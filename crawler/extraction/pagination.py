@@ -36,8 +36,8 @@ END_PAGE_LINKS = ("首页", "首頁", "第一页", "第一頁", "尾页", "尾�
 _STEP_LINKS = frozenset(PREV_PAGE_LINKS + NEXT_PAGE_LINKS + END_PAGE_LINKS)
 #: ``1276_2.html``, ``1276-2.html``, ``index_2.html``: a number after the name, before the extension.
 _PAGE_IN_NAME_RE = re.compile(r"^(?P<name>.*[^_\-/])[_-](?P<number>\d{1,3})(?P<extension>\.[A-Za-z]{2,5})$")
-#: ``/slug/2/``: a number as the last folder.
-_PAGE_FOLDER_RE = re.compile(r"^(?P<stem>.+/)(?P<number>\d{1,3})/$")
+#: ``/slug/2/``: a number as the last folder; ``/59017.html/2``: after the name (WordPress).
+_PAGE_FOLDER_RE = re.compile(r"^(?:(?P<name>.+\.[A-Za-z]{2,5})/|(?P<folder>.+/))(?P<number>\d{1,3})/?$")
 #: ``2``, ``[2]``, ``第2页``, ``第 2 頁``.
 _NUMBER_TEXT_RE = re.compile(r"^(?:第)?(\d{1,3})(?:[页頁])?$")
 _DECORATION_RE = re.compile(r"[\s«»‹›<>←→|:：\[\]【】()（）·•]+")
@@ -62,7 +62,7 @@ def page_readings(url: str) -> list[tuple[str, int]]:
         readings.append((urlunsplit(parts._replace(path=path)), int(match["number"])))
     match = _PAGE_FOLDER_RE.match(parts.path)
     if match and 1 <= int(match["number"]) <= MAX_PAGE_NUMBER:
-        readings.append((urlunsplit(parts._replace(path=match["stem"])), int(match["number"])))
+        readings.append((urlunsplit(parts._replace(path=match["folder"] or match["name"])), int(match["number"])))
     return readings
 
 

@@ -241,16 +241,13 @@ class PortalSpider(scrapy.Spider):
 
     def _joined(self, assembly):
         item = assembly.item
-        parts = sorted(assembly.read, key=lambda part: part[0])
-        joined = join_pages(item, [page for _, page, _ in parts])
-        later = {clean_url(response.url) for _, _, response in parts} | {page.url for _, page, _ in parts}
+        parts = sorted(assembly.read, key=lambda part: part[1].number)
+        joined = join_pages(item, [page for page, _ in parts])
+        later = {clean_url(kept.fetched_url) for _, kept in parts} | {page.url for page, _ in parts}
         for url in later:
             self.canonical_of[url] = item.url
         joined.aliases = sorted((set(item.aliases) | later) - {item.url})
-        joined.continued_pages = [
-            ContinuedPage(number=number, fetched_url=response.url, status=response.status, headers=_kept_headers(response), body=response.body)
-            for number, _, response in parts
-        ]
+        joined.continued_pages = [kept for _, kept in parts]
         yield joined
         for number, url, reason, status in sorted(assembly.missing):
             yield ChainGap(from_url=item.url, rel="page", to_url=url, reason=reason, status=status)
@@ -274,7 +271,9 @@ class PortalSpider(scrapy.Spider):
             self._missing_page(assembly, number, "not_article", response.status)
         else:
             self.crawler.stats.inc_value("portal/pagination/pages")
-            assembly.read.append((number, page, response))
+            kept = ContinuedPage(number=number, fetched_url=response.url, status=response.status,
+                                 headers=_kept_headers(response), body=response.body)
+            assembly.read.append((page, kept))
             for later, url in (page.pagination.urls if page.pagination else {}).items():
                 assembly.urls.setdefault(later, url)
         for found in self._next_page(assembly):
@@ -285,10 +284,11 @@ class PortalSpider(scrapy.Spider):
         assembly, number = request.meta["assembly"], request.meta["page_number"]
         if failure.check(HttpError):
             status = failure.value.response.status
-            reason = f"http_{status}"
-        else:
-            status, reason = None, failure.type.__name__
-        self._missing_page(assembly, number, reason, status)
+            self._missing_page(assembly, number, f"http_{status}", status)
+        elif failure.check(ForbiddenByRobots):
+            self._missing_page(assembly, number, "robots", None)
+        elif not failure.check(NotFetched):  # left out on purpose (--max-pages), and counted where it was
+            self._missing_page(assembly, number, failure.type.__name__, None)
         for found in self._next_page(assembly):
             yield found
 
@@ -489,7 +489,8 @@ class PortalSpider(scrapy.Spider):
 @dataclass
 class _Assembly:
     """An article split over pages while its pages are read: page 1's item, every page's URL
-    by number, the pages read (number, extracted page, response) and those that failed."""
+    by number, the pages read (extracted page, page as fetched) and those that failed. Plain
+    data, so that a request carrying it can be queued elsewhere (scrapy-redis)."""
 
     item: ArticleItem
     urls: dict[int, str]
