@@ -82,14 +82,30 @@ def test_next_page_of_the_same_article_is_not_a_neighbour():
     assert find_neighbours(root, BASE) == []
 
 
-def test_no_real_page_reads_as_split_over_pages():
-    """None of the saved pages shows a pager of its own text (two have one a script writes)."""
-    split = []
-    for entry in realpages.load_corpus():
-        response = response_for((realpages.CORPUS / entry["file"]).read_bytes(), entry["url"])
-        if find_pagination(response.selector.root, entry["url"]):
-            split.append(entry["id"])
-    assert split == []
+def _real_pagination(page_id: str, url: str | None = None):
+    entry = next(entry for entry in realpages.load_corpus() if entry["id"] == page_id)
+    response = response_for((realpages.CORPUS / entry["file"]).read_bytes(), url or entry["url"])
+    return find_pagination(response.selector.root, url or entry["url"])
+
+
+def test_only_the_real_page_with_a_pager_reads_as_split():
+    """Of the saved real pages one shows a pager of its own text: page 1 of six of a 新华网
+    article. A lesson's 下一页 (``xsh_10.htm`` -> ``xsh_11.htm``), a serial's chapters and
+    Yahoo's ``第1页/共1页 上一页 | 下一页`` without links are no pages."""
+    split = [entry["id"] for entry in realpages.load_corpus() if _real_pagination(entry["id"])]
+    assert split == ["cwced_chinaneast_1"]
+
+
+def test_real_pager_numbering_page_two_underscore_one_is_read_by_its_numbers():
+    """新华网 names page 2 ``content_4894059_1.htm``: the numbers the pager shows count."""
+    url = "http://chinaneast.xinhuanet.com/jizhe/2005-08/16/content_4894059{}.htm"
+    found = _real_pagination("cwced_chinaneast_1")
+    assert found.urls == {1: url.format(""), **{number: url.format(f"_{number - 1}") for number in range(2, 7)}}
+
+
+def test_real_later_page_knows_its_number():
+    later = "http://chinaneast.xinhuanet.com/jizhe/2005-08/16/content_4894059_2.htm"
+    assert _real_pagination("cwced_chinaneast_1", later).current == 3
 
 
 # --- joining them ---------------------------------------------------------------------

@@ -14,6 +14,7 @@ So a listing's pager (``list_1_2.html``), a serial's next chapter (``/book/2.htm
 """
 
 import re
+from collections import Counter
 from dataclasses import replace
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -78,7 +79,7 @@ def find_pagination(root, url: str) -> Pagination | None:
     """The pages of the article shown at ``url`` that the page links to, or None when the
     article is on one page."""
     own = dict(page_readings(url))
-    by_stem: dict[str, dict[int, str]] = {}
+    links: dict[str, list[tuple[int, int | None, str]]] = {}
     for anchor in _LINKS(root):
         text = _DECORATION_RE.sub("", normalize_space(text_content(anchor)))
         shown = _NUMBER_TEXT_RE.match(text)
@@ -87,19 +88,28 @@ def find_pagination(root, url: str) -> Pagination | None:
         target = absolute_url(anchor.get("href"), url)
         if target is None:
             continue
+        target = clean_url(target)
         for stem, number in page_readings(target):
-            if stem in own and (not shown or int(shown.group(1)) == number):
-                by_stem.setdefault(stem, {})[number] = clean_url(target)
+            if stem in own:
+                links.setdefault(stem, []).append((0 if target == stem else number, int(shown.group(1)) if shown else None, target))
+    found = {stem: _numbered(stem, url, own[stem], entries) for stem, entries in links.items()}
     # The first page is this one or one the pager leads to: ``xsh_10.htm`` -> ``xsh_11.htm``
     # (下一页) are two lessons of a series, not pages 10 and 11 of ``xsh.htm``.
-    by_stem = {stem: urls for stem, urls in by_stem.items() if stem == clean_url(url) or 1 in urls}
-    if not by_stem:
-        return None
-    stem, urls = max(by_stem.items(), key=lambda entry: len(entry[1]))
-    current = own[stem]
+    found = {stem: pages for stem, pages in found.items() if 1 in pages.urls and len(pages.urls) > 1}
+    return max(found.values(), key=lambda pages: len(pages.urls)) if found else None
+
+
+def _numbered(stem: str, url: str, number: int, entries: list) -> Pagination:
+    """The pages that ``entries`` (number in the URL, 0 for the first page's; number shown;
+    URL) name. Most sites number page 2 ``_2``; some (新华网) ``_1``: the numbers shown tell."""
+    offsets = Counter(shown - in_url for in_url, shown, _ in entries if in_url and shown)
+    offset = offsets.most_common(1)[0][0] if offsets else 0
+
+    def page(in_url: int) -> int:
+        return in_url + offset if in_url else 1
+    urls = {page(in_url): target for in_url, shown, target in entries if shown in (None, page(in_url))}
+    current = 1 if clean_url(url) == stem else page(number)
     urls[current] = clean_url(url)
-    if len(urls) < 2:
-        return None
     return Pagination(current=current, urls=dict(sorted(urls.items())))
 
 
