@@ -42,7 +42,12 @@ _PAGE_FOLDER_RE = re.compile(r"^(?:(?P<name>.+\.[A-Za-z]{2,5})/|(?P<folder>.+/))
 #: ``2``, ``[2]``, ``第2页``, ``第 2 頁``.
 _NUMBER_TEXT_RE = re.compile(r"^(?:第)?(\d{1,3})(?:[页頁])?$")
 _DECORATION_RE = re.compile(r"[\s«»‹›<>←→|:：\[\]【】()（）·•]+")
-_LINKS = etree.XPath("//body//a[@href]")
+#: Links short enough to be a pager's, holding a digit or 页/頁: the test in C, not Python, as
+#: it runs over every link of every page.
+_PAGER_LINKS = etree.XPath(
+    "//body//a[@href][string-length(normalize-space(.)) <= 12]"
+    "[contains(., '页') or contains(., '頁') or contains(translate(., '0123456789', '##########'), '#')]"
+)
 
 
 def page_readings(url: str) -> list[tuple[str, int]]:
@@ -80,7 +85,7 @@ def find_pagination(root, url: str) -> Pagination | None:
     article is on one page."""
     own = dict(page_readings(url))
     links: dict[str, list[tuple[int, int | None, str]]] = {}
-    for anchor in _LINKS(root):
+    for anchor in _PAGER_LINKS(root):
         text = _DECORATION_RE.sub("", normalize_space(text_content(anchor)))
         shown = _NUMBER_TEXT_RE.match(text)
         if not shown and text not in _STEP_LINKS:
