@@ -211,6 +211,11 @@ def test_article_whose_later_page_fails_is_stored_with_the_pages_read(broken_spl
     assert (truth.first_paragraph in body, truth.page_openings[0] in body, truth.page_openings[1] in body) == (True, False, True)
 
 
+def test_failed_later_page_is_counted_in_the_summary(broken_split_crawl):
+    crawl, _ = broken_split_crawl
+    assert (crawl.process.returncode, "not stored: failed/http_404 1" in crawl.process.stdout) == (0, True)
+
+
 def test_failed_later_page_is_a_gap_of_the_article(broken_split_crawl):
     crawl, url = broken_split_crawl
     assert crawl.rows("select from_url, rel, to_url, reason from gaps") == [
@@ -236,6 +241,16 @@ def test_pages_of_one_article_are_read_at_most_fifty(tmp_path):
     later = [path for _, path, _ in site.requests if path.startswith(first.removesuffix(".html") + "_")]
     body = crawl.stored()[site.url + first]["body"]
     assert (len(later), "第50页" in body, "第51页" in body) == (MAX_ARTICLE_PAGES - 1, True, False)
+
+
+def test_article_pages_bound_is_named_in_the_summary(tmp_path):
+    portal = build_portal("dedecms", n=12, seed=2)
+    first = portal.awkward["split_in_two"]
+    _endless_article(portal, first, 60)
+    with serve(portal) as site:
+        crawl = Crawl(portal, site, tmp_path / "endless.db", first, "--chain-only")
+    assert crawl.process.returncode == 0, crawl.process.stderr
+    assert "bounded: articles split over more than 50 pages, stored with their first 50 (1)" in crawl.process.stdout
 
 
 def test_later_pages_travel_in_a_queue_message():

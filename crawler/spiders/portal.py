@@ -282,13 +282,17 @@ class PortalSpider(scrapy.Spider):
     def on_later_page_error(self, failure):
         request = failure.request
         assembly, number = request.meta["assembly"], request.meta["page_number"]
-        if failure.check(HttpError):
+        if failure.check(NotFetched):  # left out on purpose (--max-pages), and counted where it was
+            reason = None
+        elif failure.check(HttpError):
             status = failure.value.response.status
-            self._missing_page(assembly, number, f"http_{status}", status)
-        elif failure.check(ForbiddenByRobots):
-            self._missing_page(assembly, number, "robots", None)
-        elif not failure.check(NotFetched):  # left out on purpose (--max-pages), and counted where it was
-            self._missing_page(assembly, number, failure.type.__name__, None)
+            reason = f"http_{status}"
+        else:
+            status, reason = None, "robots" if failure.check(ForbiddenByRobots) else failure.type.__name__
+        if reason:
+            # A failed fetch like any other (the summary's "not stored"), and a gap of the article.
+            self.crawler.stats.inc_value(f"portal/failed/{reason}")
+            self._missing_page(assembly, number, reason, status)
         for found in self._next_page(assembly):
             yield found
 
