@@ -182,6 +182,18 @@ def test_crawl_started_on_a_later_page_stores_the_article_under_page_one(dedecms
     assert not [url for url in stored if "_2.html" in url or "_3.html" in url]
 
 
+def test_later_page_whose_first_page_is_gone_is_stored_on_its_own(tmp_path):
+    portal = build_portal("dedecms", n=12, seed=2)
+    first = portal.awkward["split_in_three"]
+    del portal.pages[first]
+    with serve(portal) as site:
+        crawl = Crawl(portal, site, tmp_path / "orphan.db", page_path(first, 2), "--chain-only")
+    stored = crawl.stored()
+    assert (site.url + page_path(first, 2) in stored, site.url + first in stored) == (True, False)
+    assert crawl.rows("select alias_url from aliases where article_url = ?", [site.url + page_path(first, 2)]) == [
+        (site.url + page_path(first, 3),)]
+
+
 def test_reextract_keeps_a_split_article_whole(dedecms_crawl, tmp_path):
     copy = tmp_path / "copy.db"
     shutil.copy(dedecms_crawl.db_path, copy)

@@ -32,8 +32,8 @@ MAX_PAGE_NUMBER = 999
 #: Query parameters that carry a page number (``?page=2``); ``p`` is left out: WordPress'
 #: ``?p=59107`` names an article.
 PAGE_QUERY_KEYS = frozenset(("page", "pn", "pg", "pageno", "page_no", "pagenum", "pageindex", "curpage", "currentpage"))
-#: Link texts of a pager that lead to its first or last page.
-END_PAGE_LINKS = ("首页", "首頁", "第一页", "第一頁", "尾页", "尾頁", "末页", "末頁", "最后一页", "最後一頁")
+#: Link texts of a pager that lead to its first or last page; not 首页, which is also the home page.
+END_PAGE_LINKS = ("第一页", "第一頁", "尾页", "尾頁", "末页", "末頁", "最后一页", "最後一頁")
 _STEP_LINKS = frozenset(PREV_PAGE_LINKS + NEXT_PAGE_LINKS + END_PAGE_LINKS)
 #: ``1276_2.html``, ``1276-2.html``, ``index_2.html``: a number after the name, before the extension.
 _PAGE_IN_NAME_RE = re.compile(r"^(?P<name>.*[^_\-/])[_-](?P<number>\d{1,3})(?P<extension>\.[A-Za-z]{2,5})$")

@@ -151,8 +151,10 @@ class PortalSpider(scrapy.Spider):
             stats.inc_value("portal/skipped/not_article")
             self.logger.info("Skipped %s: not an article page", response.url)
             yield NotArticle(url=clean_url(response.url), reason="not_article")
+            for request in self._read_on_its_own(response.meta):
+                yield request
             return
-        if page.pagination and min(page.pagination.urls) < page.pagination.current:
+        if page.pagination and min(page.pagination.urls) < page.pagination.current and not response.meta.get("on_its_own"):
             for found in self._from_first_page(page, response):
                 yield found
             return
@@ -218,13 +220,24 @@ class PortalSpider(scrapy.Spider):
             return
         self.logger.info("%s is page %d of an article: reading it from %s", response.url, page.pagination.current, first)
         request = self._article_request(first, via=response.meta.get("via"), rel=response.meta.get("rel"))
-        request.meta["unlisted"] = response.meta.get("unlisted", 0)
+        request.meta.update(unlisted=response.meta.get("unlisted", 0), later_page=response.url)
         yield request
+
+    def _read_on_its_own(self, meta):
+        """When the page a later page named as the article's first is no article (or fails),
+        the later page is read again and stored on its own: a pager misread loses nothing."""
+        later = meta.get("later_page")
+        if later:
+            self.crawler.stats.inc_value("portal/pagination/first_page_unusable")
+            request = self._article_request(later, via=meta.get("via"), rel=meta.get("rel"))
+            request.meta.update(unlisted=meta.get("unlisted", 0), on_its_own=True)
+            yield request.replace(dont_filter=True)
 
     def _next_page(self, assembly):
         """The request for the article's next page not yet read, or, when none is left (or
         ``MAX_ARTICLE_PAGES`` are read), the article joined from its pages."""
-        pending = sorted(number for number in assembly.urls if number not in assembly.tried)
+        # Only pages after the one read first: pages before it are read only when it is page 1.
+        pending = sorted(number for number in assembly.urls if number > min(assembly.tried) and number not in assembly.tried)
         if pending and len(assembly.tried) < MAX_ARTICLE_PAGES:
             number = pending[0]
             assembly.tried.add(number)
@@ -395,6 +408,7 @@ class PortalSpider(scrapy.Spider):
         via, rel = request.meta.get("via"), request.meta.get("rel")
         if failure.check(NotFetched):
             return  # left out on purpose, and counted where it was: no gap
+        yield from self._read_on_its_own(request.meta)
         linked = f" (linked from {via})" if via else ""
         if failure.check(HttpError):
             status = failure.value.response.status
