@@ -100,10 +100,11 @@ class PageAlias:
 @dataclass
 class ChainGap:
     """A prev/next link the crawl could not follow: the neighbour answered an error,
-    robots.txt forbids it, or it leads to another site."""
+    robots.txt forbids it, or it leads to another site. ``rel`` "page": a later page of an
+    article split over pages that could not be read."""
 
     from_url: str
-    rel: str
+    rel: str  # prev, next or page
     to_url: str
     reason: str  # http_404, robots, offsite, a network error's name ...
     status: int | None = None
