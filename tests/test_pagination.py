@@ -271,3 +271,9 @@ def test_later_pages_travel_in_a_queue_message():
     item.continued_pages = [ContinuedPage(number=2, fetched_url=BASE, status=200, headers={}, body=b"\xb5\xda\xb6\xfe")]
     _, data = from_message(to_message(item))
     assert data["continued_pages"][0]["body"] == b"\xb5\xda\xb6\xfe"
+
+
+def test_raw_pages_kept_count_the_later_pages(dedecms_crawl):
+    later = sum(len(truth.pages) for truth in dedecms_crawl.expected().values())
+    result = medarchive("runs", "--db", str(dedecms_crawl.db_path))
+    assert f"raw pages kept: {len(dedecms_crawl.expected()) + later} (" in result.stdout
