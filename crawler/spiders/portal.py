@@ -24,8 +24,8 @@ from scrapy.utils.defer import maybe_deferred_to_future
 
 from archive.state import CrawlState
 
-from ..extraction.pagination import MAX_ARTICLE_PAGES, join_pages
 from ..extraction.listings import category_listings, listing_links, looks_like_article_url, read_sitemap, sitemaps_in_robots
+from ..extraction.pagination import MAX_ARTICLE_PAGES, join_pages
 from ..extraction.rules import SITEMAP_PATHS
 from ..extraction.site_rules import SiteRules, load_site_rules
 from ..extraction.text import better_encoding
@@ -253,6 +253,8 @@ class PortalSpider(scrapy.Spider):
             yield found
 
     def _joined(self, assembly):
+        """The article joined from its pages (pages 2..n as its aliases and kept pages), the
+        gaps of the pages that failed, and the requests for its neighbours."""
         item = assembly.item
         parts = sorted(assembly.read, key=lambda part: part[1].number)
         joined = join_pages(item, [page for page, _ in parts])
