@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from parsel import Selector
 
-from conftest import Crawl, medarchive
+from conftest import FAST, Crawl, medarchive
+from crawler.distributed import from_message, to_message
 from crawler.extraction.article import extract_article
 from crawler.extraction.navigation import find_neighbours
-from crawler.distributed import from_message, to_message
 from crawler.extraction.pagination import MAX_ARTICLE_PAGES, find_pagination, join_pages
 from crawler.items import ContinuedPage
 from crawler.replica import build_portal, serve
@@ -180,6 +180,18 @@ def test_crawl_started_on_a_later_page_stores_the_article_under_page_one(dedecms
     stored = crawl.stored()
     assert dedecms_site.url + first in stored
     assert not [url for url in stored if "_2.html" in url or "_3.html" in url]
+
+
+def test_crawl_started_on_both_pages_stores_the_article_once(dedecms_portal, dedecms_site, tmp_path):
+    first = dedecms_portal.awkward["split_in_two"]
+    later = dedecms_site.url + page_path(first, 2)
+    dedecms_site.clear_requests()
+    result = medarchive("crawl", dedecms_site.url + first, later, "--db", str(tmp_path / "both.db"), "--chain-only", *FAST)
+    assert result.returncode == 0, result.stderr
+    with sqlite3.connect(tmp_path / "both.db") as db:
+        stored = [url for (url,) in db.execute("select url from articles")]
+        aliases = db.execute("select alias_url, article_url from aliases").fetchall()
+    assert (later in stored, (later, dedecms_site.url + first) in aliases) == (False, True)
 
 
 def test_later_page_whose_first_page_is_gone_is_stored_on_its_own(tmp_path):
