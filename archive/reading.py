@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from . import coverage, drift
-from .schema import can_change, open_archive, open_readonly, readonly_uri
+from .schema import can_change, has_table, open_archive, open_readonly, readonly_uri
 
 
 class NoArchive(FileNotFoundError):
@@ -79,8 +79,11 @@ def recent_runs(db, limit: int) -> list[dict]:
 
 
 def raw_pages(db) -> tuple[int, int]:
-    """How many raw pages the archive keeps, and their compressed size in bytes."""
-    return tuple(db.execute("select count(*), coalesce(sum(length(body)), 0) from pages").fetchone())
+    """How many raw pages the archive keeps (later pages of split articles too), and their
+    compressed size in bytes."""
+    tables = ["pages", *(["article_pages"] if has_table(db.conn, "article_pages") else [])]
+    counts = [db.execute(f"select count(*), coalesce(sum(length(body)), 0) from {table}").fetchone() for table in tables]
+    return sum(count for count, _ in counts), sum(size for _, size in counts)
 
 
 def field_losses(db) -> tuple[int, int]:

@@ -351,6 +351,17 @@ def m013_search_index_v2(db):
     search.rebuild_search_index(db)
 
 
+@MIGRATIONS()
+def m015_article_pages(db):
+    """The later pages (2, 3 ...) of articles split over pages, kept as fetched beside page 1's
+    in ``pages``, so that ``reextract`` reads each such article whole again."""
+    db["article_pages"].create(
+        {"url": str, "number": int, "fetched_url": str, "status": int, "headers": str, "body": bytes, "fetched_at": str},
+        pk=("url", "number"),
+        foreign_keys=[("url", "articles", "url")],
+    )
+
+
 def has_table(conn, name: str) -> bool:
     """Whether ``conn``'s archive has the table ``name``: an archive read as it is may be older than it."""
     return conn.execute("select 1 from sqlite_master where type = 'table' and name = ?", [name]).fetchone() is not None

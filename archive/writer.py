@@ -339,6 +339,7 @@ ARTICLE_CHILD_TABLES = {
     "aliases": "article_url",
     "article_versions": "url",
     "pages": "url",
+    "article_pages": "url",
     "field_losses": "url",
 }
 
@@ -373,9 +374,19 @@ def _keep_previous_version(db, url: str, replaced: str) -> None:
 
 
 def _write_page(db, url: str, article: dict, fetched_at: str) -> None:
-    """Keep the page as fetched (compressed), so fields can be re-extracted without crawling."""
+    """Keep the page as fetched (compressed), so fields can be re-extracted without crawling;
+    with the later pages of an article split over pages (``continued_pages``)."""
     if article.get("raw_body") is None:
         return
+    db.conn.execute("delete from article_pages where url = ?", [url])
+    db.conn.executemany(
+        "insert into article_pages (url, number, fetched_url, status, headers, body, fetched_at) values (?, ?, ?, ?, ?, ?, ?)",
+        [
+            (url, page["number"], page["fetched_url"], page["status"], json.dumps(page["headers"] or {}, ensure_ascii=False),
+             zlib.compress(page["body"], 6), fetched_at)
+            for page in article.get("continued_pages") or []
+        ],
+    )
     db.conn.execute(
         """
         insert or replace into pages (url, fetched_url, status, headers, body, fetched_at) values (?, ?, ?, ?, ?, ?)

@@ -156,9 +156,13 @@ def from_message(message: bytes) -> tuple[str, dict]:
 
 
 def _byte_fields(data: dict):
-    """Where a message holds page bytes: an article's ``raw_body``, a kept page's ``body``."""
+    """Where a message holds page bytes: an article's ``raw_body`` and its later pages' ``body``,
+    a kept page's ``body``."""
     if data.get("raw_body") is not None:
         yield data, "raw_body"
+    for page in data.get("continued_pages") or ():
+        if isinstance(page, dict) and page.get("body") is not None:
+            yield page, "body"
     if isinstance(data.get("page"), dict) and data["page"].get("body") is not None:
         yield data["page"], "body"
 

@@ -20,6 +20,27 @@ class NeighbourLink:
 
 
 @dataclass
+class Pagination:
+    """Where a page stands among the pages of an article split over several: its own number
+    and the URL of every page its pager names, by number (its own included)."""
+
+    current: int
+    urls: dict[int, str] = field(default_factory=dict)
+
+
+@dataclass
+class ContinuedPage:
+    """A later page (``number`` 2, 3 ...) of an article split over pages, as fetched: kept so
+    that ``reextract`` reads the whole article again."""
+
+    number: int
+    fetched_url: str
+    status: int | None
+    headers: dict
+    body: bytes
+
+
+@dataclass
 class ReferenceEntry:
     """One entry of the article's reference list, with its identifiers."""
 
@@ -54,6 +75,8 @@ class ArticleItem:
     body_hrefs: list[str] = field(default_factory=list)
     neighbours: list[NeighbourLink] = field(default_factory=list)
     aliases: list[str] = field(default_factory=list)  # other URLs that led here
+    pagination: Pagination | None = None  # the pager of an article split over pages
+    continued_pages: list[ContinuedPage] = field(default_factory=list)  # its pages 2..n, as fetched
     fetched_at: str | None = None  # ISO 8601 UTC, the crawl's clock for relative dates
     http_status: int | None = None
     encoding: str | None = None
@@ -77,10 +100,11 @@ class PageAlias:
 @dataclass
 class ChainGap:
     """A prev/next link the crawl could not follow: the neighbour answered an error,
-    robots.txt forbids it, or it leads to another site."""
+    robots.txt forbids it, or it leads to another site. ``rel`` "page": a later page of an
+    article split over pages that could not be read."""
 
     from_url: str
-    rel: str
+    rel: str  # prev, next or page
     to_url: str
     reason: str  # http_404, robots, offsite, a network error's name ...
     status: int | None = None

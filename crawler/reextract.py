@@ -2,7 +2,8 @@
 
 After a fix to extraction, ``medarchive reextract`` runs the same extraction and
 normalising steps over the stored pages; the writer then updates what changed (keeping
-the previous version in ``article_versions``) and leaves the rest untouched.
+the previous version in ``article_versions``) and leaves the rest untouched. An article
+split over pages is read from all its stored pages and joined again, as the crawl joined it.
 """
 
 import json
@@ -19,6 +20,7 @@ from scrapy.http import HtmlResponse
 from archive import writer
 
 from .extraction.article import extract_article
+from .extraction.pagination import join_pages
 from .extraction.site_rules import SiteRules
 from .jobs import Lost, Workers
 from .normalise import InvalidArticle, counter_into, normalise
@@ -67,7 +69,8 @@ def reextract(db, batch_size: int = 50, site_rules: SiteRules | None = None, *, 
 
 class KeptPage(NamedTuple):
     """A page as the archive keeps it; ``url`` is its archived identity (None for a page
-    never archived, which takes the identity its extraction gives)."""
+    never archived, which takes the identity its extraction gives). ``later``: the pages
+    2, 3 ... of an article split over pages, in order."""
 
     url: str | None
     fetched_url: str
@@ -75,6 +78,7 @@ class KeptPage(NamedTuple):
     headers: str | None
     body: bytes
     fetched_at: str | None
+    later: tuple = ()
 
 
 def kept_pages(db):
@@ -88,11 +92,26 @@ def kept_pages(db):
             " where url > :after and url not in (select url from articles) order by 1 limit :limit",
             {"after": after, "limit": READ_CHUNK},
         ).fetchall()
+        later = _later_pages(db, [row[0] for row in rows if row[-1]])
         for url, fetched_url, status, headers, body, fetched_at, archived in rows:
-            yield KeptPage(url if archived else None, fetched_url, status, headers, body, fetched_at)
+            yield KeptPage(url if archived else None, fetched_url, status, headers, body, fetched_at,
+                           later.get(url, ()) if archived else ())
         if len(rows) < READ_CHUNK:
             return
         after = rows[-1][0]
+
+
+def _later_pages(db, urls: list[str]) -> dict[str, tuple]:
+    """The kept later pages of the articles ``urls`` (those split over pages), by article."""
+    later = {}
+    rows = db.execute(
+        "select url, fetched_url, status, headers, body, fetched_at from article_pages"
+        " where url in (select value from json_each(?)) order by url, number",
+        [json.dumps(urls)],
+    )
+    for url, *kept in rows:
+        later[url] = (*later.get(url, ()), KeptPage(url, *kept))
+    return later
 
 
 def read_page(page: KeptPage, site_rules: SiteRules) -> tuple[dict | None, Counter]:
@@ -111,8 +130,7 @@ def read_page(page: KeptPage, site_rules: SiteRules) -> tuple[dict | None, Count
 
 def _item(page: KeptPage, stats, site_rules):
     url, fetched_url = page.url, page.fetched_url
-    response = HtmlResponse(fetched_url, status=page.status or 200, headers=json.loads(page.headers or "{}"),
-                            body=zlib.decompress(page.body))
+    response = _response(page)
     try:
         article = extract_article(response.selector, fetched_url, site_rules.for_url(fetched_url))
     except Exception as error:  # the next page must still be tried
@@ -123,6 +141,8 @@ def _item(page: KeptPage, stats, site_rules):
         stats["reextract/not_article"] += 1
         logger.warning("%s no longer reads as an article; its row is kept as it was", url or fetched_url)
         return None
+    if page.later:
+        article = join_pages(article, _later_articles(page, stats, site_rules))
     # The article keeps its identity even if the new extraction reads its canonical URL differently.
     item = article_item(article, response, fetched_at=page.fetched_at)
     item.url = url or item.url
@@ -133,6 +153,30 @@ def _item(page: KeptPage, stats, site_rules):
         logger.warning("%s: %s; its row is kept as it was", url, error)
         return None
     return item
+
+
+def _response(page: KeptPage) -> HtmlResponse:
+    return HtmlResponse(page.fetched_url, status=page.status or 200, headers=json.loads(page.headers or "{}"),
+                        body=zlib.decompress(page.body))
+
+
+def _later_articles(page: KeptPage, stats, site_rules) -> list:
+    """The articles read from the later pages of ``page``'s article; a page that no longer
+    reads as one is left out of the body, counted."""
+    articles = []
+    for later in page.later:
+        response = _response(later)
+        try:
+            article = extract_article(response.selector, later.fetched_url, site_rules.for_url(later.fetched_url))
+        except Exception as error:  # the article's other pages still count
+            logger.error("Could not extract %s, page of %s (%s: %s)", later.fetched_url, page.url, type(error).__name__, error)
+            article = None
+        if article is None:
+            stats["reextract/missing_page"] += 1
+            logger.warning("%s, a page of %s, no longer reads as an article; left out of its body", later.fetched_url, page.url)
+            continue
+        articles.append(article)
+    return articles
 
 
 def _write(db, batch, stats) -> None:

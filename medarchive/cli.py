@@ -287,6 +287,7 @@ def _print_summary(result, db_path: Path) -> None:
 BOUND_WORDS = {
     "max_pages": "a site reached --max-pages, requests not made",
     "unlisted_chain": "chains given up after PORTAL_MAX_UNLISTED_CHAIN pages no sitemap or listing names",
+    "article_pages": "articles split over more than 50 pages, stored with their first 50",
 }
 
 

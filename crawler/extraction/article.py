@@ -21,6 +21,7 @@ from ..items import ArticleItem, NeighbourLink
 from .body import best_block, measure_blocks, score_blocks
 from .dates import find_date_text
 from .navigation import LABEL_RE, MAX_NAV_BLOCK_CHARS, find_neighbours
+from .pagination import find_pagination
 from .published import find_published
 from .rules import (
     BODY_SELECTORS,
@@ -142,6 +143,7 @@ def read_article(selector: Selector, url: str, rule: SiteRule | None = None) -> 
         reference_hrefs=reference_hrefs,
         body_hrefs=[href for href in (absolute_url(a.get("href"), url) for a in body_root.iter("a")) if href],
         neighbours=neighbours,
+        pagination=find_pagination(root, url),
         found_by={"title": title.rule, "published": published_source or "", "body": body_rule, "neighbours": neighbour_rule},
     )
 

@@ -19,6 +19,7 @@ from lxml import etree
 from ..items import NeighbourLink
 from .dates import find_date_text
 from .text import BLOCK_TAGS, VISIBLE_TEXT_BELOW, page_texts, text_content
+from .pagination import same_article_page
 from .rules import CHAIN_END_MARKERS, LABEL_LEAD_WORDS, LISTING_LINK_WORDS, NEXT_LABELS, NEXT_PAGE_LINKS, PREV_LABELS, PREV_PAGE_LINKS
 from .urls import absolute_url, clean_url, looks_like_listing, origin
 
@@ -323,12 +324,13 @@ def _from_link_titles(root, base_url):
 
 def _from_page_links(root, base_url):
     """``<a>上一页</a>`` / ``<a>下一页</a>`` between chapters of a serial, as a last resort. A pager
-    (the same words beside page numbers: ``上一页 1 2 3 下一页``) turns pages of one text, not
-    articles, and is left alone."""
+    (the same words beside page numbers: ``上一页 1 2 3 下一页``, or leading to the page's own URL
+    with a page number: ``_2.html``) turns pages of one text, not articles, and is left alone."""
     found = {}
     for anchor in _PAGE_LINKS(root):
         rel = PAGE_LINK_DIRECTION.get(_DECORATION_RE.sub("", _text(anchor)))
-        if rel is None or rel in found or not absolute_url(anchor.get("href"), base_url):
+        target = absolute_url(anchor.get("href"), base_url)
+        if rel is None or rel in found or not target or same_article_page(target, base_url):
             continue
         block = anchor.getparent()
         for _ in range(2):
@@ -337,5 +339,5 @@ def _from_page_links(root, base_url):
             block = block.getparent()
         if block is not None and any(_DECORATION_RE.sub("", _text(a)).isdigit() for a in block.iter("a")):
             continue
-        found[rel] = NeighbourLink(rel=rel, url=absolute_url(anchor.get("href"), base_url))
+        found[rel] = NeighbourLink(rel=rel, url=target)
     return found

@@ -16,7 +16,7 @@ from datetime import timedelta
 from html import escape
 
 from . import vocab
-from .corpus import Article, Deck
+from .corpus import Article, Deck, text_of
 from .model import BASE, Page, Site, TruthArticle
 
 SITE_NAME = "细胞资讯网"
@@ -54,7 +54,9 @@ def _date_line(form: str, a: Article, rng: random.Random, trad: bool) -> tuple[s
 DATE_FORMS = ("minutes", "seconds", "dash", "cjk", "slash", "dot", "fullwidth", "updated")
 
 
-def _content(a: Article, rng: random.Random, indent: str) -> str:
+def _content(a: Article, rng: random.Random, indent: str) -> list[str]:
+    """The article's blocks as HTML: one per body block of ``a.blocks``, then its references
+    and disclaimer."""
     out = []
     for block in a.blocks:
         if block[0] == "p":
@@ -79,7 +81,38 @@ def _content(a: Article, rng: random.Random, indent: str) -> str:
                        for k, r in enumerate(a.references, 1))
     if a.disclaimer:
         out.append(f'<p style="color:#999999;">{a.disclaimer}</p>')
-    return "\n".join(out)
+    return out
+
+
+def _split(a: Article, blocks: list[str], pages: int) -> tuple[list[list[str]], list[str]]:
+    """The blocks shared out over ``pages`` pages as DedeCMS' ``#p#`` page breaks do, and the
+    opening paragraph of each page after the first: references and disclaimer end the last page."""
+    body = len(a.blocks)
+    starts = [k for k in range(1, body) if a.blocks[k][0] == "p"]
+    cuts = [starts[len(starts) * part // pages] for part in range(1, pages)] if len(starts) >= pages else []
+    bounds = [0, *cuts, body]
+    parts = [blocks[start:end] for start, end in zip(bounds, bounds[1:])]
+    parts[-1] = parts[-1] + blocks[body:]
+    return parts, [text_of(a.blocks[cut][1]) for cut in cuts]
+
+
+def _pager(path: str, number: int, total: int, style: str) -> str:
+    """DedeCMS' article pager (``dede_pages``), or the terse ``上一页 1/2 下一页`` of other templates."""
+    stem = path.rsplit("/", 1)[1].removesuffix(".html")
+    name = {k: f"{stem}.html" if k == 1 else f"{stem}_{k}.html" for k in range(1, total + 1)}
+    prev = f"<a href='{name[number - 1]}'>上一页</a>" if number > 1 else "<a href='#'>上一页</a>"
+    after = f"<a href='{name[number + 1]}'>下一页</a>" if number < total else "<a href='#'>下一页</a>"
+    if style == "terse":
+        return f'<div class="fenye">{prev} {number}/{total} {after}</div>'
+    pages = "".join(f"<li class=\"thisclass\"><a href='#'>{k}</a></li>" if k == number else f"<li><a href='{name[k]}'>{k}</a></li>"
+                    for k in name)
+    return (f"<div class=\"dede_pages\"><ul class=\"pagelist\"><li><a>共{total}页: </a></li><li>{prev}</li>{pages}"
+            f"<li>{after}</li></ul></div>")
+
+
+def page_path(path: str, number: int) -> str:
+    """The path of page ``number`` of the article at ``path`` (``1276.html`` -> ``1276_2.html``)."""
+    return path if number == 1 else path.removesuffix(".html") + f"_{number}.html"
 
 
 def _shell(title: str, head_extra: str, main: str, trad: bool = False) -> str:
@@ -123,6 +156,8 @@ def build(articles: list[Article], rng: random.Random) -> Site:
     trad = set(rng.sample([i for i in range(n) if i != gbk_title], 2))
     # 喆 and 堃 are GBK-only: they prove the page is decoded as GBK, not GB2312.
     articles[gbk_title].title = "王喆、李堃团队：" + re.sub(r"^\w+团队[:：]", "", articles[gbk_title].title)
+    # Two articles split over pages, each with its own pager style.
+    split = {n // 3: (3, "dede"), n - 2: (2, "terse")}
     forms = Deck(rng, DATE_FORMS)
     disclaimers = Deck(rng, vocab.DEDE_DISCLAIMERS)
     for i, a in enumerate(articles):
@@ -154,25 +189,33 @@ def build(articles: list[Article], rng: random.Random) -> Site:
                 f'language="javascript"></script>次</div>')
         place = "當前位置" if t else "当前位置"
         home = "主頁" if t else "主页"
-        main = f"""<div class="pleft">
+        indent = "　　" if rng.random() < 0.6 else ""
+        total, pager_style = split.get(i, (1, ""))
+        parts, openings = _split(a, _content(a, rng, indent), total)
+        for number, part in enumerate(parts, 1):
+            pager = "\n" + _pager(paths[i], number, len(parts), pager_style) if len(parts) > 1 else ""
+            own = page_path(paths[i], number)
+            page_head = head if number == 1 or not head else head.replace(paths[i], own)
+            main = f"""<div class="pleft">
 <div class="place"><strong>{place}:</strong> <a href='/'>{home}</a> &gt; <a href='/a/{cats[i]}/'>{category}</a> &gt; </div>
 <div class="viewbox">
 <div class="title"><h2>{escape(a.title)}</h2></div>
 {info}
 <div class="content"><table width='100%'><tr><td>
-{_content(a, rng, "　　" if rng.random() < 0.6 else "")}
-</td></tr></table></div>
+{chr(10).join(part)}
+</td></tr></table>{pager}</div>
 <div class="boxoff"><strong>------分隔线----------------------------</strong></div>
 <div class="handle"><div class="context"><ul>
 {"".join(items)}
 </ul></div></div>
 </div></div>"""
-        pages[paths[i]] = _gbk(_shell(f"{a.title}_{category}_{SITE_NAME}", head, main, t))
+            pages[own] = _gbk(_shell(f"{a.title}_{category}_{SITE_NAME}", page_head, main, t))
         truth.append(TruthArticle(
             path=paths[i], title=a.title, category=category, published=published, has_own_date=True,
             first_paragraph=a.first_paragraph(), disclaimer=a.disclaimer, dois=frozenset(a.dois),
             pmids=frozenset(a.pmids), pmcids=frozenset(a.pmcids), reference_count=len(a.references),
-            keywords=a.keywords(), traditional=t, trials=frozenset(a.trials)))
+            keywords=a.keywords(), traditional=t, trials=frozenset(a.trials),
+            pages=tuple(page_path(paths[i], number) for number in range(2, len(parts) + 1)), page_openings=tuple(openings)))
 
     def listing(title: str, items: list[int]) -> str:
         rows = "\n".join(f"<li><a href='{paths[i]}' class='title'>{escape(articles[i].title)}</a>"
@@ -192,7 +235,7 @@ def build(articles: list[Article], rng: random.Random) -> Site:
                 pages[f"/a/{cat}/"] = page
     pages["/robots.txt"] = Page(body=ROBOTS, content_type="text/plain")
     not_found = _gbk(_shell("404", "", "<div class='pleft'><h2>404 Not Found</h2><p>您访问的页面不存在!</p></div>"), 404)
-    awkward = {"gbk_title": paths[gbk_title], "newest_chain_end": paths[-1], "oldest_chain_end": paths[0]}
+    awkward = {"gbk_title": paths[gbk_title], "split_in_three": paths[n // 3], "split_in_two": paths[n - 2], "newest_chain_end": paths[-1], "oldest_chain_end": paths[0]}
     awkward.update({f"no_canonical_{k}": paths[i] for k, i in enumerate(sorted(no_canonical))})
     awkward.update({f"traditional_{k}": paths[i] for k, i in enumerate(sorted(trad))})
     return Site(pages, truth, nav_links, not_found, ("/plus/", "/dede/", "/include/", "/member/"), awkward)

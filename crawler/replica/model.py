@@ -47,6 +47,8 @@ class TruthArticle:
     keywords: frozenset[str] = frozenset()  # which of corpus.MARKER_WORDS occur
     traditional: bool = False  # page converted to Traditional characters
     trials: frozenset[str] = frozenset()  # trial registration numbers, canonical
+    pages: tuple[str, ...] = ()  # paths of pages 2..n of an article split over pages
+    page_openings: tuple[str, ...] = ()  # the first paragraph of each of those pages
 
 
 @dataclass

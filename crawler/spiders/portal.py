@@ -13,7 +13,7 @@ frontier of unfollowed links), pages whose sitemap ``lastmod`` moved, and the ne
 newest, whose 下一篇 link is where new articles appear).
 """
 
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 
 import scrapy
@@ -26,12 +26,13 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from archive.state import CrawlState
 
 from ..extraction.listings import category_listings, listing_links, looks_like_article_url, read_sitemap, sitemaps_in_robots
+from ..extraction.pagination import MAX_ARTICLE_PAGES, join_pages
 from ..extraction.rules import SITEMAP_PATHS
 from ..extraction.site_rules import SiteRules, load_site_rules
 from ..extraction.text import better_encoding
 from ..extraction.urls import absolute_url, clean_url, origin
 from ..extractor import ExtractionTimeout, Extractor
-from ..items import ArticleItem, ChainGap, KeptPage, NotArticle, PageAlias, SitemapSeen
+from ..items import ArticleItem, ChainGap, ContinuedPage, KeptPage, NotArticle, PageAlias, SitemapSeen
 from ..middlewares import ForbiddenByRobots, NotFetched, TooLarge
 from ..renamed_settings import setting
 
@@ -143,13 +144,7 @@ class PortalSpider(scrapy.Spider):
             for request in self._follow_redirect(response):
                 yield request
             return
-        if isinstance(response, TextResponse) and "\ufffd" in response.text:
-            # A page whose declared charset does not fit its bytes (GBK sent as UTF-8).
-            encoding = better_encoding(response.body, response.encoding)
-            if encoding:
-                stats.inc_value("portal/encoding_fallback")
-                self.logger.warning("%s is not %s as declared; read as %s", response.url, response.encoding, encoding)
-                response = response.replace(encoding=encoding)
+        response = self._decoded(response)
         if not isinstance(response, TextResponse):
             stats.inc_value("portal/skipped/not_text")
             self.logger.warning("Skipped %s: not a text page (%s)", response.url, response.headers.get("Content-Type"))
@@ -174,6 +169,12 @@ class PortalSpider(scrapy.Spider):
             stats.inc_value("portal/skipped/not_article")
             self.logger.info("Skipped %s: not an article page", response.url)
             yield NotArticle(url=clean_url(response.url), reason="not_article")
+            for request in self._read_on_its_own(response.meta):
+                yield request
+            return
+        if page.pagination and min(page.pagination.urls) < page.pagination.current and not response.meta.get("on_its_own"):
+            for found in self._from_first_page(page, response):
+                yield found
             return
         if page.url in self.seen_articles:
             # Another URL for an article already scraped: remember it, fetch nothing more.
@@ -184,8 +185,23 @@ class PortalSpider(scrapy.Spider):
         self.seen_articles.add(page.url)
         self.canonical_of[clean_url(response.url)] = page.url
         stats.inc_value("portal/articles")
-        yield self._item(page, response)
-        unlisted = self._unlisted_run(page, response)
+        item = self._item(page, response)
+        if page.pagination:
+            # Stored once its later pages are read; its neighbours are followed then.
+            stats.inc_value("portal/pagination/articles")
+            pages = page.pagination
+            assembly = _Assembly(item=item, urls=dict(pages.urls), unlisted=self._unlisted_run(page, response), tried={pages.current})
+            for found in self._next_page(assembly):
+                yield found
+            return
+        yield item
+        for found in self._follow_neighbours(page, self._unlisted_run(page, response)):
+            yield found
+
+    def _follow_neighbours(self, page, unlisted):
+        """Requests for the article's prev/next neighbours, and gaps for those that cannot be
+        followed; none when the chain is given up there (``unlisted`` is None)."""
+        stats = self.crawler.stats
         if unlisted is None:
             return
         for link in page.neighbours:
@@ -207,6 +223,129 @@ class PortalSpider(scrapy.Spider):
                 yield ChainGap(from_url=page.url, rel=link.rel, to_url=target, reason=reason, status=status)
                 continue
             yield self._chain_request(target, page.url, link.rel, unlisted)
+
+    # --- articles split over pages ---------------------------------------------------
+
+    def _from_first_page(self, page, response):
+        """A later page of an article reached first (a link or a start URL into its middle):
+        the article is read from its first page, whose pager leads back here. Once page 1
+        is read, this page is one of its aliases."""
+        self.crawler.stats.inc_value("portal/pagination/entered_later_page")
+        first = page.pagination.urls[min(page.pagination.urls)]
+        article = self.canonical_of.get(first) or (self.state.article(first).url if self.state.is_known(first) else None)
+        if article:
+            yield PageAlias(alias_url=clean_url(response.url), article_url=article)
+            return
+        self.logger.info("%s is page %d of an article: reading it from %s", response.url, page.pagination.current, first)
+        request = self._article_request(first, via=response.meta.get("via"), rel=response.meta.get("rel"))
+        request.meta.update(unlisted=response.meta.get("unlisted", 0), later_page=response.url)
+        yield request
+
+    def _read_on_its_own(self, meta):
+        """When the page a later page named as the article's first is no article (or fails),
+        the later page is read again and stored on its own: a pager misread loses nothing."""
+        later = meta.get("later_page")
+        if later:
+            self.crawler.stats.inc_value("portal/pagination/first_page_unusable")
+            request = self._article_request(later, via=meta.get("via"), rel=meta.get("rel"))
+            request.meta.update(unlisted=meta.get("unlisted", 0), on_its_own=True)
+            yield request.replace(dont_filter=True)
+
+    def _next_page(self, assembly):
+        """The request for the article's next page not yet read, or, when none is left (or
+        ``MAX_ARTICLE_PAGES`` are read), the article joined from its pages."""
+        # Only pages after the one read first: pages before it are read only when it is page 1.
+        pending = sorted(number for number in assembly.urls if number > min(assembly.tried) and number not in assembly.tried)
+        if pending and len(assembly.tried) < MAX_ARTICLE_PAGES:
+            number = pending[0]
+            assembly.tried.add(number)
+            meta = {"assembly": assembly, "page_number": number}
+            # Not filtered: a page reached first from elsewhere was requested already.
+            yield scrapy.Request(assembly.urls[number], callback=self.parse_later_page, errback=self.on_later_page_error,
+                                 meta=meta, dont_filter=True, priority=1)
+            return
+        if pending:
+            self.crawler.stats.inc_value("portal/bounded/article_pages")
+            self.logger.warning("%s has more than %d pages; stored with its first %d", assembly.item.url, MAX_ARTICLE_PAGES, MAX_ARTICLE_PAGES)
+        for found in self._joined(assembly):
+            yield found
+
+    def _joined(self, assembly):
+        """The article joined from its pages (pages 2..n as its aliases and kept pages), the
+        gaps of the pages that failed, and the requests for its neighbours."""
+        item = assembly.item
+        parts = sorted(assembly.read, key=lambda part: part[1].number)
+        joined = join_pages(item, [page for page, _ in parts])
+        later = {clean_url(kept.fetched_url) for _, kept in parts} | {page.url for page, _ in parts}
+        for url in later:
+            self.canonical_of[url] = item.url
+        joined.aliases = sorted((set(item.aliases) | later) - {item.url})
+        joined.continued_pages = [kept for _, kept in parts]
+        yield joined
+        for number, url, reason, status in sorted(assembly.missing):
+            yield ChainGap(from_url=item.url, rel="page", to_url=url, reason=reason, status=status)
+        for found in self._follow_neighbours(joined, assembly.unlisted):
+            yield found
+
+    async def parse_later_page(self, response):
+        """Page 2, 3 ... of an article: its text is kept for the article, its pager may name
+        pages the first one did not show."""
+        assembly, number = response.meta["assembly"], response.meta["page_number"]
+        response = self._decoded(response)
+        page = None
+        if isinstance(response, TextResponse):
+            try:
+                page = await maybe_deferred_to_future(
+                    self.extractor.extract_later(response.text, response.url, self.site_rules.for_url(response.url))
+                )
+            except Exception as error:  # the article is stored with the pages that could be read
+                self.logger.warning("Could not extract page %d of %s (%s: %s)", number, assembly.item.url, type(error).__name__, error)
+        if page is None:
+            self._missing_page(assembly, number, "not_article", response.status)
+        else:
+            self.crawler.stats.inc_value("portal/pagination/pages")
+            kept = ContinuedPage(number=number, fetched_url=response.url, status=response.status,
+                                 headers=_kept_headers(response), body=response.body)
+            assembly.read.append((page, kept))
+            for later, url in (page.pagination.urls if page.pagination else {}).items():
+                assembly.urls.setdefault(later, url)
+        for found in self._next_page(assembly):
+            yield found
+
+    def on_later_page_error(self, failure):
+        request = failure.request
+        assembly, number = request.meta["assembly"], request.meta["page_number"]
+        if failure.check(NotFetched):  # left out on purpose (--max-pages), and counted where it was
+            reason = None
+        elif failure.check(HttpError):
+            status = failure.value.response.status
+            reason = f"http_{status}"
+        else:
+            status, reason = None, "robots" if failure.check(ForbiddenByRobots) else failure.type.__name__
+        if reason:
+            # A failed fetch like any other (the summary's "not stored"), and a gap of the article.
+            self.crawler.stats.inc_value(f"portal/failed/{reason}")
+            self._missing_page(assembly, number, reason, status)
+        for found in self._next_page(assembly):
+            yield found
+
+    def _missing_page(self, assembly, number, reason, status) -> None:
+        """A page of the article that could not be read: counted, and kept as a gap of the article."""
+        self.crawler.stats.inc_value("portal/pagination/missing_pages")
+        self.logger.warning("Page %d of %s (%s) could not be read: %s; the article is stored without it",
+                            number, assembly.item.url, assembly.urls[number], reason)
+        assembly.missing.append((number, assembly.urls[number], reason, status))
+
+    def _decoded(self, response):
+        """The response read in the charset that fits its bytes when the declared one does not
+        (GBK sent as UTF-8)."""
+        if isinstance(response, TextResponse) and "\ufffd" in response.text:
+            encoding = better_encoding(response.body, response.encoding)
+            if encoding:
+                self.crawler.stats.inc_value("portal/encoding_fallback")
+                self.logger.warning("%s is not %s as declared; read as %s", response.url, response.encoding, encoding)
+                return response.replace(encoding=encoding)
+        return response
 
     def _unlisted_run(self, page, response) -> int | None:
         """Chain pages in a row up to this one that no sitemap or listing names, or None
@@ -289,6 +428,7 @@ class PortalSpider(scrapy.Spider):
         via, rel = request.meta.get("via"), request.meta.get("rel")
         if failure.check(NotFetched):
             return  # left out on purpose, and counted where it was: no gap
+        yield from self._read_on_its_own(request.meta)
         linked = f" (linked from {via})" if via else ""
         if failure.check(HttpError):
             status = failure.value.response.status
@@ -406,6 +546,20 @@ class PortalSpider(scrapy.Spider):
 
     def _item(self, page, response) -> ArticleItem:
         return article_item(page, response, self._aliases(page, response))
+
+
+@dataclass
+class _Assembly:
+    """An article split over pages while its pages are read: page 1's item, every page's URL
+    by number, the pages read (extracted page, page as fetched) and those that failed. Plain
+    data, so that a request carrying it can be queued elsewhere (scrapy-redis)."""
+
+    item: ArticleItem
+    urls: dict[int, str]
+    unlisted: int | None
+    tried: set[int] = field(default_factory=set)  # page numbers requested, the first one's included
+    read: list = field(default_factory=list)
+    missing: list = field(default_factory=list)
 
 
 def _too_large(failure) -> bool:
