@@ -15,6 +15,7 @@ import click
 
 from archive import stats as archive_stats
 from archive import writer
+from archive.sanitize import terminal_text
 from archive.reading import NoArchive, UnreadableArchive, chain_gaps, check_servable, existing_archive, field_losses, newest_articles, raw_pages, recent_runs
 from archive.schema import NotAnArchive, can_change, close_archive, disk_full, open_archive
 from archive.works import lookup_counts
@@ -87,6 +88,12 @@ def _parse_settings(pairs: tuple[str, ...]) -> dict:
             raise click.BadParameter(f"{pair!r} is not NAME=VALUE", param_hint="-s/--set")
         settings[name.strip()] = value
     return settings
+
+
+def _say(line: str = "", **options) -> None:
+    """Print a line holding crawled text: without the characters a terminal would act on
+    (an ESC sequence in a title retitles the window, a bidi override reorders the line)."""
+    click.echo(terminal_text(line), **options)
 
 
 @click.group()
@@ -328,10 +335,10 @@ def _print_archive(db_path: Path, sites: list[str]) -> None:
         total, rows = newest_articles(db, sites)
     finally:
         db.close()
-    click.echo(f"\nNewest of the {total} replica articles in {db_path}:")
+    _say(f"\nNewest of the {total} replica articles in {db_path}:")
     for published, title, dois in rows:
-        click.echo(f"  {(published or '?')[:10]}  {title}" + (f"  [{dois} DOI]" if dois else ""))
-    click.echo(
+        _say(f"  {(published or '?')[:10]}  {title}" + (f"  [{dois} DOI]" if dois else ""))
+    _say(
         "\nNext:\n"
         f"  sqlite3 {db_path} 'select published, title from articles order by published'\n"
         f"  sqlite3 {db_path} 'select * from article_dois'"
@@ -414,10 +421,10 @@ def search(query, db_path, limit, since, until, site, category, sort, include_re
         click.echo(f"No article matches {query!r}.")
         return
     for hit in hits:
-        click.echo(f"{(hit['published'] or '?')[:10]}  {hit['title']}")
-        click.echo(f"            {hit['url']}")
+        _say(f"{(hit['published'] or '?')[:10]}  {hit['title']}")
+        _say(f"            {hit['url']}")
         if hit["snippet"]:
-            click.echo(f"            {hit['snippet']}")
+            _say(f"            {hit['snippet']}")
     click.echo(count)
 
 
@@ -659,7 +666,7 @@ def gaps(db_path, as_json, as_csv):
         click.echo("No gaps: every prev/next link that was followed led to an article.")
     for row in rows:
         arrow = "上一篇" if row["rel"] == "prev" else "下一篇"
-        click.echo(f"{row['from_url']}  {arrow} ->  {row['to_url']}  ({row['reason']}, since {row['first_seen'][:10]})")
+        _say(f"{row['from_url']}  {arrow} ->  {row['to_url']}  ({row['reason']}, since {row['first_seen'][:10]})")
 
 
 @cli.command()
@@ -763,26 +770,26 @@ def _extract_report(result) -> dict:
 
 def _print_extract_report(report: dict) -> None:
     if not report["article"]:
-        click.echo(f"{report['url']}: not an article: {report['reason']}")
+        _say(f"{report['url']}: not an article: {report['reason']}")
         return
     found_by = report["found_by"]
-    click.echo(f"title       {report['title']}  [{found_by.get('title')}]")
+    _say(f"title       {report['title']}  [{found_by.get('title')}]")
     shown = f" (shown as {report['published_raw']!r})" if report["published_raw"] else ""
-    click.echo(f"published   {report['published'] or '-'}{shown}  [{found_by.get('published') or 'none found'}]")
-    click.echo(f"category    {report['category'] or '-'}")
+    _say(f"published   {report['published'] or '-'}{shown}  [{found_by.get('published') or 'none found'}]")
+    _say(f"category    {report['category'] or '-'}")
     for link in report["neighbours"]:
-        click.echo(f"{link['rel']:<11} {link['url'] or '(end of the chain)'}  {link['title'] or ''}  {link['date'] or ''}".rstrip())
+        _say(f"{link['rel']:<11} {link['url'] or '(end of the chain)'}  {link['title'] or ''}  {link['date'] or ''}".rstrip())
     for name in ("dois", "pmids", "pmcids"):
         if report[name]:
-            click.echo(f"{name:<11} {', '.join(report[name])}")
+            _say(f"{name:<11} {', '.join(report[name])}")
     if report["trials"]:
-        click.echo(f"trials      {', '.join(trial['trial_id'] for trial in report['trials'])}")
+        _say(f"trials      {', '.join(trial['trial_id'] for trial in report['trials'])}")
     if report["disclaimer"]:
-        click.echo(f"disclaimer  {report['disclaimer'][:120]}")
+        _say(f"disclaimer  {report['disclaimer'][:120]}")
     lines = report["body"].split("\n")
-    click.echo(f"body        {len(report['body'])} characters, {len(lines)} lines  [{found_by.get('body')}]")
+    _say(f"body        {len(report['body'])} characters, {len(lines)} lines  [{found_by.get('body')}]")
     for line in lines[:3] + (["..."] + lines[-2:] if len(lines) > 5 else lines[3:]):
-        click.echo(f"  {line[:100]}")
+        _say(f"  {line[:100]}")
 
 
 @cli.command()

@@ -66,3 +66,20 @@ def test_an_unreachable_url_is_a_one_line_error():
     result = run("http://127.0.0.1:9/a/1.html")
     assert result.exit_code == 1
     assert "cannot fetch" in result.output
+
+
+#: A page whose title and text carry what a terminal acts on: an OSC sequence retitling the
+#: window (ESC ] 0 ; ... BEL), a screen clear, C1 CSI, a right-to-left override.
+TERMINAL_TRAPS = ("\x1b]0;PWNED\x07", "\x1b[2J", "\x9b31m", "\u202e")
+
+
+def test_the_text_report_prints_no_character_a_terminal_acts_on(tmp_path):
+    paragraph = "<p>" + "干细胞治疗的随机对照试验显示疗效良好，安全性可接受。" * 8 + "</p>"
+    page = tmp_path / "page.html"
+    page.write_text(f"""<html><head><meta charset="utf-8"><title>哮喘{TERMINAL_TRAPS[0]}新进展</title></head><body>
+<h1>哮喘{TERMINAL_TRAPS[0]}新进展 {TERMINAL_TRAPS[3]}gnp.exe</h1><div class="info">2025-03-01</div>
+<div class="content">{paragraph * 3}<p>第二段{TERMINAL_TRAPS[1]}清屏{TERMINAL_TRAPS[2]}红色</p>{paragraph * 2}</div></body></html>""", encoding="utf-8")
+    result = run(str(page))
+    assert result.exit_code == 0, result.output
+    assert "title       哮喘]0;PWNED新进展 gnp.exe" in result.output
+    assert not any(trap in result.output for trap in TERMINAL_TRAPS)
