@@ -12,11 +12,10 @@ JSON lists in JSON Lines and Parquet, ``;``-joined in CSV (no identifier contain
 import csv
 import io
 import json
-import os
 from contextlib import contextmanager
-from pathlib import Path
 
 from . import cjkfts
+from .files import CannotWrite
 from .search import SEARCH_TABLE
 from .selection import Selection, dated
 
@@ -41,8 +40,9 @@ BOM = "\ufeff"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-class ExportError(RuntimeError):
-    """The export cannot be written as asked (a missing directory, Parquet without pyarrow)."""
+class ExportError(CannotWrite):
+    """The export cannot be written as asked (Parquet without pyarrow; the file's own
+    failures are :class:`archive.files.CannotWrite`)."""
 
 
 def columns(with_html: bool = False) -> list[str]:
@@ -162,23 +162,3 @@ def utf8_text(binary):
         text.flush()
     finally:
         text.detach()
-
-
-@contextmanager
-def replaced_atomically(path):
-    """A binary file that becomes ``path`` only once the block ends without error: it is
-    written as ``path`` plus ``.partial`` and renamed, so an interrupted export leaves no half file."""
-    path = Path(path)
-    if not path.parent.is_dir():
-        raise ExportError(f"the directory {path.parent} does not exist; create it or choose another -o")
-    if path.is_dir():
-        raise ExportError(f"{path} is a directory; give a file name to -o")
-    partial = path.with_name(path.name + ".partial")
-    try:
-        with open(partial, "wb") as binary:
-            yield binary
-        os.replace(partial, path)
-    except PermissionError as error:
-        raise ExportError(f"cannot write {path} ({error.strerror}); choose another -o") from error
-    finally:
-        partial.unlink(missing_ok=True)

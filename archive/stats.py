@@ -15,6 +15,7 @@ import json
 from pathlib import Path
 
 from .coverage import COLOURS
+from .files import replaced_atomically
 from .sanitize import xml_text
 from .schema import category_group_column, has_table, sortable_dates
 from .works import cited_journals, median_lag_per_year, publication_lags
@@ -365,15 +366,20 @@ def write_plot(conn, path) -> Path:
     suffix = path.suffix.lower()
     if suffix not in (".svg", ".png"):
         raise PlotError(f"cannot plot to {path}: the name must end in .svg or .png")
-    svg = all_charts_svg(conn)
+    svg = all_charts_svg(conn).encode("utf-8")
     if suffix == ".svg":
-        path.write_text(svg, encoding="utf-8")
+        with replaced_atomically(path, "--plot") as binary:
+            binary.write(svg)
         return path
     try:
         import cairosvg
     except ImportError:
         raise PlotError(f"cannot write {path}: PNG needs cairosvg (pip install 'medarchive[plot]'); an .svg name needs nothing") from None
-    cairosvg.svg2png(bytestring=svg.encode("utf-8"), write_to=str(path), background_color="white")
+    try:
+        with replaced_atomically(path, "--plot") as binary:
+            cairosvg.svg2png(bytestring=svg, write_to=binary, background_color="white")
+    except (SyntaxError, ValueError) as error:  # what cairosvg raises for a drawing it cannot read
+        raise PlotError(f"cannot draw {path}: {error}") from error
     return path
 
 

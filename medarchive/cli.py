@@ -1,6 +1,5 @@
 """The ``medarchive`` command: crawl portals into the archive, try it on a replica, query it."""
 
-import errno
 import json
 import os
 import signal
@@ -15,6 +14,7 @@ import click
 
 from archive import stats as archive_stats
 from archive import writer
+from archive.files import CannotWrite, replaced_atomically
 from archive.sanitize import terminal_text
 from archive.reading import NoArchive, UnreadableArchive, chain_gaps, check_servable, existing_archive, field_losses, newest_articles, raw_pages, recent_runs
 from archive.schema import NotAnArchive, can_change, close_archive, disk_full, open_archive
@@ -490,18 +490,16 @@ def export(fmt, output, db_path, since, until, site, category, query, with_html,
         raise click.UsageError(f"-o {output} is the archive itself; choose another file")
     selection = _selection(since, until, site, category)
     options = {"selection": selection, "query": query, "with_html": with_html, "bom": bom, "raw": raw}
-    # SIGTERM (kill, a scheduler's time-out) ends the export as Ctrl-C does: without a half file.
-    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
-        with _existing_archive(db_path) as db:
+        with _sigterm_interrupts(), _existing_archive(db_path) as db:
             if output is None:
                 archive_export.export(db, fmt, sys.stdout.buffer, **options)
                 return
-            with archive_export.replaced_atomically(output) as binary:
+            with replaced_atomically(output) as binary:
                 count = archive_export.export(db, fmt, binary, **options)
     except QuerySyntaxError as error:
         raise click.UsageError(f"cannot read the query {query!r}: {error}")
-    except archive_export.ExportError as error:
+    except CannotWrite as error:
         raise click.ClickException(str(error))
     except BrokenPipeError:
         _quiet_stdout()  # the reader (head, less) has had enough: not an error
@@ -509,12 +507,19 @@ def export(fmt, output, db_path, since, until, site, category, query, with_html,
     except KeyboardInterrupt:
         raise click.ClickException("interrupted; " + (f"{output} was not written" if output else "the output is incomplete"))
     except OSError as error:
-        if output is not None and error.errno == errno.ENOSPC:
-            raise click.ClickException(f"the disk holding {output} is full; {output} was not written")
         raise click.ClickException(f"cannot write {output or 'stdout'} ({error.strerror or error})")
+    click.echo(f"{count} articles -> {output}", err=True)
+
+
+@contextmanager
+def _sigterm_interrupts():
+    """SIGTERM (kill, a scheduler's time-out) made a Ctrl-C for the block: a file being
+    written is then removed, not left half-written."""
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        yield
     finally:
         signal.signal(signal.SIGTERM, previous)
-    click.echo(f"{count} articles -> {output}", err=True)
 
 
 def _quiet_stdout() -> None:
@@ -635,7 +640,7 @@ def stats(db_path, as_json, plot):
     with _existing_archive(db_path) as db:
         try:
             click.echo(archive_stats.report(db, as_json=as_json, plot=plot))
-        except archive_stats.PlotError as error:
+        except (archive_stats.PlotError, CannotWrite) as error:
             raise click.ClickException(str(error))
         except OSError as error:
             raise click.ClickException(f"cannot write {plot} ({error.strerror or error})")
@@ -696,7 +701,12 @@ def cite(db_path, fmt, query, output):
         click.echo(text, nl=False)
         return
     try:
-        output.write_text(text, encoding="utf-8")
+        with _sigterm_interrupts(), replaced_atomically(output) as binary:
+            binary.write(text.encode("utf-8"))
+    except CannotWrite as error:
+        raise click.ClickException(str(error))
+    except KeyboardInterrupt:
+        raise click.ClickException(f"interrupted; {output} was not written")
     except OSError as error:
         raise click.ClickException(f"cannot write {output} ({error.strerror or error})")
     click.echo(f"{count} cited work{'s' if count != 1 else ''} written to {output}", err=True)
@@ -836,9 +846,12 @@ def backup(dest, db_path):
 
     _require_archive(db_path)
     try:
-        articles = backup_archive(db_path, dest)
-    except BackupError as error:
+        with _sigterm_interrupts():
+            articles = backup_archive(db_path, dest)
+    except (BackupError, CannotWrite) as error:
         raise click.ClickException(str(error))
+    except KeyboardInterrupt:
+        raise click.ClickException(f"interrupted; {dest} was not written")
     except sqlite3.DatabaseError as error:
         raise click.ClickException(_archive_error(db_path, error))
     click.echo(f"{db_path} -> {dest} ({articles} articles)")

@@ -254,7 +254,7 @@ def test_output_file_and_a_count_on_stderr(enriched, tmp_path):
     [
         (["--format", "endnote"], "'endnote' is not one of 'ris', 'bibtex', 'csl-json'"),
         (["--format", "ris", "--query", '"unclosed'], "cannot read the query"),
-        (["--format", "ris", "-o", "/nonexistent/dir/x.ris"], "cannot write /nonexistent/dir/x.ris"),
+        (["--format", "ris", "-o", "/nonexistent/dir/x.ris"], "the directory /nonexistent/dir does not exist; create it or choose another -o"),
     ],
 )
 def test_bad_input_gets_one_line_and_no_traceback(enriched, options, message):

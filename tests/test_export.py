@@ -14,7 +14,8 @@ from contextlib import closing
 
 import pytest
 
-from archive.export import ExportError, columns, replaced_atomically
+from archive.export import columns
+from archive.files import CannotWrite, replaced_atomically
 from conftest import FAST, medarchive_in_process, middle_article, written_archive
 from test_full_disk import small_disk  # noqa: F401 (a fixture)
 
@@ -222,7 +223,7 @@ def test_a_failed_export_leaves_neither_the_file_nor_a_partial_one(tmp_path):
         binary.write(b"url,id\n" * 1000)
         raise KeyboardInterrupt
     assert target.read_text() == "the previous export" and sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]
-    with pytest.raises(ExportError, match="is a directory"), replaced_atomically(tmp_path):
+    with pytest.raises(CannotWrite, match="is a directory"), replaced_atomically(tmp_path):
         pass
 
 
@@ -239,18 +240,22 @@ def many_articles(path, n: int) -> None:
         )
 
 
+def sigterm_once_written(args, partial):
+    """Run ``medarchive ARGS``, send it SIGTERM once ``partial`` holds bytes; its exit status and stderr."""
+    process = subprocess.Popen([sys.executable, "-m", "medarchive", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not (partial.exists() and partial.stat().st_size) and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.002)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=60)
+    return process.returncode, stderr
+
+
 def test_a_killed_export_leaves_no_half_file(tmp_path):
     db, target = tmp_path / "big.db", tmp_path / "out.csv"
     many_articles(db, 20_000)
-    partial = tmp_path / "out.csv.partial"
-    process = subprocess.Popen([sys.executable, "-m", "medarchive", "export", "--db", str(db), "-o", str(target)],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
-    while not (partial.exists() and partial.stat().st_size) and process.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.005)
-    process.send_signal(signal.SIGTERM)
-    _, stderr = process.communicate(timeout=60)
-    assert process.returncode == 1, stderr
+    status, stderr = sigterm_once_written(["export", "--db", str(db), "-o", str(target)], tmp_path / "out.csv.partial")
+    assert status == 1, stderr
     assert stderr.strip() == f"Error: interrupted; {target} was not written"
     assert list(tmp_path.iterdir()) == [db] or sorted(tmp_path.iterdir()) == sorted([db, tmp_path / "big.db-shm", tmp_path / "big.db-wal"])
 

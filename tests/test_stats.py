@@ -88,7 +88,7 @@ def test_stats_plot_of_a_category_with_a_control_character_draws_a_png(control_c
 
 @pytest.mark.parametrize("name, message", [
     ("charts.gif", "the name must end in .svg or .png"),
-    ("missing-directory/charts.svg", "No such file or directory"),
+    ("missing-directory/charts.svg", "does not exist; create it or choose another --plot"),
 ])
 def test_stats_plot_to_a_path_it_cannot_write_is_one_line(wordpress_crawl, tmp_path, name, message):
     result = medarchive("stats", "--db", str(wordpress_crawl.db_path), "--plot", str(tmp_path / name))
