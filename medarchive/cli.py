@@ -730,7 +730,7 @@ def extract(source, page_url, as_json, site_rules):
     be read (a missing file, a failed download).
     """
     from crawler.runner import EXIT_NOTHING_REACHED
-    from crawler.single_page import extract_page, fetch
+    from crawler.single_page import PageTooLarge, extract_page, fetch, read_saved
 
     rules = _load_site_rules(site_rules)
     if source.startswith(("http://", "https://")):
@@ -743,9 +743,17 @@ def extract(source, page_url, as_json, site_rules):
         path = Path(source)
         if not path.is_file():
             raise click.ClickException(f"{source} is neither an http(s) URL nor a file")
-        body, content_type = path.read_bytes(), None
+        try:
+            body, content_type = read_saved(path), None
+        except PageTooLarge as error:
+            raise click.ClickException(str(error))
+        except OSError as error:
+            raise click.ClickException(f"cannot read {source} ({error.strerror or error})")
         url = page_url or path.resolve().as_uri()
-    result = extract_page(body, url, content_type, rules.for_url(url))
+    try:
+        result = extract_page(body, url, content_type, rules.for_url(url))
+    except Exception as error:  # as in a crawl, where such a page is counted and kept for reextract
+        raise click.ClickException(f"could not extract {source} ({type(error).__name__}: {error})")
     if as_json:
         click.echo(json.dumps(_extract_report(result), ensure_ascii=False, indent=2))
     else:

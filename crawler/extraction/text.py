@@ -66,25 +66,31 @@ def block_lines(element) -> list[str]:
     return [line for line in lines if line]
 
 
-def _collect(node, parts: list[str]) -> None:
-    tag = node.tag if isinstance(node.tag, str) else None
-    if tag is None or tag in INVISIBLE_TAGS:
-        return
-    is_block = tag in BLOCK_TAGS
-    if is_block:
-        parts.append("\n")
-    if tag == "br":
-        parts.append("\n")
-    if node.text:
-        parts.append(node.text)
-    for child in node:
-        _collect(child, parts)
-        if child.tail:
-            parts.append(child.tail)
-    if is_block:
-        parts.append("\n")
-    elif tag in CELL_TAGS:
-        parts.append(" ")
+def _collect(element, parts: list[str]) -> None:
+    """The text of ``element`` into ``parts`` in document order, with a line break around each
+    block. A stack of what is left to do instead of recursion, so that a page nesting its
+    elements thousands deep is read like any other."""
+    todo = [element]  # elements to read, and texts (tails, closing breaks) to append
+    while todo:
+        node = todo.pop()
+        if isinstance(node, str):
+            parts.append(node)
+            continue
+        tag = node.tag if isinstance(node.tag, str) else None
+        if tag is None or tag in INVISIBLE_TAGS:
+            continue
+        is_block = tag in BLOCK_TAGS
+        if is_block or tag == "br":
+            parts.append("\n")
+        if node.text:
+            parts.append(node.text)
+        closing = "\n" if is_block else " " if tag in CELL_TAGS else ""
+        if closing:
+            todo.append(closing)
+        for child in reversed(node):
+            if child.tail:
+                todo.append(child.tail)
+            todo.append(child)
 
 
 #: Characters lxml's HTML parser keeps but refuses to be given back (XML 1.0 forbids them).
