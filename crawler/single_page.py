@@ -2,7 +2,8 @@
 
 For ``medarchive extract`` (a saved file or one URL) and for scoring extraction on saved
 pages: the same charset rules as the crawler (HTTP header, BOM, ``<meta charset>``, then the
-GBK fallback for pages that declare UTF-8), the same extraction, the same normalising steps.
+CJK charset that fits a page its declared one cannot read), the same extraction, the same
+normalising steps.
 """
 
 import os
@@ -48,7 +49,7 @@ class PageResult:
 
 def with_fitting_encoding(response: TextResponse) -> TextResponse:
     """``response``, re-read in a charset that fits its bytes when the declared one does not
-    (GBK pages sent as UTF-8); unchanged otherwise."""
+    (GBK or Big5 pages sent as UTF-8); unchanged otherwise."""
     if REPLACEMENT_CHAR in response.text:
         encoding = better_encoding(response.body, response.encoding)
         if encoding:
