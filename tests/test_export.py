@@ -185,6 +185,7 @@ def one_error_line(result, status: int) -> str:
     (["--format", "parquet"], 2, "Error: Parquet is a binary file: give -o FILE"),
     ([], 2, "Error: say which --format (csv, jsonl or parquet); -o's suffix names none"),
     (["--format", "jsonl", "--bom"], 2, "Error: --bom is for CSV only"),
+    (["--format", "jsonl", "--raw"], 2, "Error: --raw is for CSV only"),
     (["--format", "csv", "--since", "2025-02-30"], 2, "Error: Invalid value for '--since': '2025-02-30' is not a date like 2025-01-31"),
     (["--format", "csv", "--until", "20250131"], 2, "Error: Invalid value for '--until': '20250131' is not a date like 2025-01-31"),
     (["--format", "csv", "--since", "2025-02-01", "--until", "2025-01-01"], 2, "Error: --since 2025-02-01 is after --until 2025-01-01: no day is both"),
