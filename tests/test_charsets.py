@@ -55,16 +55,16 @@ def readings(pages: list[bytes], charset: str) -> int:
 
 def test_every_gbk_page_of_the_corpus_declared_utf8_is_read_as_gbk():
     gbk = [body for body in (path.read_bytes() for path in PAGES) if not _is_utf8(body)]
-    assert len(gbk) == 36
-    assert readings(gbk, "gb18030") == 36
+    assert len(gbk) >= 36  # 36 when written
+    assert readings(gbk, "gb18030") == len(gbk)
 
 
 def test_every_page_of_the_corpus_in_traditional_characters_as_big5_declared_utf8_is_read_as_big5():
     to_traditional = OpenCC("s2t")
     big5 = [to_traditional.convert(body.decode("utf-8")).encode("big5", errors="xmlcharrefreplace")
             for body in (path.read_bytes() for path in PAGES) if _is_utf8(body)]
-    assert len(big5) == 53
-    assert readings(big5, "big5") == 53
+    assert len(big5) >= 53  # 53 when written
+    assert readings(big5, "big5") == len(big5)
 
 
 def _is_utf8(body: bytes) -> bool:
