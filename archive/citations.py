@@ -291,23 +291,56 @@ def _one_line(value: str) -> str:
     return " ".join(str(value).split())
 
 
-#: What BibTeX and LaTeX read as markup in a field's text, and how to write it as text.
+#: What BibTeX and LaTeX read as markup in a field's text, and how to write it as text. A brace
+#: is written ``\{`` only when it has its partner: BibTeX counts braces whatever precedes them,
+#: so a lone one (``x} @misc{evil,``) would close the field; it becomes ``\textbrace...{}``.
 BIBTEX_ESCAPES = {
-    "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
+    "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
     "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
 }
-_BIBTEX_SPECIAL = re.compile("[" + re.escape("".join(BIBTEX_ESCAPES)) + "]")
+PAIRED_BRACES = {"{": r"\{", "}": r"\}"}
+LONE_BRACES = {"{": r"\textbraceleft{}", "}": r"\textbraceright{}"}
+_BIBTEX_SPECIAL = re.compile("[" + re.escape("".join(BIBTEX_ESCAPES) + "{}") + "]")
+
+
+def paired_braces(text: str) -> set[int]:
+    """Positions of the braces of ``text`` that have a partner: an opening one later closed, and that closing one."""
+    opened, paired = [], set()
+    for position, char in enumerate(text):
+        if char == "{":
+            opened.append(position)
+        elif char == "}" and opened:
+            paired.update((opened.pop(), position))
+    return paired
 
 
 def bibtex_escape(text: str) -> str:
-    """``text`` as a BibTeX field's text: LaTeX's special characters escaped, braces balanced."""
-    return _BIBTEX_SPECIAL.sub(lambda match: BIBTEX_ESCAPES[match.group()], _one_line(text))
+    """``text`` as a BibTeX field's text: LaTeX's special characters escaped, and braces written
+    so that the field's own stay balanced whatever ``text`` holds."""
+    text = _one_line(text)
+    paired = paired_braces(text)
+
+    def escaped(match):
+        char = match.group()
+        if char in PAIRED_BRACES:
+            return (PAIRED_BRACES if match.start() in paired else LONE_BRACES)[char]
+        return BIBTEX_ESCAPES[char]
+
+    return _BIBTEX_SPECIAL.sub(escaped, text)
 
 
-def _verbatim(text: str) -> str:
+def _verbatim(text: str) -> str | None:
     """A DOI or URL field, read as it is by biblatex and the url package: only braces, which
-    would unbalance the field, and the comment sign are escaped."""
+    would unbalance the field, and the comment sign are escaped. None for text with a lone
+    brace, which no escape keeps inside the field (URLs have theirs percent-encoded first)."""
+    if len(paired_braces(text)) != text.count("{") + text.count("}"):
+        return None
     return re.sub(r"([{}%\\])", r"\\\1", text)
+
+
+def _url(url: str) -> str:
+    """``url`` with its braces percent-encoded, as a URL may always have them."""
+    return url.replace("{", "%7B").replace("}", "%7D")
 
 
 def to_bibtex(entries: list[CitedWork]) -> str:
@@ -329,7 +362,7 @@ def to_bibtex(entries: list[CitedWork]) -> str:
             ("doi", _verbatim(entry.doi) if entry.doi else None),
             ("pmid", entry.pmid),
             ("pmcid", entry.pmcid),
-            ("url", _verbatim(_urls(entry)[0])),
+            ("url", _verbatim(_url(_urls(entry)[0]))),
             ("note", bibtex_escape(note(entry, "; "))),
         ]
         body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields if value)

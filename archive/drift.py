@@ -59,7 +59,17 @@ class DriftConfigError(ValueError):
     """The drift thresholds file cannot be used; the message names the bad entry."""
 
 
-_NUMBERS = {"alpha": float, "min_articles": int, "baseline_runs": int, "baseline_min_articles": int, "stale_factor": float, "stale_min_days": float}
+#: Each threshold's type and the range it must lie in, both ends included (``alpha`` excludes
+#: 0 and 1). Beyond them a value means nothing (a run is never judged, a baseline of more runs
+#: than anyone keeps) or breaks the SQL reading the baseline (an integer past 64 bits).
+_NUMBERS = {
+    "alpha": (float, 0.0, 1.0),
+    "min_articles": (int, 1, 1_000_000),
+    "baseline_runs": (int, 1, 10_000),
+    "baseline_min_articles": (int, 0, 1_000_000),
+    "stale_factor": (float, 1.0, 1000.0),
+    "stale_min_days": (float, 0.0, 36_500.0),
+}
 
 
 def load_config(path=None) -> DriftConfig:
@@ -85,18 +95,33 @@ def load_config(path=None) -> DriftConfig:
     values = {}
     for key, value in data.items():
         if key in _NUMBERS:
-            values[key] = _number(path, key, value, _NUMBERS[key])
+            values[key] = _number(path, key, value, *_NUMBERS[key])
         elif key not in ("max_drop", "sites"):
             raise DriftConfigError(f"{path}: unknown setting {key!r}; known: {', '.join([*_NUMBERS, 'max_drop', 'sites'])}")
     max_drop = {**config.max_drop, **_drops(path, "max_drop", data.get("max_drop", {}))}
-    sites = {site.rstrip("/"): _drops(path, f"sites.{site!r}.max_drop", entry.get("max_drop", {})) for site, entry in data.get("sites", {}).items()}
-    return replace(config, **values, max_drop=max_drop, sites=sites)
+    return replace(config, **values, max_drop=max_drop, sites=_sites(path, data.get("sites", {})))
 
 
-def _number(path, key, value, kind):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or (key == "alpha" and not 0 < value < 1):
-        raise DriftConfigError(f"{path}: {key} = {value!r} is not a usable {kind.__name__}")
+def _number(path, key, value, kind, low, high):
+    """``value`` as ``kind`` when it is one (an integer for an int) within ``low``..``high``."""
+    usable = not isinstance(value, bool) and isinstance(value, int if kind is int else (int, float)) and low <= value <= high
+    if key == "alpha":
+        usable = usable and low < value < high
+    if not usable:
+        what = "an integer" if kind is int else "a number"
+        ends = f"above {low:g} and below {high:g}" if key == "alpha" else f"from {low:,} to {high:,}"
+        raise DriftConfigError(f"{path}: {key} = {value!r} is not {what} {ends}")
     return kind(value)
+
+
+def _sites(path, table) -> dict:
+    """``[sites."ORIGIN".max_drop]`` tables, by origin."""
+    if not isinstance(table, dict) or not all(isinstance(entry, dict) for entry in table.values()):
+        raise DriftConfigError(f'{path}: sites must be tables [sites."https://HOST".max_drop] of field = share')
+    for site, entry in table.items():
+        if set(entry) - {"max_drop"}:
+            raise DriftConfigError(f"{path}: [sites.{site!r}] holds {sorted(set(entry) - {'max_drop'})[0]!r}; only max_drop is known")
+    return {site.rstrip("/"): _drops(path, f"sites.{site!r}.max_drop", entry.get("max_drop", {})) for site, entry in table.items()}
 
 
 def _drops(path, where, table) -> dict:

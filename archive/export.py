@@ -12,11 +12,10 @@ JSON lists in JSON Lines and Parquet, ``;``-joined in CSV (no identifier contain
 import csv
 import io
 import json
-import os
 from contextlib import contextmanager
-from pathlib import Path
 
 from . import cjkfts
+from .files import CannotWrite
 from .schema import published_at
 from .search import SEARCH_TABLE
 from .selection import Selection, dated
@@ -38,10 +37,13 @@ CITED = {
 ROW_GROUP = 2000
 #: What Excel needs to read a CSV file as UTF-8 rather than the system's code page (GBK in China).
 BOM = "\ufeff"
+#: First characters that make a spreadsheet read a cell as a formula (OWASP, CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-class ExportError(RuntimeError):
-    """The export cannot be written as asked (a missing directory, Parquet without pyarrow)."""
+class ExportError(CannotWrite):
+    """The export cannot be written as asked (Parquet without pyarrow; the file's own
+    failures are :class:`archive.files.CannotWrite`)."""
 
 
 def columns(with_html: bool = False) -> list[str]:
@@ -94,15 +96,23 @@ def article_record(article) -> dict:
     return record
 
 
-def write_csv(rows, names: list[str], stream, *, bom: bool = False) -> int:
-    """``rows`` (dicts) as CSV with a header into the text ``stream``; lists ``;``-joined. Returns the rows written."""
+def spreadsheet_text(value):
+    """``value`` as a cell a spreadsheet shows rather than runs: text starting like a formula
+    (``=HYPERLINK(...)``, ``+SUM(1,1)``) gets a leading ``'``, as OWASP advises."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
+
+
+def write_csv(rows, names: list[str], stream, *, bom: bool = False, raw: bool = False) -> int:
+    """``rows`` (dicts) as CSV with a header into the text ``stream``; lists ``;``-joined, and
+    cells a spreadsheet would run as formulas made text unless ``raw``. Returns the rows written."""
     if bom:
         stream.write(BOM)
     writer = csv.writer(stream)
     writer.writerow(names)
+    cell = (lambda value: value) if raw else spreadsheet_text
     count = 0
     for row in rows:
-        writer.writerow([";".join(value) if isinstance(value, list) else value for value in (row[name] for name in names)])
+        writer.writerow([cell(";".join(value) if isinstance(value, list) else value) for value in (row[name] for name in names)])
         count += 1
     return count
 
@@ -151,16 +161,16 @@ def require_pyarrow() -> None:
 
 
 def export(db, fmt: str, binary, *, selection: Selection = Selection(), query: str | None = None,
-           with_html: bool = False, bom: bool = False) -> int:
+           with_html: bool = False, bom: bool = False, raw: bool = False) -> int:
     """Write the selected articles as ``fmt`` (one of :data:`FORMATS`) into the ``binary`` file;
-    returns how many were written."""
+    returns how many were written. ``raw``: CSV cells as stored, formulas included."""
     names = columns(with_html)
     rows = article_rows(db, selection, query, with_html)
     if fmt == "parquet":
         require_pyarrow()
         return write_parquet(rows, names, binary)
     with utf8_text(binary) as text:
-        return write_csv(rows, names, text, bom=bom) if fmt == "csv" else write_jsonl(rows, text)
+        return write_csv(rows, names, text, bom=bom, raw=raw) if fmt == "csv" else write_jsonl(rows, text)
 
 
 @contextmanager
@@ -172,23 +182,3 @@ def utf8_text(binary):
         text.flush()
     finally:
         text.detach()
-
-
-@contextmanager
-def replaced_atomically(path):
-    """A binary file that becomes ``path`` only once the block ends without error: it is
-    written as ``path`` plus ``.partial`` and renamed, so an interrupted export leaves no half file."""
-    path = Path(path)
-    if not path.parent.is_dir():
-        raise ExportError(f"the directory {path.parent} does not exist; create it or choose another -o")
-    if path.is_dir():
-        raise ExportError(f"{path} is a directory; give a file name to -o")
-    partial = path.with_name(path.name + ".partial")
-    try:
-        with open(partial, "wb") as binary:
-            yield binary
-        os.replace(partial, path)
-    except PermissionError as error:
-        raise ExportError(f"cannot write {path} ({error.strerror}); choose another -o") from error
-    finally:
-        partial.unlink(missing_ok=True)

@@ -1,8 +1,12 @@
-"""Article HTML made safe to store and show: an allow-list of tags and attributes.
+"""Article HTML made safe to store and show: an allow-list of tags and attributes; and crawled
+text made safe for a terminal and for XML.
 
 Pages from the web are untrusted. What survives can format text and show
 images and links; nothing can run script, load frames or style the page.
 """
+
+import re
+from html import escape
 
 import nh3
 
@@ -32,3 +36,21 @@ def sanitize_html(html: str) -> str:
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
     ).lstrip("\ufeff")
+
+
+#: What a terminal acts on instead of showing: C0 controls but tab and newline (ESC starts the
+#: sequences that retitle the window or rewrite the screen), DEL, C1 controls (U+009B is CSI
+#: too), and the bidirectional marks, overrides and isolates that reorder the text shown.
+_TERMINAL_ACTIONS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+#: What XML 1.0 does not allow in a document at all, even escaped.
+_NOT_XML = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def terminal_text(text: str) -> str:
+    """``text`` to print on a terminal: its control and bidi-override characters removed."""
+    return _TERMINAL_ACTIONS.sub("", text)
+
+
+def xml_text(text: str) -> str:
+    """``text`` as XML character data or an attribute value: escaped, without the characters XML forbids."""
+    return escape(_NOT_XML.sub("", text))

@@ -12,10 +12,11 @@ Every function takes an SQLite connection (or a ``sqlite_utils.Database``) and o
 """
 
 import json
-from html import escape
 from pathlib import Path
 
 from .coverage import COLOURS
+from .files import replaced_atomically
+from .sanitize import xml_text
 from .schema import category_group_column, has_table, sortable_dates
 from .works import cited_journals, median_lag_per_year, publication_lags
 
@@ -171,14 +172,14 @@ def _per_month(conn, column: str, keep: list[str] | None = None, other: str = ""
 
 
 def _empty(title: str, message: str) -> str:
-    return _svg(title, f'<text x="{LEFT}" y="60">{escape(message)}</text>', 90)
+    return _svg(title, f'<text x="{LEFT}" y="60">{xml_text(message)}</text>', 90)
 
 
 def _svg(title: str, body: str, height: int) -> str:
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH + LEGEND}" height="{height}" '
-        f'font-family="{FONTS}" font-size="12"><title>{escape(title)}</title>'
-        f'<text x="{LEFT}" y="18" font-weight="bold" font-size="14">{escape(title)}</text>{body}</svg>'
+        f'font-family="{FONTS}" font-size="12"><title>{xml_text(title)}</title>'
+        f'<text x="{LEFT}" y="18" font-weight="bold" font-size="14">{xml_text(title)}</text>{body}</svg>'
     )
 
 
@@ -191,14 +192,14 @@ def _axis(top: int, bottom: int, highest: int, labels: list[str], x) -> list[str
     ]
     step = max(1, len(labels) // 12)
     for i in range(0, len(labels), step):
-        parts.append(f'<text x="{x(i):.1f}" y="{bottom + 16}" text-anchor="middle">{escape(labels[i])}</text>')
+        parts.append(f'<text x="{x(i):.1f}" y="{bottom + 16}" text-anchor="middle">{xml_text(labels[i])}</text>')
     return parts
 
 
 def _legend(names: list[str], top: int) -> list[str]:
     return [
         f'<rect x="{WIDTH + 12}" y="{top + 18 * i}" width="10" height="10" fill="{COLOURS[i % len(COLOURS)]}"/>'
-        f'<text x="{WIDTH + 28}" y="{top + 18 * i + 9}">{escape(name)}</text>'
+        f'<text x="{WIDTH + 28}" y="{top + 18 * i + 9}">{xml_text(name)}</text>'
         for i, name in enumerate(names)
     ]
 
@@ -226,7 +227,7 @@ def articles_per_month_svg(conn) -> str:
                 y = bottom - (bottom - top) * stacked[i] / highest - height
                 parts.append(
                     f'<rect x="{x(i) - slot * 0.4:.1f}" y="{y:.1f}" width="{slot * 0.8:.1f}" height="{height:.1f}" fill="{colour}">'
-                    f"<title>{escape(months[i])} {escape(site)}: {count}</title></rect>"
+                    f"<title>{xml_text(months[i])} {xml_text(site)}: {count}</title></rect>"
                 )
                 stacked[i] += count
     parts += _legend(list(series), top)
@@ -278,7 +279,7 @@ def publication_lag_svg(conn) -> str:
     for i, count in enumerate(counts):
         height = (bottom - top) * count / highest
         parts.append(f'<rect x="{x(i) - slot * 0.4:.1f}" y="{bottom - height:.1f}" width="{slot * 0.8:.1f}" height="{height:.1f}" fill="{COLOURS[2]}">'
-                     f"<title>{escape(LAG_BINS[i][0])}: {count}</title></rect>")
+                     f"<title>{xml_text(LAG_BINS[i][0])}: {count}</title></rect>")
     medians = median_lag_per_year(lags)
     parts.append(f'<text x="{WIDTH + 12}" y="{top + 9}" font-weight="bold">median days, by year</text>')
     parts += [f'<text x="{WIDTH + 12}" y="{top + 27 + 18 * i}">{year}: {median:g}</text>' for i, (year, median) in enumerate(medians.items())]
@@ -296,7 +297,7 @@ def _bars(title: str, rows: list[tuple[str, int]], nothing: str) -> str:
         y = 36 + 22 * i
         length = (WIDTH + LEGEND - bar_left - 60) * count / highest
         parts.append(
-            f'<text x="{bar_left - 8}" y="{y + 12}" text-anchor="end">{escape(label)}</text>'
+            f'<text x="{bar_left - 8}" y="{y + 12}" text-anchor="end">{xml_text(label)}</text>'
             f'<rect x="{bar_left}" y="{y}" width="{length:.1f}" height="16" fill="{COLOURS[1]}"/>'
             f'<text x="{bar_left + length + 6:.1f}" y="{y + 12}">{count}</text>'
         )
@@ -326,7 +327,7 @@ def categories_over_time_svg(conn) -> str:
     for colour_index, name in enumerate(names):
         colour = COLOURS[colour_index % len(COLOURS)]
         points = " ".join(f"{x(i):.1f},{bottom - (bottom - top) * count / highest:.1f}" for i, count in enumerate(series[name]))
-        parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{points}"><title>{escape(name)}</title></polyline>')
+        parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{points}"><title>{xml_text(name)}</title></polyline>')
     parts += _legend(names, top)
     return _svg(title, "".join(parts), CHART_HEIGHT)
 
@@ -365,15 +366,20 @@ def write_plot(conn, path) -> Path:
     suffix = path.suffix.lower()
     if suffix not in (".svg", ".png"):
         raise PlotError(f"cannot plot to {path}: the name must end in .svg or .png")
-    svg = all_charts_svg(conn)
+    svg = all_charts_svg(conn).encode("utf-8")
     if suffix == ".svg":
-        path.write_text(svg, encoding="utf-8")
+        with replaced_atomically(path, "--plot") as binary:
+            binary.write(svg)
         return path
     try:
         import cairosvg
     except ImportError:
         raise PlotError(f"cannot write {path}: PNG needs cairosvg (pip install 'medarchive[plot]'); an .svg name needs nothing") from None
-    cairosvg.svg2png(bytestring=svg.encode("utf-8"), write_to=str(path), background_color="white")
+    try:
+        with replaced_atomically(path, "--plot") as binary:
+            cairosvg.svg2png(bytestring=svg, write_to=binary, background_color="white")
+    except (SyntaxError, ValueError) as error:  # what cairosvg raises for a drawing it cannot read
+        raise PlotError(f"cannot draw {path}: {error}") from error
     return path
 
 

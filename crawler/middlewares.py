@@ -121,7 +121,11 @@ class PageBudgetMiddleware:
     """Fetch at most ``PORTAL_MAX_PAGES`` pages from each site (scheme, host and port) in
     one crawl; later requests to that site are dropped, counted in
     ``portal/bounded/max_pages``, and the site is logged once. A site that generates
-    pages without end thus ends the crawl, however it links them."""
+    pages without end thus ends the crawl, however it links them.
+
+    Requests are counted as they leave for the downloader, not responses as they come back:
+    with several requests in flight, counting answers let as many more through as were
+    waiting. robots.txt is not a page and is not counted."""
 
     def __init__(self, crawler, max_pages: int):
         self.stats = crawler.stats
@@ -134,18 +138,22 @@ class PageBudgetMiddleware:
         return cls(crawler, crawler.settings.getint("PORTAL_MAX_PAGES"))
 
     def process_request(self, request, spider=None):
+        if not self.max_pages or _is_robots_txt(request):
+            return None
         site = _site(request.url)
-        if self.max_pages and self.fetched[site] >= self.max_pages:
+        if self.fetched[site] >= self.max_pages:
             if site not in self.bounded:
                 self.bounded.add(site)
                 logger.warning("Fetched %d pages from %s, its --max-pages: fetching no more from it", self.max_pages, site)
             self.stats.inc_value("portal/bounded/max_pages")
             raise PageBudgetExceeded(f"{site} reached PORTAL_MAX_PAGES ({self.max_pages})")
+        self.fetched[site] += 1
         return None
 
-    def process_response(self, request, response, spider=None):
-        self.fetched[_site(request.url)] += 1
-        return response
+
+def _is_robots_txt(request) -> bool:
+    """True for the robots.txt request Scrapy's robots.txt middleware makes itself."""
+    return request.meta.get("dont_obey_robotstxt", False) and urlsplit(request.url).path == "/robots.txt"
 
 
 def _site(url: str) -> str:

@@ -2,9 +2,11 @@
 
 For ``medarchive extract`` (a saved file or one URL) and for scoring extraction on saved
 pages: the same charset rules as the crawler (HTTP header, BOM, ``<meta charset>``, then the
-GBK fallback for pages that declare UTF-8), the same extraction, the same normalising steps.
+CJK charset that fits a page its declared one cannot read), the same extraction, the same
+normalising steps.
 """
 
+import os
 import urllib.request
 from collections import Counter
 from dataclasses import dataclass, field
@@ -17,12 +19,17 @@ from .extraction.site_rules import SiteRule
 from .extraction.text import REPLACEMENT_CHAR, better_encoding
 from .items import ArticleItem
 from .normalise import counter_into, normalise
-from .settings import USER_AGENT
+from .settings import DOWNLOAD_MAXSIZE, USER_AGENT
 from .spiders.portal import article_item
 
-#: A page larger than this is not fetched whole by ``extract`` (the crawl's own limit).
-MAX_FETCH_BYTES = 10 * 1024 * 1024
 FETCH_TIMEOUT = 30
+
+
+class PageTooLarge(ValueError):
+    """A page larger than ``DOWNLOAD_MAXSIZE``, which a crawl skips unread."""
+
+    def __init__(self, source: str):
+        super().__init__(f"{source} is larger than {DOWNLOAD_MAXSIZE // 2**20} MB (DOWNLOAD_MAXSIZE): a crawl skips such a page unread")
 
 
 @dataclass
@@ -42,7 +49,7 @@ class PageResult:
 
 def with_fitting_encoding(response: TextResponse) -> TextResponse:
     """``response``, re-read in a charset that fits its bytes when the declared one does not
-    (GBK pages sent as UTF-8); unchanged otherwise."""
+    (GBK or Big5 pages sent as UTF-8); unchanged otherwise."""
     if REPLACEMENT_CHAR in response.text:
         encoding = better_encoding(response.body, response.encoding)
         if encoding:
@@ -68,7 +75,28 @@ def extract_page(body: bytes, url: str, content_type: str | None = None, rule: S
 
 
 def fetch(url: str) -> tuple[bytes, str | None, str]:
-    """The bytes, Content-Type and final URL of ``url``, fetched once with the crawl's user agent."""
+    """The bytes, Content-Type and final URL of ``url``, fetched once with the crawl's user agent.
+
+    :raises PageTooLarge: past the crawl's page-size limit (read no further than one byte beyond it)
+    """
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept-Encoding": "identity"})
     with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT) as answer:
-        return answer.read(MAX_FETCH_BYTES), answer.headers.get("Content-Type"), answer.geturl()
+        body = answer.read(DOWNLOAD_MAXSIZE + 1)
+        if len(body) > DOWNLOAD_MAXSIZE:
+            raise PageTooLarge(url)
+        return body, answer.headers.get("Content-Type"), answer.geturl()
+
+
+def read_saved(path) -> bytes:
+    """The bytes of the saved page at ``path``.
+
+    :raises PageTooLarge: past the crawl's page-size limit
+    :raises OSError: when it cannot be read
+    """
+    with open(path, "rb") as handle:
+        if os.fstat(handle.fileno()).st_size > DOWNLOAD_MAXSIZE:
+            raise PageTooLarge(str(path))
+        body = handle.read(DOWNLOAD_MAXSIZE + 1)  # a pipe or /proc file has no size to ask
+    if len(body) > DOWNLOAD_MAXSIZE:
+        raise PageTooLarge(str(path))
+    return body

@@ -1,6 +1,5 @@
 """The ``medarchive`` command: crawl portals into the archive, try it on a replica, query it."""
 
-import errno
 import json
 import os
 import signal
@@ -15,6 +14,8 @@ import click
 
 from archive import stats as archive_stats
 from archive import writer
+from archive.files import CannotWrite, replaced_atomically
+from archive.sanitize import terminal_text
 from archive.reading import NoArchive, UnreadableArchive, chain_gaps, check_servable, existing_archive, field_losses, newest_articles, raw_pages, recent_runs
 from archive.schema import NotAnArchive, can_change, close_archive, disk_full, open_archive
 from archive.works import lookup_counts
@@ -93,6 +94,12 @@ def _parse_settings(pairs: tuple[str, ...]) -> dict:
             raise SettingError(f"-s {pair!r} is not NAME=VALUE")
         settings[name.strip()] = value
     return settings
+
+
+def _say(line: str = "", **options) -> None:
+    """Print a line holding crawled text: without the characters a terminal would act on
+    (an ESC sequence in a title retitles the window, a bidi override reorders the line)."""
+    click.echo(terminal_text(line), **options)
 
 
 @click.group()
@@ -348,10 +355,10 @@ def _print_archive(db_path: Path, sites: list[str]) -> None:
         total, rows = newest_articles(db, sites)
     finally:
         db.close()
-    click.echo(f"\nNewest of the {total} replica articles in {db_path}:")
+    _say(f"\nNewest of the {total} replica articles in {db_path}:")
     for published, title, dois in rows:
-        click.echo(f"  {(published or '?')[:10]}  {title}" + (f"  [{dois} DOI]" if dois else ""))
-    click.echo(
+        _say(f"  {(published or '?')[:10]}  {title}" + (f"  [{dois} DOI]" if dois else ""))
+    _say(
         "\nNext:\n"
         f"  sqlite3 {db_path} 'select published, title from articles order by published'\n"
         f"  sqlite3 {db_path} 'select * from article_dois'"
@@ -434,10 +441,10 @@ def search(query, db_path, limit, since, until, site, category, sort, include_re
         click.echo(f"No article matches {query!r}.")
         return
     for hit in hits:
-        click.echo(f"{(hit['published'] or '?')[:10]}  {hit['title']}")
-        click.echo(f"            {hit['url']}")
+        _say(f"{(hit['published'] or '?')[:10]}  {hit['title']}")
+        _say(f"            {hit['url']}")
         if hit["snippet"]:
-            click.echo(f"            {hit['snippet']}")
+            _say(f"            {hit['snippet']}")
     click.echo(count)
 
 
@@ -475,7 +482,8 @@ EXPORT_SUFFIXES = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parqu
 @click.option("--query", metavar="QUERY", help="Only articles matching QUERY, as `medarchive search` reads it (every match).")
 @click.option("--html", "with_html", is_flag=True, help="Add the sanitised body_html column after body.")
 @click.option("--bom", is_flag=True, help="Start a CSV with a UTF-8 byte order mark, so that Excel reads its Chinese right.")
-def export(fmt, output, db_path, since, until, site, category, query, with_html, bom):
+@click.option("--raw", is_flag=True, help="CSV cells exactly as stored: without it a cell starting with = + - @ (a spreadsheet formula) gets a leading '.")
+def export(fmt, output, db_path, since, until, site, category, query, with_html, bom, raw):
     """Write the archive's articles as CSV, JSON Lines or Parquet, for pandas, R, Excel or DuckDB.
 
     One row per article: url, id, site, title, category, published, published_at,
@@ -496,24 +504,22 @@ def export(fmt, output, db_path, since, until, site, category, query, with_html,
         raise click.UsageError("say which --format (csv, jsonl or parquet); -o's suffix names none")
     if fmt == "parquet" and output is None:
         raise click.UsageError("Parquet is a binary file: give -o FILE")
-    if bom and fmt != "csv":
-        raise click.UsageError("--bom is for CSV only")
+    if (bom or raw) and fmt != "csv":
+        raise click.UsageError(f"--{'bom' if bom else 'raw'} is for CSV only")
     if output is not None and output.exists() and db_path.exists() and os.path.samefile(output, db_path):
         raise click.UsageError(f"-o {output} is the archive itself; choose another file")
     selection = _selection(since, until, site, category)
-    options = {"selection": selection, "query": query, "with_html": with_html, "bom": bom}
-    # SIGTERM (kill, a scheduler's time-out) ends the export as Ctrl-C does: without a half file.
-    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    options = {"selection": selection, "query": query, "with_html": with_html, "bom": bom, "raw": raw}
     try:
-        with _existing_archive(db_path) as db:
+        with _sigterm_interrupts(), _existing_archive(db_path) as db:
             if output is None:
                 archive_export.export(db, fmt, sys.stdout.buffer, **options)
                 return
-            with archive_export.replaced_atomically(output) as binary:
+            with replaced_atomically(output) as binary:
                 count = archive_export.export(db, fmt, binary, **options)
     except QuerySyntaxError as error:
         raise click.UsageError(f"cannot read the query {query!r}: {error}")
-    except archive_export.ExportError as error:
+    except CannotWrite as error:
         raise click.ClickException(str(error))
     except BrokenPipeError:
         _quiet_stdout()  # the reader (head, less) has had enough: not an error
@@ -521,12 +527,19 @@ def export(fmt, output, db_path, since, until, site, category, query, with_html,
     except KeyboardInterrupt:
         raise click.ClickException("interrupted; " + (f"{output} was not written" if output else "the output is incomplete"))
     except OSError as error:
-        if output is not None and error.errno == errno.ENOSPC:
-            raise click.ClickException(f"the disk holding {output} is full; {output} was not written")
         raise click.ClickException(f"cannot write {output or 'stdout'} ({error.strerror or error})")
+    click.echo(f"{count} articles -> {output}", err=True)
+
+
+@contextmanager
+def _sigterm_interrupts():
+    """SIGTERM (kill, a scheduler's time-out) made a Ctrl-C for the block: a file being
+    written is then removed, not left half-written."""
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        yield
     finally:
         signal.signal(signal.SIGTERM, previous)
-    click.echo(f"{count} articles -> {output}", err=True)
 
 
 def _quiet_stdout() -> None:
@@ -647,7 +660,7 @@ def stats(db_path, as_json, plot):
     with _existing_archive(db_path) as db:
         try:
             click.echo(archive_stats.report(db, as_json=as_json, plot=plot))
-        except archive_stats.PlotError as error:
+        except (archive_stats.PlotError, CannotWrite) as error:
             raise click.ClickException(str(error))
         except OSError as error:
             raise click.ClickException(f"cannot write {plot} ({error.strerror or error})")
@@ -678,7 +691,7 @@ def gaps(db_path, as_json, as_csv):
         click.echo("No gaps: every prev/next link that was followed led to an article.")
     for row in rows:
         arrow = "上一篇" if row["rel"] == "prev" else "下一篇"
-        click.echo(f"{row['from_url']}  {arrow} ->  {row['to_url']}  ({row['reason']}, since {row['first_seen'][:10]})")
+        _say(f"{row['from_url']}  {arrow} ->  {row['to_url']}  ({row['reason']}, since {row['first_seen'][:10]})")
 
 
 @cli.command()
@@ -708,7 +721,12 @@ def cite(db_path, fmt, query, output):
         click.echo(text, nl=False)
         return
     try:
-        output.write_text(text, encoding="utf-8")
+        with _sigterm_interrupts(), replaced_atomically(output) as binary:
+            binary.write(text.encode("utf-8"))
+    except CannotWrite as error:
+        raise click.ClickException(str(error))
+    except KeyboardInterrupt:
+        raise click.ClickException(f"interrupted; {output} was not written")
     except OSError as error:
         raise click.ClickException(f"cannot write {output} ({error.strerror or error})")
     click.echo(f"{count} cited work{'s' if count != 1 else ''} written to {output}", err=True)
@@ -732,7 +750,7 @@ def extract(source, page_url, as_json, site_rules):
     be read (a missing file, a failed download).
     """
     from crawler.runner import EXIT_NOTHING_REACHED
-    from crawler.single_page import extract_page, fetch
+    from crawler.single_page import PageTooLarge, extract_page, fetch, read_saved
 
     rules = _load_site_rules(site_rules)
     if source.startswith(("http://", "https://")):
@@ -745,9 +763,17 @@ def extract(source, page_url, as_json, site_rules):
         path = Path(source)
         if not path.is_file():
             raise click.ClickException(f"{source} is neither an http(s) URL nor a file")
-        body, content_type = path.read_bytes(), None
+        try:
+            body, content_type = read_saved(path), None
+        except PageTooLarge as error:
+            raise click.ClickException(str(error))
+        except OSError as error:
+            raise click.ClickException(f"cannot read {source} ({error.strerror or error})")
         url = page_url or path.resolve().as_uri()
-    result = extract_page(body, url, content_type, rules.for_url(url))
+    try:
+        result = extract_page(body, url, content_type, rules.for_url(url))
+    except Exception as error:  # as in a crawl, where such a page is counted and kept for reextract
+        raise click.ClickException(f"could not extract {source} ({type(error).__name__}: {error})")
     if as_json:
         click.echo(json.dumps(_extract_report(result), ensure_ascii=False, indent=2))
     else:
@@ -782,26 +808,26 @@ def _extract_report(result) -> dict:
 
 def _print_extract_report(report: dict) -> None:
     if not report["article"]:
-        click.echo(f"{report['url']}: not an article: {report['reason']}")
+        _say(f"{report['url']}: not an article: {report['reason']}")
         return
     found_by = report["found_by"]
-    click.echo(f"title       {report['title']}  [{found_by.get('title')}]")
+    _say(f"title       {report['title']}  [{found_by.get('title')}]")
     shown = f" (shown as {report['published_raw']!r})" if report["published_raw"] else ""
-    click.echo(f"published   {report['published'] or '-'}{shown}  [{found_by.get('published') or 'none found'}]")
-    click.echo(f"category    {report['category'] or '-'}")
+    _say(f"published   {report['published'] or '-'}{shown}  [{found_by.get('published') or 'none found'}]")
+    _say(f"category    {report['category'] or '-'}")
     for link in report["neighbours"]:
-        click.echo(f"{link['rel']:<11} {link['url'] or '(end of the chain)'}  {link['title'] or ''}  {link['date'] or ''}".rstrip())
+        _say(f"{link['rel']:<11} {link['url'] or '(end of the chain)'}  {link['title'] or ''}  {link['date'] or ''}".rstrip())
     for name in ("dois", "pmids", "pmcids"):
         if report[name]:
-            click.echo(f"{name:<11} {', '.join(report[name])}")
+            _say(f"{name:<11} {', '.join(report[name])}")
     if report["trials"]:
-        click.echo(f"trials      {', '.join(trial['trial_id'] for trial in report['trials'])}")
+        _say(f"trials      {', '.join(trial['trial_id'] for trial in report['trials'])}")
     if report["disclaimer"]:
-        click.echo(f"disclaimer  {report['disclaimer'][:120]}")
+        _say(f"disclaimer  {report['disclaimer'][:120]}")
     lines = report["body"].split("\n")
-    click.echo(f"body        {len(report['body'])} characters, {len(lines)} lines  [{found_by.get('body')}]")
+    _say(f"body        {len(report['body'])} characters, {len(lines)} lines  [{found_by.get('body')}]")
     for line in lines[:3] + (["..."] + lines[-2:] if len(lines) > 5 else lines[3:]):
-        click.echo(f"  {line[:100]}")
+        _say(f"  {line[:100]}")
 
 
 @cli.command()
@@ -848,9 +874,12 @@ def backup(dest, db_path):
 
     _require_archive(db_path)
     try:
-        articles = backup_archive(db_path, dest)
-    except BackupError as error:
+        with _sigterm_interrupts():
+            articles = backup_archive(db_path, dest)
+    except (BackupError, CannotWrite) as error:
         raise click.ClickException(str(error))
+    except KeyboardInterrupt:
+        raise click.ClickException(f"interrupted; {dest} was not written")
     except sqlite3.DatabaseError as error:
         raise click.ClickException(_archive_error(db_path, error))
     click.echo(f"{db_path} -> {dest} ({articles} articles)")

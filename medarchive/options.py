@@ -95,11 +95,27 @@ selection_options = _compose(
 csv_option = click.option("--csv", "as_csv", is_flag=True, help="Print the rows as CSV (UTF-8, a header line), for a spreadsheet or pandas.")
 
 
+def _cores() -> int:
+    """The cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _at_most_the_cores(ctx, param, jobs: int) -> int:
+    """``jobs``, or the number of cores when it asks for more: a worker beyond them only waits
+    for a core, holding its memory (about 70 MB each)."""
+    cores = _cores()
+    if jobs > cores:
+        click.echo(f"--jobs {jobs} is more than the {cores} cores here: using {cores}", err=True)
+        return cores
+    return jobs
+
+
 def jobs_option(function):
     return click.option(
         "--jobs",
         type=click.IntRange(min=1),
-        default=lambda: os.cpu_count() or 1,
+        default=_cores,
+        callback=_at_most_the_cores,
         show_default="the number of cores",
-        help="Worker processes reading pages; this process alone writes the archive. 1 reads in this process.",
+        help="Worker processes reading pages, at most the number of cores; this process alone writes the archive. 1 reads in this process.",
     )(function)

@@ -21,7 +21,8 @@ crawl does: ``stored``, ``skipped`` (fetched, counted, not stored) or ``failed``
   ``zero_bytes``, ``huge`` (11 MB with Content-Length) and ``huge_stream`` (11 MB
   without one), ``binary`` bytes served as text/html.
 * Encodings: ``gbk_as_utf8`` (GBK bytes, header and meta say UTF-8: stored with the
-  right text, or skipped; never stored garbled), ``utf8_bom`` (BOM, header says
+  right text, or skipped; never stored garbled), ``big5_as_utf8`` (the same for Big5
+  bytes, which GB18030 also decodes, into nonsense), ``utf8_bom`` (BOM, header says
   ISO-8859-1: the BOM wins), ``gb18030`` (𠮷, 䶮 with charset=gb18030),
   ``gb18030_as_gbk`` (the same bytes, only a ``gbk`` meta: read as its superset).
 * Links: ``loop_a``/``loop_b`` (prev and next point at each other), ``self_link``,
@@ -56,6 +57,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from html import escape
+
+from opencc import OpenCC
 
 from crawler.replica.model import BASE
 
@@ -317,6 +320,16 @@ class HostileSite:
                         "GBK bytes, header and meta say UTF-8: stored with the right text, or skipped and counted; never garbled",
                         title=title, first_paragraph=PARAGRAPHS[0]),
             self._html(html, "gbk"),
+        )
+        title = "錯誤聲明編碼的繁體頁面：肺纖維化研究"
+        paragraphs = [OpenCC("s2tw").convert(paragraph) for paragraph in PARAGRAPHS]
+        html = _article_html(title, paragraphs, charset="utf-8", canonical="/case/big5-as-utf8.html")
+        self._case(
+            HostileCase("big5_as_utf8", "/case/big5-as-utf8.html", "stored_or_skipped",
+                        "Big5 bytes, header and meta say UTF-8: stored with the right text, or skipped and counted; never garbled",
+                        title=title, first_paragraph=paragraphs[0]),
+            # The template's Simplified characters, which Big5 lacks, as character references.
+            _Static(200, html.encode("big5", errors="xmlcharrefreplace"), {"Content-Type": "text/html; charset=utf-8"}),
         )
         title = "带字节顺序标记的页面：哮喘新药"
         html = _article_html(title, PARAGRAPHS, charset=None, canonical="/case/utf8-bom.html")

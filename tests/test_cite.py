@@ -3,11 +3,15 @@ readers take back: bibtexparser for BibTeX, rispy for RIS, the official CSL-JSON
 citeproc-py for CSL-JSON."""
 
 import json
+import os
+import shutil
 import sqlite3
+import subprocess
 from pathlib import Path
 
 import bibtexparser
 import jsonschema
+import pybtex.database
 import pytest
 import rispy
 from bibtexparser.middlewares import LatexDecodingMiddleware
@@ -144,6 +148,57 @@ def test_without_works_bibtex_entries_carry_the_doi_for_zotero_to_resolve(bare):
     assert asthma["doi"] == ASTHMA_DOI and asthma["url"] == f"https://doi.org/{ASTHMA_DOI}"
 
 
+#: A title that closes its field (and opens an entry of its own) if its braces are written as they come.
+CLOSING_TITLE = "x} @misc{evil, title={pwned}}"
+#: BibTeX 0.99d's own reading of a file: a style that writes each entry's key, one a line.
+KEYS_STYLE = "ENTRY { title } {} {}\nFUNCTION {default.type} {}\nFUNCTION {key} { cite$ write$ newline$ }\nREAD\nITERATE {key}\n"
+
+
+@pytest.fixture
+def hostile(tmp_path):
+    """An archive whose crawled titles and resolved work carry braces that do not pair."""
+    (tmp_path / "hostile").mkdir()
+    path = written_archive(tmp_path / "hostile", [
+        article(A, CLOSING_TITLE, "正文。", dois=[ASTHMA_DOI]),
+        article(B, "{ 未闭合的标题", "正文。", dois=[LIVER_DOI], published="2025-04-02"),
+    ])
+    with sqlite3.connect(path) as conn:
+        conn.execute("insert into works (doi, title, container_title, type) values (?, ?, ?, 'journal-article')",
+                     [LIVER_DOI, "A study } of { braces", "J } Odd"])
+    return path
+
+
+def bibtex_keys(text, tmp_path):
+    """The keys of the entries Debian's BibTeX 0.99d reads in ``text``; fails on any error it reports."""
+    if shutil.which("bibtex") is None:
+        pytest.skip("Debian's bibtex (texlive-binaries) is not installed; .ci/run installs it")
+    (tmp_path / "cited.bib").write_text(text, encoding="utf-8")
+    (tmp_path / "keys.bst").write_text(KEYS_STYLE, encoding="utf-8")
+    (tmp_path / "job.aux").write_text("\\citation{*}\n\\bibstyle{keys}\n\\bibdata{cited}\n", encoding="utf-8")
+    run = subprocess.run(["bibtex", "job"], cwd=tmp_path, capture_output=True, text=True,
+                         env={**os.environ, "BSTINPUTS": ".", "BIBINPUTS": "."})
+    assert "error message" not in run.stdout, run.stdout
+    return (tmp_path / "job.bbl").read_text(encoding="utf-8").split()
+
+
+def test_bibtex_0_99d_reads_each_entry_of_titles_with_lone_braces_once(hostile, tmp_path):
+    assert bibtex_keys(cite(hostile, "bibtex"), tmp_path) == [f"doi:{LIVER_DOI}", f"doi:{ASTHMA_DOI}"][::-1]
+
+
+def test_pybtex_in_strict_mode_reads_each_entry_of_titles_with_lone_braces_once(hostile):
+    library = pybtex.database.parse_string(cite(hostile, "bibtex"), "bibtex")
+    assert list(library.entries) == [f"doi:{ASTHMA_DOI}", f"doi:{LIVER_DOI}"]
+
+
+def test_bibtexparser_reads_a_lone_brace_as_latex_text_inside_its_field(hostile):
+    library = bibtexparser.parse_string(cite(hostile, "bibtex"))
+    assert library.failed_blocks == []
+    fields = {entry.key: entry.fields_dict for entry in library.entries}
+    assert set(fields) == {f"doi:{ASTHMA_DOI}", f"doi:{LIVER_DOI}"}
+    assert r"x\textbraceright{} @misc\{evil, title=\{pwned\}\} <" in fields[f"doi:{ASTHMA_DOI}"]["note"].value
+    assert fields[f"doi:{LIVER_DOI}"]["title"].value == r"A study \textbraceright{} of \textbraceleft{} braces"
+
+
 # --- RIS -----------------------------------------------------------------------------------------
 
 
@@ -199,7 +254,7 @@ def test_output_file_and_a_count_on_stderr(enriched, tmp_path):
     [
         (["--format", "endnote"], "'endnote' is not one of 'ris', 'bibtex', 'csl-json'"),
         (["--format", "ris", "--query", '"unclosed'], "cannot read the query"),
-        (["--format", "ris", "-o", "/nonexistent/dir/x.ris"], "cannot write /nonexistent/dir/x.ris"),
+        (["--format", "ris", "-o", "/nonexistent/dir/x.ris"], "the directory /nonexistent/dir does not exist; create it or choose another -o"),
     ],
 )
 def test_bad_input_gets_one_line_and_no_traceback(enriched, options, message):

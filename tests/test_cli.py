@@ -5,7 +5,7 @@ import sqlite3
 
 import pytest
 
-from conftest import FAST, medarchive
+from conftest import FAST, medarchive, written_archive
 
 
 def test_help_lists_every_command():
@@ -93,6 +93,18 @@ def test_bad_query_gets_a_message_not_a_traceback(wordpress_crawl, query):
     assert result.returncode == 2
     assert "cannot read the query" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_search_prints_no_character_a_terminal_acts_on(tmp_path):
+    traps = ("\x1b]0;PWNED\x07", "\x1b[2J", "\x9b31m", "\u202e")
+    db_path = written_archive(tmp_path, [{
+        "url": "https://site.example/a/1.html", "site": "https://site.example", "title": f"哮喘{traps[0]}新进展{traps[3]}gnp.exe",
+        "body": f"哮喘{traps[1]}治疗{traps[2]}进展", "body_html": "<p>x</p>", "published": "2025-03-01", "published_raw": "2025年3月1日",
+        "references": [], "dois": [], "pmids": [], "pmcids": []}])
+    result = medarchive("search", "哮喘", "--db", str(db_path))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == "2025-03-01  哮喘]0;PWNED新进展gnp.exe"
+    assert not any(trap in result.stdout for trap in traps)
 
 
 def test_search_without_archive_tells_how_to_make_one(tmp_path):

@@ -67,8 +67,13 @@ def test_thresholds_file_overrides_defaults_per_field_and_per_site(tmp_path):
         ("min_artcles = 3\n", "unknown setting 'min_artcles'"),
         ("[max_drop]\ndates = 0.2\n", "names no measured field 'dates'"),
         ("[max_drop]\ndate = 2\n", "date = 2 is not a share between 0 and 1"),
-        ("alpha = 1.5\n", "alpha = 1.5 is not a usable float"),
+        ("alpha = 1.5\n", "alpha = 1.5 is not a number above 0 and below 1"),
         ("alpha = \n", "cannot read drift thresholds"),
+        ("sites = 5\n", 'sites must be tables \\[sites."https://HOST".max_drop\\]'),
+        ('[sites."https://a.cn"]\nmax_dorp = 1\n', "holds 'max_dorp'; only max_drop is known"),
+        ("baseline_runs = 99999999999999999999\n", "baseline_runs = 99999999999999999999 is not an integer from 1 to 10,000"),
+        ("min_articles = 2.5\n", "min_articles = 2.5 is not an integer"),
+        ("stale_factor = nan\n", "stale_factor = nan is not a number from 1.0 to 1,000.0"),
     ],
 )
 def test_a_bad_thresholds_file_is_refused_with_the_bad_entry_named(tmp_path, text, message):

@@ -15,6 +15,8 @@ from archive import schema, writer
 from archive.lock import archive_lock
 from archive.schema import checkpoint, open_archive
 from conftest import FAST, medarchive, middle_article
+from test_export import many_articles, sigterm_once_written
+from test_serve_hardening import make_archive, read_only_mount_prefix
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -91,6 +93,26 @@ def test_backup_onto_the_archive_itself_is_refused(wordpress_crawl):
     result = medarchive("backup", path, "--db", path)
     assert result.returncode == 1
     assert "is the archive itself" in result.stderr
+
+
+def test_backup_of_an_archive_on_a_read_only_mount(tmp_path):
+    path = make_archive(tmp_path / "data")
+    dest = tmp_path / "backup.db"
+    prefix = read_only_mount_prefix(path.parent)
+    result = subprocess.run([*prefix, sys.executable, "-m", "medarchive", "backup", str(dest), "--db", str(path)],
+                            capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert rows(dest, "select count(*) from articles") == rows(path, "select count(*) from articles")
+    assert sorted(p.name for p in path.parent.iterdir()) == ["archive.db"]
+
+
+def test_a_backup_ended_by_sigterm_leaves_neither_its_file_nor_a_journal(tmp_path):
+    db, dest = tmp_path / "big.db", tmp_path / "backup.db"
+    many_articles(db, 40_000)
+    status, stderr = sigterm_once_written(["backup", str(dest), "--db", str(db)], tmp_path / "backup.db.partial")
+    assert status == 1, stderr
+    assert stderr.strip() == f"Error: interrupted; {dest} was not written"
+    assert not {p.name for p in tmp_path.iterdir()} - {"big.db", "big.db-wal", "big.db-shm"}
 
 
 def _through(link, command, site_url):

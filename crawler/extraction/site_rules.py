@@ -107,9 +107,13 @@ def _rule(path: Path, host: str, table) -> SiteRule:
     drop = table.get("drop", [])
     if isinstance(drop, str):
         drop = [drop]
+    if not isinstance(drop, list) or not all(isinstance(css, str) for css in drop):
+        raise SiteRulesError(f"{where}: drop must be a CSS selector string or a list of them")
     for key in SELECTOR_KEYS:
         if key in table and not isinstance(table[key], str):
             raise SiteRulesError(f"{where}: {key} must be a CSS selector string")
+    if "date_format" in table:
+        _check_date_format(where, table["date_format"])
     for css in [*(table[key] for key in SELECTOR_KEYS if key in table), *drop]:
         try:
             _compiled(css)
@@ -136,15 +140,49 @@ def parse_with_format(text: str, date_format: str) -> str | None:
     return value.isoformat(timespec="seconds") if _has_time(date_format) else value.date().isoformat()
 
 
-#: What each strptime directive matches in page text.
+#: What each strptime directive a date format may use matches in page text: each of bounded
+#: length, so that searching a line for the format cannot backtrack without end.
 _DIRECTIVES = {"Y": r"\d{4}", "y": r"\d{2}", "m": r"\d{1,2}", "d": r"\d{1,2}", "H": r"\d{1,2}", "I": r"\d{1,2}",
-               "M": r"\d{1,2}", "S": r"\d{1,2}", "p": r"[AaPp][Mm]", "b": r"[A-Za-z]{3}", "B": r"[A-Za-z]+", "%": "%"}
+               "M": r"\d{1,2}", "S": r"\d{1,2}", "p": r"[AaPp][Mm]", "b": r"[A-Za-z]{3}", "B": r"[A-Za-z]{3,9}", "%": "%"}
+#: The parts a date format must name, and the directives naming each: a date read without its
+#: year, month or day would be stored wrong (strptime makes a missing year 1900).
+_DATE_PARTS = {"year": "Yy", "month": "mbB", "day": "d"}
+#: Longest date format taken (characters).
+MAX_DATE_FORMAT = 64
+#: A moment every date format must write and read back the same.
+_SAMPLE = datetime(2025, 11, 23, 14, 5, 6)
+
+
+def _check_date_format(where: str, date_format) -> None:
+    """A :class:`SiteRulesError` unless ``date_format`` is a format of :data:`_DIRECTIVES`
+    naming the year, month and day once each, which reads back what it writes."""
+    if not isinstance(date_format, str):
+        raise SiteRulesError(f'{where}: date_format must be a strptime format string, such as "%Y年%m月%d日"')
+    if len(date_format) > MAX_DATE_FORMAT:
+        raise SiteRulesError(f"{where}: date_format is longer than {MAX_DATE_FORMAT} characters")
+    directives = [part[1:] for part in re.split(r"(%.?)", date_format) if part.startswith("%")]
+    unknown = [directive for directive in directives if directive not in _DIRECTIVES]
+    if unknown:
+        raise SiteRulesError(f"{where}: date_format: %{unknown[0]} is not a directive medarchive reads; "
+                             f"use {' '.join('%' + name for name in _DIRECTIVES)}")
+    repeated = sorted({d for d in directives if d != "%" and directives.count(d) > 1})
+    if repeated:
+        raise SiteRulesError(f"{where}: date_format names %{repeated[0]} twice")
+    for part, names in _DATE_PARTS.items():
+        if not any(name in directives for name in names):
+            raise SiteRulesError(f"{where}: date_format names no {part} ({' or '.join('%' + name for name in names)})")
+    if "I" in directives and "p" not in directives:
+        raise SiteRulesError(f"{where}: date_format has a 12-hour %I without %p (AM/PM): use %H for a 24-hour clock")
+    try:
+        datetime.strptime(_SAMPLE.strftime(date_format), date_format)
+    except ValueError as error:
+        raise SiteRulesError(f"{where}: date_format {date_format!r} cannot read the dates it describes ({error})") from error
 
 
 @lru_cache(maxsize=64)
 def _format_re(date_format: str) -> re.Pattern:
     parts = re.split(r"(%.)", date_format)
-    pattern = "".join(_DIRECTIVES.get(part[1], ".+?") if part.startswith("%") and len(part) == 2 else re.escape(part) for part in parts)
+    pattern = "".join(_DIRECTIVES[part[1]] if part.startswith("%") and len(part) == 2 else re.escape(part) for part in parts)
     return re.compile(pattern)
 
 
