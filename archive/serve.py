@@ -8,8 +8,8 @@ What one request can cost is bounded, because any web page the user visits can s
 some: SQLite refuses a string or blob over :data:`MAX_VALUE_BYTES` (each SQLite step
 is then short, so datasette's time limit, checked between steps, really stops a query),
 SQLite's heap is capped at :data:`HEAP_LIMIT_BYTES` for the process, the rows one query
-hands to datasette hold at most :data:`MAX_ROWS_BYTES` (SQLite's caps end where Python's
-copies begin), datasette runs at most :data:`SQL_THREADS` queries at once and the guard
+hands to datasette take at most :data:`MAX_ROWS_BYTES` as JSON (SQLite's caps end where
+Python's copies begin), datasette runs at most :data:`SQL_THREADS` queries at once and the guard
 answers at most :data:`MAX_IN_FLIGHT` requests at once, each of at most
 :data:`MAX_RESPONSE_BYTES`.
 
@@ -41,11 +41,12 @@ MAX_VALUE_BYTES = 20 * 1024 * 1024
 PROGRESS_STEPS = 50
 #: SQLite's memory for the whole ``serve`` process (``PRAGMA hard_heap_limit``).
 HEAP_LIMIT_BYTES = 256 * 1024 * 1024
-#: Bytes the values of one query's rows may take in Python: datasette holds them all while
-#: it renders them, and its JSON of a value can be six times its size (``\u0000``, a Chinese
-#: character as ``\uXXXX``), copied a few times over. Room for the largest article row the
+#: Bytes one query's rows may take as datasette's JSON (the costliest way it shows them: every
+#: non-ASCII character and control character becomes ``\uXXXX``, so a value can grow sixfold,
+#: and datasette holds a few copies of that text while it answers). Counted row by row as
+#: they are fetched; room for 1,000 rows of typical articles, or the largest article row the
 #: crawler writes (a 10 MB page as ``body`` and ``body_html``).
-MAX_ROWS_BYTES = 24 * 1024 * 1024
+MAX_ROWS_BYTES = 64 * 1024 * 1024
 #: Bytes one answer may hold; what would be more is refused (:func:`archive.webguard.guard`).
 MAX_RESPONSE_BYTES = 128 * 1024 * 1024
 #: Queries datasette runs at once (its ``num_sql_threads``); more wait their turn.
@@ -125,17 +126,30 @@ def _refuse_path_disclosure(action, name, *_):
 
 
 class RowsTooLarge(sqlite3.DataError):
-    """A query's rows would take more than :data:`MAX_ROWS_BYTES` in Python."""
+    """A query's rows would take more than :data:`MAX_ROWS_BYTES` as JSON."""
+
+
+def json_size(value) -> int:
+    """Bytes ``value`` takes in datasette's JSON (bytes as UTF-8 text when they are, else as
+    base64; strings with ``ensure_ascii``). A transient copy, smaller than datasette's own."""
+    if isinstance(value, bytes):
+        try:
+            value = value.decode("utf-8")
+        except UnicodeDecodeError:
+            return len(value) * 4 // 3 + 32
+    if isinstance(value, str):
+        return len(json.dumps(value))
+    return 24  # a number or null
 
 
 class _BoundedCursor(sqlite3.Cursor):
-    """A cursor that hands over at most :data:`MAX_ROWS_BYTES` of values, then raises
+    """A cursor that hands over rows worth at most :data:`MAX_ROWS_BYTES` of JSON, then raises
     :class:`RowsTooLarge` (datasette shows it as the query's error)."""
 
     held = 0
 
     def _count(self, row):
-        self.held += sum(map(sys.getsizeof, row))
+        self.held += sum(map(json_size, row))
         if self.held > MAX_ROWS_BYTES:
             raise RowsTooLarge(
                 f"the rows of this query take more than {MAX_ROWS_BYTES >> 20} MB: "

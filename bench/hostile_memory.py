@@ -17,11 +17,11 @@ venv, for before/after numbers.
 import argparse
 import http.client
 import json
+import multiprocessing
 import os
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -68,8 +68,10 @@ def measure_serve(code: Path, rows: int, directory: Path) -> dict:
         served.stop()
 
 
-def huge_crossref(title_mb: int) -> ThreadingHTTPServer:
-    """A fake Crossref answering every DOI with a work whose title is ``title_mb`` MB."""
+def serve_huge_crossref(title_mb: int, ports) -> None:
+    """Serve, until killed, a fake Crossref answering every DOI with a work whose title is
+    ``title_mb`` MB; its port goes to ``ports``. Run in a process of its own, so that the
+    body is not in the memory the measured command starts from."""
     body = json.dumps({"status": "ok", "message-type": "work", "message": {
         "DOI": "10.1000/huge", "title": ["x" * (title_mb << 20)], "type": "journal-article"}}).encode()
 
@@ -84,19 +86,24 @@ def huge_crossref(title_mb: int) -> ThreadingHTTPServer:
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(answer)))
             self.end_headers()
-            self.wfile.write(answer)
+            try:
+                self.wfile.write(answer)
+            except OSError:
+                pass  # the client stopped reading
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
+    ports.put(server.server_address[1])
+    server.serve_forever()
 
 
 def measure_enrich(code: Path, title_mb: int, directory: Path) -> dict:
     directory.mkdir(parents=True)
     archive = written_archive(directory, [{"url": "https://site.example/a1", "site": "https://site.example", "title": "标题",
                                            "body": "干细胞。", "dois": ["10.1000/huge"]}])
-    server = huge_crossref(title_mb)
-    url = f"http://127.0.0.1:{server.server_address[1]}"
+    ports = multiprocessing.Queue()
+    server = multiprocessing.Process(target=serve_huge_crossref, args=(title_mb, ports), daemon=True)
+    server.start()
+    url = f"http://127.0.0.1:{ports.get(timeout=120)}"
     start = time.monotonic()
     with tempfile.TemporaryFile() as output:
         process = subprocess.Popen([sys.executable, "-m", "medarchive", "enrich", "--db", str(archive), "--crossref-url", url + "/crossref/",
@@ -107,7 +114,7 @@ def measure_enrich(code: Path, title_mb: int, directory: Path) -> dict:
         seconds = time.monotonic() - start
         output.seek(0)
         last = output.read().decode(errors="replace").strip().splitlines()[-1:]
-    server.shutdown()
+    server.kill()
     return {"title_mb": title_mb, "exit": process.returncode, "seconds": round(seconds, 2), "peak_rss_mb": round(usage.ru_maxrss / 1024),
             "archive_mb": round(archive.stat().st_size / 2**20, 1), "last_line": " ".join(last)[:120]}
 
