@@ -73,7 +73,8 @@ def _first(values, where: str, column: str) -> str | None:
 
 def _author(person: dict) -> str | None:
     """``Family, Given`` (a consortium by its ``name``), as BibTeX and RIS write names."""
-    family, given = shape.text(person.get("family"), "an author's family name", "author"), shape.text(person.get("given"), "an author's given name", "author")
+    family = shape.text(person.get("family"), "an author's family name", "author")
+    given = shape.text(person.get("given"), "an author's given name", "author")
     if family:
         return f"{family}, {given}" if given else family
     return shape.text(person.get("name"), "an author's name", "author")
