@@ -7,9 +7,11 @@ behind :func:`archive.webguard.guard`.
 What one request can cost is bounded, because any web page the user visits can send
 some: SQLite refuses a string or blob over :data:`MAX_VALUE_BYTES` (each SQLite step
 is then short, so datasette's time limit, checked between steps, really stops a query),
-SQLite's heap is capped at :data:`HEAP_LIMIT_BYTES` for the process, datasette runs at
-most :data:`SQL_THREADS` queries at once and the guard answers at most
-:data:`MAX_IN_FLIGHT` requests at once.
+SQLite's heap is capped at :data:`HEAP_LIMIT_BYTES` for the process, the rows one query
+hands to datasette take at most :data:`MAX_ROWS_BYTES` as JSON (SQLite's caps end where
+Python's copies begin), datasette runs at most :data:`SQL_THREADS` queries at once and the guard
+answers at most :data:`MAX_IN_FLIGHT` requests at once, each of at most
+:data:`MAX_RESPONSE_BYTES`.
 
     python -m archive.serve archive.db --port 8001
 """
@@ -39,10 +41,20 @@ MAX_VALUE_BYTES = 20 * 1024 * 1024
 PROGRESS_STEPS = 50
 #: SQLite's memory for the whole ``serve`` process (``PRAGMA hard_heap_limit``).
 HEAP_LIMIT_BYTES = 256 * 1024 * 1024
+#: Bytes one query's rows may take as datasette's JSON (the costliest way it shows them: every
+#: non-ASCII character and control character becomes ``\uXXXX``, so a value can grow sixfold,
+#: and datasette holds a few copies of that text while it answers). Counted row by row as
+#: they are fetched; room for 1,000 rows of typical articles, or the largest article row the
+#: crawler writes (a 10 MB page as ``body`` and ``body_html``).
+MAX_ROWS_BYTES = 64 * 1024 * 1024
+#: Bytes one answer may hold; what would be more is refused (:func:`archive.webguard.guard`).
+MAX_RESPONSE_BYTES = 128 * 1024 * 1024
 #: Queries datasette runs at once (its ``num_sql_threads``); more wait their turn.
 SQL_THREADS = 3
 #: Requests answered at once; more are refused with 503 instead of queueing without end.
 MAX_IN_FLIGHT = 16
+#: Query parameters that carry SQL to run: datasette's ``sql`` and the table view's ``_where``.
+SQL_PARAMS = ("sql", "_where")
 #: datasette pages that would show the archive's absolute path.
 HIDDEN_PATHS = ("/-/databases", "/-/databases.json")
 
@@ -113,11 +125,67 @@ def _refuse_path_disclosure(action, name, *_):
     return sqlite3.SQLITE_OK
 
 
+class RowsTooLarge(sqlite3.DataError):
+    """A query's rows would take more than :data:`MAX_ROWS_BYTES` as JSON."""
+
+
+def json_size(value) -> int:
+    """Bytes ``value`` takes in datasette's JSON (bytes as UTF-8 text when they are, else as
+    base64; strings with ``ensure_ascii``). A transient copy, smaller than datasette's own."""
+    if isinstance(value, bytes):
+        try:
+            value = value.decode("utf-8")
+        except UnicodeDecodeError:
+            return len(value) * 4 // 3 + 32
+    if isinstance(value, str):
+        return len(json.dumps(value))
+    return 24  # a number or null
+
+
+class _BoundedCursor(sqlite3.Cursor):
+    """A cursor that hands over rows worth at most :data:`MAX_ROWS_BYTES` of JSON, then raises
+    :class:`RowsTooLarge` (datasette shows it as the query's error)."""
+
+    held = 0
+
+    def _count(self, row):
+        self.held += sum(map(json_size, row))
+        if self.held > MAX_ROWS_BYTES:
+            raise RowsTooLarge(
+                f"the rows of this query take more than {MAX_ROWS_BYTES >> 20} MB: "
+                "ask for fewer rows (limit) or shorter values (substr(), length())"
+            )
+        return row
+
+    def fetchone(self):
+        row = super().fetchone()
+        return row if row is None else self._count(row)
+
+    def fetchmany(self, size=None):
+        rows = []
+        for _ in range(self.arraysize if size is None else size):
+            row = self.fetchone()
+            if row is None:
+                break
+            rows.append(row)
+        return rows
+
+    def fetchall(self):
+        return list(iter(self.fetchone, None))
+
+    def __next__(self):
+        return self._count(super().__next__())
+
+
 class _PromptlyInterrupted(sqlite3.Connection):
-    """A connection whose progress handler (datasette's time limit) runs every :data:`PROGRESS_STEPS`."""
+    """A connection whose progress handler (datasette's time limit) runs every
+    :data:`PROGRESS_STEPS`, and whose cursors (datasette's queries) are bounded in size."""
 
     def set_progress_handler(self, handler, n):
         super().set_progress_handler(handler, min(n, PROGRESS_STEPS))
+
+    def cursor(self, factory=_BoundedCursor):
+        return super().cursor(factory)
 
 
 class ArchiveDatabase(Database):
@@ -242,6 +310,8 @@ def guarded_app(datasette, host: str, extra_hosts=()):
         content_security_policy=content_security_policy(),
         max_in_flight=MAX_IN_FLIGHT,
         hidden_paths=HIDDEN_PATHS,
+        max_response_bytes=MAX_RESPONSE_BYTES,
+        sql_params=SQL_PARAMS,
     )
 
 

@@ -12,6 +12,12 @@ import statistics
 from datetime import datetime, timedelta, timezone
 
 SCHEMES = ("doi", "pmid", "pmcid")
+#: The longest text stored in each column of ``works`` (characters), ``author`` for each name
+#: and ``authors`` for how many, ``identifier`` for a DOI, PMID or PMCID: far above real works
+#: (the longest titles run to a few hundred characters; papers with thousands of authors exist),
+#: and enough that no answer can grow the archive by megabytes.
+TEXT_LIMITS = {"title": 2000, "container_title": 500, "publisher": 500, "type": 100, "volume": 100, "issue": 100,
+               "pages": 100, "author": 500, "authors": 10000, "identifier": 300}
 WORK_COLUMNS = ("doi", "pmid", "pmcid", "title", "container_title", "publisher", "type", "issued", "year",
                 "authors", "volume", "issue", "pages", "source", "resolved_at")
 

@@ -140,7 +140,7 @@ def from_message(message: bytes) -> tuple[str, dict]:
     try:
         payload = json.loads(message)
         kind, data = payload["kind"], payload["data"]
-    except (ValueError, TypeError, KeyError) as error:
+    except Exception as error:  # whatever a message makes the decoder raise (RecursionError too) is the message's fault
         raise BadMessage(f"not a medarchive message ({type(error).__name__}: {error})") from None
     if kind not in REQUIRED_FIELDS or not isinstance(data, dict):
         raise BadMessage(f"unknown kind of message {kind!r}")
@@ -223,10 +223,16 @@ class WaitForPeers:
 
 # --- the single writer ----------------------------------------------------------------
 
-#: Errors of writing one message that say the message is wrong, not the archive: such a
-#: message is set aside. Any other error (a full disk) stops the ingest, the messages kept.
-MESSAGE_ERRORS = (sqlite3.IntegrityError, sqlite3.InterfaceError, sqlite3.ProgrammingError,
-                  KeyError, TypeError, ValueError, AttributeError)
+#: Errors of writing that say the archive is in trouble (a full disk, a lock, a broken file),
+#: not the message: they stop the ingest, the messages kept for the next one.
+ARCHIVE_ERRORS = (sqlite3.OperationalError, sqlite3.InternalError, OSError, MemoryError)
+
+
+def is_message_error(error: Exception) -> bool:
+    """True when writing failed because of the message itself (a wrong type, a number SQLite
+    cannot hold, nesting too deep): such a message is set aside, whatever it raised."""
+    # The bare DatabaseError is a broken file; its subclasses (IntegrityError ...) are the data's.
+    return not isinstance(error, ARCHIVE_ERRORS) and type(error) is not sqlite3.DatabaseError
 
 
 @dataclasses.dataclass
@@ -286,12 +292,16 @@ def _write_messages(db, messages: list[bytes], run_id, counts: IngestCounts) -> 
     try:
         counts.written.add(_write(db, [(kind, data) for _, kind, data in readable], run_id))
         return dead
-    except MESSAGE_ERRORS:
-        pass  # rolled back as a whole: find the culprits one by one
+    except Exception as error:
+        if not is_message_error(error):
+            raise
+        # rolled back as a whole: find the culprits one by one
     for message, kind, data in readable:
         try:
             counts.written.add(_write(db, [(kind, data)], run_id))
-        except MESSAGE_ERRORS as error:
+        except Exception as error:
+            if not is_message_error(error):
+                raise
             dead.append(_dead_letter(message, f"cannot be written ({type(error).__name__}: {error})"))
     return dead
 

@@ -1010,8 +1010,10 @@ def _show_dead_letters(letters) -> None:
               help="NCBI's PMC ID converter (or $MEDARCHIVE_IDCONV_URL).")
 @click.option("--eutils-url", envvar="MEDARCHIVE_EUTILS_URL", default=EUTILS_URL, show_default=True,
               help="NCBI's E-utilities (or $MEDARCHIVE_EUTILS_URL).")
+@click.option("--max-time", "max_seconds", type=click.FloatRange(min=0), metavar="SECONDS",
+              help="Ask nothing more once this many seconds have passed; what is left waits for the next run (default: no limit).")
 @click.option("-v", "--verbose", is_flag=True, help="Log each batch and each retry.")
-def enrich(db_path, mailto, limit, retry_days, ncbi_api_key, crossref_url, idconv_url, eutils_url, verbose):
+def enrich(db_path, mailto, limit, retry_days, ncbi_api_key, crossref_url, idconv_url, eutils_url, max_seconds, verbose):
     """Look up the DOIs, PMIDs and PMCIDs the archive cites: title, journal, year, authors into `works`.
 
     NCBI's ID converter links each PMCID, PMID and DOI of a paper into one row;
@@ -1019,7 +1021,9 @@ def enrich(db_path, mailto, limit, retry_days, ncbi_api_key, crossref_url, idcon
     within each API's published rate limit (Crossref's announced X-Rate-Limit, NCBI's
     3/s or 10/s with a key); 429 and 5xx answers are retried after their Retry-After.
     Only what is not yet resolved is asked: a second run asks nothing new. Each batch
-    is committed, so Ctrl-C keeps what was resolved.
+    is committed, so Ctrl-C keeps what was resolved. An answer that cannot be stored
+    (too large, of the wrong shape, about another identifier) is recorded `unusable`
+    with its reason, and the run goes on.
 
     \b
     Exit status: 0 when every source answered, 6 when one was down (what needed it
@@ -1037,14 +1041,17 @@ def enrich(db_path, mailto, limit, retry_days, ncbi_api_key, crossref_url, idcon
     counts = EnrichCounts()
     with _locked(db_path), _written_archive(db_path) as db:
         try:
-            run_enrich(db, sources, limit=limit, retry_unknown_days=retry_days, counts=counts)
+            run_enrich(db, sources, limit=limit, retry_unknown_days=retry_days, counts=counts, max_seconds=max_seconds)
         except KeyboardInterrupt:
             raise click.ClickException(f"interrupted: the {counts.resolved} works resolved before are stored; run again to go on")
         stored = lookup_counts(db.conn)
     requests = ", ".join(f"{api.name} {api.requests}" for api in sources.apis)
-    click.echo(f"{counts.asked} identifiers looked up: {counts.resolved} resolved, {counts.unknown} unknown, {counts.failed} failed"
+    unusable = f", {counts.unusable} unusable" if counts.unusable else ""
+    click.echo(f"{counts.asked} identifiers looked up: {counts.resolved} resolved, {counts.unknown} unknown{unusable}, {counts.failed} failed"
                f" (+{counts.cross_linked} cross-linked) -> {db_path}")
     click.echo(f"requests: {requests}; archive: {stored['works']} works, {stored.get('unknown', 0)} identifiers unknown")
+    if counts.out_of_time:
+        click.echo(f"stopped at the time limit (--max-time {max_seconds:g}): what is left is looked up by the next run")
     for message in counts.messages:
         click.echo(f"Error: {message}", err=True)
     if counts.messages:

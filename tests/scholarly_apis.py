@@ -6,7 +6,9 @@ One HTTP server on 127.0.0.1 serves the three under ``/crossref/``, ``/idconv/``
 Crossref's ``Resource not found.``), an identifier the converter does not know is an error
 record, a PMID ``esummary`` does not know carries an ``error``. It records every request
 (time, API, path and query, User-Agent), can answer 429 with ``Retry-After``, 503 or an
-HTML page on demand, and announces Crossref's ``X-Rate-Limit-*`` headers.
+HTML page on demand, and announces Crossref's ``X-Rate-Limit-*`` headers. For the probes of
+hostile answers, :class:`Raw` answers any request for a given DOI or path as told: any
+bytes, a false ``Content-Length``, a slow drip, a redirect.
 
 Run it by hand for a demo over an archive's own citations::
 
@@ -87,6 +89,23 @@ class Paper:
 
 
 @dataclass
+class Raw:
+    """An answer sent as given, for a request whose DOI (Crossref) or API path is its key."""
+
+    body: bytes = b""
+    status: int = 200
+    headers: dict = field(default_factory=dict)
+    #: ``Content-Length`` announced, when not the body's length; -1 announces none.
+    length: int | None = None
+    #: Seconds between two bytes of the body (a slow drip); 0 sends it at once.
+    drip: float = 0.0
+
+    @classmethod
+    def json(cls, payload, **kwargs) -> "Raw":
+        return cls(json.dumps(payload, ensure_ascii=False).encode("utf-8"), headers={"Content-Type": "application/json"}, **kwargs)
+
+
+@dataclass
 class Request:
     at: float
     api: str
@@ -108,6 +127,8 @@ class ScholarlyApis:
     failing: set = field(default_factory=set)
     #: API names answering 200 with an HTML page instead of JSON.
     garbling: set = field(default_factory=set)
+    #: DOI (lowercase) or API name -> :class:`Raw` answer to Crossref's ``works/{doi}`` or to that API.
+    raw: dict = field(default_factory=dict)
     #: Called with each request as it arrives.
     on_request: object = None
     url: str = ""
@@ -136,6 +157,9 @@ def _handler(apis: ScholarlyApis):
             apis.requests.append(Request(time.monotonic(), api, unquote(rest), query, self.headers.get("User-Agent", "")))
             if apis.on_request:
                 apis.on_request(apis.requests[-1])
+            raw = apis.raw.get(api) or api == "crossref" and apis.raw.get(unquote(rest).removeprefix("works/").lower())
+            if raw:
+                return self._raw(raw)
             if api in apis.failing:
                 return self._send(503, b"Service Unavailable", "text/plain")
             if api in apis.garbling:
@@ -180,6 +204,24 @@ def _handler(apis: ScholarlyApis):
 
         def _json(self, payload, headers=None):
             self._send(200, json.dumps(payload, ensure_ascii=False).encode("utf-8"), "application/json;charset=utf-8", headers or {})
+
+        def _raw(self, raw: Raw):
+            self.send_response(raw.status)
+            if raw.length != -1:
+                self.send_header("Content-Length", str(len(raw.body) if raw.length is None else raw.length))
+            for name, value in raw.headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            try:
+                if not raw.drip:
+                    return self.wfile.write(raw.body)
+                for byte in raw.body:
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    time.sleep(raw.drip)
+            except OSError:
+                pass  # the client gave up
+            self.close_connection = True
 
         def _send(self, status, body, content_type, headers=None):
             self.send_response(status)

@@ -10,7 +10,7 @@ import sqlite3
 import pytest
 
 from crawler.enrichment import limits
-from scholarly_apis import Paper, ScholarlyApis, ServedApis
+from scholarly_apis import Paper, Raw, ScholarlyApis, ServedApis
 
 from conftest import medarchive_in_process, written_archive
 
@@ -240,13 +240,176 @@ def test_the_journals_and_the_lag_from_paper_to_news_are_charted_and_queried(arc
     assert ">2024: 61<" in lag and ">2025: 365<" in lag
 
 
-def test_a_doi_crossref_answers_with_the_works_own_doi_still_leads_to_the_work(tmp_path, apis):
+def lookups(archive) -> dict:
+    """``(scheme, identifier)`` -> ``(status, message)`` of every lookup recorded."""
+    return {(r["scheme"], r["identifier"]): (r["status"], r["message"]) for r in rows(archive, "select * from work_lookups")}
+
+
+def test_an_answer_about_another_doi_is_refused(tmp_path, apis):
+    # A moved paper's old DOI, answered with the work's own DOI, cannot be told from an answer
+    # about another paper: a wrong work is worse than none.
     apis.apis.papers.append(Paper("Moved paper", "JAMA", (2021, 6, 1), [("Jo", "Lee")], doi="10.1001/jama.2021.1", alias_dois=("10.1001/old.2021.1",)))
-    archive = written_archive(tmp_path, [article("https://site.example/b1", "2021-07-01", dois=["10.1001/old.2021.1"])])
+    someone_else = Paper("Someone else's paper", "BMJ", (2020, 1, 1), [("Al", "Bo")], doi="10.9999/someone-else").crossref()
+    apis.apis.raw.update({f"10.1000/asked.{i}": Raw.json(someone_else) for i in range(3)})
+    cited = ["10.1001/old.2021.1", *(f"10.1000/asked.{i}" for i in range(3)), TRIAL.doi]
+    archive = written_archive(tmp_path, [article("https://site.example/b1", "2021-07-01", dois=cited)])
+    result = enrich(archive, apis)
+    assert result.returncode == 0, result.stderr
+    assert rows(archive, "select doi from works") == [{"doi": TRIAL.doi}]
+    found = lookups(archive)
+    assert found["doi", "10.1000/asked.0"] == ("unusable", "Crossref: the answer is about 10.9999/someone-else, not 10.1000/asked.0")
+    assert found["doi", "10.1001/old.2021.1"][0] == "unusable" and "about 10.1001/jama.2021.1" in found["doi", "10.1001/old.2021.1"][1]
+    assert "3 unusable" not in result.stdout and "4 unusable" in result.stdout
+
+
+#: Only Crossref knows it (no PMID): what Crossref answers about it is all there is.
+DOI_ONLY = Paper("Exosomes in asthma", "Nature Medicine", (2023, 5, 6), [("Xi", "Li")], doi="10.1038/s41591-023-00001-x")
+
+
+@pytest.fixture
+def cites_doi_only(tmp_path, apis):
+    """An archive citing what ``archive`` cites and :data:`DOI_ONLY`, which the replica knows."""
+    apis.apis.papers.append(DOI_ONLY)
+    return written_archive(tmp_path, [*ARTICLES, article("https://site.example/a4", "2024-05-05", dois=[DOI_ONLY.doi])])
+
+
+def asked_about(apis, doi: str) -> int:
+    return len([r for r in apis.apis.asked("crossref") if doi in r.path])
+
+
+def nested(depth: int) -> bytes:
+    return b'{"status": "ok", "message": ' + b"[" * depth + b"]" * depth + b"}"
+
+
+#: Answers of the wrong shape for a DOI, each with the reason it is recorded with.
+WRONG_SHAPES = {
+    "a list instead of an object": (Raw.json([DOI_ONLY.crossref()]), "the answer is a list, not an object"),
+    "message a list": (Raw.json({"status": "ok", "message": [DOI_ONLY.crossref()["message"]]}), "its message is a list, not an object"),
+    "title a dict": (Raw.json({"message": {**DOI_ONLY.crossref()["message"], "title": {"en": "x"}}}), "title is an object, not a list"),
+    "title a number": (Raw.json({"message": {**DOI_ONLY.crossref()["message"], "title": [42]}}), "title is a number, not text"),
+    "date parts as strings": (Raw.json({"message": {**DOI_ONLY.crossref()["message"], "issued": {"date-parts": [["2024", "3"]]}}}),
+                              "the year of the date is text, not a whole number"),
+    "a year of 10^30": (Raw.json({"message": {**DOI_ONLY.crossref()["message"], "issued": {"date-parts": [[10**30]]}}}),
+                        "the year of the date, 1000000000000000000000000000000, is not between 1000 and 2999"),
+    "authors as strings": (Raw.json({"message": {**DOI_ONLY.crossref()["message"], "author": ["Zhang Wei"]}}), "an author is text, not an object"),
+    "a title of 3,000 characters": (Raw.json({"message": {**DOI_ONLY.crossref()["message"], "title": ["x" * 3000]}}),
+                                    "title is longer than 2,000 characters"),
+    "deeply nested JSON": (Raw(nested(100_000)), "JSON that cannot be read (RecursionError"),
+    "a number of 5,000 digits": (Raw(b'{"message": {"DOI": ' + b"7" * 5000 + b"}}"), "JSON that cannot be read (ValueError"),
+}
+
+
+@pytest.mark.parametrize("case", WRONG_SHAPES)
+def test_an_answer_of_the_wrong_shape_is_recorded_unusable_and_the_run_goes_on(cites_doi_only, apis, case):
+    raw, reason = WRONG_SHAPES[case]
+    apis.apis.raw[DOI_ONLY.doi] = raw
+    result = enrich(cites_doi_only, apis)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    status, message = lookups(cites_doi_only)["doi", DOI_ONLY.doi]
+    assert status == "unusable" and message.startswith("Crossref: " + reason), message
+    assert asked_about(apis, DOI_ONLY.doi) == 1  # the same answer would come again
+    assert "1 unusable" in result.stdout
+    # Everything else was looked up as without the bad answer.
+    assert {lookups(cites_doi_only)[key][0] for key in [("doi", TRIAL.doi), ("pmcid", PMC_ONLY.pmcid), ("pmid", PUBMED_ONLY.pmid)]} == {"resolved"}
+
+
+def test_a_bad_answer_blocks_no_later_doi_in_this_run_or_the_next(tmp_path, apis):
+    good = [Paper(f"Good paper {i}", "BMJ", (2022, 1, 1 + i), [("Al", "Bo")], doi=f"10.2000/good.{i}") for i in range(7)]
+    apis.apis.papers.extend(good)
+    apis.apis.raw["10.1000/aaa-bad"] = Raw.json({"status": "ok", "message": [1, 2]})
+    archive = written_archive(tmp_path, [article("https://site.example/b1", "2022-07-01", dois=["10.1000/aaa-bad", *(p.doi for p in good)])])
     assert enrich(archive, apis).returncode == 0
-    assert rows(archive, "select doi, title from works") == [{"doi": "10.1001/jama.2021.1", "title": "Moved paper"}]
-    with sqlite3.connect(archive) as conn:
-        assert conn.execute(canned("most_cited_journals")).fetchall() == [("JAMA", 1, 1)]
+    assert len(rows(archive, "select * from works")) == 7
+    assert lookups(archive)["doi", "10.1000/aaa-bad"][0] == "unusable"
+
+
+def test_an_answer_shorter_than_announced_is_a_failure_of_that_doi_only(cites_doi_only, apis):
+    body = json.dumps(DOI_ONLY.crossref()).encode()
+    apis.apis.raw[DOI_ONLY.doi] = Raw(body, length=len(body) + 1000)  # the server closes after the body
+    result = enrich(cites_doi_only, apis)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    status, message = lookups(cites_doi_only)["doi", DOI_ONLY.doi]
+    assert status == "failed" and f"(an answer cut short after {len(body):,} bytes)" in message
+    assert asked_about(apis, DOI_ONLY.doi) == limits.ATTEMPTS
+    # One such answer is the DOI's trouble, not Crossref's: the rest of the run still asks it.
+    assert asked_about(apis, "10.9999/not-registered") == 1
+    assert lookups(cites_doi_only)["doi", "10.9999/not-registered"][0] == "unknown"
+
+
+def test_an_answer_over_the_size_bound_is_refused_unread_or_read_no_further(cites_doi_only, apis, monkeypatch):
+    monkeypatch.setattr(limits, "MAX_ANSWER_BYTES", 100_000)
+    # No Content-Length: read up to the bound, and no further.
+    apis.apis.raw[DOI_ONLY.doi] = Raw.json({"message": {**DOI_ONLY.crossref()["message"], "title": ["x" * 150_000]}}, length=-1)
+    # 200 MB announced: refused before reading (the replica sends 2 bytes).
+    apis.apis.raw["10.9999/not-registered"] = Raw(b"{}", length=200 * 1024 * 1024)
+    result = enrich(cites_doi_only, apis)
+    assert result.returncode == 0, result.stderr
+    found = lookups(cites_doi_only)
+    assert found["doi", DOI_ONLY.doi] == ("unusable", "Crossref: an answer of more than 100,000 bytes")
+    assert found["doi", "10.9999/not-registered"] == ("unusable", "Crossref: an answer of 209,715,200 bytes, more than 100,000")
+    assert asked_about(apis, DOI_ONLY.doi) == asked_about(apis, "10.9999/not-registered") == 1
+
+
+def test_an_answer_dripped_past_the_request_deadline_is_given_up(cites_doi_only, apis, monkeypatch):
+    monkeypatch.setattr(limits, "REQUEST_SECONDS", 0.5)
+    apis.apis.raw[DOI_ONLY.doi] = Raw(json.dumps(DOI_ONLY.crossref()).encode(), drip=0.05)  # 40 s for the whole answer
+    result = enrich(cites_doi_only, apis)
+    assert "Traceback" not in result.stderr
+    status, message = lookups(cites_doi_only)["doi", DOI_ONLY.doi]
+    assert status == "failed" and "(no complete answer within 0.5 s)" in message
+    assert asked_about(apis, DOI_ONLY.doi) == limits.ATTEMPTS
+    assert lookups(cites_doi_only)["doi", "10.9999/not-registered"][0] == "unknown"
+
+
+def test_the_run_asks_nothing_more_once_its_time_limit_has_passed(cites_doi_only, apis):
+    apis.apis.raw[DOI_ONLY.doi] = Raw(json.dumps(DOI_ONLY.crossref()).encode(), drip=0.05)
+    result = enrich(cites_doi_only, apis, "--max-time", "1")
+    assert result.returncode == 0, result.stderr
+    assert "stopped at the time limit (--max-time 1)" in result.stdout
+    assert asked_about(apis, DOI_ONLY.doi) == 1
+    # The DOIs after it in the batch were never asked: failed, for the next run, like the one cut off.
+    assert asked_about(apis, "10.9999/not-registered") == 0
+    assert lookups(cites_doi_only)["doi", DOI_ONLY.doi][0] == lookups(cites_doi_only)["doi", "10.9999/not-registered"][0] == "failed"
+
+
+def test_a_redirect_to_another_host_is_not_followed(archive, apis):
+    with ServedApis(ScholarlyApis([*CATALOGUE])) as elsewhere:
+        other_host = elsewhere.url.replace("127.0.0.1", "localhost")
+        apis.apis.raw[TRIAL.doi] = Raw(status=302, headers={"Location": f"{other_host}/crossref/works/{TRIAL.doi}"})
+        result = enrich(archive, apis)
+        assert elsewhere.apis.asked() == []
+    assert result.returncode == 6
+    assert "Crossref redirected" in result.stderr and "not followed" in result.stderr
+
+
+def test_a_redirect_within_the_api_is_followed(archive, apis):
+    apis.apis.raw["moved"] = Raw(status=301, headers={"Location": f"{apis.url}/crossref/works/{TRIAL.doi}"})
+    assert enrich(archive, apis, "--crossref-url", f"{apis.url}/moved/").returncode == 0
+    assert rows(archive, "select source from works where doi = ?", TRIAL.doi) == [{"source": "crossref"}]
+
+
+@pytest.mark.parametrize("api, raw, reason", [
+    ("eutils", Raw.json([]), "NCBI E-utilities: the answer is a list, not an object"),
+    ("eutils", Raw.json({"result": {"uids": [PUBMED_ONLY.pmid], PUBMED_ONLY.pmid: {**PUBMED_ONLY.esummary(), "authors": "Wang L"}}}),
+     "NCBI E-utilities: authors is text, not a list"),
+    ("eutils", Raw.json({"result": {"uids": [PUBMED_ONLY.pmid], PUBMED_ONLY.pmid: {**PUBMED_ONLY.esummary(), "uid": "1"}}}),
+     f"NCBI E-utilities: the summary of {PUBMED_ONLY.pmid} is about 1"),
+])
+def test_an_ncbi_answer_of_the_wrong_shape_is_recorded_unusable(archive, apis, api, raw, reason):
+    apis.apis.raw[api] = raw
+    result = enrich(archive, apis)
+    assert "Traceback" not in result.stderr
+    assert lookups(archive)["pmid", PUBMED_ONLY.pmid] == ("unusable", reason)
+
+
+def test_an_idconv_record_about_another_identifier_is_refused(archive, apis):
+    apis.apis.raw["idconv"] = Raw.json({"status": "ok", "records": [{"requested-id": PMC_ONLY.pmcid, "pmcid": "PMC1", "pmid": "1"}]})
+    result = enrich(archive, apis)
+    assert "Traceback" not in result.stderr
+    status, message = lookups(archive)["pmcid", PMC_ONLY.pmcid]
+    assert status == "unusable" and f"answered {PMC_ONLY.pmcid} with the record of PMC1" in message
 
 
 def test_the_article_page_shows_the_title_and_journal_of_a_resolved_reference(archive, apis):

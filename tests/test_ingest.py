@@ -114,3 +114,18 @@ def test_ctrl_c_ends_the_run_instead_of_leaving_it_running(redis_url, tmp_path):
     assert process.returncode == 1
     assert "interrupted after 1 messages" in err and "Traceback" not in err
     assert runs(db_path) == [("shutdown", 1)]
+
+
+def test_messages_that_break_the_decoder_or_the_database_binding_are_set_aside_too(redis_url, tmp_path):
+    queue, db_path = redis.Redis.from_url(redis_url), tmp_path / "archive.db"
+    nested = b'{"kind": "article", "data": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"  # RecursionError in json
+    huge_status = article_message(2, http_status=10**30)  # OverflowError binding it to SQLite
+    queue.rpush(ITEMS, article_message(1), nested, huge_status, article_message(3))
+    result = medarchive("ingest", "--redis", redis_url, "--db", str(db_path))
+    assert result.returncode == 4, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "2 messages could not be written and were set aside" in result.stderr
+    assert urls(db_path) == ["http://127.0.0.1:1/a/1.html", "http://127.0.0.1:1/a/3.html"]
+    assert queue.llen(ITEMS) == queue.llen(PROCESSING) == 0 and queue.llen(DEAD) == 2
+    shown = medarchive("ingest", "--redis", redis_url, "--dead-letters").stdout
+    assert "not a medarchive message (RecursionError" in shown and "cannot be written (OverflowError" in shown

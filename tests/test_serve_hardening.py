@@ -35,6 +35,12 @@ MEMORY_BOMB = "select length(replace(hex(zeroblob(249999999)),'0','00'))"
 #: Many short steps each on a 10 MB value: datasette's check every 1,000 steps came seconds late.
 SLOW_BIG_STEPS = ("with recursive r(i, s) as (select 0, hex(zeroblob(5000000)) union all "
                   "select i + 1, replace(s, '0', i % 10) from r where i < 1000000) select max(length(s)) from r")
+#: The issue's probe of Python's side: rows of 20 MB values as JSON (before: 3 rows took
+#: the server to 1.8 GB, 10 rows to 6 GB, in a body of 343 MB and 1.2 GB).
+BIG_ROWS = ("with recursive r(i) as (select 1 union all select i + 1 from r where i < 3) "
+            "select i, zeroblob(20000000) as b from r")
+#: One row, one 20 MB value (the largest SQLite gives), which datasette's JSON makes 120 MB.
+BIG_ROW = "select zeroblob(20000000) as b"
 TIME_LIMIT_S = 3.0
 #: Generous: the server idles at ~60 MB; without the bounds the probes above reach gigabytes.
 RSS_BOUND_KB = 1024 * 1024
@@ -107,6 +113,22 @@ def test_the_issues_memory_bomb_is_refused_at_once_with_bounded_memory(server):
         assert status == 400 and "string or blob too big" in body
         assert seconds < TIME_LIMIT_S
     assert peak_rss_kb(server.process.pid) < RSS_BOUND_KB
+
+
+@pytest.mark.parametrize("sql", [BIG_ROWS, BIG_ROW, BIG_ROW.replace("zeroblob(20000000)", "cast(zeroblob(20000000) as text)")])
+def test_rows_too_big_for_memory_are_refused_with_one_clear_error(server, sql):
+    status, _, body = request(server, sql_path(sql))
+    assert status == 400
+    assert "the rows of this query take more than 64 MB" in body and "fewer rows" in body
+    assert len(body.encode()) < 64 * 1024
+    assert peak_rss_kb(server.process.pid) < RSS_BOUND_KB
+
+
+def test_rows_within_the_bound_are_answered_whole(server):
+    status, _, body = request(server, sql_path("select length(cast(zeroblob(1000000) as blob)) as n, hex(zeroblob(1000000)) as h"))
+    assert status == 200
+    row = json.loads(body)["rows"][0]
+    assert row[0] == 1_000_000 and len(row[1]) == 2_000_000
 
 
 def test_a_query_of_many_big_steps_stops_at_the_time_limit(server):
@@ -187,6 +209,49 @@ def test_requests_beyond_the_cap_are_refused_not_queued():
     assert asyncio.run(flood()) == (503, [200, 200])
 
 
+def guarded_answers(app, max_response_bytes: int):
+    """Each message the guard sends for one request to ``app`` bounded at ``max_response_bytes``,
+    and whether the app's run ended."""
+    guarded = webguard.guard(app, allowed_hosts=["127.0.0.1"], content_security_policy="default-src 'self'",
+                             max_response_bytes=max_response_bytes)
+    sent = []
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "path": "/", "query_string": b"", "headers": [(b"host", b"127.0.0.1:8001")]}
+    asyncio.run(guarded(scope, None, send))
+    return sent
+
+
+def body_app(*chunks):
+    async def app(scope, receive, send):
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]})
+        for i, chunk in enumerate(chunks):
+            await send({"type": "http.response.body", "body": chunk, "more_body": i < len(chunks) - 1})
+
+    return app
+
+
+def test_an_answer_over_the_byte_bound_is_replaced_by_one_clear_error():
+    sent = guarded_answers(body_app(b"x" * 1001), 1000)
+    assert [m["type"] for m in sent] == ["http.response.start", "http.response.body"]
+    assert sent[0]["status"] == 400
+    assert b"the answer would hold more than" in sent[1]["body"] and b"x" not in sent[1]["body"]
+
+
+def test_an_answer_within_the_byte_bound_is_sent_as_it_is():
+    sent = guarded_answers(body_app(b"x" * 600, b"y" * 400), 1000)
+    assert sent[0]["status"] == 200 and b"".join(m["body"] for m in sent[1:]) == b"x" * 600 + b"y" * 400
+
+
+def test_a_streamed_answer_passing_the_bound_is_cut_off_not_ended_as_if_whole():
+    sent = guarded_answers(body_app(b"x" * 600, b"y" * 600, b"z"), 1000)
+    assert sent[0]["status"] == 200
+    # The first part went out; nothing after it, and no last message that would close it as complete.
+    assert [m["body"] for m in sent[1:]] == [b"x" * 600] and sent[1]["more_body"]
+
+
 # --- who may ask, and what every answer says --------------------------------------------------
 
 
@@ -209,6 +274,16 @@ def test_a_cross_site_subresource_runs_no_query_but_a_link_opens(server):
     assert request(server, "/archive/articles?_sort=id", followed)[0] == 200
     same = {"Sec-Fetch-Site": "same-origin", "Sec-Fetch-Mode": "cors"}
     assert request(server, sql_path("select count(*) from articles"), same)[0] == 200
+
+
+@pytest.mark.parametrize("path", ["/archive?sql=select+count(*)+from+articles", sql_path("select 1"),
+                                  "/archive/articles?_where=length(body)>0", "/archive/articles.json?_where=1"])
+def test_a_cross_site_link_that_carries_sql_runs_no_query(server, path):
+    followed = {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document"}
+    status, _, body = request(server, path, followed)
+    assert status == 403 and "a query from another site refused" in body
+    own = {"Sec-Fetch-Site": "same-origin", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document"}
+    assert request(server, path, own)[0] == 200
 
 
 @pytest.mark.parametrize("path, headers", [

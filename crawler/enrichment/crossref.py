@@ -8,7 +8,8 @@ message holds lists for ``title`` and ``container-title``, ``issued.date-parts``
 
 from urllib.parse import quote
 
-from .limits import Api, Pace
+from . import shape
+from .limits import Api, Pace, Unusable
 
 #: The public API; ``--crossref-url`` or ``MEDARCHIVE_CROSSREF_URL`` point elsewhere.
 CROSSREF_URL = "https://api.crossref.org"
@@ -24,40 +25,56 @@ def fetch_work(api: Api, doi: str) -> dict:
     """The work of ``doi`` as ``works`` columns.
 
     :raises NotFound: when Crossref does not know the DOI
+    :raises Unusable: when the answer is not a work of the shape below, or is about another DOI
     :raises SourceDown: when Crossref cannot be reached
     """
     # The DOI's slash and other reserved characters stay as they are in the path, as
     # Crossref's own examples write them; spaces and '?#' must not.
-    answer = api.get_json("works/" + quote(doi, safe="/:;()<>[]"))
-    return parse_work(answer.get("message") or {})
+    answer = shape.mapping(api.get_json("works/" + quote(doi, safe="/:;()<>[]")), "the answer")
+    work = parse_work(shape.mapping(answer.get("message"), "its message"))
+    if work["doi"] != doi.lower():
+        # An alias DOI answered with its work's own DOI cannot be told from an answer about
+        # another paper: a wrong work is worse than none.
+        raise Unusable(f"the answer is about {work['doi'] or 'no DOI'}, not {doi}")
+    return work
 
 
 def parse_work(message: dict) -> dict:
-    """``works`` columns from one Crossref work message."""
-    parts = ((message.get("issued") or {}).get("date-parts") or [[None]])[0]
-    parts = [part for part in parts if part is not None]
+    """``works`` columns from one Crossref work message.
+
+    :raises Unusable: for a field of another type than Crossref's, or beyond its bounds
+    """
+    issued = shape.mapping(message.get("issued") or {}, "issued")
+    parts = shape.items(issued.get("date-parts"), "issued.date-parts")
+    parts = [part for part in shape.items(parts[0] if parts else None, "issued.date-parts[0]") if part is not None]
+    parts = [shape.date_part(part, name) for part, name in zip(parts, ("year", "month", "day"))]
+    people = shape.items(message.get("author"), "author")
     return {
-        "doi": (message.get("DOI") or "").lower() or None,
-        "title": _first(message.get("title")),
-        "container_title": _first(message.get("container-title")),
-        "publisher": message.get("publisher"),
-        "type": message.get("type"),
-        "issued": "-".join(f"{int(part):02d}" for part in parts) or None,
-        "year": int(parts[0]) if parts else None,
-        "authors": [_author(person) for person in message.get("author") or [] if _author(person)],
-        "volume": message.get("volume"),
-        "issue": message.get("issue"),
-        "pages": message.get("page"),
+        "doi": (shape.identifier(message.get("DOI"), "DOI") or "").lower() or None,
+        "title": _first(message.get("title"), "title", "title"),
+        "container_title": _first(message.get("container-title"), "container-title", "container_title"),
+        "publisher": shape.text(message.get("publisher"), "publisher", "publisher"),
+        "type": shape.text(message.get("type"), "type", "type"),
+        "issued": "-".join(f"{part:02d}" for part in parts) or None,
+        "year": parts[0] if parts else None,
+        "authors": shape.authors([name for person in people if (name := _author(shape.mapping(person, "an author")))], "author"),
+        "volume": shape.text(message.get("volume"), "volume", "volume"),
+        "issue": shape.text(message.get("issue"), "issue", "issue"),
+        "pages": shape.text(message.get("page"), "page", "pages"),
         "source": "crossref",
     }
 
 
-def _first(values) -> str | None:
-    return " ".join(values[0].split()) if values else None
+def _first(values, where: str, column: str) -> str | None:
+    values = shape.items(values, where)
+    first = shape.text(values[0], where, column) if values else None
+    return " ".join(first.split()) if first else None
 
 
 def _author(person: dict) -> str | None:
     """``Family, Given`` (a consortium by its ``name``), as BibTeX and RIS write names."""
-    if person.get("family"):
-        return f"{person['family']}, {person['given']}" if person.get("given") else person["family"]
-    return person.get("name")
+    family = shape.text(person.get("family"), "an author's family name", "author")
+    given = shape.text(person.get("given"), "an author's given name", "author")
+    if family:
+        return f"{family}, {given}" if given else family
+    return shape.text(person.get("name"), "an author's name", "author")

@@ -8,16 +8,21 @@ DOI; PubMed's ``esummary`` describes those Crossref does not know and those with
 interrupted run keeps every batch before it.
 
 An API that stays down (:class:`~crawler.enrichment.limits.SourceDown`) is asked nothing more
-in the run; what needed it is recorded ``failed`` and asked again by the next run.
+in the run; what needed it is recorded ``failed`` and asked again by the next run. An answer
+that cannot be stored (:class:`~crawler.enrichment.limits.Unusable`: too large, of the wrong
+shape, about another identifier) is recorded ``unusable`` for the identifier it answers, with
+the reason, and asked again after the days an unknown one waits; the run goes on. With a time
+limit, the run stops asking once it has passed; what it did not ask waits for the next run.
 """
 
 import logging
+import time
 from dataclasses import dataclass, field
 
 from archive import works
 
 from . import crossref, ncbi
-from .limits import Api, NotFound, SourceDown
+from .limits import Api, NotFound, SourceDown, Unusable
 
 logger = logging.getLogger(__name__)
 
@@ -64,10 +69,13 @@ class EnrichCounts:
     asked: int = 0
     resolved: int = 0
     unknown: int = 0
+    unusable: int = 0
     failed: int = 0
     cross_linked: int = 0
     batches: int = 0
     messages: list[str] = field(default_factory=list)
+    #: True when the run stopped at its time limit.
+    out_of_time: bool = False
 
 
 @dataclass
@@ -78,14 +86,23 @@ class _Answer:
     work: dict | None = None
     failure: str | None = None
     unknown: list[str] = field(default_factory=list)
+    #: Why the answer about the identifier cannot be stored.
+    unusable: str | None = None
 
 
 def enrich(db, sources: Sources, *, limit: int | None = None, retry_unknown_days: float = RETRY_UNKNOWN_DAYS,
-           counts: EnrichCounts | None = None) -> EnrichCounts:
-    """Look up what the archive cites and has not resolved, at most ``limit`` identifiers."""
+           counts: EnrichCounts | None = None, max_seconds: float | None = None) -> EnrichCounts:
+    """Look up what the archive cites and has not resolved, at most ``limit`` identifiers,
+    asking nothing more once ``max_seconds`` have passed."""
     counts = counts if counts is not None else EnrichCounts()
     started = works.utc_now()
+    deadline = None if max_seconds is None else time.monotonic() + max_seconds
+    for api in sources.apis:
+        api.run_deadline = deadline
     while limit is None or counts.asked < limit:
+        counts.out_of_time = deadline is not None and time.monotonic() >= deadline
+        if counts.out_of_time:
+            break
         size = BATCH if limit is None else min(BATCH, limit - counts.asked)
         todo = works.pending(db.conn, works.utc_now(), size, asked_since=started)
         if not todo:
@@ -118,11 +135,11 @@ def _cross_link(answers, sources: Sources) -> None:
             continue
         try:
             found = ncbi.convert_ids(sources.idconv, scheme, asked, sources.email, sources.api_key)
-        except SourceDown as error:
+        except (SourceDown, Unusable) as error:
             # Without the converter a DOI or PMID is still described; a PMCID is not.
-            for identifier in asked:
-                if scheme == "pmcid":
-                    answers[scheme, identifier].failure = str(error)
+            if scheme == "pmcid":
+                for identifier in asked:
+                    _set_problem(answers[scheme, identifier], error, sources.idconv)
             continue
         for identifier, ids in found.items():
             linked = answers[scheme, identifier].ids
@@ -132,22 +149,31 @@ def _cross_link(answers, sources: Sources) -> None:
                 answers[scheme, identifier].unknown.append("not in PMC's ID converter")
 
 
+def _set_problem(answer: _Answer, error: Exception, api: Api) -> None:
+    """Record on ``answer`` why ``api`` could not describe it: a failure (asked again by the
+    next run) or an unusable answer (with its reason)."""
+    if isinstance(error, Unusable):
+        answer.unusable = f"{api.name}: {error}"
+    else:
+        answer.failure = str(error)
+
+
 def _describe_by_doi(answers, sources: Sources) -> None:
     seen = {}
     for answer in answers.values():
         doi = answer.ids.get("doi")
-        if not doi or answer.failure:
+        if not doi or answer.failure or answer.unusable:
             continue
         if doi not in seen:
             try:
                 seen[doi] = crossref.fetch_work(sources.crossref, doi)
             except NotFound:
                 seen[doi] = None
-            except SourceDown as error:
+            except (SourceDown, Unusable) as error:
                 seen[doi] = error
         found = seen[doi]
-        if isinstance(found, SourceDown):
-            answer.failure = str(found)
+        if isinstance(found, Exception):
+            _set_problem(answer, found, sources.crossref)
         elif found is None:
             answer.unknown.append("Crossref does not know the DOI")
         else:
@@ -160,14 +186,17 @@ def _describe_by_pmid(answers, sources: Sources) -> None:
         return
     try:
         found = ncbi.summaries(sources.eutils, sorted({answer.ids["pmid"] for answer in waiting}), sources.email, sources.api_key)
-    except SourceDown as error:
+    except (SourceDown, Unusable) as error:
         for answer in waiting:
-            answer.failure = answer.failure or str(error)
+            if not (answer.failure or answer.unusable):
+                _set_problem(answer, error, sources.eutils)
         return
     for answer in waiting:
         summary = found.get(answer.ids["pmid"])
-        if summary:
-            answer.work, answer.failure = summary, None
+        if isinstance(summary, Unusable):
+            answer.unusable = answer.unusable or f"{sources.eutils.name}: {summary}"
+        elif summary:
+            answer.work, answer.failure, answer.unusable = summary, None, None
         else:
             answer.unknown.append("PubMed does not know the PMID")
 
@@ -186,6 +215,11 @@ def _write(conn, key: tuple[str, str], answer: _Answer, batch, now, retry_unknow
         # Asked again by the next run, whenever it comes.
         works.record_lookup(conn, scheme, identifier, "failed", now, retry_after=now, message=answer.failure)
         counts.failed += 1
+    elif answer.unusable:
+        # The source may mend its record: asked again when an unknown one would be.
+        works.record_lookup(conn, scheme, identifier, "unusable", now, retry_after=works.retry_time(now, retry_unknown_days),
+                            message=answer.unusable)
+        counts.unusable += 1
     else:
         works.record_lookup(conn, scheme, identifier, "unknown", now, retry_after=works.retry_time(now, retry_unknown_days),
                             message="; ".join(answer.unknown) or "no source knows it")

@@ -11,7 +11,8 @@ an unknown PMID missing from ``uids`` or carrying an ``error``.
 
 import re
 
-from .limits import Api, Pace
+from . import shape
+from .limits import Api, NotFound, Pace, Unusable
 
 #: The ID converter; ``--idconv-url`` or ``MEDARCHIVE_IDCONV_URL`` point elsewhere.
 IDCONV_URL = "https://www.ncbi.nlm.nih.gov/pmc/utils/idconv/v1.0/"
@@ -38,69 +39,102 @@ def convert_ids(api: Api, scheme: str, identifiers: list[str], email=None, api_k
     """Each of ``identifiers`` (all of ``scheme``: doi, pmid or pmcid) the converter knows,
     with its ``{"doi", "pmid", "pmcid"}`` (DOI lowercase); the others are left out.
 
+    :raises Unusable: for an answer not of the converter's shape
     :raises SourceDown: when the converter cannot be reached
     """
     found = {}
     for start in range(0, len(identifiers), BATCH):
         batch = identifiers[start:start + BATCH]
-        answer = api.get_json("", {"ids": ",".join(batch), "idtype": scheme, "format": "json", "versions": "no", **_params(email, api_key)})
+        answer = shape.mapping(_get(api, "", {"ids": ",".join(batch), "idtype": scheme, "format": "json", "versions": "no",
+                                                 **_params(email, api_key)}), "the answer")
         wanted = {_key(scheme, identifier): identifier for identifier in batch}
-        for record in answer.get("records") or []:
+        for record in shape.items(answer.get("records"), "records"):
+            record = shape.mapping(record, "a record")
             if record.get("status") == "error":
                 continue
             ids = {
-                "doi": (record.get("doi") or "").lower() or None,
-                "pmid": str(record["pmid"]) if record.get("pmid") else None,
-                "pmcid": record.get("pmcid") or None,
+                "doi": (shape.identifier(record.get("doi"), "a record's doi") or "").lower() or None,
+                "pmid": shape.identifier(record.get("pmid"), "a record's pmid"),
+                "pmcid": shape.identifier(record.get("pmcid"), "a record's pmcid"),
             }
-            asked = record.get("requested-id") or ids[scheme]
-            if asked and _key(scheme, str(asked)) in wanted:
-                found[wanted[_key(scheme, str(asked))]] = ids
+            asked = shape.identifier(record.get("requested-id"), "a record's requested-id") or ids[scheme]
+            if not asked or _key(scheme, asked) not in wanted:
+                continue
+            if ids[scheme] and _key(scheme, ids[scheme]) != _key(scheme, asked):
+                raise Unusable(f"the converter answered {asked} with the record of {ids[scheme]}")
+            found[wanted[_key(scheme, asked)]] = ids
     return found
+
+
+def _get(api: Api, path: str, params: dict):
+    """``api.get_json``; a 404 means the API is not at its address (NCBI answers an unknown
+    identifier with a record, not a 404): the API counts as down."""
+    try:
+        return api.get_json(path, params)
+    except NotFound:
+        return api.give_up(f"{api.name} answered HTTP 404 at {api.base_url}: is the address right?")
 
 
 def _key(scheme: str, identifier: str) -> str:
     return identifier.lower() if scheme == "doi" else identifier.upper()
 
 
-def summaries(api: Api, pmids: list[str], email=None, api_key=None) -> dict[str, dict]:
-    """The PubMed summary of each of ``pmids`` PubMed knows, as ``works`` columns.
+def summaries(api: Api, pmids: list[str], email=None, api_key=None) -> dict[str, dict | Unusable]:
+    """The PubMed summary of each of ``pmids`` PubMed knows, as ``works`` columns, or the
+    :class:`Unusable` saying why its summary cannot be stored.
 
+    :raises Unusable: for an answer not of ``esummary``'s shape
     :raises SourceDown: when E-utilities cannot be reached
     """
     found = {}
     for start in range(0, len(pmids), BATCH):
         batch = pmids[start:start + BATCH]
-        answer = api.get_json("esummary.fcgi", {"db": "pubmed", "retmode": "json", "id": ",".join(batch), **_params(email, api_key)})
-        result = answer.get("result") or {}
-        for uid in result.get("uids") or []:
-            summary = result.get(str(uid)) or {}
-            if summary and not summary.get("error"):
-                found[str(uid)] = parse_summary(summary)
+        answer = shape.mapping(_get(api, "esummary.fcgi", {"db": "pubmed", "retmode": "json", "id": ",".join(batch),
+                                                              **_params(email, api_key)}), "the answer")
+        result = shape.mapping(answer.get("result") or {}, "result")
+        for uid in shape.items(result.get("uids"), "uids"):
+            uid = shape.identifier(uid, "a uid")
+            summary = result.get(uid) or {}
+            if not summary or isinstance(summary, dict) and summary.get("error"):
+                continue
+            try:
+                found[uid] = parse_summary(shape.mapping(summary, f"the summary of {uid}"))
+                if found[uid]["pmid"] != uid:
+                    raise Unusable(f"the summary of {uid} is about {found[uid]['pmid']}")
+            except Unusable as error:
+                found[uid] = error
     return found
 
 
 def parse_summary(summary: dict) -> dict:
-    """``works`` columns from one PubMed ``esummary`` document."""
-    ids = {item.get("idtype"): item.get("value") for item in summary.get("articleids") or []}
-    issued = _issued(summary.get("sortpubdate"), summary.get("pubdate"))
+    """``works`` columns from one PubMed ``esummary`` document.
+
+    :raises Unusable: for a field of another type than PubMed's, or beyond its bounds
+    """
+    ids = {shape.text(item.get("idtype"), "an idtype", "type"): shape.identifier(item.get("value"), "an article id")
+           for item in (shape.mapping(item, "an article id") for item in shape.items(summary.get("articleids"), "articleids"))}
+    issued = _issued(shape.text(summary.get("sortpubdate"), "sortpubdate", "type"), shape.text(summary.get("pubdate"), "pubdate", "type"))
     pmcid = ids.get("pmc") or ids.get("pmcid")
     pmcid = re.search(r"PMC\d+", pmcid).group(0) if pmcid and re.search(r"PMC\d+", pmcid) else None
-    pubtypes = summary.get("pubtype") or []
+    pubtypes = [shape.text(kind, "a pubtype", "type") for kind in shape.items(summary.get("pubtype"), "pubtype")]
+    people = [shape.mapping(person, "an author") for person in shape.items(summary.get("authors"), "authors")]
     return {
         "doi": (ids.get("doi") or "").lower() or None,
-        "pmid": str(summary.get("uid")) if summary.get("uid") else None,
+        "pmid": shape.identifier(summary.get("uid"), "uid"),
         "pmcid": pmcid,
-        "title": _title(summary.get("title")),
-        "container_title": summary.get("fulljournalname") or summary.get("source") or None,
+        "title": _title(shape.text(summary.get("title"), "title", "title")),
+        "container_title": shape.text(summary.get("fulljournalname"), "fulljournalname", "container_title")
+        or shape.text(summary.get("source"), "source", "container_title"),
         "publisher": None,
         "type": pubtypes[0] if pubtypes else None,
         "issued": issued,
         "year": int(issued[:4]) if issued else None,
-        "authors": [_author(a["name"]) for a in summary.get("authors") or [] if a.get("name") and a.get("authtype", "Author") == "Author"],
-        "volume": summary.get("volume") or None,
-        "issue": summary.get("issue") or None,
-        "pages": summary.get("pages") or None,
+        "authors": shape.authors([_author(name) for person in people
+                                  if (name := shape.text(person.get("name"), "an author's name", "author"))
+                                  and person.get("authtype", "Author") == "Author"], "authors"),
+        "volume": shape.text(summary.get("volume"), "volume", "volume"),
+        "issue": shape.text(summary.get("issue"), "issue", "issue"),
+        "pages": shape.text(summary.get("pages"), "pages", "pages"),
         "source": "pubmed",
     }
 
