@@ -223,6 +223,7 @@ def test_naive_now_is_utc_and_relative_days_are_shanghai_days():
         pytest.param("时间：2026年1月5日 星期一 来源：人民网", "2026年1月5日 星期一", id="weekday-kept"),
         pytest.param("作者：张三 | 3天前 | 阅读 88", "3天前", id="relative"),
         pytest.param("活动时间：2019年6月28日9:30~11:30", None, id="range"),
+        pytest.param("2019-09-05 - 3条评论", "2019-09-05", id="a-spaced-dash-is-no-range"),
         pytest.param("<meta> 2026-02-02T02:30:00Z", "2026-02-02T02:30:00Z", id="iso"),
         pytest.param("客服热线 400-622-0089", None, id="phone"),
         pytest.param("« 上一篇 干细胞治疗糖尿病的最新研究进展", None, id="no-date"),

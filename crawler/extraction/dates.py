@@ -86,8 +86,11 @@ VAGUE_UNITS = ("weeks", "months", "years")
 
 #: How many years back a date shown without its year may lie from the fetch (2月29日: the last leap year).
 YEARS_BACK = 8
-#: Words between the two ends of a range (6月1日至6月30日, 9:30~11:30, 2018年2——4月).
-RANGE_WORDS = ("到", "至", "~", "～", "〜", "—", "–", "－", "-")
+#: Words between the two ends of a range (6月1日至6月30日, 9:30~11:30).
+RANGE_WORDS = ("到", "至", "~", "～", "〜")
+#: Dashes between the two ends of a range, with nothing around them (6月1日-6月30日, 15:20-2020.01.12);
+#: ``2019-09-05 - 3条评论`` is no range.
+RANGE_DASHES = ("—", "–", "－", "-")
 #: Words after a date that make it the start of an open range (5月8日起).
 RANGE_START_WORDS = ("起", "止")
 #: Words before a date that make it one end of a range (从2020-05-26, 自..., ...到十月一日).
@@ -386,10 +389,12 @@ _FORMS = (
 RELATIVE_METHODS = ("relative",)
 YEAR_LESS_METHODS = ("year-less",)
 
+# A few characters may come between (11:00时至, 前天中午到明天, 晚上9~11点, 5月8日零时起), not punctuation.
+_RANGE_GAP = r"[^\s,，。;；:：|｜]{0,4}?"
 _RANGE_AFTER = re.compile(
-    # A few characters may come between (11:00时至, 前天中午到明天, 晚上9~11点), not punctuation.
-    rf"^\s*[^\s,，。;；:：|｜]{{0,4}}?\s*"
-    rf"(?:(?:{_alternation(RANGE_WORDS)})+\s*(?:\d|{_CN_DIGIT}|[十今明昨前后後上下本去]|$)|{_alternation(RANGE_START_WORDS)})"
+    rf"^(?:\s*{_RANGE_GAP}\s*(?:{_alternation(RANGE_WORDS)})\s*(?:\d|{_CN_DIGIT}|[十今明昨前后後上下本去]|$)"
+    rf"|\s*{_RANGE_GAP}(?:{_alternation(RANGE_DASHES)})+(?:\d|{_CN_DIGIT})"
+    rf"|{_RANGE_GAP}(?:{_alternation(RANGE_START_WORDS)}))"
 )
 _RANGE_BEFORE = re.compile(rf"(?:{_alternation(RANGE_OPENERS)})\s*$")
 _LUNAR_BEFORE = re.compile(rf"(?:{_alternation(LUNAR_WORDS)})\s*$")
