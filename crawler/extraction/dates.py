@@ -29,7 +29,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 #: Nothing we archive predates the Chinese medical portals; older dates are misparses.
 EARLIEST_DATE = date(1990, 1, 1)
-#: How far past the crawl time a date may lie (site clocks and time zones drift).
+#: How far past the fetch time a date may lie (site clocks and time zones drift).
 FUTURE_TOLERANCE = timedelta(days=1)
 #: Longest text handed to dateparser; real date strings are far shorter.
 DATEPARSER_MAX_LENGTH = 80

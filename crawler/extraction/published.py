@@ -27,7 +27,7 @@ from .rules import (
     DATE_META_PROPERTIES,
     DATE_SCRIPT_KEYS,
     DATE_SCRIPT_VARIABLES,
-    ELSEWHERE_CLASS_WORDS,
+    ELSEWHERE_CLASS_PATTERN,
 )
 from .text import meta_contents, normalize_space, page_texts, text_content
 
@@ -53,7 +53,7 @@ _COMMENTS = etree.XPath("//comment()")
 _INLINE_SCRIPTS = etree.XPath("//script[not(@src)]/text()", smart_strings=False)
 _COMMENT_RES = [re.compile(pattern, re.IGNORECASE) for pattern in DATE_COMMENT_PATTERNS]
 _SCRIPT_KEY_RE = re.compile(rf"[\"']?\b(?:{'|'.join(map(re.escape, DATE_SCRIPT_KEYS))})[\"']?\s*[:=]\s*[\"']([^\"']{{6,40}})[\"']")
-_ELSEWHERE_CLASS_RE = re.compile("|".join(map(re.escape, ELSEWHERE_CLASS_WORDS)), re.IGNORECASE)
+_ELSEWHERE_CLASS_RE = re.compile(ELSEWHERE_CLASS_PATTERN, re.IGNORECASE)
 _ELSEWHERE_BLOCK_TAGS = frozenset(("aside",))
 _SCRIPT_VARIABLE_RES = [re.compile(rf"\b{re.escape(name)}\s*[:=]\s*[\"']([^\"']{{6,40}})[\"']") for name in DATE_SCRIPT_VARIABLES]
 _ELSEWHERE_TAGS = frozenset(("a", "option", "marquee"))

@@ -70,10 +70,9 @@ DATE_SCRIPT_VARIABLES = ("publish_time", "publishTime", "pubtime", "pubTime", "p
 #: before any ``<time>``, since they are the publishing system's record of this page.
 DATE_SCRIPT_KEYS = ("pubDate", "publishDate", "ptime", "pubtime")
 
-#: Class or id words of blocks about other pages (related lists, sidebars, comments, widgets):
-#: a date inside one is never the page's own.
-ELSEWHERE_CLASS_WORDS = ("relate", "sidebar", "side-bar", "comment", "recommend", "widget",
-                         "rank", "hotnews", "hot-news", "xgwz", "xgxw", "xgyd", "tuijian")
+#: Class or id words of blocks about other pages (related lists, sidebars, comments, widgets),
+#: matched anywhere in a class or id (case-insensitive): a date inside one is never the page's own.
+ELSEWHERE_CLASS_PATTERN = r"relate|side-?bar|comment(?!ary)|recommend|widget|(?<!f)rank|hot-?news|xgwz|xgxw|xgyd|tuijian"
 
 #: Meta tags and JSON-LD keys that carry the publication date, best first.
 DATE_META_PROPERTIES = (
