@@ -52,6 +52,17 @@ def test_a_neighbour_links_teaser_yesterday_is_not_the_neighbours_date():
     assert dates == {"prev": None, "next": "2019-09-04"}
 
 
+def test_a_neighbours_date_without_its_year_is_not_the_neighbours_date():
+    nav = '<div class="pre-next"><p>上一篇：<a href="/a/122.html">华为发布新机</a> 09-04</p></div>'
+    item = extracted(page(under_headline="<p>发布时间：2019-09-05 11:10</p>", elsewhere=nav))
+    assert [(link.date_raw, link.date) for link in item.neighbours] == [("09-04", None)]
+
+
+def test_a_relative_date_in_a_meta_tag_is_not_taken():
+    item = extracted(page(head='<meta name="pubdate" content="3小时前">', under_headline="<p>2019-09-05 11:10</p>"))
+    assert item.published == "2019-09-05T11:10:00+08:00"
+
+
 def test_the_line_under_the_headline_outranks_a_time_in_a_related_list():
     related = '<div class="related-news"><h3>相关阅读</h3><p><time>2019-09-06</time> 另一篇报道</p></div>'
     item = extracted(page(under_headline="<p>2019-09-05 11:10 来源：新华网</p>", elsewhere=related))
