@@ -4,7 +4,8 @@
 
 Reads ``tests/cases/dates.jsonl`` and ``tests/cases/identifiers.jsonl`` and prints, per source
 project, how many in-scope cases each extractor gets correct, wrong (a value that is not the
-expected one, or any value where none is expected) and missed (nothing where a value is expected).
+expected one, or any value where none is expected) and missed (nothing where a value is expected);
+then the same for the out-of-scope date cases, where nothing is as good as the peer's answer.
 
 * ``after``: this checkout's ``crawler/extraction/{dates,references}.py``;
 * ``before`` (with ``--before DIR``): the same two files under another checkout, for example
@@ -159,9 +160,9 @@ def verdict(got, expected, same) -> str:
     return "correct" if same(got, expected) else "wrong"
 
 
-def print_table(title: str, cases: list[dict], columns: dict[str, Counter]) -> None:
+def print_table(title: str, cases: list[dict], columns: dict[str, Counter], heading: str = "correct / wrong / missed of the in-scope cases") -> None:
     sources = sorted({case["source"].split("@")[0] for case in cases}, key=str.lower)
-    print(f"\n{title}: correct / wrong / missed of the in-scope cases\n")
+    print(f"\n{title}: {heading}\n")
     print("| source | cases | " + " | ".join(columns) + " |")
     print("|---|---:|" + "---:|" * len(columns))
     for source in [*sources, "all"]:
@@ -186,18 +187,21 @@ def main() -> None:
     id_cases = [case for case in load_cases("identifiers.jsonl") if case.get("scope") != "out"]
     checkouts = {"before": args.before, "after": ROOT} if args.before else {"after": ROOT}
 
-    date_columns, id_columns = {}, {}
+    out_cases = [case for case in all_dates if case.get("scope") == "out"]
+    date_columns, id_columns, out_columns = {}, {}, {}
     for label, checkout in checkouts.items():
         date_columns[f"medarchive {label}"] = score_dates(date_cases, medarchive_date(load_module(checkout, "dates")))
+        out_columns[f"medarchive {label}"] = score_dates(out_cases, medarchive_date(load_module(checkout, "dates")))
         id_columns[f"medarchive {label}"] = score_ids(id_cases, medarchive_ids(load_module(checkout, "references")))
     if args.peers:
         date_columns["dateparser (zh)"] = score_dates(date_cases, dateparser_date())
         id_columns["idutils"] = score_ids(id_cases, idutils_ids())
 
-    out_of_scope = Counter(case["why"] for case in all_dates if case.get("scope") == "out")
+    out_of_scope = Counter(case["why"] for case in out_cases)
     print_table("Dates", date_cases, date_columns)
     print_table("Identifiers", id_cases, id_columns)
-    print(f"\nOut of scope, recorded but not scored: {sum(out_of_scope.values())} date cases\n")
+    print_table("Dates out of scope", out_cases, out_columns, "the peer's answer / another date (wrong) / nothing")
+    print(f"\nOut of scope: {sum(out_of_scope.values())} date cases, where nothing is as good as the peer's answer\n")
     print("| why | cases |\n|---|---:|")
     for why, count in out_of_scope.most_common():
         print(f"| {why} | {count} |")

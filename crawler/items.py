@@ -62,8 +62,9 @@ class ArticleItem:
     category: str | None = None
     breadcrumb: list[str] = field(default_factory=list)
     published_raw: str | None = None
-    published_source: str | None = None  # meta, json-ld, time, line; "neighbour" is set by the archive
+    published_source: str | None = None  # meta, json-ld, time, line, relative; "neighbour" is set by the archive
     published: str | None = None
+    page_years: list[int] = field(default_factory=list)  # years of the page's full dates, for a published_raw without one; not stored
     disclaimer: str | None = None
     reference_texts: list[str] = field(default_factory=list)
     reference_hrefs: list[str] = field(default_factory=list)
@@ -77,7 +78,7 @@ class ArticleItem:
     aliases: list[str] = field(default_factory=list)  # other URLs that led here
     pagination: Pagination | None = None  # the pager of an article split over pages
     continued_pages: list[ContinuedPage] = field(default_factory=list)  # its pages 2..n, as fetched
-    fetched_at: str | None = None  # ISO 8601 UTC, the crawl's clock for relative dates
+    fetched_at: str | None = None  # ISO 8601 UTC, when the page was fetched: relative dates are read against it
     http_status: int | None = None
     encoding: str | None = None
     content_hash: str | None = None

@@ -9,8 +9,9 @@ functions over the article: each fills or checks fields and counts what it did t
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from email.utils import parsedate_to_datetime
 
-from .extraction.dates import normalize_date
+from .extraction.dates import RELATIVE_METHODS, YEAR_LESS_METHODS, normalize_date, year_in_url, years_before
 from .extraction.references import dois_in_urls, find_dois, find_pmcids, find_pmids, parse_references
 from .extraction.rules import DISCLAIMER_LINE
 from .extraction.trials import find_trials
@@ -38,24 +39,59 @@ def require_fields(article: ArticleItem, count: Count) -> None:
 
 def normalise_dates(article: ArticleItem, count: Count) -> None:
     """Fill ``published`` (ISO 8601, Asia/Shanghai) from ``published_raw``, and each neighbour
-    link's ``date`` from its ``date_raw``. A date that cannot be read is kept raw, left NULL and
-    counted as ``dates/unparsed``."""
-    now = datetime.fromisoformat(article.fetched_at) if article.fetched_at else None
+    link's ``date`` from its ``date_raw``, read against the time the page was fetched
+    (:func:`fetch_time`), never the clock. A date shown without its year takes the URL's year,
+    else the one year of the page's other full dates, else the latest such day not after the
+    fetch. A relative date (``昨天``) makes ``published_source`` ``relative``. A neighbour's date
+    is taken only when it shows its year (``dates/neighbour_not_full`` counts the others): the
+    page's fetch time and years say nothing of another page. A date that cannot be read is kept
+    raw, left NULL and counted as ``dates/unparsed``."""
+    now = fetch_time(article)
     if article.published_raw:
-        article.published = _iso_date(article.published_raw, now, article.url, count)
+        result = _read_date(article.published_raw, now, _years(article, now), article.url, count)
+        article.published = result.iso if result else None
+        if result and result.method in RELATIVE_METHODS:
+            article.published_source = "relative"
     for link in article.neighbours:
         if link.date_raw:
-            link.date = _iso_date(link.date_raw, now, article.url, count)
+            result = _read_date(link.date_raw, now, years_before(now), article.url, count)
+            if result and result.method in RELATIVE_METHODS + YEAR_LESS_METHODS:
+                count("dates/neighbour_not_full")
+                result = None
+            link.date = result.iso if result else None
 
 
-def _iso_date(raw: str, now, url: str, count: Count) -> str | None:
-    result = normalize_date(raw, now=now)
+def fetch_time(article: ArticleItem) -> datetime | None:
+    """When the page was fetched: its HTTP ``Date`` header (the server's time when it sent the
+    page, also for a page served from a cache), else ``fetched_at``; None when neither is known."""
+    header = (article.raw_headers or {}).get("Date")
+    if header:
+        try:
+            return parsedate_to_datetime(header)
+        except (TypeError, ValueError):
+            pass  # a malformed header: the fetch time stored with the page is next best
+    return datetime.fromisoformat(article.fetched_at) if article.fetched_at else None
+
+
+def _years(article: ArticleItem, now: datetime | None) -> tuple[int, ...]:
+    """The years a published date shown without one may take (see :func:`normalise_dates`);
+    none when the page shows full dates of several years."""
+    year = year_in_url(article.fetched_url) or year_in_url(article.url)
+    if year:
+        return (year,)
+    if article.page_years:
+        return tuple(article.page_years) if len(article.page_years) == 1 else ()
+    return years_before(now)
+
+
+def _read_date(raw: str, now, years, url: str, count: Count):
+    result = normalize_date(raw, now=now, years=years)
     if result is None:
         count("dates/unparsed")
         logger.warning("Could not read the date %r on %s; kept raw", raw, url)
         return None
     count(f"dates/parsed/{result.method}")
-    return result.iso
+    return result
 
 
 def find_identifiers(article: ArticleItem, count: Count) -> None:

@@ -11,6 +11,7 @@ import urllib.request
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 
 from scrapy.http import HtmlResponse, TextResponse
 
@@ -62,29 +63,38 @@ def response_for(body: bytes, url: str, content_type: str | None = None, status:
     return with_fitting_encoding(HtmlResponse(url, status=status, headers=headers, body=body))
 
 
-def extract_page(body: bytes, url: str, content_type: str | None = None, rule: SiteRule | None = None, now: datetime | None = None) -> PageResult:
-    """What the crawler would store from a page with these bytes at ``url``."""
+def extract_page(body: bytes, url: str, content_type: str | None = None, rule: SiteRule | None = None,
+                 fetched_at: datetime | None = None) -> PageResult:
+    """What the crawler would store from a page with these bytes at ``url``, fetched at
+    ``fetched_at``; without it, relative dates (``昨天``) and dates shown without a year that
+    only the fetch time could place are left absent."""
     response = response_for(body, url, content_type)
     page = read_article(response.selector, url, rule)
     if isinstance(page, NotAnArticle):
         return PageResult(url=url, encoding=response.encoding, item=None, reason=str(page))
-    fetched_at = (now or datetime.now(timezone.utc)).isoformat(timespec="seconds")
-    item = article_item(page, response, fetched_at=fetched_at)
+    item = article_item(page, response)
+    item.fetched_at = fetched_at.isoformat(timespec="seconds") if fetched_at else None
     normalise(item, counter_into(Counter()))
     return PageResult(url=url, encoding=response.encoding, item=item, found_by=page.found_by)
 
 
-def fetch(url: str) -> tuple[bytes, str | None, str]:
-    """The bytes, Content-Type and final URL of ``url``, fetched once with the crawl's user agent.
+def fetch(url: str) -> tuple[bytes, str | None, str, datetime]:
+    """The bytes, Content-Type, final URL and fetch time of ``url``, fetched once with the
+    crawl's user agent. The fetch time is the answer's ``Date`` header, else the time it came.
 
     :raises PageTooLarge: past the crawl's page-size limit (read no further than one byte beyond it)
     """
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept-Encoding": "identity"})
     with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT) as answer:
+        fetched_at = datetime.now(timezone.utc)
+        try:
+            fetched_at = parsedate_to_datetime(answer.headers.get("Date"))
+        except (TypeError, ValueError):
+            pass  # no usable Date header: the time the answer came
         body = answer.read(DOWNLOAD_MAXSIZE + 1)
         if len(body) > DOWNLOAD_MAXSIZE:
             raise PageTooLarge(url)
-        return body, answer.headers.get("Content-Type"), answer.geturl()
+        return body, answer.headers.get("Content-Type"), answer.geturl(), fetched_at
 
 
 def read_saved(path) -> bytes:

@@ -7,6 +7,7 @@ import sqlite3
 import subprocess
 import sys
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -732,12 +733,26 @@ def cite(db_path, fmt, query, output):
     click.echo(f"{count} cited work{'s' if count != 1 else ''} written to {output}", err=True)
 
 
+def _fetch_time(ctx, param, value: str | None):
+    """``--fetched-at`` as an aware datetime (no offset means UTC), or None when not given."""
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an ISO 8601 time; give one such as 2019-09-05T12:00:00+08:00")
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
 @cli.command()
 @click.argument("source", metavar="URL_OR_FILE")
 @click.option("--url", "page_url", metavar="URL", help="The page's address, for a saved file: resolves its links and picks its site rules.")
 @click.option("--json", "as_json", is_flag=True, help="Print what would be stored as JSON, keys named as the archive's columns.")
+@click.option("--fetched-at", "fetched_at", metavar="TIME", callback=_fetch_time,
+              help="When a saved file was fetched (ISO 8601, e.g. 2019-09-05T12:00:00+08:00; no offset is UTC): "
+                   "relative dates such as 昨天 are read against it. Without it they are left absent.")
 @site_rules_option
-def extract(source, page_url, as_json, site_rules):
+def extract(source, page_url, as_json, fetched_at, site_rules):
     """Show what would be stored from one page, without an archive.
 
     SOURCE is a URL (fetched once) or a saved HTML file (its charset is found as a crawl
@@ -755,10 +770,11 @@ def extract(source, page_url, as_json, site_rules):
     rules = _load_site_rules(site_rules)
     if source.startswith(("http://", "https://")):
         try:
-            body, content_type, final_url = fetch(source)
+            body, content_type, final_url, answered_at = fetch(source)
         except (OSError, ValueError) as error:
             raise click.ClickException(f"cannot fetch {source}: {getattr(error, 'reason', None) or error}")
         url = page_url or final_url
+        fetched_at = fetched_at or answered_at
     else:
         path = Path(source)
         if not path.is_file():
@@ -771,7 +787,7 @@ def extract(source, page_url, as_json, site_rules):
             raise click.ClickException(f"cannot read {source} ({error.strerror or error})")
         url = page_url or path.resolve().as_uri()
     try:
-        result = extract_page(body, url, content_type, rules.for_url(url))
+        result = extract_page(body, url, content_type, rules.for_url(url), fetched_at=fetched_at)
     except Exception as error:  # as in a crawl, where such a page is counted and kept for reextract
         raise click.ClickException(f"could not extract {source} ({type(error).__name__}: {error})")
     if as_json:

@@ -105,3 +105,34 @@ def test_the_text_report_prints_no_character_a_terminal_acts_on(tmp_path):
     assert result.exit_code == 0, result.output
     assert "title       哮喘]0;PWNED新进展 gnp.exe" in result.output
     assert not any(trap in result.output for trap in TERMINAL_TRAPS)
+
+
+def _saved_page_with_a_relative_date(tmp_path):
+    path = tmp_path / "page.html"
+    path.write_text(
+        "<html><head><title>干细胞治疗心衰获新进展</title></head><body><div class='article'>"
+        "<h1>干细胞治疗心衰获新进展</h1><div class='info'><p>发布时间：昨天 10:20</p></div><div class='content'>"
+        "<p>研究人员在一项多中心临床试验中发现，间充质干细胞治疗可以改善慢性心力衰竭患者的心功能，并且没有观察到严重不良事件。</p>"
+        "<p>专家表示，这项研究为细胞治疗的临床转化提供了新的证据，但仍需要更大规模的随机对照试验加以验证。</p>"
+        "</div></div></body></html>", encoding="utf-8")
+    return path
+
+
+def test_a_saved_files_relative_date_is_read_against_fetched_at(tmp_path):
+    result = run(str(_saved_page_with_a_relative_date(tmp_path)), "--fetched-at", "2019-09-06T12:00:00+08:00", "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert (report["published"], report["published_source"]) == ("2019-09-05T10:20:00+08:00", "relative")
+
+
+def test_without_fetched_at_a_saved_files_relative_date_is_left_absent(tmp_path):
+    result = run(str(_saved_page_with_a_relative_date(tmp_path)), "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert (report["published_raw"], report["published"]) == ("发布时间：昨天 10:20", None)
+
+
+def test_a_fetched_at_that_is_not_a_time_is_a_usage_error(tmp_path):
+    result = CliRunner().invoke(cli, ["extract", str(_saved_page_with_a_relative_date(tmp_path)), "--fetched-at", "yesterday"])
+    assert result.exit_code == 2
+    assert "is not an ISO 8601 time" in result.output and "Traceback" not in result.output

@@ -22,7 +22,7 @@ from .body import best_block, measure_blocks, score_blocks
 from .dates import find_date_text
 from .navigation import LABEL_RE, MAX_NAV_BLOCK_CHARS, find_neighbours
 from .pagination import find_pagination
-from .published import find_published
+from .published import find_published, has_year, years_on_page
 from .rules import (
     BODY_SELECTORS,
     BOILERPLATE_LINES,
@@ -127,6 +127,7 @@ def read_article(selector: Selector, url: str, rule: SiteRule | None = None) -> 
         return NotAnArticle("its text is garbled: the page was decoded with the wrong charset")
     _absolutize(body_root, url)
     published_raw, published_source = _ruled_date(root, rule) or find_published(root, title.element, stats, texts)
+    page_years = years_on_page(texts) if published_raw and not has_year(published_raw) else []
     breadcrumb = extract_breadcrumb(root, title.text, names)
     neighbours, neighbour_rule = _ruled_neighbours(root, url, rule, find_neighbours(root, url, texts))
     return ArticleItem(
@@ -138,6 +139,7 @@ def read_article(selector: Selector, url: str, rule: SiteRule | None = None) -> 
         breadcrumb=breadcrumb,
         published_raw=published_raw,
         published_source=published_source,
+        page_years=page_years,
         disclaimer=disclaimer,
         reference_texts=reference_texts,
         reference_hrefs=reference_hrefs,

@@ -1,12 +1,14 @@
 """The page's own publication date, as shown, and where it was found.
 
-Candidates are tried best first: machine-readable metadata (``<meta>``, JSON-LD, a
-``<time>`` that is not part of a list), then the text just under the headline (a labelled
-line first, then any dated line), then a labelled line anywhere, then elements whose class
-says "date", then date attributes, CMS comments and script variables. Dates inside links,
-lists of other articles and the prev/next block belong to other pages and are never taken.
-A date found in the page text must carry its year: a bare ``今天`` or ``10-08`` in a keyword
-box or a sidebar says nothing about this article.
+Candidates are tried best first: machine-readable metadata (``<meta>``, JSON-LD, an
+``itemprop="datePublished"``), then the text just under the headline (a ``<time>`` there, a
+labelled line, then any dated line), then the page's own data in inline scripts (``"pubDate": ...``), then a
+``<time>``, then a labelled line anywhere, then elements whose class says "date", then date
+attributes, CMS comments and script variables. Dates inside links, lists of other articles,
+related blocks, sidebars, comments and the prev/next block belong to other pages and are never
+taken. Only the labelled line under the headline may show a relative date (``发布时间：昨天``)
+or one without its year (``发布时间：10-08``); anywhere else a date must carry its year: a bare
+``今天`` or ``10-08`` in a keyword box or a sidebar says nothing about this article.
 """
 
 import json
@@ -15,7 +17,7 @@ from functools import lru_cache
 
 from lxml import etree
 
-from .dates import find_date_text
+from .dates import find_date_text, normalize_date
 from .navigation import LABEL_RE, MAX_NAV_BLOCK_CHARS
 from .rules import (
     DATE_ATTRIBUTES,
@@ -23,7 +25,9 @@ from .rules import (
     DATE_COMMENT_PATTERNS,
     DATE_LINE_PREFIXES,
     DATE_META_PROPERTIES,
+    DATE_SCRIPT_KEYS,
     DATE_SCRIPT_VARIABLES,
+    ELSEWHERE_CLASS_PATTERN,
 )
 from .text import meta_contents, normalize_space, page_texts, text_content
 
@@ -33,17 +37,24 @@ NEAR_TITLE_CHARS = 300
 PROSE_MIN_CHARS = 30
 #: A date line is short; an element with more text is a container, whatever its class.
 MAX_DATE_LINE_CHARS = 120
+#: How far up from a date a related block, sidebar or comment list is looked for; the page's
+#: outer wrappers (``<div class="main has-sidebar">``) lie further up.
+MAX_ELSEWHERE_DEPTH = 6
 _HAS_YEAR_RE = re.compile(r"(?:19|20)\d\d|[〇零○一二][〇零○一二三四五六七八九]{3}")
 _DATE_CLASS_RE = re.compile(DATE_CLASS_PATTERN, re.IGNORECASE)
 # Queries run on every page, compiled once (compiling cost more than running them).
 _NOSCRIPTS = etree.XPath("//body//noscript")
 _JSON_LD = etree.XPath("//script[@type='application/ld+json']/text()", smart_strings=False)
-_TIME_ELEMENTS = etree.XPath("//*[@itemprop='datePublished'] | //time")
+_ITEMPROP_ELEMENTS = etree.XPath("//*[@itemprop='datePublished']")
+_TIME_ELEMENTS = etree.XPath("//time")
 _NAMED_ELEMENTS = etree.XPath("//body//*[@class or @id]")
 _WITH_DATE_ATTRIBUTE = {name: etree.XPath(f"//body//*[@{name}]") for name in DATE_ATTRIBUTES}
 _COMMENTS = etree.XPath("//comment()")
 _INLINE_SCRIPTS = etree.XPath("//script[not(@src)]/text()", smart_strings=False)
 _COMMENT_RES = [re.compile(pattern, re.IGNORECASE) for pattern in DATE_COMMENT_PATTERNS]
+_SCRIPT_KEY_RE = re.compile(rf"[\"']?\b(?:{'|'.join(map(re.escape, DATE_SCRIPT_KEYS))})[\"']?\s*[:=]\s*[\"']([^\"']{{6,40}})[\"']")
+_ELSEWHERE_CLASS_RE = re.compile(ELSEWHERE_CLASS_PATTERN, re.IGNORECASE)
+_ELSEWHERE_BLOCK_TAGS = frozenset(("aside",))
 _SCRIPT_VARIABLE_RES = [re.compile(rf"\b{re.escape(name)}\s*[:=]\s*[\"']([^\"']{{6,40}})[\"']") for name in DATE_SCRIPT_VARIABLES]
 _ELSEWHERE_TAGS = frozenset(("a", "option", "marquee"))
 _LIST_ITEM_TAGS = frozenset(("li", "dd", "dt"))
@@ -57,25 +68,27 @@ def find_published(root, title_element=None, stats: dict | None = None, texts: l
     spares measuring blocks' text again, ``texts`` (``text.page_texts``) listing the page's text.
     """
     sizes = stats or {}
-    for finder, source in ((_from_meta, "meta"), (_from_json_ld, "json-ld")):
-        raw = finder(root)
-        if raw:
-            return raw, source
-    raw = _from_time(root, sizes)
-    if raw:
-        return raw, "time"
     texts = _outside_noscript(root, page_texts(root) if texts is None else texts)
     window = _after_title(texts, title_element)
-    for finder, source, scope in ((_labelled_line, "line", window), (_first_dated, "near-title", window), (_labelled_line, "line", texts)):
-        raw = finder(scope, sizes)
-        if raw:
-            return raw, source
-    for finder, source in ((_from_date_class, "class"), (_from_attributes, "attribute")):
-        raw = finder(root, sizes)
-        if raw:
-            return raw, source
-    for finder, source in ((_from_comments, "comment"), (_from_scripts, "script")):
-        raw = finder(root)
+    owners = {_owner(text) for text in window}
+    steps = (
+        (lambda: _unless_partial(_from_meta(root)), "meta"),
+        (lambda: _unless_partial(_from_json_ld(root)), "json-ld"),
+        (lambda: _from_itemprop(root, sizes), "time"),
+        # A <time> showing the line under the headline says the same, often with the time of day.
+        (lambda: _first_element_date([element for element in _TIME_ELEMENTS(root) if element in owners], sizes), "time"),
+        (lambda: _labelled_line(window, sizes, full_only=False), "line"),
+        (lambda: _first_dated(window, sizes), "near-title"),
+        (lambda: _from_script_keys(root), "script"),
+        (lambda: _from_time(root, sizes), "time"),
+        (lambda: _labelled_line(texts, sizes, full_only=True), "line"),
+        (lambda: _from_date_class(root, sizes), "class"),
+        (lambda: _from_attributes(root, sizes), "attribute"),
+        (lambda: _from_comments(root), "comment"),
+        (lambda: _from_scripts(root), "script"),
+    )
+    for finder, source in steps:
+        raw = finder()
         if raw:
             return raw, source
     return None, None
@@ -114,14 +127,49 @@ def _json_ld_date(data):
     return None
 
 
+def _from_itemprop(root, sizes):
+    return _first_element_date(_ITEMPROP_ELEMENTS(root), sizes)
+
+
 def _from_time(root, sizes):
-    for element in _TIME_ELEMENTS(root):
+    return _first_element_date(_TIME_ELEMENTS(root), sizes)
+
+
+def _first_element_date(elements, sizes):
+    for element in elements:
         if _in_other_article(element, sizes):
             continue
         value = element.get("datetime") or element.get("content") or normalize_space(text_content(element))
-        if value and find_date_text(value):
+        if value and _full_date(value):
             return value.strip()
     return None
+
+
+def _from_script_keys(root):
+    """The first ``"pubDate": "..."`` (or another of ``DATE_SCRIPT_KEYS``) with a full date."""
+    for script in _INLINE_SCRIPTS(root):
+        for match in _SCRIPT_KEY_RE.finditer(script):
+            if _full_date(match.group(1)):
+                return match.group(1).strip()
+    return None
+
+
+def _unless_partial(text: str | None) -> str | None:
+    """``text``, unless it shows a date without its year or a relative one (``10-08``, ``昨天``):
+    only the line under the headline may. Text with no date at all is kept, to be stored raw."""
+    date = find_date_text(text) if text else None
+    return None if date and not has_year(date) else text
+
+
+def has_year(text: str) -> bool:
+    """Whether the date text ``text`` shows its year."""
+    return bool(_HAS_YEAR_RE.search(text))
+
+
+def _full_date(text: str) -> str | None:
+    """The first date in ``text`` when it carries its year, else None."""
+    date = find_date_text(text)
+    return date if date and _HAS_YEAR_RE.search(date) else None
 
 
 # --- page text ---------------------------------------------------------------------------------
@@ -170,7 +218,10 @@ def _date_line_re():
     return re.compile(rf"(?:^|\s|[|｜丨/])(?:{prefixes})\s*[:：]?\s*", re.IGNORECASE)
 
 
-def _labelled_line(texts, sizes):
+def _labelled_line(texts, sizes, full_only: bool):
+    """The first labelled date line (``发布时间：2025-12-03 14:20``) among ``texts``; with
+    ``full_only``, only one whose date carries its year."""
+    find = _full_date if full_only else find_date_text
     for text in texts:
         match = _date_line_re().search(text)
         if not match or (match.start() > 0 and _is_prose(text)):
@@ -178,13 +229,13 @@ def _labelled_line(texts, sizes):
         owner = _owner(text)
         if owner is not None and _in_other_article(owner, sizes):
             continue
-        date = find_date_text(text[match.end() :])
+        date = find(text[match.end() :])
         if not date and owner is not None:
             # ``<small>时间:</small>2025-12-03``: the date follows in the next text node.
             line = normalize_space(text_content(owner.getparent() if owner.getparent() is not None else owner))
             match = _date_line_re().search(line)
             text = line
-            date = find_date_text(line[match.end() :]) if match else None
+            date = find(line[match.end() :]) if match else None
         if date:
             return normalize_space(text[match.start() : match.end()] + date)
     return None
@@ -252,9 +303,13 @@ def _owner(text):
 
 
 def _in_other_article(element, sizes) -> bool:
-    """Whether ``element`` sits in a link, a list of other articles or the prev/next block."""
+    """Whether ``element`` sits in a link, a list of other articles, a related block, a
+    sidebar, comments or the prev/next block."""
     for depth, candidate in enumerate([element, *element.iterancestors()]):
-        if candidate.tag in _ELSEWHERE_TAGS:
+        if candidate.tag in _ELSEWHERE_TAGS or candidate.tag in _ELSEWHERE_BLOCK_TAGS:
+            return True
+        if depth <= MAX_ELSEWHERE_DEPTH and candidate.tag not in ("body", "html") and _ELSEWHERE_CLASS_RE.search(
+                f"{candidate.get('class') or ''} {candidate.get('id') or ''}"):
             return True
         if candidate.tag in _LIST_ITEM_TAGS and candidate.find(".//a[@href]") is not None:
             return True
@@ -266,3 +321,17 @@ def _in_other_article(element, sizes) -> bool:
             if len(text) < MAX_NAV_BLOCK_CHARS and LABEL_RE.search(text):
                 return True
     return False
+
+
+# --- the year a date shown without one takes ------------------------------------------------
+
+
+def years_on_page(texts) -> list[int]:
+    """The years of the full dates the page's text shows, each once, in order."""
+    years = []
+    for text in texts:
+        date = _full_date(text)
+        found = normalize_date(date) if date else None
+        if found and int(found.iso[:4]) not in years:
+            years.append(int(found.iso[:4]))
+    return years

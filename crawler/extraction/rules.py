@@ -66,6 +66,14 @@ DATE_COMMENT_PATTERNS = (
 #: Script variables that hold the publication date (WeChat's ``publish_time``, Tencent's ``pubtime``).
 DATE_SCRIPT_VARIABLES = ("publish_time", "publishTime", "pubtime", "pubTime", "pubDate", "publishDate", "createTime")
 
+#: Keys of the page's own data in inline scripts (``"pubDate": "2019-09-05T11:10:52"``); read
+#: before any ``<time>``, since they are the publishing system's record of this page.
+DATE_SCRIPT_KEYS = ("pubDate", "publishDate", "ptime", "pubtime")
+
+#: Class or id words of blocks about other pages (related lists, sidebars, comments, widgets),
+#: matched anywhere in a class or id (case-insensitive): a date inside one is never the page's own.
+ELSEWHERE_CLASS_PATTERN = r"relate|side-?bar|comment(?!ary)|recommend|widget|(?<!f)rank|hot-?news|xgwz|xgxw|xgyd|tuijian"
+
 #: Meta tags and JSON-LD keys that carry the publication date, best first.
 DATE_META_PROPERTIES = (
     "article:published_time",

@@ -39,7 +39,7 @@ from ..renamed_settings import setting
 #: Answers that send the crawl elsewhere; the spider follows them itself.
 REDIRECT_STATUSES = [301, 302, 303, 307, 308]
 #: Response headers kept with a raw page: enough to decode it again.
-KEPT_HEADERS = (b"Content-Type", b"Last-Modified", b"ETag")
+KEPT_HEADERS = (b"Content-Type", b"Last-Modified", b"ETag", b"Date")
 #: Below discovery (-1): a long chain of unlisted pages waits until the sitemaps and
 #: listings are read, which decide whether it is given up (``PORTAL_MAX_UNLISTED_CHAIN``).
 UNLISTED_CHAIN_PRIORITY = -2
