@@ -64,6 +64,12 @@ _CJK_RUN = re.compile(f"[{_CJK}]+")
 CJK_RANGES = _CJK
 #: What unicode61 treats as a token: letters, digits (and marks), everything else separates.
 _LATIN_TOKEN = re.compile(r"[^\W_]+")
+#: The token put between two lines of indexed text, so that a phrase never matches across a
+#: line or paragraph break (``COPD受试`` is not found in ``COPD`` + new line + ``受试者``): FTS5
+#: phrases need adjacent tokens. A private-use character: unicode61 keeps it as a token, and
+#: queries drop it (:func:`_tokens`), so no query looks for it.
+LINE_BREAK = "\ue000"
+_LINES = re.compile(r"[\r\n\u2028\u2029\x0b\x0c\x85]+")
 
 #: Upper-case words FTS5 reads as operators; ``OR`` is ours, the others are refused.
 _OPERATORS = {"AND", "NOT", "NEAR"}
@@ -85,7 +91,8 @@ def _bigrams(run: str) -> list[str]:
 
 
 def index_text(text: str | None) -> str:
-    """The shadow text FTS5 indexes for ``text``: NFKC, CJK runs as bigrams plus tail.
+    """The shadow text FTS5 indexes for ``text``: NFKC, CJK runs as bigrams plus tail, and
+    :data:`LINE_BREAK` between lines.
 
     >>> index_text("患者有支气管哮喘，COPD")
     '患者 者有 有支 支气 气管 管哮 哮喘 喘 ,COPD'
@@ -93,6 +100,10 @@ def index_text(text: str | None) -> str:
     if not text:
         return ""
     text = unicodedata.normalize("NFKC", text)
+    return f" {LINE_BREAK} ".join(_index_line(line) for line in _LINES.split(text) if line.strip())
+
+
+def _index_line(text: str) -> str:
     out = []
     last = 0
     for match in _CJK_RUN.finditer(text):
@@ -222,7 +233,7 @@ def _make_term(phrase: str | None, word: str | None, minus: str) -> Term:
 
 def _tokens(text: str) -> list[str]:
     """The tokens FTS5 sees for ``text`` once rewritten (lower-cased like unicode61 does)."""
-    return [token.lower() for token in _LATIN_TOKEN.findall(index_text(text))]
+    return [token.lower() for token in _LATIN_TOKEN.findall(index_text(text)) if token != LINE_BREAK]
 
 
 def _term_expression(term: Term) -> str:
@@ -293,15 +304,17 @@ def match_query(
     return expression
 
 
-def phrase_queries(query: str, *, simplified_variants: bool = False) -> list[str]:
-    """Each FTS5 phrase of :func:`match_query`'s expression on its own (excluded ones too):
-    what bm25 counts the matches of, one phrase at a time, before it can rank anything."""
+def phrase_queries(query: str, *, columns: tuple[str, ...] | None = None, simplified_variants: bool = False) -> list[str]:
+    """Each FTS5 phrase of :func:`match_query`'s expression on its own (excluded ones too), in
+    ``columns`` as :func:`match_query` searches them: what bm25 counts the matches of, one
+    phrase at a time, before it can rank anything."""
     parsed = parse_query(query)
-    return [
+    phrases = [
         _term_expression(variant)
         for term in parsed.terms + parsed.excluded
         for variant in _variants(term, simplified_variants)
     ]
+    return [_column_filter(columns, phrase) for phrase in phrases] if columns else phrases
 
 
 def highlight_pieces(query: str) -> list[tuple[str, str]]:

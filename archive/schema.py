@@ -362,6 +362,25 @@ def m015_article_pages(db):
     )
 
 
+@MIGRATIONS()
+def m017_search_index_line_breaks(db):
+    """The search index again, now with a token between the lines of each text
+    (:data:`archive.cjkfts.LINE_BREAK`), so that a phrase no longer matches across a line or
+    paragraph break; the index's rows must be rewritten whole, as a contentless index only
+    forgets a row given the very text it indexed."""
+    from . import search
+
+    if db.execute("select 1 from articles limit 1").fetchone():
+        search.rebuild_search_index(db)
+
+
+@MIGRATIONS()
+def m018_year_index(db):
+    """An index on ``articles.year``: the articles table's year facet reads it instead of every
+    row (467 -> 13 ms at 100,000 articles, where the rows hold the bodies)."""
+    db["articles"].create_index(["year"], if_not_exists=True)
+
+
 def has_table(conn, name: str) -> bool:
     """Whether ``conn``'s archive has the table ``name``: an archive read as it is may be older than it."""
     return conn.execute("select 1 from sqlite_master where type = 'table' and name = ?", [name]).fetchone() is not None

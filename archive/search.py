@@ -31,6 +31,7 @@ import sqlite3
 import unicodedata
 import zlib
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from . import cjkfts
 from .cjkfts import QuerySyntaxError
@@ -46,7 +47,11 @@ __all__ = [
     "refresh_search_index",
     "search",
     "rank",
+    "ranking",
+    "ORDERS",
     "count_matches",
+    "Count",
+    "COUNT_AT_MOST",
     "make_snippet",
 ]
 
@@ -58,8 +63,32 @@ BM25_WEIGHTS = (10.0, 1.0, 0.5, 0.5)
 #: Above this many matches of a phrase, bm25 (which counts them all first) is not used: the
 #: query is answered from its newest matches this many (bench/RESULTS.md, "Search at scale").
 RANK_AT_MOST = 2000
+#: Counting stops after this many matches: past it a count says "more than 10,000" (a count
+#: costs a walk over every match, linear in them: 55 ms for a word in 92,292 articles).
+COUNT_AT_MOST = 10_000
 #: SQLite's default limit on host parameters is 32766 since 3.32; stay well below.
 _CHUNK = 500
+
+#: How :func:`rank` ordered its answer, as ``ranked_by`` of each result says: ``"bm25"``
+#: (relevance over every match), ``"newest"`` (a term too common to rank: its newest matches,
+#: title matches first) or ``"date"`` (newest first, as asked).
+ORDERS = ("bm25", "newest", "date")
+
+
+@dataclass(frozen=True)
+class Count:
+    """How many articles match: ``value`` when ``exact``, otherwise at least ``value`` (the count
+    stopped after :data:`COUNT_AT_MOST` matches)."""
+
+    value: int
+    exact: bool = True
+
+    def __str__(self) -> str:
+        if self.exact:
+            return f"{self.value:,}"
+        if self.value > COUNT_AT_MOST:
+            return f"more than {COUNT_AT_MOST:,}"
+        return f"at least {self.value:,}" if self.value else "an uncounted number of"
 
 
 class SearchFailed(RuntimeError):
@@ -228,7 +257,8 @@ def search(db, query: str, *, markup: str = "text", **criteria) -> list[dict]:
     Each result is a dict with ``url``, ``title``, ``published``, ``category``,
     ``snippet`` (a passage of the body around the first hit, hits highlighted) and
     ``score`` (bm25 with the title weighted 10x, sign flipped: higher is better; for a
-    query with a very common term, 10 for a title match and 1 for a body match; None by date).
+    query with a very common term, 10 for a title match and 1 for a body match; None by date)
+    and ``ranked_by``, which of :data:`ORDERS` ordered them.
 
     :param markup: ``"text"`` highlights as ``[哮喘]``; ``"html"`` escapes the snippet and
         uses ``<mark>哮喘</mark>``.
@@ -238,7 +268,7 @@ def search(db, query: str, *, markup: str = "text", **criteria) -> list[dict]:
     if markup not in ("text", "html"):
         raise ValueError(f"markup must be 'text' or 'html', not {markup!r}")
     conn = _conn(db)
-    ranked = rank(conn, query, **criteria)
+    ranked, order = ranking(conn, query, **criteria)
     if not ranked:
         return []
     marks = ", ".join("?" * len(ranked))
@@ -260,12 +290,13 @@ def search(db, query: str, *, markup: str = "text", **criteria) -> list[dict]:
                 "category": category_,
                 "snippet": make_snippet(body or "", pattern, markup=markup),
                 "score": score,
+                "ranked_by": order,
             }
         )
     return results
 
 
-def rank(
+def ranking(
     db,
     query: str,
     *,
@@ -275,9 +306,10 @@ def rank(
     include_references: bool = False,
     include_disclaimer: bool = False,
     simplified_variants: bool = False,
-) -> list[tuple[int, float | None]]:
+) -> tuple[list[tuple[int, float | None]], str]:
     """``(articles.id, score)`` of the best ``limit`` matches of ``query``, best first: what
-    :func:`search` shows, before it reads the articles and makes snippets.
+    :func:`search` shows, before it reads the articles and makes snippets; and which of
+    :data:`ORDERS` ordered them.
 
     Ranked by bm25, a title match weighted 10x; but a query with a term found in more than
     ``RANK_AT_MOST`` articles is answered from its ``RANK_AT_MOST`` most recently archived
@@ -310,37 +342,57 @@ def rank(
                 f"SELECT a.id, NULL FROM {SEARCH_TABLE} JOIN articles a ON a.id = {SEARCH_TABLE}.rowid "
                 f"WHERE {' AND '.join(where)} ORDER BY {dated(conn, 'published_at', 'a')} DESC, a.id DESC LIMIT ?",
                 [*params, int(limit)],
-            ).fetchall()
+            ).fetchall(), "date"
         # bm25 first counts every match of each phrase (a whole-archive walk per query: 186 ms for
         # 间充质 at 100,000 articles, growing with the archive), so it only ranks rarer phrases.
         newest = conn.execute(
             f"SELECT rowid FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH ? ORDER BY rowid DESC LIMIT 2 OFFSET ?",
             [expression, RANK_AT_MOST - 1],
         ).fetchall()
-        phrases = cjkfts.phrase_queries(query, simplified_variants=simplified_variants)
+        # Counted in the columns searched: a word common only in reference lists or disclaimers
+        # (术 in 学术) is still ranked by bm25, which counts its matches in those columns only.
+        phrases = cjkfts.phrase_queries(query, columns=columns, simplified_variants=simplified_variants)
         if len(newest) == 2 or any(_found_in_more_than(conn, phrase, RANK_AT_MOST) for phrase in phrases):
             floor = newest[0][0] if len(newest) == 2 else 0
             title_expression = cjkfts.match_query(query, columns=columns, simplified_variants=simplified_variants, found_in=("title",))
-            return _newest_title_first(conn, expression, title_expression, floor, filters, params[1:], int(limit))
-        return _by_bm25(conn, expression, filters, params[1:], int(limit))
+            return _newest_title_first(conn, expression, title_expression, floor, filters, params[1:], int(limit)), "newest"
+        return _by_bm25(conn, expression, filters, params[1:], int(limit)), "bm25"
     except sqlite3.DatabaseError as error:
         # Our expressions are always valid FTS5, so this is the archive, never the query.
         raise SearchFailed(f"cannot search the archive now ({error})") from error
 
 
+def rank(db, query: str, **criteria) -> list[tuple[int, float | None]]:
+    """``(articles.id, score)`` of :func:`ranking`, without saying how they were ordered."""
+    return ranking(db, query, **criteria)[0]
+
+
 def count_matches(
     db, query: str, *, selection: Selection = Selection(), include_references: bool = False,
     include_disclaimer: bool = False, simplified_variants: bool = False,
-) -> int:
+) -> Count:
     """How many articles match ``query`` (and ``selection``): all of them, not only those
-    :func:`search` returns. Same parameters and errors as :func:`search`."""
+    :func:`search` returns, up to :data:`COUNT_AT_MOST`; past it a lower bound, so that a count
+    costs the same at a million articles as at ten thousand. With a ``selection``, the newest
+    ``COUNT_AT_MOST`` matches are the ones checked against it. Same parameters and errors as
+    :func:`search`."""
     conn = _conn(db)
     expression = cjkfts.match_query(query, columns=_columns(include_references, include_disclaimer), simplified_variants=simplified_variants)
     where, params = _where(conn, expression, selection)
-    # Without a filter on the articles, the index alone counts: the join costs ten times more
-    # for a term in every article (16 ms against 1.8 ms on 20,000 articles).
+    newest = f"SELECT rowid FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH ? ORDER BY rowid DESC LIMIT {COUNT_AT_MOST + 1}"
     try:
-        return conn.execute(f"SELECT count(*) FROM {_matches(where[1:])} WHERE {' AND '.join(where)}", params).fetchone()[0]
+        if len(where) == 1:
+            # The index alone counts: a join costs ten times more for a term in every article.
+            matches = conn.execute(f"SELECT count(*) FROM ({newest})", [expression]).fetchone()[0]
+            return Count(matches, exact=matches <= COUNT_AT_MOST)
+        filters = " AND ".join(where[1:])
+        matches, selected = conn.execute(
+            f"WITH m AS ({newest}) SELECT (SELECT count(*) FROM m), "
+            f"(SELECT count(*) FROM m JOIN articles a ON a.id = m.rowid WHERE {filters})",
+            [expression, *params[1:]],
+        ).fetchone()
+        # Past the bound, ``selected`` of the newest matches are selected; older ones may be too.
+        return Count(selected, exact=matches <= COUNT_AT_MOST)
     except sqlite3.DatabaseError as error:
         raise SearchFailed(f"cannot search the archive now ({error})") from error
 

@@ -402,7 +402,7 @@ def _existing_archive(db_path: Path):
 @click.option("--references", "include_references", is_flag=True, help="Also search the reference lists.")
 @click.option("--disclaimer", "include_disclaimer", is_flag=True, help="Also search the site disclaimers.")
 @click.option("--simplified", is_flag=True, help="Also find the Simplified spelling of Traditional characters.")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of {url, title, published, category, snippet, score}.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of {url, title, published, category, snippet, score, ranked_by}.")
 @csv_option
 def search(query, db_path, limit, since, until, site, category, sort, include_references, include_disclaimer, simplified, as_json, as_csv):
     """Search titles and bodies; best matches first, title matches before body matches.
@@ -432,10 +432,9 @@ def search(query, db_path, limit, since, until, site, category, sort, include_re
             raise click.UsageError(f"cannot read the query {query!r}: {error}")
         except archive_search.SearchFailed as error:
             raise click.ClickException(f"{db_path}: {error}; try again once the writer is done")
-    shown = "best" if sort == "rank" else "newest"
-    count = f"{total} articles match {query!r}" + (f"; showing the {len(hits)} {shown} (--limit)" if total > len(hits) else "")
+    count = _count_line(query, total, hits)
     if as_json or as_csv:
-        _echo_rows(hits, ["url", "title", "published", "category", "snippet", "score"], as_csv)
+        _echo_rows(hits, ["url", "title", "published", "category", "snippet", "score", "ranked_by"], as_csv)
         click.echo(count, err=True)
         return
     if not hits:
@@ -447,6 +446,19 @@ def search(query, db_path, limit, since, until, site, category, sort, include_re
         if hit["snippet"]:
             _say(f"            {hit['snippet']}")
     click.echo(count)
+
+
+def _count_line(query: str, total, hits: list[dict]) -> str:
+    """The line saying how many articles match ``query`` and in what order those shown are."""
+    matches = f"{total} article{'' if total.exact and total.value == 1 else 's'} match{'es' if total.exact and total.value == 1 else ''} {query!r}"
+    if not hits or (total.exact and total.value <= len(hits)):
+        return matches
+    shown = {
+        "bm25": f"showing the {len(hits)} best by relevance",
+        "newest": f"showing {len(hits)} of the newest, title matches first: too common to rank by relevance",
+        "date": f"showing the {len(hits)} newest",
+    }[hits[0]["ranked_by"]]
+    return f"{matches}; {shown} (--limit)"
 
 
 def _selection(since, until, site, category):

@@ -2,6 +2,7 @@
 index in step with edits, and queries that must be refused with a clear message."""
 
 import random
+import unicodedata
 import sqlite3
 
 import pytest
@@ -192,7 +193,7 @@ def test_results_are_ranked_filtered_and_carry_a_highlighted_snippet(archive):
     hits = search.search(archive, "哮喘", limit=5)
     assert len(hits) == 5
     assert [h["score"] for h in hits] == sorted((h["score"] for h in hits), reverse=True)
-    assert set(hits[0]) == {"url", "title", "published", "category", "snippet", "score"}
+    assert set(hits[0]) == {"url", "title", "published", "category", "snippet", "score", "ranked_by"}
     assert all("[哮喘]" in h["snippet"] or "哮喘" in h["title"] for h in hits)
     # A title hit outranks the same hit in the body only.
     titled = [h for h in search.search(archive, "哮喘", limit=100_000) if "哮喘" in h["title"]]
@@ -385,3 +386,91 @@ def test_a_damaged_index_is_reported_as_such_not_as_a_bad_query(fresh):
     fresh.execute("drop table articles_search_data")  # FTS5's own storage, lost
     with pytest.raises(search.SearchFailed, match="cannot search the archive now"):
         search.search(fresh, "哮喘")
+
+
+# --- what a ranking and a count say --------------------------------------------------------
+
+
+def _articles_with_a_word_common_only_outside_title_and_body(n_common: int, n_body: int) -> list[dict]:
+    """``n_common`` articles whose disclaimer and reference say 学术, ``n_body`` of which also say
+    术 in their body, a different number of times each, so that bm25 orders them."""
+    articles = make_articles(n_common, seed=3)
+    for i, article in enumerate(articles):
+        article["disclaimer"] = "免责声明：本文仅供学术交流。"
+        article["references"][0]["text"] += " 学术期刊"
+        article["title"] = article["title"].replace("术", "")
+        article["body"] = article["body"].replace("术", "")
+        if i < n_body:
+            article["body"] = "手术" * (i + 1) + "。\n" + article["body"]
+    return articles
+
+
+def test_a_word_common_only_in_disclaimers_and_references_is_still_ranked_by_bm25(fresh, monkeypatch):
+    writer.write_batch(fresh, _articles_with_a_word_common_only_outside_title_and_body(30, 6))
+    monkeypatch.setattr(search, "RANK_AT_MOST", 10)  # 30 disclaimers say 术: more than the bound
+    ranked, order = search.ranking(fresh, "术", limit=20)
+    assert order == "bm25"
+    by_bm25 = fresh.execute(
+        "select rowid from articles_search where articles_search match ? order by bm25(articles_search, 10.0, 1.0, 0.5, 0.5) limit 20",
+        [cjkfts.match_query("术", columns=("title", "body"))],
+    ).fetchall()
+    assert [id_ for id_, _ in ranked] == [id_ for (id_,) in by_bm25] and len(ranked) == 6
+
+
+def test_a_word_too_common_to_rank_is_announced_as_ordered_by_recency(fresh, monkeypatch):
+    writer.write_batch(fresh, make_articles(40, seed=5))
+    monkeypatch.setattr(search, "RANK_AT_MOST", 10)
+    assert {hit["ranked_by"] for hit in search.search(fresh, "细胞")} == {"newest"}
+    assert {hit["ranked_by"] for hit in search.search(fresh, "细胞", sort="date")} == {"date"}
+    monkeypatch.setattr(search, "RANK_AT_MOST", 1000)
+    assert {hit["ranked_by"] for hit in search.search(fresh, "细胞")} == {"bm25"}
+
+
+def test_a_phrase_does_not_match_across_a_line_break(fresh):
+    articles = make_articles(2, seed=1)
+    articles[0]["body"] = "研究纳入COPD\n受试者共30例。"
+    articles[1]["body"] = "研究纳入COPD受试者共30例。"
+    writer.write_batch(fresh, articles)
+    assert found(fresh, "COPD受试") == {articles[1]["url"]}
+    assert found(fresh, "COPD 受试") == {a["url"] for a in articles}  # two words: each anywhere
+
+
+def test_an_archive_indexed_without_line_breaks_is_reindexed_when_opened(tmp_path, monkeypatch):
+    path = tmp_path / "old.db"
+    db = open_archive(path, create=False)
+    db.enable_wal()
+    MIGRATIONS.apply(db, stop_before="m017_search_index_line_breaks")
+    articles = make_articles(3, seed=2)
+    articles[0]["body"] = "研究纳入COPD\n受试者共30例。"
+    with monkeypatch.context() as old:
+        old.setattr(cjkfts, "index_text", lambda text: cjkfts._index_line(unicodedata.normalize("NFKC", text)) if text else "")
+        writer.write_batch(db, articles)
+        assert found(db, "COPD受试") == {articles[0]["url"]}  # the old index matched across the line
+    db.close()
+    db = open_archive(path)
+    assert found(db, "COPD受试") == set()
+    articles[0]["body"] = "改写后的正文。"
+    writer.write_batch(db, articles[:1])  # an edit deletes the old row exactly, then reindexes it
+    assert found(db, "改写") == {articles[0]["url"]} and found(db, "受试") == set()
+    db.close()
+
+
+def test_a_count_stops_at_its_bound_and_says_more_than(fresh, monkeypatch):
+    writer.write_batch(fresh, make_articles(40, seed=5))
+    matches = len(scan(fresh, "细胞"))
+    assert search.count_matches(fresh, "细胞") == search.Count(matches)
+    monkeypatch.setattr(search, "COUNT_AT_MOST", matches - 5)
+    count = search.count_matches(fresh, "细胞")
+    assert not count.exact and str(count) == f"more than {matches - 5:,}"
+
+
+def test_a_filtered_count_past_its_bound_is_a_lower_bound(fresh, monkeypatch):
+    writer.write_batch(fresh, make_articles(40, seed=5))
+    selection = Selection(since="2023-01-01")
+    selected = fresh.execute(
+        "select count(*) from articles where published >= '2023-01-01' and (instr(title, '细胞') or instr(body, '细胞'))"
+    ).fetchone()[0]
+    assert search.count_matches(fresh, "细胞", selection=selection) == search.Count(selected)
+    monkeypatch.setattr(search, "COUNT_AT_MOST", 10)
+    count = search.count_matches(fresh, "细胞", selection=selection)
+    assert not count.exact and 0 < count.value <= selected and str(count) == f"at least {count.value:,}"

@@ -31,7 +31,7 @@ def test_the_hit_count_is_every_match_not_only_those_shown(wordpress_crawl):
     expected = brute_force(wordpress_crawl.db_path, "肺")
     assert len(expected) > 3
     text = medarchive("search", "肺", "--db", str(wordpress_crawl.db_path), "--limit", "3").stdout.splitlines()
-    assert text[-1] == f"{len(expected)} articles match '肺'; showing the 3 best (--limit)"
+    assert text[-1] == f"{len(expected)} articles match '肺'; showing the 3 best by relevance (--limit)"
     assert len([line for line in text if line[:4].isdigit() or line.startswith("?")]) == 3
     as_json = medarchive("search", "肺", "--db", str(wordpress_crawl.db_path), "--json")
     assert as_json.stderr.strip() == f"{len(expected)} articles match '肺'"  # 20 shown, all of them: stdout stays JSON
@@ -46,7 +46,7 @@ def test_since_until_and_site_select_the_articles_sql_selects(wordpress_crawl):
     assert sorted(hit["url"] for hit in between) == sorted(url for url, _ in brute_force(db, "干细胞", "published_day between ? and ?", [since, until]))
     assert 0 < len(between) < len(days)
     counted = medarchive("search", "干细胞", "--db", str(db), "--since", since, "--until", until, "--limit", "1").stdout.splitlines()[-1]
-    assert counted == f"{len(between)} articles match '干细胞'; showing the 1 best (--limit)"
+    assert counted == f"{len(between)} articles match '干细胞'; showing the 1 best by relevance (--limit)"
     host = wordpress_crawl.site.url.split("://")[1]
     assert {hit["url"] for hit in hits(db, "干细胞", "--site", host)} == {url for url, _ in brute_force(db, "干细胞")}
     assert hits(db, "干细胞", "--site", "other.example") == []

@@ -235,3 +235,50 @@ def test_serve_refuses_a_missing_file(tmp_path):
 def test_the_search_box_reads_a_malformed_query_leniently_instead_of_failing(db_path, query):
     rows = get_json(db_path, "/archive/articles.json?_shape=array&_col=title&_search=" + urllib.request.quote(query))
     assert {row["title"] for row in rows} == WITH_ASTHMA
+
+
+# --- pages that stay fast at a million articles --------------------------------------------
+
+
+def get_text(db_path, path):
+    async def fetch():
+        response = await serve.make_datasette(db_path).client.get(path)
+        assert response.status_code == 200, response.text
+        return response.text
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, fetch()).result()
+
+
+def test_serve_turns_off_the_suggested_facets_that_scan_every_row(db_path):
+    settings = serve.make_datasette(db_path).settings_dict()
+    assert settings["suggest_facets"] is False
+    assert get_json(db_path, "/archive/articles.json")["suggested_facets"] == []
+
+
+def test_a_search_of_the_articles_shows_the_bounded_count_instead_of_datasettes(db_path):
+    table = get_json(db_path, "/archive/articles.json?_search=哮喘")
+    assert table["filtered_table_rows_count"] is None  # datasette's own count walks every match
+    assert len(table["rows"]) == len(WITH_ASTHMA)
+    page = get_text(db_path, "/archive/articles?_search=" + urllib.request.quote("哮喘"))
+    assert f'<p class="medarchive-search-count">{len(WITH_ASTHMA)} articles match</p>' in page
+
+
+def test_a_search_with_other_filters_keeps_datasettes_own_count(db_path):
+    table = get_json(db_path, "/archive/articles.json?_search=哮喘&category=" + urllib.request.quote("呼吸"))
+    assert table["filtered_table_rows_count"] == len(WITH_ASTHMA)
+    page = get_text(db_path, "/archive/articles?_search=" + urllib.request.quote("哮喘") + "&category=" + urllib.request.quote("呼吸"))
+    assert "medarchive-search-count" not in page
+
+
+def test_the_canned_search_lists_what_the_cli_search_ranks_in_the_same_order(db_path):
+    from archive.schema import open_archive
+    from archive import search
+
+    db = open_archive(db_path)
+    try:
+        expected = [(hit["url"], hit["ranked_by"]) for hit in search.search(db, "哮喘", limit=100)]
+    finally:
+        db.close()
+    rows = get_json(db_path, "/archive/search.json?_shape=array&q=" + urllib.request.quote("哮喘"))
+    assert [(row["url"], row["ranked_by"]) for row in rows] == expected and len(expected) == len(WITH_ASTHMA)
