@@ -2,7 +2,12 @@
 
     python bench/realpages.py                 # the per-field table, medarchive and the anchors
     python bench/realpages.py --only medarchive --failures   # what medarchive gets wrong, page by page
-    python bench/realpages.py --record        # write medarchive's totals as the test's floor
+    python bench/realpages.py --part targeted # only the pages of one part of the corpus
+    python bench/realpages.py --record        # pin medarchive's outcome per page and field
+
+Each field of each page is right (the page's value), wrong (a value that is not the page's:
+another title or day, a neighbour the page does not link, a boilerplate line in the body, a
+neighbour's date that is the day of the run) or missing (nothing given, a sentence not found).
 
 The corpus is ``tests/realpages/``: real pages in their original bytes and, in ``expected.json``,
 what a person reads on each (title, day, first and last body sentence, boilerplate lines that
@@ -17,11 +22,13 @@ import statistics
 import sys
 import time
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "realpages"
 FLOOR = CORPUS / "scores.json"
+SHANGHAI = timezone(timedelta(hours=8))
 
 FIELDS = (
     ("title", "title exactly right"),
@@ -32,9 +39,13 @@ FIELDS = (
     ("body_all", "all three body checks"),
     ("neighbours", "prev/next right (pages with a chain)"),
     ("no_invented", "pages with no invented neighbour"),
+    ("neighbour_dates", "neighbour dates not the run's day"),
     ("accepted", "real articles accepted"),
     ("no_exception", "pages extracted without an exception"),
 )
+
+#: What a field can be on one page: the page's value, another value, or nothing.
+RIGHT, WRONG, MISSING = "right", "wrong", "missing"
 
 _SPACE_RE = re.compile(r"[\s\u00a0\u3000\u200b\ufeff]+")
 
@@ -52,6 +63,7 @@ class Extracted:
     day: str | None = None
     body: str | None = None
     neighbours: dict | None = None  # {"prev": url | "END" | None, ...}; None when not supported
+    neighbour_days: list = field(default_factory=list)  # the days given to neighbour links
     rejected: bool = False
     error: str | None = None
     seconds: float = 0.0
@@ -59,14 +71,25 @@ class Extracted:
 
 @dataclass
 class Score:
-    checks: dict = field(default_factory=dict)  # field -> list of (page id, ok)
+    checks: dict = field(default_factory=dict)  # field -> list of (page id, RIGHT | WRONG | MISSING)
 
-    def add(self, name: str, page_id: str, ok: bool) -> None:
-        self.checks.setdefault(name, []).append((page_id, ok))
+    def add(self, name: str, page_id: str, outcome: str) -> None:
+        self.checks.setdefault(name, []).append((page_id, outcome))
+
+    def count(self, name: str, outcome: str) -> int:
+        return sum(found == outcome for _, found in self.checks.get(name, []))
 
     def total(self, name: str) -> tuple[int, int]:
-        results = self.checks.get(name, [])
-        return sum(ok for _, ok in results), len(results)
+        """(pages right, pages scored) for one field."""
+        return self.count(name, RIGHT), len(self.checks.get(name, []))
+
+    def by_page(self) -> dict:
+        """{page id: {field: outcome}}, the record the test pins."""
+        pages: dict = {}
+        for name, results in self.checks.items():
+            for page_id, outcome in results:
+                pages.setdefault(page_id, {})[name] = outcome
+        return pages
 
 
 def load_corpus(corpus: Path = CORPUS) -> list[dict]:
@@ -76,18 +99,19 @@ def load_corpus(corpus: Path = CORPUS) -> list[dict]:
 # --- extractors ------------------------------------------------------------------------------
 
 
-def run_medarchive(body: bytes, url: str) -> Extracted:
+def run_medarchive(body: bytes, url: str, now: datetime) -> Extracted:
     from crawler.single_page import extract_page
 
-    result = extract_page(body, url)
+    result = extract_page(body, url, now=now)
     item = result.item
     if item is None:
         return Extracted(rejected=True, neighbours={})
     neighbours = {link.rel: (link.url or "END") for link in item.neighbours}
-    return Extracted(title=item.title, day=result.published_day, body=item.body, neighbours=neighbours)
+    days = [link.date[:10] for link in item.neighbours if link.date]
+    return Extracted(title=item.title, day=result.published_day, body=item.body, neighbours=neighbours, neighbour_days=days)
 
 
-def run_trafilatura(body: bytes, url: str) -> Extracted:
+def run_trafilatura(body: bytes, url: str, now: datetime) -> Extracted:
     import trafilatura
     from htmldate import find_date
 
@@ -99,7 +123,7 @@ def run_trafilatura(body: bytes, url: str) -> Extracted:
     return Extracted(title=document.get("title"), day=day, body=document.get("text"))
 
 
-def run_gne(body: bytes, url: str) -> Extracted:
+def run_gne(body: bytes, url: str, now: datetime) -> Extracted:
     from gne import GeneralNewsExtractor
 
     from crawler.single_page import response_for
@@ -135,12 +159,12 @@ def available_extractors(names: list[str]) -> dict:
     return found
 
 
-def extract(run, body: bytes, url: str, repeat: int = 1) -> Extracted:
+def extract(run, body: bytes, url: str, now: datetime, repeat: int = 1) -> Extracted:
     times = []
     for _ in range(repeat):
         started = time.process_time()
         try:
-            result = run(body, url)
+            result = run(body, url, now)
         except Exception as error:  # the scorer reports an extractor's crash, it does not stop
             result = Extracted(error=f"{type(error).__name__}: {error}")
         times.append(time.process_time() - started)
@@ -151,92 +175,152 @@ def extract(run, body: bytes, url: str, repeat: int = 1) -> Extracted:
 # --- scoring ---------------------------------------------------------------------------------
 
 
-def score_page(expected: dict, found: Extracted, score: Score) -> None:
+def fetch_time(expected: dict, clock: datetime) -> datetime:
+    """When the page was fetched: its ``fetched_at`` where the source gives it, else ``clock``
+    (as a crawl would use), so a relative date on an undated save cannot come out right."""
+    return datetime.fromisoformat(expected["fetched_at"]) if expected.get("fetched_at") else clock
+
+
+def run_days(clock: datetime) -> set[str]:
+    """The run's day in UTC and in China: a date resolved against the clock is one of them."""
+    return {clock.astimezone(zone).date().isoformat() for zone in (timezone.utc, SHANGHAI)}
+
+
+def value_outcome(found: str | None, expected: str | None) -> str:
+    """RIGHT when the value is the page's (both absent counts), MISSING when none is given
+    for a value the page shows, WRONG when a value is given that is not the page's."""
+    if found == expected:
+        return RIGHT
+    return MISSING if found is None else WRONG
+
+
+def body_outcomes(expected: dict, body: str | None) -> dict:
+    """The body checks: a sentence not in the body is MISSING; a boilerplate line in it is WRONG."""
+    body = squash(body)
+    if not body:
+        return {name: MISSING for name in ("body_first", "body_last", "body_clean", "body_all")}
+    outcomes = {
+        "body_first": RIGHT if squash(expected["body_first"]) in body else MISSING,
+        "body_last": RIGHT if squash(expected["body_last"]) in body else MISSING,
+        "body_clean": WRONG if any(squash(line) in body for line in expected.get("boilerplate", [])) else RIGHT,
+    }
+    outcomes["body_all"] = WRONG if WRONG in outcomes.values() else MISSING if MISSING in outcomes.values() else RIGHT
+    return outcomes
+
+
+def neighbours_outcome(shown: dict, found: dict) -> str:
+    """WRONG when a link given is not the page's, MISSING when one the page shows is not given."""
+    outcomes = [value_outcome(found.get(rel), url) for rel, url in shown.items()]
+    return WRONG if WRONG in outcomes else MISSING if MISSING in outcomes else RIGHT
+
+
+def score_page(expected: dict, found: Extracted, score: Score, clock_days: set = frozenset()) -> None:
+    """Add one page's outcomes to ``score``. ``clock_days`` is the run's day when the page
+    was read against the clock (no ``fetched_at``): no date of it may be that day."""
     page_id = expected["id"]
-    score.add("no_exception", page_id, found.error is None)
-    score.add("accepted", page_id, not found.rejected and found.error is None)
-    score.add("title", page_id, squash(found.title) == squash(expected["title"]))
-    score.add("date", page_id, found.day == expected.get("date"))
-    body = squash(found.body)
-    first = squash(expected["body_first"]) in body if body else False
-    last = squash(expected["body_last"]) in body if body else False
-    clean = bool(body) and not any(squash(line) in body for line in expected.get("boilerplate", []))
-    score.add("body_first", page_id, first)
-    score.add("body_last", page_id, last)
-    score.add("body_clean", page_id, clean)
-    score.add("body_all", page_id, first and last and clean)
+    score.add("no_exception", page_id, RIGHT if found.error is None else MISSING)
+    score.add("accepted", page_id, RIGHT if not found.rejected and found.error is None else MISSING)
+    title = squash(found.title) or None
+    score.add("title", page_id, value_outcome(title, squash(expected["title"])))
+    score.add("date", page_id, value_outcome(found.day, expected.get("date")))
+    for name, outcome in body_outcomes(expected, found.body).items():
+        score.add(name, page_id, outcome)
     if found.neighbours is None:
         return
     shown = {rel: expected[rel] for rel in ("prev", "next") if rel in expected}
     if shown:
-        score.add("neighbours", page_id, all(found.neighbours.get(rel) == url for rel, url in shown.items()))
-    score.add("no_invented", page_id, all(rel in shown for rel in found.neighbours))
+        score.add("neighbours", page_id, neighbours_outcome(shown, found.neighbours))
+    score.add("no_invented", page_id, RIGHT if all(rel in shown for rel in found.neighbours) else WRONG)
+    if found.neighbour_days:
+        score.add("neighbour_dates", page_id, WRONG if clock_days.intersection(found.neighbour_days) else RIGHT)
 
 
 def score_corpus(pages: list[dict], run, corpus: Path = CORPUS, repeat: int = 1) -> tuple[Score, list[float], dict]:
     score, seconds, found_by_page = Score(), [], {}
+    clock = datetime.now(timezone.utc)
     for expected in pages:
         body = (corpus / expected["file"]).read_bytes()
-        found = extract(run, body, expected["url"], repeat)
-        score_page(expected, found, score)
+        now = fetch_time(expected, clock)
+        found = extract(run, body, expected["url"], now, repeat)
+        score_page(expected, found, score, set() if expected.get("fetched_at") else run_days(clock))
         seconds.append(found.seconds)
         found_by_page[expected["id"]] = found
     return score, seconds, found_by_page
 
 
-def totals(score: Score) -> dict:
-    return {name: list(score.total(name)) for name, _ in FIELDS if score.checks.get(name)}
+def record(score: Score) -> str:
+    """The per-page record as JSON text, one line per page, fields in table order."""
+    order = [name for name, _ in FIELDS]
+    lines = []
+    for page_id, outcomes in score.by_page().items():
+        fields = {name: outcomes[name] for name in order if name in outcomes}
+        lines.append(f"  {json.dumps(page_id)}: {json.dumps(fields, ensure_ascii=False)}")
+    return "{\n" + ",\n".join(lines) + "\n}\n"
 
 
 def print_table(results: dict) -> None:
+    """One row per field; right, wrong and missing side by side for each extractor."""
     names = list(results)
-    print("| field | " + " | ".join(names) + " |")
-    print("|---|" + "---|" * len(names))
+    print("| field | " + " | ".join(f"{name} right | wrong | missing" for name in names) + " |")
+    print("|---|" + "---|---|---|" * len(names))
     for name, label in FIELDS:
         cells = []
         for extractor in names:
-            ok, count = results[extractor][0].total(name)
-            cells.append(f"{ok}/{count}" if count else "-")
+            score = results[extractor][0]
+            right, count = score.total(name)
+            cells += [f"{right}/{count}", str(score.count(name, WRONG)), str(score.count(name, MISSING))] if count else ["-"] * 3
         print(f"| {label} | " + " | ".join(cells) + " |")
-    cells = [f"{statistics.median(results[name][1]) * 1000:.1f} ms" for name in names]
+    cells = [f"{statistics.median(results[name][1]) * 1000:.1f} ms | |" for name in names]
     print("| median CPU time per page | " + " | ".join(cells) + " |")
-    cells = [f"{sum(results[name][1]) * 1000:.0f} ms" for name in names]
-    print("| total CPU time | " + " | ".join(cells) + " |")
+
+
+def failure_detail(name: str, expected: dict, found: Extracted) -> tuple:
+    """(what the page shows, what was found) for one field, as printed by ``--failures``."""
+    body = found.body or ""
+    return {
+        "title": (expected["title"], found.title),
+        "date": (expected.get("date"), found.day),
+        "neighbours": ({rel: expected.get(rel) for rel in ("prev", "next") if rel in expected}, found.neighbours),
+        "no_invented": (None, found.neighbours),
+        "neighbour_dates": (None, found.neighbour_days),
+        "no_exception": (None, found.error),
+        "body_first": (expected["body_first"], body[:60]),
+        "body_last": (expected["body_last"], body[-60:]),
+        "body_clean": ([line for line in expected.get("boilerplate", []) if squash(line) in squash(body)], "in the body"),
+    }.get(name, ("", body[:60] + " ... " + body[-60:]))
 
 
 def print_failures(pages: list[dict], score: Score, found_by_page: dict) -> None:
     by_id = {page["id"]: page for page in pages}
     for name, label in FIELDS:
-        wrong = [page_id for page_id, ok in score.checks.get(name, []) if not ok]
-        if not wrong:
-            continue
-        print(f"\n## {label}: {len(wrong)} wrong")
-        for page_id in wrong:
-            expected, found = by_id[page_id], found_by_page[page_id]
-            detail = {
-                "title": (expected["title"], found.title),
-                "date": (expected.get("date"), found.day),
-                "neighbours": ({rel: expected.get(rel) for rel in ("prev", "next") if rel in expected}, found.neighbours),
-                "no_invented": (None, found.neighbours),
-                "no_exception": (None, found.error),
-            }.get(name, ("", (found.body or "")[:60] + " ... " + (found.body or "")[-60:]))
-            print(f"- {page_id}: expected {detail[0]!r} got {detail[1]!r}")
+        for outcome in (WRONG, MISSING):
+            failed = [page_id for page_id, found in score.checks.get(name, []) if found == outcome]
+            if not failed:
+                continue
+            print(f"\n## {label}: {len(failed)} {outcome}")
+            for page_id in failed:
+                shown, got = failure_detail(name, by_id[page_id], found_by_page[page_id])
+                print(f"- {page_id}: expected {shown!r} got {got!r}")
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", action="append", choices=list(EXTRACTORS), help="score only these extractors")
-    parser.add_argument("--failures", action="store_true", help="list each wrong page per field")
+    parser.add_argument("--part", action="append", help="score only the pages of this part of the corpus (dev, cwced, mirrors, targeted)")
+    parser.add_argument("--failures", action="store_true", help="list each wrong and each missing value, page by page")
     parser.add_argument("--repeat", type=int, default=1, help="runs per page for the CPU-time median")
-    parser.add_argument("--record", action="store_true", help=f"write medarchive's totals to {FLOOR.relative_to(ROOT)}")
+    parser.add_argument("--record", action="store_true", help=f"write medarchive's outcome per page and field to {FLOOR.relative_to(ROOT)}")
     parser.add_argument("--corpus", type=Path, default=CORPUS)
     args = parser.parse_args(argv)
+    if args.record and (args.part or args.corpus != CORPUS):
+        parser.error("--record needs the whole corpus: leave out --part and --corpus")
     sys.path.insert(0, str(ROOT))
-    pages = load_corpus(args.corpus)
+    pages = [page for page in load_corpus(args.corpus) if not args.part or page.get("part") in args.part]
     sites = {page["site"] for page in pages}
     print(f"{len(pages)} pages from {len(sites)} sites ({args.corpus})\n")
     results = {}
-    for name, run in available_extractors(args.only or list(EXTRACTORS)).items():
+    extractors = available_extractors(["medarchive"] if args.record else args.only or list(EXTRACTORS))
+    for name, run in extractors.items():
         results[name] = score_corpus(pages, run, args.corpus, args.repeat)
     print_table(results)
     if args.failures:
@@ -244,8 +328,7 @@ def main(argv=None) -> int:
             print(f"\n# {name}")
             print_failures(pages, score, found)
     if args.record:
-        lines = [f'  "{name}": {json.dumps(value)}' for name, value in totals(results["medarchive"][0]).items()]
-        FLOOR.write_text("{\n" + ",\n".join(lines) + "\n}\n", encoding="utf-8")
+        FLOOR.write_text(record(results["medarchive"][0]), encoding="utf-8")
         print(f"\nrecorded {FLOOR.relative_to(ROOT)}")
     return 0
 
