@@ -99,10 +99,10 @@ def load_corpus(corpus: Path = CORPUS) -> list[dict]:
 # --- extractors ------------------------------------------------------------------------------
 
 
-def run_medarchive(body: bytes, url: str, now: datetime) -> Extracted:
+def run_medarchive(body: bytes, url: str, now: datetime | None) -> Extracted:
     from crawler.single_page import extract_page
 
-    result = extract_page(body, url, now=now)
+    result = extract_page(body, url, fetched_at=now)
     item = result.item
     if item is None:
         return Extracted(rejected=True, neighbours={})
@@ -111,7 +111,7 @@ def run_medarchive(body: bytes, url: str, now: datetime) -> Extracted:
     return Extracted(title=item.title, day=result.published_day, body=item.body, neighbours=neighbours, neighbour_days=days)
 
 
-def run_trafilatura(body: bytes, url: str, now: datetime) -> Extracted:
+def run_trafilatura(body: bytes, url: str, now: datetime | None) -> Extracted:
     import trafilatura
     from htmldate import find_date
 
@@ -123,7 +123,7 @@ def run_trafilatura(body: bytes, url: str, now: datetime) -> Extracted:
     return Extracted(title=document.get("title"), day=day, body=document.get("text"))
 
 
-def run_gne(body: bytes, url: str, now: datetime) -> Extracted:
+def run_gne(body: bytes, url: str, now: datetime | None) -> Extracted:
     from gne import GeneralNewsExtractor
 
     from crawler.single_page import response_for
@@ -159,7 +159,7 @@ def available_extractors(names: list[str]) -> dict:
     return found
 
 
-def extract(run, body: bytes, url: str, now: datetime, repeat: int = 1) -> Extracted:
+def extract(run, body: bytes, url: str, now: datetime | None, repeat: int = 1) -> Extracted:
     times = []
     for _ in range(repeat):
         started = time.process_time()
@@ -175,10 +175,10 @@ def extract(run, body: bytes, url: str, now: datetime, repeat: int = 1) -> Extra
 # --- scoring ---------------------------------------------------------------------------------
 
 
-def fetch_time(expected: dict, clock: datetime) -> datetime:
-    """When the page was fetched: its ``fetched_at`` where the source gives it, else ``clock``
-    (as a crawl would use), so a relative date on an undated save cannot come out right."""
-    return datetime.fromisoformat(expected["fetched_at"]) if expected.get("fetched_at") else clock
+def fetch_time(expected: dict) -> datetime | None:
+    """When the page was fetched: its ``fetched_at`` where the source gives it, else unknown (a
+    relative date on an undated save must then come out absent)."""
+    return datetime.fromisoformat(expected["fetched_at"]) if expected.get("fetched_at") else None
 
 
 def run_days(clock: datetime) -> set[str]:
@@ -240,7 +240,7 @@ def score_corpus(pages: list[dict], run, corpus: Path = CORPUS, repeat: int = 1)
     clock = datetime.now(timezone.utc)
     for expected in pages:
         body = (corpus / expected["file"]).read_bytes()
-        now = fetch_time(expected, clock)
+        now = fetch_time(expected)
         found = extract(run, body, expected["url"], now, repeat)
         score_page(expected, found, score, set() if expected.get("fetched_at") else run_days(clock))
         seconds.append(found.seconds)
