@@ -28,10 +28,12 @@ from .rules import (
     BOILERPLATE_SELECTORS,
     BREADCRUMB_SELECTORS,
     CATEGORY_SELECTORS,
+    CREDIT_LINE,
     DISCLAIMER_LINE,
     DISCLAIMER_MARKERS,
     FURNITURE_CLASS_TOKENS,
     FURNITURE_CLASS_WORDS,
+    MAX_CREDIT_LINE_CHARS,
     REFERENCE_HEADINGS,
     RELATED_HEADINGS,
     SOFT_404_MARKERS,
@@ -63,6 +65,10 @@ MAX_HINT_GROWTH = 1.6
 MIN_HINT_SHARE = 0.6
 _DECORATION = r"[\s«»‹›<>←→|【】\[\]]*"
 _LEADING_DECORATION_RE = re.compile("^" + _DECORATION)
+_LINE_DECORATION_RE = re.compile(r"[\s\u00a0\u3000\u200b\ufeff«»‹›<>←→|【】\[\]·•●▶►◆■□★☆>》《]+")
+#: Links to files (an attachment, a picture) and links showing an address or an identifier.
+_FILE_LINK_RE = re.compile(r"\.(pdf|docx?|xlsx?|pptx?|zip|rar|7z|txt|jpe?g|png|gif|mp[34]|wav)(\?|#|$)")
+_ADDRESS_SHOWN_RE = re.compile(r"https?://|www\.|(?<![a-z])doi(?![a-z])|10\.\d{4,}/", re.IGNORECASE)
 _BREADCRUMB_NOISE = {"首页", "首頁", "主页", "Home", "home", "当前位置", "當前位置", "您的位置", ">", "»"}
 
 
@@ -117,7 +123,8 @@ def read_article(selector: Selector, url: str, rule: SiteRule | None = None) -> 
     reference_texts, reference_hrefs = _cut_references(body_root, url)
     disclaimer = _cut_disclaimer(body_root) or _find_disclaimer_outside(root, container, texts)
     _remove_chrome(body_root)
-    lines = [line for line in block_lines(body_root) if not _is_boilerplate_line(line)]
+    _remove_link_lines(body_root)
+    lines = _without_trailing_credits([line for line in block_lines(body_root) if not _is_boilerplate_line(line)])
     body = "\n".join(lines)
     if len(body) < MIN_BODY_CHARS:
         return NotAnArticle(f"its text is {len(body)} characters, fewer than {MIN_BODY_CHARS}: an empty template or a stub")
@@ -313,6 +320,84 @@ def _remove_chrome(body_root) -> None:
             remove_element(element)
 
 
+def _remove_link_lines(body_root) -> None:
+    """Take out lines that are one short link to another page and nothing else: headlines of
+    other articles set between the paragraphs (an advertisement, a teaser). A link showing an
+    address or an identifier, to a file, or to a place on the same page stays."""
+    doomed = []
+    for link in body_root.iter("a"):
+        shown = normalize_space(text_content(link))
+        if shown and len(shown) <= MAX_LONE_LINK_BLOCK_CHARS and _links_to_a_page(link.get("href") or "", shown):
+            alone = _alone_on_its_line(link, body_root)
+            if alone is not None:
+                doomed.append(alone)
+    for element in doomed:
+        remove_element(element)
+
+
+def _links_to_a_page(href: str, shown: str) -> bool:
+    href = href.strip().lower()
+    if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
+        return False
+    return not _shows_address_or_file(href, shown)
+
+
+def _shows_address_or_file(href: str, shown: str) -> bool:
+    """A link that shows an address or an identifier, or leads to a file: a reference, an
+    attachment, not a headline."""
+    return bool(_FILE_LINK_RE.search(href.strip().lower()) or _ADDRESS_SHOWN_RE.search(shown))
+
+
+def _alone_on_its_line(link, body_root):
+    """What to remove when ``link`` (with the inline elements around it) is the only text of
+    its line: the block holding it, or the link where ``<br>``s bound the line; else None."""
+    element = link
+    while (parent := element.getparent()) is not None and parent is not body_root and not _ends_line(parent):
+        if _shows_text(parent.text) or _shows_text(element.tail) or element.getprevious() is not None or element.getnext() is not None:
+            return None  # the inline element around the link shows more than the link
+        element = parent
+    if parent is None:
+        return None
+    # Each neighbour is looked at until the first that shows text: linear in the body.
+    if _shows_text(element.tail):
+        return None
+    following = element.getnext()
+    while following is not None and not _ends_line(following):
+        if _shows_text(_shown(following)) or _shows_text(following.tail):
+            return None
+        following = following.getnext()
+    previous = element.getprevious()
+    while previous is not None and not _ends_line(previous):
+        if _shows_text(previous.tail) or _shows_text(_shown(previous)):
+            return None
+        previous = previous.getprevious()
+    if _shows_text(parent.text if previous is None else previous.tail):
+        return None
+    if previous is None and following is None and parent is not body_root:
+        return parent
+    # The line goes with its decoration (``▶``): the text just before and after the link.
+    element.tail = None
+    before = element.getprevious()
+    if before is None:
+        parent.text = None
+    else:
+        before.tail = None
+    return element
+
+
+def _shows_text(text: str | None) -> bool:
+    return bool(text) and bool(_LINE_DECORATION_RE.sub("", text))
+
+
+def _shown(node) -> str:
+    """The text an element shows; none for a comment."""
+    return text_content(node) if isinstance(node.tag, str) else ""
+
+
+def _ends_line(element) -> bool:
+    return element.tag in ("br", "td", "th") or element.tag in BLOCK_TAGS
+
+
 def _is_script_control(element) -> bool:
     """A link that runs a script (``【纠错】``, ``打印``, ``分享``) is a button, not text."""
     return element.tag == "a" and (element.get("href") or "").strip().lower().startswith("javascript:")
@@ -323,7 +408,10 @@ def _is_link_block(element, block) -> bool:
         return False
     if block.links >= MIN_LIST_LINKS:
         return block.link_density > MAX_BLOCK_LINK_DENSITY
-    return block.links == 1 and block.chars <= MAX_LONE_LINK_BLOCK_CHARS and block.link_density > MAX_BLOCK_LINK_DENSITY
+    if block.links != 1 or block.chars > MAX_LONE_LINK_BLOCK_CHARS or block.link_density <= MAX_BLOCK_LINK_DENSITY:
+        return False
+    link = next(a for a in element.iter("a") if a.get("href") is not None)
+    return not _shows_address_or_file(link.get("href"), text_content(link))
 
 
 def _is_furniture_class(element) -> bool:
@@ -354,6 +442,14 @@ def _nearest_block(element, stop):
 
 def _is_boilerplate_line(line: str) -> bool:
     return any(pattern.search(line) for pattern in BOILERPLATE_LINES)
+
+
+def _without_trailing_credits(lines: list[str]) -> list[str]:
+    """``lines`` without the credit lines that end them (``审核：张三``, ``文/李四 图/王五``)."""
+    end = len(lines)
+    while end and len(lines[end - 1]) <= MAX_CREDIT_LINE_CHARS and CREDIT_LINE.match(lines[end - 1]):
+        end -= 1
+    return lines[:end]
 
 
 # --- references and disclaimer -----------------------------------------------------
