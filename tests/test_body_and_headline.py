@@ -56,3 +56,29 @@ def test_follow_and_promotion_lines_are_not_body(ads_and_promo, promo):
 @pytest.mark.parametrize("credit", ["责任编辑", "文字：李华", "审核：赵敏"])
 def test_credit_lines_at_the_end_are_not_body(ads_and_promo, credit):
     assert credit not in ads_and_promo.body
+
+
+def test_a_short_article_beside_a_longer_hot_list_is_the_body():
+    article = read("wordpress_short_with_hot_list.html")
+    assert article.body == "自五月六日起，门诊上午提前半小时开诊。\n周末专家门诊照常开放，请提前预约。\n详情见预约平台，DOI 10.1234/abcd.5678。"
+
+
+def test_a_second_article_appended_below_is_not_part_of_the_body():
+    body = read("second_article_appended.html").body
+    assert "饭前便后要洗手。" in body
+    assert "夏季如何科学补水" not in body and "补水" not in body
+
+
+def test_a_related_news_box_longer_than_the_article_is_not_part_of_the_body():
+    body = read("related_box_longer.html").body
+    assert body.endswith("为方便哮喘患儿规范随访，我院儿科于本周一开通儿童哮喘专病门诊，每周一、周四下午开诊。\n就诊可通过医院公众号预约。")
+
+
+def test_a_one_line_news_item_after_a_longer_column_is_an_article():
+    article = read("one_line_news_after_a_column.html")
+    assert article.body == "自下周起门诊时间调整为八点开始。"
+    assert article.found_by["body"] == "after the headline"
+
+
+def test_a_page_saying_there_is_no_content_yet_is_still_a_stub():
+    assert "stub" in read("stub.html")

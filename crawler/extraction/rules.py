@@ -165,6 +165,15 @@ FURNITURE_CLASS_WORDS = ("share", "promo", "qrcode", "comment", "recommend", "re
 #: ... and these only as a whole word of it (``edit`` but not ``TRS_Editor``).
 FURNITURE_CLASS_TOKENS = ("edit", "author", "byline", "tags", "tag", "keywords", "keyword", "ad", "ads", "advert", "print", "copyright", "zdfy", "fenxiang")
 
+#: Class or id words of boxes of other articles beside or below the text (a sidebar's hot list,
+#: a ranking): a block inside one is not the article's text, however long. Matched anywhere in
+#: a class or id...
+BOX_CLASS_WORDS = ("sidebar", "widget", "aside", "paihang", "remen", "tuijian", "xiangguan", "recommend", "related")
+#: ... and these only where a word starts (``hotnews``, ``rank-list``, but not ``photo``).
+BOX_CLASS_PREFIXES = ("hot", "rank")
+#: Words of the short heading over such a box (热搜榜, 相关新闻, 编辑推荐).
+BOX_HEADING_WORDS = ("相关", "相關", "推荐", "推薦", "热搜", "熱搜", "热门", "熱門", "排行", "猜你喜欢", "延伸阅读", "延伸閱讀", "大家都在看")
+
 #: Headings that open a list of other articles at the end of the text; the heading and the
 #: blocks after it are cut, as a reference section is.
 RELATED_HEADINGS = ("相关报道", "相关新闻", "相关阅读", "相关文章", "相关链接", "延伸阅读", "推荐阅读", "热点推荐", "猜你喜欢", "相關報導", "相關新聞", "相關閱讀", "延伸閱讀")
