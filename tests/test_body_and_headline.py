@@ -82,3 +82,12 @@ def test_a_one_line_news_item_after_a_longer_column_is_an_article():
 
 def test_a_page_saying_there_is_no_content_yet_is_still_a_stub():
     assert "stub" in read("stub.html")
+
+
+def test_a_section_of_the_article_headed_like_a_box_word_stays():
+    html = """<html><head><title>儿童哮喘的家庭护理_健康网</title></head><body><div class="article">
+    <h1>儿童哮喘的家庭护理</h1><p>儿童哮喘需要长期规范管理，家长的护理十分重要。</p>
+    <h3>相关知识</h3><p>哮喘是一种慢性气道炎症性疾病，常在夜间和清晨发作，运动和冷空气也可诱发。</p>
+    <p>家中应避免尘螨、宠物皮屑等过敏原，保持室内通风，按医嘱使用吸入药物。</p></div></body></html>"""
+    body = read_article(Selector(text=html), "http://www.health.example/a/1001.html").body
+    assert "相关知识\n哮喘是一种慢性气道炎症性疾病" in body

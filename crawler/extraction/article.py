@@ -411,9 +411,9 @@ def _other_articles(container, headline, stats) -> list:
     if second is not None:
         doomed = [second, *second.itersiblings()]
     sentences = stats[container].sentences - sum(stats[element].sentences for element in doomed if element in stats)
-    gone = set(doomed)
+    gone, holding = set(doomed), set(headline.iterancestors())
     for element in container.iterdescendants():
-        if element in stats and _is_box(element, stats) and headline not in element.iterdescendants():
+        if element not in holding and element in stats and _is_box(element, stats):
             if gone.intersection(element.iterancestors()) or stats[element].sentences >= sentences:
                 continue
             sentences -= stats[element].sentences

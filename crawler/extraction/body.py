@@ -36,7 +36,8 @@ _SPACES = " \t\n\r\f\v\u00a0\u3000\u200b\ufeff\u2002\u2003\u2009"
 _SPACE_RE = re.compile(f"[{re.escape(_SPACES)}]")
 _PUNCTUATION_RE = re.compile(f"[{re.escape(PROSE_PUNCTUATION)}]")
 #: Marks that end a sentence: a paragraph holding one is a sentence, not a label or a headline.
-SENTENCE_ENDS = frozenset("。！？!?")
+SENTENCE_ENDS = "。！？!?"
+_SENTENCE_END_RE = re.compile(f"[{re.escape(SENTENCE_ENDS)}]")
 
 
 @dataclass(slots=True)
@@ -177,10 +178,10 @@ def _walk(root) -> tuple[dict, list]:
         if run is not None:
             run[0] += chars
             run[1] += chars if in_link else 0
-            marks = _PUNCTUATION_RE.findall(text)
-            run[2] += len(marks)
-            if marks and not run[4]:
-                run[4] = any(mark in SENTENCE_ENDS for mark in marks)
+            marks = len(_PUNCTUATION_RE.findall(text))
+            run[2] += marks
+            if marks and not run[4] and _SENTENCE_END_RE.search(text):
+                run[4] = 1
     return stats, owners
 
 
@@ -188,8 +189,10 @@ def best_block(root, stats: dict):
     """The element most likely to hold the article text, or None when no block holds prose."""
     best, best_score = None, 0.0
     for element, block in stats.items():
-        if element.tag in HOLDER_TAGS and text_score(block) > best_score:
-            best, best_score = element, text_score(block)
+        if element.tag in HOLDER_TAGS:
+            score = text_score(block)
+            if score > best_score:
+                best, best_score = element, score
     return best
 
 

@@ -171,8 +171,13 @@ FURNITURE_CLASS_TOKENS = ("edit", "author", "byline", "tags", "tag", "keywords",
 BOX_CLASS_WORDS = ("sidebar", "widget", "aside", "paihang", "remen", "tuijian", "xiangguan", "recommend", "related")
 #: ... and these only where a word starts (``hotnews``, ``rank-list``, but not ``photo``).
 BOX_CLASS_PREFIXES = ("hot", "rank")
-#: Words of the short heading over such a box (热搜榜, 相关新闻, 编辑推荐).
-BOX_HEADING_WORDS = ("相关", "相關", "推荐", "推薦", "热搜", "熱搜", "热门", "熱門", "排行", "猜你喜欢", "延伸阅读", "延伸閱讀", "大家都在看")
+#: Words of the short heading over such a box (热搜榜, 相关新闻, 编辑推荐); whole phrases, as an
+#: article's own section may be headed 相关知识 or 专家推荐.
+BOX_HEADING_WORDS = (
+    "相关报道", "相关新闻", "相关阅读", "相关文章", "相关链接", "相关推荐", "相關報導", "相關新聞", "相關閱讀", "延伸阅读", "延伸閱讀",
+    "推荐阅读", "精彩推荐", "编辑推荐", "为你推荐", "热点推荐", "今日推荐", "推薦閱讀", "热搜", "熱搜", "热门文章", "热门新闻",
+    "热门资讯", "熱門文章", "热点新闻", "排行榜", "点击排行", "阅读排行", "猜你喜欢", "大家都在看",
+)
 
 #: Headings that open a list of other articles at the end of the text; the heading and the
 #: blocks after it are cut, as a reference section is.
