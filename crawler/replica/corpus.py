@@ -297,9 +297,9 @@ def short_indices(n: int) -> set[int]:
 
 
 #: Short articles as portals post them: a one-line 快讯, and a one-paragraph notice citing its
-#: source by DOI. ``{cell}``, ``{short}``, ``{disease}`` come from the topic, ``{doi}`` is drawn.
+#: source by DOI. ``{cell}`` and ``{disease}`` come from the topic, ``{doi}`` is drawn.
 SHORT_FORMS = (
-    "快讯:{cell}治疗{short}的多中心临床研究近日完成首例受试者入组。",
+    "快讯:{cell}治疗{disease}的多中心临床研究近日完成首例受试者入组。",
     "通知:{disease}诊疗进展专题研讨会将于下月举行,会议将解读{cell}的最新临床证据,欢迎相关科室医生报名参加。研究原文见DOI:{doi}。",
 )
 
@@ -312,7 +312,7 @@ def _shorten(article: Article) -> None:
     form = SHORT_FORMS[article.index % len(SHORT_FORMS)]
     doi = _doi(rng)
     trial = [article.blocks[-2]] if article.trials else []  # ``_name_trial`` put it before the last block
-    article.blocks = [("p", form.format(cell=topic["cells"][0], short=topic["short"], disease=topic["disease"], doi=doi))] + trial
+    article.blocks = [("p", form.format(cell=topic["cells"][0], disease=topic["disease"], doi=doi))] + trial
     article.references = []
     article.body_dois = {doi} if "{doi}" in form else set()
 
