@@ -91,3 +91,8 @@ def test_a_section_of_the_article_headed_like_a_box_word_stays():
     <p>家中应避免尘螨、宠物皮屑等过敏原，保持室内通风，按医嘱使用吸入药物。</p></div></body></html>"""
     body = read_article(Selector(text=html), "http://www.health.example/a/1001.html").body
     assert "相关知识\n哮喘是一种慢性气道炎症性疾病" in body
+
+
+def test_a_teaser_of_the_next_story_below_the_article_is_not_the_body():
+    article = read("teaser_after_the_article.html")
+    assert article.body == "市中心医院自二月二十日起开设夜间儿科门诊，接诊时间为每晚六点至十点。\n夜间门诊由儿科主治以上医师坐诊，可通过医院公众号提前预约。"

@@ -78,6 +78,9 @@ _ADDRESS_SHOWN_RE = re.compile(r"https?://|www\.|(?<![a-z])doi(?![a-z])|10\.\d{4
 _BOX_CLASS_RE = re.compile(
     "|".join(map(re.escape, BOX_CLASS_WORDS)) + "|(?<![a-z])(?:" + "|".join(map(re.escape, BOX_CLASS_PREFIXES)) + ")", re.IGNORECASE
 )
+_HEADING_TAGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
+#: A heading with more than this share of its text in its one link is another article's headline.
+MIN_LINKED_HEADLINE_SHARE = 0.9
 #: A box's heading is short (热搜榜, 相关新闻); a longer one is a section of the article.
 MAX_BOX_HEADING_CHARS = 12
 _BREADCRUMB_NOISE = {"首页", "首頁", "主页", "Home", "home", "当前位置", "當前位置", "您的位置", ">", "»"}
@@ -298,7 +301,7 @@ def _headline_block(headline, best, stats):
     if not following:
         return None
     inside = next((part for part in following if part is best or part in best.iterancestors()), None)
-    top = inside if inside is not None else _common_ancestor(best, headline)
+    top = inside.getparent() if inside is not None else _common_ancestor(best, headline)
     stop = _box_around(best, top, stats)
     if inside is not None and stop is None:
         return None  # it follows the headline in its article
@@ -381,15 +384,24 @@ def _box_around(block, top, stats):
 
 
 def _is_box(element, stats) -> bool:
-    """A box of other articles: a sidebar or furniture by its class or tag, or a block opened
-    by, or under, a box heading (相关新闻, 热搜榜)."""
+    """A box of other articles: a sidebar or furniture by its class or tag, a block opened by,
+    or under, a box heading (相关新闻, 热搜榜), or a teaser opened by another article's headline
+    as a link."""
     if element.tag not in BLOCK_TAGS:
         return False
     names = f"{element.get('class') or ''} {element.get('id') or ''}"
     if element.tag in ("aside", "nav", "footer") or _is_furniture_class(element) or _BOX_CLASS_RE.search(names):
         return True
     first = next((child for child in element if isinstance(child.tag, str)), None)
-    return (first is not None and _is_box_heading(first, stats)) or _box_heading_before(element, stats) is not None
+    if first is not None and (_is_box_heading(first, stats) or _is_linked_headline(first, stats)):
+        return True
+    return _box_heading_before(element, stats) is not None
+
+
+def _is_linked_headline(element, stats) -> bool:
+    """A heading that is one link and nothing else: the headline of another article."""
+    block = stats.get(element)
+    return element.tag in _HEADING_TAGS and block is not None and block.links == 1 and block.link_density > MIN_LINKED_HEADLINE_SHARE
 
 
 def _box_heading_before(element, stats):
