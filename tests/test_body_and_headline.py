@@ -96,3 +96,9 @@ def test_a_section_of_the_article_headed_like_a_box_word_stays():
 def test_a_teaser_of_the_next_story_below_the_article_is_not_the_body():
     article = read("teaser_after_the_article.html")
     assert article.body == "市中心医院自二月二十日起开设夜间儿科门诊，接诊时间为每晚六点至十点。\n夜间门诊由儿科主治以上医师坐诊，可通过医院公众号提前预约。"
+
+
+def test_a_short_article_beside_sidebar_widgets_is_not_refused_as_empty():
+    article = read("wordpress_short_beside_widgets.html")
+    assert article.body.startswith("自五月六日起，门诊上午提前半小时开诊。")
+    assert article.body.endswith("详情见预约平台，DOI 10.1234/abcd.5678。")
