@@ -53,6 +53,11 @@ def test_follow_and_promotion_lines_are_not_body(ads_and_promo, promo):
     assert promo not in ads_and_promo.body
 
 
+@pytest.mark.parametrize("sentence", ["社会应关注我们身边的过敏患儿。", "市民可扫码预约过敏专科门诊。"])
+def test_a_sentence_naming_a_follow_word_stays(ads_and_promo, sentence):
+    assert sentence in ads_and_promo.body
+
+
 @pytest.mark.parametrize("credit", ["责任编辑", "文字：李华", "审核：赵敏"])
 def test_credit_lines_at_the_end_are_not_body(ads_and_promo, credit):
     assert credit not in ads_and_promo.body
