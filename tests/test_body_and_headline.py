@@ -43,7 +43,11 @@ def test_a_link_inside_a_sentence_stays(ads_and_promo):
     assert "更多防治知识见过敏专题。" in ads_and_promo.body
 
 
-@pytest.mark.parametrize("kept", ["https://doi.org/10.1000/allergy.2024.17", "过敏性鼻炎防治指南"])
+def test_a_link_line_naming_the_site_alone_is_not_body(ads_and_promo):
+    assert "www.dahe-health.cn" not in ads_and_promo.body
+
+
+@pytest.mark.parametrize("kept", ["https://doi.org/10.1000/allergy.2024.17", "过敏性鼻炎防治指南", "PMID: 38012345"])
 def test_a_link_line_showing_an_identifier_or_leading_to_a_file_stays(ads_and_promo, kept):
     assert kept in ads_and_promo.body
 

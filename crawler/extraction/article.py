@@ -74,7 +74,11 @@ _LEADING_DECORATION_RE = re.compile("^" + _DECORATION)
 _LINE_DECORATION_RE = re.compile(r"[\s\u00a0\u3000\u200b\ufeff«»‹›<>←→|【】\[\]·•●▶►◆■□★☆>》《]+")
 #: Links to files (an attachment, a picture) and links showing an address or an identifier.
 _FILE_LINK_RE = re.compile(r"\.(pdf|docx?|xlsx?|pptx?|zip|rar|7z|txt|jpe?g|png|gif|mp[34]|wav)(\?|#|$)")
-_ADDRESS_SHOWN_RE = re.compile(r"https?://|www\.|(?<![a-z])doi(?![a-z])|10\.\d{4,}/", re.IGNORECASE)
+#: An address with a path (a cited page), not a site's bare name (``www.example.com``), or an
+#: identifier (DOI, PMID, PMCID, a trial's registration number).
+_ADDRESS_SHOWN_RE = re.compile(
+    r"(?:https?://|www\.)[^/\s]+/[^\s]|(?<![a-z])(?:doi|pmid|pmc\d|nct\d|chictr|isrctn|actrn)|10\.\d{4,}/", re.IGNORECASE
+)
 _BOX_CLASS_RE = re.compile(
     "|".join(map(re.escape, BOX_CLASS_WORDS)) + "|(?<![a-z])(?:" + "|".join(map(re.escape, BOX_CLASS_PREFIXES)) + ")", re.IGNORECASE
 )
