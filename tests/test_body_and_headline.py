@@ -111,3 +111,8 @@ def test_a_short_article_beside_sidebar_widgets_is_not_refused_as_empty():
     article = read("wordpress_short_beside_widgets.html")
     assert article.body.startswith("自五月六日起，门诊上午提前半小时开诊。")
     assert article.body.endswith("详情见预约平台，DOI 10.1234/abcd.5678。")
+
+
+def test_the_next_post_on_the_same_page_is_not_the_body():
+    article = read("two_posts_on_one_page.html")
+    assert article.body == "县医院与省人民医院的远程会诊中心本周投入使用，危重患者可在县里接受省级专家会诊。"

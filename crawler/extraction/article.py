@@ -310,7 +310,7 @@ def _headline_block(headline, best, stats):
     if inside is not None and stop is None:
         return None  # it follows the headline in its article
     before_best = _precedes(best, headline)
-    if stop is None and not before_best and not _after_second_headline(best, following, headline):
+    if stop is None and not before_best and not _after_second_headline(best, headline):
         return None
     enclosing = set(stop.iterancestors()) if stop is not None else set()
     # A lone paragraph's score goes to the block above its wrappers: a block holding a sentence
@@ -340,14 +340,14 @@ def _precedes(element, other) -> bool:
     return parent is not None and _precedes(element, parent)
 
 
-def _after_second_headline(best, following, headline) -> bool:
-    """Whether ``best`` comes after a second element like the headline (``_after_headline``
-    stops the headline's article there)."""
-    last = following[-1]
-    for sibling in last.itersiblings():
-        if sibling is best or best in sibling.iterdescendants():
-            return _holds_like(sibling, headline) or any(_holds_like(s, headline) for s in sibling.itersiblings(preceding=True) if s is not last)
-    return False
+def _after_second_headline(best, headline) -> bool:
+    """Whether a second element like the headline comes between it and ``best``: ``best`` is
+    another article's. Numbers the page's elements, but only pages that get this far."""
+    likes = [other for other in headline.getroottree().iter(headline.tag) if other is not headline and _is_like(other, headline)]
+    if not likes:
+        return False
+    order = {element: position for position, element in enumerate(headline.getroottree().iter())}
+    return any(order[headline] < order[other] < order[best] for other in likes)
 
 
 def _after_headline(headline, stats) -> list:
@@ -371,10 +371,13 @@ def _holds_like(element, headline) -> bool:
     """Whether ``element`` is or holds an element with the headline's tag and class (a
     heading's tag is enough): the headline of a second article. A plain ``<span>`` or ``<b>``
     is like too many things to tell."""
+    return any(_is_like(other, headline) for other in element.iter(headline.tag))
+
+
+def _is_like(element, headline) -> bool:
+    """Same tag and class as the headline (``_holds_like``)."""
     wanted = headline.get("class")
-    if not wanted and headline.tag not in ("h1", "h2"):
-        return False
-    return any(other.get("class") == wanted for other in element.iter(headline.tag))
+    return element.tag == headline.tag and element.get("class") == wanted and (bool(wanted) or headline.tag in ("h1", "h2"))
 
 
 def _box_around(block, top, stats):
