@@ -32,7 +32,6 @@ the common forms (µs per call), and a cProfile of extract_article over all page
 from __future__ import annotations
 
 import argparse
-import copy
 import cProfile
 import io
 import pstats
@@ -201,19 +200,9 @@ def staged_extract(sel, url, t: dict):
     if title is None:
         return None
     s = clock()
-    body_root = copy.deepcopy(container)
-    if title.element is not None and title.element in container.iterdescendants():
-        for element in [A._same_place(other, container, body_root) for other in A._other_articles(container, title.element, stats)]:
-            A.remove_element(element)
-    A._remove_furniture(body_root, title.text, names)
-    reference_texts, reference_hrefs = A._cut_references(body_root, url)
-    disclaimer = A._cut_disclaimer(body_root) or A._find_disclaimer_outside(root, container)
-    A._remove_chrome(body_root)
-    A._remove_link_lines(body_root)
-    lines = A._without_trailing_credits([line for line in A.block_lines(body_root) if not A._is_boilerplate_line(line)])
-    body = "\n".join(lines)
+    body_root, body, reference_texts, reference_hrefs, disclaimer = A._cleaned(root, container, title, None, stats, names, None, url)
     t["body cleaning"] += clock() - s
-    if len(body) < A.MIN_BODY_CHARS and not A._is_short_article(body, title):
+    if A._too_short(body, title):
         return None
     s = clock()
     A._absolutize(body_root, url)

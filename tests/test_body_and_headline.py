@@ -116,3 +116,11 @@ def test_a_short_article_beside_sidebar_widgets_is_not_refused_as_empty():
 def test_the_next_post_on_the_same_page_is_not_the_body():
     article = read("two_posts_on_one_page.html")
     assert article.body == "县医院与省人民医院的远程会诊中心本周投入使用，危重患者可在县里接受省级专家会诊。"
+
+
+def test_when_cleaning_leaves_nothing_of_the_densest_block_the_text_after_the_headline_is_read():
+    # The widget area has no class naming it: its widgets are cut only once it is taken.
+    html = (PAGES / "wordpress_short_beside_widgets.html").read_text("utf-8").replace(' class="widget-area"', "")
+    article = read_article(Selector(text=html), "http://www.health.example/a/1000.html")
+    assert article.body.startswith("自五月六日起，门诊上午提前半小时开诊。")
+    assert article.found_by["body"] == "after the headline"

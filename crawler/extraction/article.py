@@ -134,21 +134,16 @@ def read_article(selector: Selector, url: str, rule: SiteRule | None = None) -> 
         return NotAnArticle("it has no headline")
     if looks_garbled(title.text):
         return NotAnArticle("its headline is garbled: the page was decoded with the wrong charset")
-    body_root = copy.deepcopy(container)
-    if rule is not None:
-        for element in rule.dropped(body_root):
-            remove_element(element)
-    if title.element is not None and title.element in container.iterdescendants():
-        for element in [_same_place(other, container, body_root) for other in _other_articles(container, title.element, stats)]:
-            remove_element(element)
-    _remove_furniture(body_root, title.text, names)
-    reference_texts, reference_hrefs = _cut_references(body_root, url)
-    disclaimer = _cut_disclaimer(body_root) or _find_disclaimer_outside(root, container, texts)
-    _remove_chrome(body_root)
-    _remove_link_lines(body_root)
-    lines = _without_trailing_credits([line for line in block_lines(body_root) if not _is_boilerplate_line(line)])
-    body = "\n".join(lines)
-    if len(body) < MIN_BODY_CHARS and not _is_short_article(body, title):
+    body_root, body, reference_texts, reference_hrefs, disclaimer = _cleaned(root, container, title, rule, stats, names, texts, url)
+    if _too_short(body, title) and title.element is not None and body_rule != "site rule":
+        # Cleaning left too little of the block (it was widgets): the text after the headline, if any.
+        near = _best_sentence_block(_after_headline(title.element, stats), stats)
+        if near is not None and near is not container:
+            cleaned = _cleaned(root, near, title, rule, stats, names, texts, url)
+            if not _too_short(cleaned[1], title):
+                body_root, body, reference_texts, reference_hrefs, disclaimer = cleaned
+                body_rule = "after the headline"
+    if _too_short(body, title):
         return NotAnArticle(f"its text is {len(body)} characters, fewer than {MIN_BODY_CHARS}: an empty template or a stub")
     if looks_garbled(body):
         # Decoded with the wrong charset; storing it would lose the real text.
@@ -173,6 +168,29 @@ def read_article(selector: Selector, url: str, rule: SiteRule | None = None) -> 
         neighbours=neighbours,
         found_by={"title": title.rule, "published": published_source or "", "body": body_rule, "neighbours": neighbour_rule},
     )
+
+
+def _cleaned(root, container, title: Title, rule, stats, names, texts, url):
+    """The article text out of ``container``, furniture, references and the disclaimer taken
+    out: ``(body_root, body, reference_texts, reference_hrefs, disclaimer)``."""
+    body_root = copy.deepcopy(container)
+    if rule is not None:
+        for element in rule.dropped(body_root):
+            remove_element(element)
+    if title.element is not None and title.element in container.iterdescendants():
+        for element in [_same_place(other, container, body_root) for other in _other_articles(container, title.element, stats)]:
+            remove_element(element)
+    _remove_furniture(body_root, title.text, names)
+    reference_texts, reference_hrefs = _cut_references(body_root, url)
+    disclaimer = _cut_disclaimer(body_root) or _find_disclaimer_outside(root, container, texts)
+    _remove_chrome(body_root)
+    _remove_link_lines(body_root)
+    lines = _without_trailing_credits([line for line in block_lines(body_root) if not _is_boilerplate_line(line)])
+    return body_root, "\n".join(lines), reference_texts, reference_hrefs, disclaimer
+
+
+def _too_short(body: str, title: Title) -> bool:
+    return len(body) < MIN_BODY_CHARS and not _is_short_article(body, title)
 
 
 # --- per-site rules ----------------------------------------------------------------
@@ -312,6 +330,11 @@ def _headline_block(headline, best, stats):
     before_best = _precedes(best, headline)
     if stop is None and not before_best and not _after_second_headline(best, headline):
         return None
+    return _best_sentence_block(following, stats, stop)
+
+
+def _best_sentence_block(following, stats, stop=None):
+    """The best-scoring block holding a sentence in the subtrees ``following``, up to ``stop``."""
     enclosing = set(stop.iterancestors()) if stop is not None else set()
     # A lone paragraph's score goes to the block above its wrappers: a block holding a sentence
     # may score nothing of its own, and the first of the best is taken.
