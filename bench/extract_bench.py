@@ -32,7 +32,6 @@ the common forms (µs per call), and a cProfile of extract_article over all page
 from __future__ import annotations
 
 import argparse
-import copy
 import cProfile
 import io
 import pstats
@@ -185,26 +184,25 @@ def staged_extract(sel, url, t: dict):
     s = clock()
     stats = A.score_blocks(root)
     names = A.page_names(root)
-    container, _ = A._body_container(root, stats, names)
+    t["container"] += clock() - s
+    s = clock()
+    headline = A.confirmed_title(root)
+    t["title"] += clock() - s
+    s = clock()
+    container, _ = A._body_container(root, stats, names, headline.element if headline else None)
     bad = container is None or stats[container].link_density > A.MAX_LINK_DENSITY
     t["container"] += clock() - s
     if bad:
         return None
     s = clock()
-    title = A.find_title(root, container)
+    title = headline or A.find_title(root, container)
     t["title"] += clock() - s
     if title is None:
         return None
     s = clock()
-    body_root = copy.deepcopy(container)
-    A._remove_furniture(body_root, title.text, names)
-    reference_texts, reference_hrefs = A._cut_references(body_root, url)
-    disclaimer = A._cut_disclaimer(body_root) or A._find_disclaimer_outside(root, container)
-    A._remove_chrome(body_root)
-    lines = [line for line in A.block_lines(body_root) if not A._is_boilerplate_line(line)]
-    body = "\n".join(lines)
+    body_root, body, reference_texts, reference_hrefs, disclaimer = A._cleaned(root, container, title, None, stats, names, None, url)
     t["body cleaning"] += clock() - s
-    if len(body) < A.MIN_BODY_CHARS:
+    if A._too_short(body, title):
         return None
     s = clock()
     A._absolutize(body_root, url)

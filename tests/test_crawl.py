@@ -10,6 +10,8 @@ import pytest
 
 from conftest import FAST, Crawl, medarchive, middle_article
 
+from crawler.replica.corpus import short_indices
+
 @pytest.fixture(params=["wordpress", "dedecms"])
 def crawl(request):
     return request.getfixturevalue(f"{request.param}_crawl")
@@ -58,6 +60,16 @@ def test_stored_fields_match_the_truth(crawl, field):
 def test_body_starts_with_the_first_paragraph(crawl):
     stored = crawl.stored()
     wrong = {url: stored[url]["body"][:60] for url, truth in crawl.expected().items() if not stored[url]["body"].startswith(truth.first_paragraph)}
+    assert wrong == {}
+
+
+def test_short_articles_at_the_chain_ends_and_middle_are_stored_whole(crawl):
+    stored = crawl.stored()
+    articles = crawl.portal.articles
+    short = {crawl.site.url + articles[i].path: articles[i] for i in short_indices(len(articles)) if not articles[i].deleted}
+    assert len(short) == 3 and all(len(article.first_paragraph) < 120 for article in short.values())
+    wrong = {url: stored.get(url, {}).get("body", "")[:60] for url, article in short.items()
+             if not stored.get(url, {}).get("body", "").startswith(article.first_paragraph)}
     assert wrong == {}
 
 

@@ -18,7 +18,7 @@ from parsel.csstranslator import css2xpath
 from archive.sanitize import sanitize_html
 
 from ..items import ArticleItem, NeighbourLink
-from .body import best_block, measure_blocks, score_blocks
+from .body import HOLDER_TAGS, SENTENCE_ENDS, best_block, measure_blocks, score_blocks, text_score
 from .dates import find_date_text
 from .navigation import LABEL_RE, MAX_NAV_BLOCK_CHARS, find_neighbours
 from .pagination import find_pagination
@@ -27,23 +27,31 @@ from .rules import (
     BODY_SELECTORS,
     BOILERPLATE_LINES,
     BOILERPLATE_SELECTORS,
+    BOX_CLASS_PREFIXES,
+    BOX_CLASS_WORDS,
+    BOX_HEADING_WORDS,
     BREADCRUMB_SELECTORS,
     CATEGORY_SELECTORS,
+    CREDIT_LINE,
     DISCLAIMER_LINE,
     DISCLAIMER_MARKERS,
     FURNITURE_CLASS_TOKENS,
     FURNITURE_CLASS_WORDS,
+    MAX_CREDIT_LINE_CHARS,
     REFERENCE_HEADINGS,
     RELATED_HEADINGS,
     SOFT_404_MARKERS,
 )
 from .text import BLOCK_TAGS, VISIBLE_TEXT_BELOW, block_lines, looks_garbled, normalize_space, page_texts, remove_element, text_content
 from .site_rules import SiteRule, parse_with_format
-from .title import Title, clean_title, find_title
+from .title import Title, clean_title, confirmed_title, find_title
 from .urls import absolute_url, canonical_url, looks_like_listing
 
 #: A body shorter than this is not an article (an empty template, a stub).
 MIN_BODY_CHARS = 20
+#: ... unless it is one whole sentence of at least this many characters under a headline that
+#: the page's ``<title>`` confirms: a one-line 快讯 (``暂无内容。`` is still a stub).
+MIN_SENTENCE_BODY_CHARS = 10
 #: Share of body text inside links above which a page is a listing.
 MAX_LINK_DENSITY = 0.5
 #: Inside the body, a block with at least this many links and this share of link text is a
@@ -64,6 +72,22 @@ MAX_HINT_GROWTH = 1.6
 MIN_HINT_SHARE = 0.6
 _DECORATION = r"[\s«»‹›<>←→|【】\[\]]*"
 _LEADING_DECORATION_RE = re.compile("^" + _DECORATION)
+_LINE_DECORATION_RE = re.compile(r"[\s\u00a0\u3000\u200b\ufeff«»‹›<>←→|【】\[\]·•●▶►◆■□★☆>》《]+")
+#: Links to files (an attachment, a picture) and links showing an address or an identifier.
+_FILE_LINK_RE = re.compile(r"\.(pdf|docx?|xlsx?|pptx?|zip|rar|7z|txt|jpe?g|png|gif|mp[34]|wav)(\?|#|$)")
+#: An address with a path (a cited page), not a site's bare name (``www.example.com``), or an
+#: identifier (DOI, PMID, PMCID, a trial's registration number).
+_ADDRESS_SHOWN_RE = re.compile(
+    r"(?:https?://|www\.)[^/\s]+/[^\s]|(?<![a-z])(?:doi|pmid|pmc\d|nct\d|chictr|isrctn|actrn)|10\.\d{4,}/", re.IGNORECASE
+)
+_BOX_CLASS_RE = re.compile(
+    "|".join(map(re.escape, BOX_CLASS_WORDS)) + "|(?<![a-z])(?:" + "|".join(map(re.escape, BOX_CLASS_PREFIXES)) + ")", re.IGNORECASE
+)
+_HEADING_TAGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
+#: A heading with more than this share of its text in its one link is another article's headline.
+MIN_LINKED_HEADLINE_SHARE = 0.9
+#: A box's heading is short (热搜榜, 相关新闻); a longer one is a section of the article.
+MAX_BOX_HEADING_CHARS = 12
 _BREADCRUMB_NOISE = {"首页", "首頁", "主页", "Home", "home", "当前位置", "當前位置", "您的位置", ">", "»"}
 
 
@@ -99,28 +123,28 @@ def read_article(selector: Selector, url: str, rule: SiteRule | None = None) -> 
         return NotAnArticle("it says the page does not exist (a soft 404)")
     stats = score_blocks(root)
     names = page_names(root)
-    container, body_rule = _ruled_body(root, rule) or _body_container(root, stats, names)
+    texts = page_texts(root)
+    headline = _ruled_title(root, rule) or confirmed_title(root, texts)
+    container, body_rule = _ruled_body(root, rule) or _body_container(root, stats, names, headline.element if headline else None)
     if container is None:
         return NotAnArticle("no block of the page holds prose")
     if stats[container].link_density > MAX_LINK_DENSITY:
         return NotAnArticle(f"its text is mostly links ({stats[container].link_density:.0%}): a listing")
-    texts = page_texts(root)
-    title = _ruled_title(root, rule) or find_title(root, container, texts)
+    title = headline or find_title(root, container, texts)
     if title is None:
         return NotAnArticle("it has no headline")
     if looks_garbled(title.text):
         return NotAnArticle("its headline is garbled: the page was decoded with the wrong charset")
-    body_root = copy.deepcopy(container)
-    if rule is not None:
-        for element in rule.dropped(body_root):
-            remove_element(element)
-    _remove_furniture(body_root, title.text, names)
-    reference_texts, reference_hrefs = _cut_references(body_root, url)
-    disclaimer = _cut_disclaimer(body_root) or _find_disclaimer_outside(root, container, texts)
-    _remove_chrome(body_root)
-    lines = [line for line in block_lines(body_root) if not _is_boilerplate_line(line)]
-    body = "\n".join(lines)
-    if len(body) < MIN_BODY_CHARS:
+    body_root, body, reference_texts, reference_hrefs, disclaimer = _cleaned(root, container, title, rule, stats, names, texts, url)
+    if _too_short(body, title) and title.element is not None and body_rule != "site rule":
+        # Cleaning left too little of the block (it was widgets): the text after the headline, if any.
+        near = _best_sentence_block(_after_headline(title.element, stats), stats)
+        if near is not None and near is not container:
+            cleaned = _cleaned(root, near, title, rule, stats, names, texts, url)
+            if not _too_short(cleaned[1], title):
+                body_root, body, reference_texts, reference_hrefs, disclaimer = cleaned
+                body_rule = "after the headline"
+    if _too_short(body, title):
         return NotAnArticle(f"its text is {len(body)} characters, fewer than {MIN_BODY_CHARS}: an empty template or a stub")
     if looks_garbled(body):
         # Decoded with the wrong charset; storing it would lose the real text.
@@ -148,6 +172,29 @@ def read_article(selector: Selector, url: str, rule: SiteRule | None = None) -> 
         pagination=find_pagination(root, url),
         found_by={"title": title.rule, "published": published_source or "", "body": body_rule, "neighbours": neighbour_rule},
     )
+
+
+def _cleaned(root, container, title: Title, rule, stats, names, texts, url):
+    """The article text out of ``container``, furniture, references and the disclaimer taken
+    out: ``(body_root, body, reference_texts, reference_hrefs, disclaimer)``."""
+    body_root = copy.deepcopy(container)
+    if rule is not None:
+        for element in rule.dropped(body_root):
+            remove_element(element)
+    if title.element is not None and title.element in container.iterdescendants():
+        for element in [_same_place(other, container, body_root) for other in _other_articles(container, title.element, stats)]:
+            remove_element(element)
+    _remove_furniture(body_root, title.text, names)
+    reference_texts, reference_hrefs = _cut_references(body_root, url)
+    disclaimer = _cut_disclaimer(body_root) or _find_disclaimer_outside(root, container, texts)
+    _remove_chrome(body_root)
+    _remove_link_lines(body_root)
+    lines = _without_trailing_credits([line for line in block_lines(body_root) if not _is_boilerplate_line(line)])
+    return body_root, "\n".join(lines), reference_texts, reference_hrefs, disclaimer
+
+
+def _too_short(body: str, title: Title) -> bool:
+    return len(body) < MIN_BODY_CHARS and not _is_short_article(body, title)
 
 
 # --- per-site rules ----------------------------------------------------------------
@@ -249,15 +296,196 @@ def find_body_container(root, stats: dict | None = None):
     return _body_container(root, stats if stats is not None else score_blocks(root))[0]
 
 
-def _body_container(root, stats, names: frozenset | None = None):
-    best = best_block(root, stats)
+def _body_container(root, stats, names: frozenset | None = None, headline=None):
+    best, found_by = best_block(root, stats), "density"
+    near = _headline_block(headline, best, stats) if headline is not None and best is not None else None
+    if near is not None:
+        best, found_by = near, "after the headline"
     for css in BODY_SELECTORS:
         for element in _css(root, css, names):
             if element not in stats or stats[element].chars < MIN_BODY_CHARS:
                 continue
             if best is None or _agrees(element, best, stats):
                 return element, f"selector {css}"
-    return best, "density"
+    return best, found_by
+
+
+def _headline_block(headline, best, stats):
+    """The block that belongs to ``headline`` when the densest block ``best`` is no part of its
+    article, or None to keep ``best``.
+
+    The headline's article is what follows it in its container: the smallest ancestor holding
+    a sentence after the headline, up to a second element like the headline (a second article
+    appended). A short article loses the density count to a longer block near it; that block
+    is no part of the article when it comes before the headline, after a second headline, or
+    is a box of other articles (a sidebar's hot list, a related-news box: ``_box_around``).
+    Then the best block holding a sentence after the headline, before that box, is the body.
+    """
+    if headline is best or headline in best.iterancestors():
+        return None
+    following = _after_headline(headline, stats)
+    if not following:
+        return None
+    inside = next((part for part in following if part is best or part in best.iterancestors()), None)
+    top = inside.getparent() if inside is not None else _common_ancestor(best, headline)
+    stop = _box_around(best, top, stats)
+    if inside is not None and stop is None:
+        return None  # it follows the headline in its article
+    before_best = _precedes(best, headline)
+    if stop is None and not before_best and not _after_second_headline(best, headline):
+        return None
+    return _best_sentence_block(following, stats, stop)
+
+
+def _best_sentence_block(following, stats, stop=None):
+    """The best-scoring block holding a sentence in the subtrees ``following``, up to ``stop``."""
+    enclosing = set(stop.iterancestors()) if stop is not None else set()
+    # A lone paragraph's score goes to the block above its wrappers: a block holding a sentence
+    # may score nothing of its own, and the first of the best is taken.
+    near, near_score = None, -1.0
+    for part in following:
+        for element in part.iter():
+            if element is stop:
+                return near
+            block = stats.get(element)
+            if element.tag in HOLDER_TAGS and element not in enclosing and block is not None and block.sentences and text_score(block) > near_score:
+                near, near_score = element, text_score(block)
+    return near
+
+
+def _common_ancestor(element, other):
+    ancestors = set(other.iterancestors())
+    return next((ancestor for ancestor in element.iterancestors() if ancestor in ancestors), None)
+
+
+def _precedes(element, other) -> bool:
+    """Whether ``element`` ends before ``other`` starts in the document."""
+    for sibling in other.itersiblings(preceding=True):
+        if sibling is element or element in sibling.iterdescendants():
+            return True
+    parent = other.getparent()
+    return parent is not None and _precedes(element, parent)
+
+
+def _after_second_headline(best, headline) -> bool:
+    """Whether a second element like the headline comes between it and ``best``: ``best`` is
+    another article's. Numbers the page's elements, but only pages that get this far."""
+    likes = [other for other in headline.getroottree().iter(headline.tag) if other is not headline and _is_like(other, headline)]
+    if not likes:
+        return False
+    order = {element: position for position, element in enumerate(headline.getroottree().iter())}
+    return any(order[headline] < order[other] < order[best] for other in likes)
+
+
+def _after_headline(headline, stats) -> list:
+    """The subtrees that follow ``headline`` in the smallest ancestor holding a sentence after
+    it, in document order, up to a second element like the headline; empty when none holds one."""
+    following, element = [], headline
+    while element.getparent() is not None:
+        for sibling in element.itersiblings():
+            if not isinstance(sibling.tag, str):
+                continue
+            if _holds_like(sibling, headline):
+                return following if any(stats[part].sentences for part in following) else []
+            following.append(sibling)
+        if any(stats[part].sentences for part in following):
+            return following
+        element = element.getparent()
+    return []
+
+
+def _holds_like(element, headline) -> bool:
+    """Whether ``element`` is or holds an element with the headline's tag and class (a
+    heading's tag is enough): the headline of a second article. A plain ``<span>`` or ``<b>``
+    is like too many things to tell."""
+    return any(_is_like(other, headline) for other in element.iter(headline.tag))
+
+
+def _is_like(element, headline) -> bool:
+    """Same tag and class as the headline (``_holds_like``)."""
+    wanted = headline.get("class")
+    return element.tag == headline.tag and element.get("class") == wanted and (bool(wanted) or headline.tag in ("h1", "h2"))
+
+
+def _box_around(block, top, stats):
+    """The element from ``block`` up to ``top`` that is a box of other articles, or None."""
+    for element in [block, *block.iterancestors()]:
+        if element is top:
+            return None
+        if _is_box(element, stats):
+            return element
+    return None
+
+
+def _is_box(element, stats) -> bool:
+    """A box of other articles: a sidebar or furniture by its class or tag, a block opened by,
+    or under, a box heading (相关新闻, 热搜榜), or a teaser opened by another article's headline
+    as a link."""
+    if element.tag not in BLOCK_TAGS:
+        return False
+    names = f"{element.get('class') or ''} {element.get('id') or ''}"
+    if element.tag in ("aside", "nav", "footer") or _is_furniture_class(element) or _BOX_CLASS_RE.search(names):
+        return True
+    first = next((child for child in element if isinstance(child.tag, str)), None)
+    if first is not None and (_is_box_heading(first, stats) or _is_linked_headline(first, stats)):
+        return True
+    return _box_heading_before(element, stats) is not None
+
+
+def _is_linked_headline(element, stats) -> bool:
+    """A heading that is one link and nothing else: the headline of another article."""
+    block = stats.get(element)
+    return element.tag in _HEADING_TAGS and block is not None and block.links == 1 and block.link_density > MIN_LINKED_HEADLINE_SHARE
+
+
+def _box_heading_before(element, stats):
+    """The box heading just before ``element`` (``<h3>相关新闻</h3><ul>``), if any."""
+    heading = element.getprevious()
+    while heading is not None and not isinstance(heading.tag, str):
+        heading = heading.getprevious()
+    return heading if heading is not None and _is_box_heading(heading, stats) else None
+
+
+def _other_articles(container, headline, stats) -> list:
+    """What ``container`` holds after ``headline`` that belongs to other articles: a second
+    article from its own headline on, and boxes of other articles (``_is_box``). A box holding
+    the last sentences left is the text itself, whatever it looks like, and stays."""
+    doomed, element, second = [], headline, None
+    while second is None and element is not container:
+        second = next((sibling for sibling in element.itersiblings() if isinstance(sibling.tag, str) and _holds_like(sibling, headline)), None)
+        element = element.getparent()
+    if second is not None:
+        doomed = [second, *second.itersiblings()]
+    sentences = stats[container].sentences - sum(stats[element].sentences for element in doomed if element in stats)
+    gone, holding = set(doomed), set(headline.iterancestors())
+    for element in container.iterdescendants():
+        if element not in holding and element in stats and _is_box(element, stats):
+            if gone.intersection(element.iterancestors()) or stats[element].sentences >= sentences:
+                continue
+            sentences -= stats[element].sentences
+            heading = _box_heading_before(element, stats)
+            doomed += [element] if heading is None or heading in gone else [heading, element]
+            gone.update((element, heading))
+    return doomed
+
+
+def _same_place(element, root, copied_root):
+    """The element of ``copied_root`` (a copy of ``root``) at ``element``'s place."""
+    path = []
+    while element is not root:
+        path.append(element.getparent().index(element))
+        element = element.getparent()
+    for position in reversed(path):
+        copied_root = copied_root[position]
+    return copied_root
+
+
+def _is_box_heading(element, stats) -> bool:
+    # Its size first: only a short block's text is read, so that asking this of every block is linear.
+    if element.tag not in BLOCK_TAGS or element not in stats or stats[element].chars > MAX_BOX_HEADING_CHARS:
+        return False
+    text = text_content(element)
+    return any(word in text for word in BOX_HEADING_WORDS)
 
 
 def _agrees(hinted, best, stats) -> bool:
@@ -317,6 +545,90 @@ def _remove_chrome(body_root) -> None:
             remove_element(element)
 
 
+def _is_short_article(body: str, title: Title) -> bool:
+    """Whether a body shorter than ``MIN_BODY_CHARS`` is still an article's: a sentence under a
+    confirmed headline."""
+    return len(body) >= MIN_SENTENCE_BODY_CHARS and body.endswith(tuple(SENTENCE_ENDS)) and title.rule in ("hint+heading", "site rule")
+
+
+def _remove_link_lines(body_root) -> None:
+    """Take out lines that are one short link to another page and nothing else: headlines of
+    other articles set between the paragraphs (an advertisement, a teaser). A link showing an
+    address or an identifier, to a file, or to a place on the same page stays."""
+    doomed = []
+    for link in body_root.iter("a"):
+        shown = normalize_space(text_content(link))
+        if shown and len(shown) <= MAX_LONE_LINK_BLOCK_CHARS and _links_to_a_page(link.get("href") or "", shown):
+            alone = _alone_on_its_line(link, body_root)
+            if alone is not None:
+                doomed.append(alone)
+    for element in doomed:
+        remove_element(element)
+
+
+def _links_to_a_page(href: str, shown: str) -> bool:
+    href = href.strip().lower()
+    if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
+        return False
+    return not _shows_address_or_file(href, shown)
+
+
+def _shows_address_or_file(href: str, shown: str) -> bool:
+    """A link that shows an address or an identifier, or leads to a file: a reference, an
+    attachment, not a headline."""
+    return bool(_FILE_LINK_RE.search(href.strip().lower()) or _ADDRESS_SHOWN_RE.search(shown))
+
+
+def _alone_on_its_line(link, body_root):
+    """What to remove when ``link`` (with the inline elements around it) is the only text of
+    its line: the block holding it, or the link where ``<br>``s bound the line; else None."""
+    element = link
+    while (parent := element.getparent()) is not None and parent is not body_root and not _ends_line(parent):
+        if _shows_text(parent.text) or _shows_text(element.tail) or element.getprevious() is not None or element.getnext() is not None:
+            return None  # the inline element around the link shows more than the link
+        element = parent
+    if parent is None:
+        return None
+    # Each neighbour is looked at until the first that shows text: linear in the body.
+    if _shows_text(element.tail):
+        return None
+    following = element.getnext()
+    while following is not None and not _ends_line(following):
+        if _shows_text(_shown(following)) or _shows_text(following.tail):
+            return None
+        following = following.getnext()
+    previous = element.getprevious()
+    while previous is not None and not _ends_line(previous):
+        if _shows_text(previous.tail) or _shows_text(_shown(previous)):
+            return None
+        previous = previous.getprevious()
+    if _shows_text(parent.text if previous is None else previous.tail):
+        return None
+    if previous is None and following is None and parent is not body_root:
+        return parent
+    # The line goes with its decoration (``▶``): the text just before and after the link.
+    element.tail = None
+    before = element.getprevious()
+    if before is None:
+        parent.text = None
+    else:
+        before.tail = None
+    return element
+
+
+def _shows_text(text: str | None) -> bool:
+    return bool(text) and bool(_LINE_DECORATION_RE.sub("", text))
+
+
+def _shown(node) -> str:
+    """The text an element shows; none for a comment."""
+    return text_content(node) if isinstance(node.tag, str) else ""
+
+
+def _ends_line(element) -> bool:
+    return element.tag in ("br", "td", "th") or element.tag in BLOCK_TAGS
+
+
 def _is_script_control(element) -> bool:
     """A link that runs a script (``【纠错】``, ``打印``, ``分享``) is a button, not text."""
     return element.tag == "a" and (element.get("href") or "").strip().lower().startswith("javascript:")
@@ -327,7 +639,10 @@ def _is_link_block(element, block) -> bool:
         return False
     if block.links >= MIN_LIST_LINKS:
         return block.link_density > MAX_BLOCK_LINK_DENSITY
-    return block.links == 1 and block.chars <= MAX_LONE_LINK_BLOCK_CHARS and block.link_density > MAX_BLOCK_LINK_DENSITY
+    if block.links != 1 or block.chars > MAX_LONE_LINK_BLOCK_CHARS or block.link_density <= MAX_BLOCK_LINK_DENSITY:
+        return False
+    link = next(a for a in element.iter("a") if a.get("href") is not None)
+    return not _shows_address_or_file(link.get("href"), text_content(link))
 
 
 def _is_furniture_class(element) -> bool:
@@ -358,6 +673,14 @@ def _nearest_block(element, stop):
 
 def _is_boilerplate_line(line: str) -> bool:
     return any(pattern.search(line) for pattern in BOILERPLATE_LINES)
+
+
+def _without_trailing_credits(lines: list[str]) -> list[str]:
+    """``lines`` without the credit lines that end them (``审核：张三``, ``文/李四 图/王五``)."""
+    end = len(lines)
+    while end and len(lines[end - 1]) <= MAX_CREDIT_LINE_CHARS and CREDIT_LINE.match(lines[end - 1]):
+        end -= 1
+    return lines[:end]
 
 
 # --- references and disclaimer -----------------------------------------------------

@@ -23,6 +23,8 @@ from .text import BLOCK_TAGS, INVISIBLE_TAGS
 PROSE_PUNCTUATION = "，。！？；：、“”‘’,.!?;:"
 #: Blocks that hold paragraphs (their own text runs are paragraphs of theirs).
 CONTAINER_TAGS = frozenset("article body blockquote dd div form main section td tbody table center".split())
+#: Elements that may hold the article text.
+HOLDER_TAGS = CONTAINER_TAGS | frozenset(("p", "li", "ul", "ol"))
 #: A text run shorter than this (link text excluded) is a caption, a label or a button.
 MIN_PARAGRAPH_CHARS = 8
 #: Whitespace not counted as text (full-width and zero-width included). Every one but the
@@ -33,6 +35,9 @@ MIN_PARAGRAPH_CHARS = 8
 _SPACES = " \t\n\r\f\v\u00a0\u3000\u200b\ufeff\u2002\u2003\u2009"
 _SPACE_RE = re.compile(f"[{re.escape(_SPACES)}]")
 _PUNCTUATION_RE = re.compile(f"[{re.escape(PROSE_PUNCTUATION)}]")
+#: Marks that end a sentence: a paragraph holding one is a sentence, not a label or a headline.
+SENTENCE_ENDS = "。！？!?"
+_SENTENCE_END_RE = re.compile(f"[{re.escape(SENTENCE_ENDS)}]")
 
 
 @dataclass(slots=True)
@@ -43,6 +48,7 @@ class BlockStats:
     link_chars: int = 0  # of which inside links
     score: float = 0.0  # paragraph score gathered from below
     links: int = 0  # <a href> elements, itself included
+    sentences: int = 0  # paragraphs that end a sentence (。！？), its own and below
 
     @property
     def link_density(self) -> float:
@@ -62,8 +68,11 @@ _EVENTS = ("start", "end", "comment", "pi")
 
 def _end_run(run) -> None:
     """Close the paragraph being collected in ``run`` (a ``<br>`` or a block ends it)."""
-    run[3] += _score(run[0], run[1], run[2])
-    run[0] = run[1] = run[2] = 0
+    score = _score(run[0], run[1], run[2])
+    run[3] += score
+    if score and run[4]:
+        run[5] += 1
+    run[0] = run[1] = run[2] = run[4] = 0
 
 
 def score_blocks(root) -> dict:
@@ -100,14 +109,15 @@ def measure_blocks(root) -> dict:
 def _walk(root) -> tuple[dict, list]:
     """Characters, link characters and links of every element under ``root``, and each block's
     paragraphs: ``(stats, [(block, run)])``, the blocks in document order, each run holding
-    the summed score of the block's own paragraphs at index 3."""
+    the summed score of the block's own paragraphs at index 3 and the number of them that are
+    sentences at index 5."""
     stats: dict = {}
     owners: list = []  # (block, its run), in document order
     # For each element: its stats, whether it is inside a link, whether its text is hidden
     # (script, style), and ``run``: the paragraph being collected for its nearest block
-    # (``[chars, link chars, punctuation, score so far]``, shared by the inline elements in
-    # that block; None where text belongs to no paragraph). An empty run scores nothing, so
-    # only a run holding text is closed.
+    # (``[chars, link chars, punctuation, score so far, sentence ends, sentences so far]``,
+    # shared by the inline elements in that block; None where text belongs to no paragraph).
+    # An empty run scores nothing, so only a run holding text is closed.
     stack: list = []  # the enclosing elements' (stats, in_link, hidden, run)
     own, in_link, hidden, run = None, False, False, None  # the element being walked
     for event, node in etree.iterwalk(root, events=_EVENTS):
@@ -124,7 +134,7 @@ def _walk(root) -> tuple[dict, list]:
             elif tag in BLOCK_TAGS:
                 if run is not None and run[0]:
                     _end_run(run)  # a block ends the paragraph before it
-                run = [0, 0, 0, 0.0]
+                run = [0, 0, 0, 0.0, 0, 0]
                 owners.append((node, run))
             elif tag == "br":
                 if run is not None and run[0]:
@@ -132,8 +142,10 @@ def _walk(root) -> tuple[dict, list]:
                 run = None  # a <br>'s own text, if a parser kept any, is in no paragraph
             text = node.text
         elif event == "end":
-            if run is not None and run[0] and node.tag in BLOCK_TAGS:
-                _end_run(run)
+            if run is not None and node.tag in BLOCK_TAGS:
+                if run[0]:
+                    _end_run(run)
+                own.sentences += run[5]
             if node.tag == "a" and node.get("href") is not None:
                 own.links += 1
             if not stack:
@@ -144,6 +156,7 @@ def _walk(root) -> tuple[dict, list]:
             if not hidden:
                 own.chars += child.chars
                 own.link_chars += child.link_chars
+                own.sentences += child.sentences
             text = node.tail
         elif own is not None:
             text = node.tail  # a comment: only its tail is text
@@ -165,7 +178,10 @@ def _walk(root) -> tuple[dict, list]:
         if run is not None:
             run[0] += chars
             run[1] += chars if in_link else 0
-            run[2] += len(_PUNCTUATION_RE.findall(text))
+            marks = len(_PUNCTUATION_RE.findall(text))
+            run[2] += marks
+            if marks and not run[4] and _SENTENCE_END_RE.search(text):
+                run[4] = 1
     return stats, owners
 
 
@@ -173,12 +189,17 @@ def best_block(root, stats: dict):
     """The element most likely to hold the article text, or None when no block holds prose."""
     best, best_score = None, 0.0
     for element, block in stats.items():
-        if element.tag not in CONTAINER_TAGS and element.tag not in ("p", "li", "ul", "ol"):
-            continue
-        score = block.score * (1 - block.link_density)
-        if score > best_score:
-            best, best_score = element, score
+        if element.tag in HOLDER_TAGS:
+            score = text_score(block)
+            if score > best_score:
+                best, best_score = element, score
     return best
+
+
+def text_score(block: BlockStats) -> float:
+    """How likely a block holds the article text: its paragraphs' score, discounted by its
+    share of link text."""
+    return block.score * (1 - block.link_density)
 
 
 def _up(element):

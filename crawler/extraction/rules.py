@@ -173,6 +173,20 @@ FURNITURE_CLASS_WORDS = ("share", "promo", "qrcode", "comment", "recommend", "re
 #: ... and these only as a whole word of it (``edit`` but not ``TRS_Editor``).
 FURNITURE_CLASS_TOKENS = ("edit", "author", "byline", "tags", "tag", "keywords", "keyword", "ad", "ads", "advert", "print", "copyright", "zdfy", "fenxiang")
 
+#: Class or id words of boxes of other articles beside or below the text (a sidebar's hot list,
+#: a ranking): a block inside one is not the article's text, however long. Matched anywhere in
+#: a class or id...
+BOX_CLASS_WORDS = ("sidebar", "widget", "aside", "paihang", "remen", "tuijian", "xiangguan", "recommend", "related")
+#: ... and these only where a word starts (``hotnews``, ``rank-list``, but not ``photo``).
+BOX_CLASS_PREFIXES = ("hot", "rank")
+#: Words of the short heading over such a box (热搜榜, 相关新闻, 编辑推荐); whole phrases, as an
+#: article's own section may be headed 相关知识 or 专家推荐.
+BOX_HEADING_WORDS = (
+    "相关报道", "相关新闻", "相关阅读", "相关文章", "相关链接", "相关推荐", "相關報導", "相關新聞", "相關閱讀", "延伸阅读", "延伸閱讀",
+    "推荐阅读", "精彩推荐", "编辑推荐", "为你推荐", "热点推荐", "今日推荐", "推薦閱讀", "热搜", "熱搜", "热门文章", "热门新闻",
+    "热门资讯", "熱門文章", "热点新闻", "排行榜", "点击排行", "阅读排行", "猜你喜欢", "大家都在看",
+)
+
 #: Headings that open a list of other articles at the end of the text; the heading and the
 #: blocks after it are cut, as a reference section is.
 RELATED_HEADINGS = ("相关报道", "相关新闻", "相关阅读", "相关文章", "相关链接", "延伸阅读", "推荐阅读", "热点推荐", "猜你喜欢", "相關報導", "相關新聞", "相關閱讀", "延伸閱讀")
@@ -186,7 +200,24 @@ BOILERPLATE_LINES = (
     re.compile(r"^[【\[]?\s*字[体號号]\s*[:：]"),
     # App promotions: "现在用APP看新闻", "下载客户端".
     re.compile(r"^[^。，；,]{0,24}(下载|下載|打开|打開|安装|安裝|扫码|掃碼|用)\s*(APP|App|app|客户端|客戶端)[^。，；,]{0,16}$"),
+    # Follow lines: "关注公众号：健康时报", "长按识别二维码，关注我们", "扫码关注，获取更多资讯".
+    re.compile(
+        r"^[^。！？]{0,30}(关注公众号|關注公眾號|点击关注|點擊關注|长按识别|長按識別|长按二维码|長按二維碼|"
+        r"(扫码|掃碼|扫描二维码|掃描二維碼|扫一扫|掃一掃)\s*(关注|關注|订阅|訂閱|加入|添加|进群|進群|阅读|閱讀|观看|觀看|领取|領取|咨询|諮詢)|微信公众号\s*[:：])[^。！？]{0,30}[。！!]?$"
+    ),
+    # ... and "欢迎关注我们" only where the line starts with it ("社会应关注我们身边的老人。" is text).
+    re.compile(r"^[\s【\[（(]*(欢迎|歡迎|请|請|敬请|敬請)?(关注我们|關注我們)"),
 )
+
+#: Credit lines (editor, source, reviewer, photographer) that end an article: cut from the end
+#: of the body, where they follow the text, not from its middle, where a role word may start a
+#: sentence. A line of at most ``MAX_CREDIT_LINE_CHARS``.
+CREDIT_LINE = re.compile(
+    r"^[(（【\[]?\s*(责任编辑|責任編輯|责编|責編|编辑|編輯|主编|主編|审核|審核|初审|初審|复审|複審|终审|終審|审校|審校|校对|校對|"
+    r"监制|監製|出品|统筹|統籌|策划|策劃|排版|美编|美編|作者|文字|文|图|圖|图片|圖片|摄影|攝影|记者|記者|通讯员|通訊員|"
+    r"供稿|撰稿|来源|來源|本文来源|文章来源|稿件来源)\s*[:：/｜|丨]"
+)
+MAX_CREDIT_LINE_CHARS = 60
 
 #: Query parameters that only track where a visitor came from.
 TRACKING_PARAMETERS = re.compile(r"^(utm_[a-z_]+|spm|from|fbclid|gclid|yclid|mc_[a-z]+|share_token|scene|isappinstalled|wechat_redirect|_hsenc|_hsmi)$", re.I)

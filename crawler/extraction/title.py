@@ -22,6 +22,9 @@ MIN_UNCONFIRMED_CHARS = 6
 MAX_TITLE_CHARS = 160
 #: A bold line longer than this is a paragraph set in bold, not a headline.
 MAX_EMPHASISED_CHARS = 60
+#: Marks between a headline's two parts (``标题——副标题``): a heading showing the hint's
+#: headline and then one of these shows the whole headline.
+HEADLINE_PART_SEPARATORS = ("——", "—", "：", ":", "|", "｜")
 _TITLE_CLASS_RE = re.compile(TITLE_CLASS_PATTERN, re.IGNORECASE)
 #: ``<title>`` separators between headline and site name: ``_``, ``|``, ``｜``, ``--``, `` - ``, `` — ``,
 #: and a ``-`` that touches Chinese text (``标题-大河网``) but not one inside ``COVID-19``. A dash
@@ -79,23 +82,11 @@ def find_title(root, body_container=None, texts: list | None = None) -> Title | 
     chosen by its nearness to the text; ``texts`` is the page's text (``text.page_texts``),
     when already listed.
     """
+    confirmed = confirmed_title(root, texts)
+    if confirmed is not None:
+        return confirmed
     hints = _hints(root)
-    squashed_hints = [_squash(hint) for hint in hints]
-    # An element repeating a whole ``标题-网站名`` hint is a copy of <title> (a share box), not the headline.
-    copies = {_squash(hint) for hint in hints if len(_HINT_SEPARATORS_RE.split(hint)) > 1}
-    candidates = _candidates(root)
-    confirmed = _confirmed(candidates, squashed_hints, copies)
-    shown = _hint_prefix_on_page(page_texts(root) if texts is None else texts, squashed_hints, copies)
-    if shown is not None:
-        confirmed.append(shown)
-    if not confirmed:
-        # Only pages without a confirmed heading pay for looking at every bold line.
-        emphasised = _emphasised_lines(root)
-        candidates += emphasised
-        confirmed = _confirmed(emphasised, squashed_hints, copies)
-    if confirmed:
-        text, element = max(confirmed, key=lambda pair: len(pair[0]))
-        return Title(text, element, "hint+heading")
+    candidates = _candidates(root) + _emphasised_lines(root)
     segments = [segment for hint in hints for segment in _hint_segments(hint)]
     parts = {_squash(part) for hint in hints for part in _HINT_SEPARATORS_RE.split(hint) if part.strip()}
     named = [(text, element) for text, element in candidates if _squash(text) in parts]
@@ -112,6 +103,46 @@ def find_title(root, body_container=None, texts: list | None = None) -> Title | 
         text, element = candidates[0]
         return Title(text, element, "heading")
     return None
+
+
+def _whole_line(text: str, element, candidates, hints) -> tuple[str, object]:
+    """The heading that shows ``text`` and a second part after it (``标题——副标题``,
+    ``标题：副标题``), when the hints name only the first: the headline is the whole line. A
+    second part that the hints give as a segment of their own is the site's name, not kept."""
+    squashed = _squash(text)
+    site_names = {_squash(part) for hint in hints for part in _HINT_SEPARATORS_RE.split(hint)[1:]}
+    for line, heading in candidates:
+        whole = _squash(line)
+        if len(whole) <= len(squashed) or not whole.startswith(squashed):
+            continue
+        rest = whole[len(squashed):]
+        if rest.startswith(HEADLINE_PART_SEPARATORS) and rest.lstrip("".join(HEADLINE_PART_SEPARATORS)) not in site_names:
+            if heading is element or element in heading.iterdescendants():
+                return line, heading
+    return text, element
+
+
+def confirmed_title(root, texts: list | None = None) -> Title | None:
+    """The headline when the page's hints (``<title>``, ``og:title``) confirm an element
+    showing it; found without knowing where the article text is, so that it can tell."""
+    hints = _hints(root)
+    squashed_hints = [_squash(hint) for hint in hints]
+    # An element repeating a whole ``标题-网站名`` hint is a copy of <title> (a share box), not the headline.
+    copies = {_squash(hint) for hint in hints if len(_HINT_SEPARATORS_RE.split(hint)) > 1}
+    candidates = _candidates(root)
+    confirmed = _confirmed(candidates, squashed_hints, copies)
+    shown = _hint_prefix_on_page(page_texts(root) if texts is None else texts, squashed_hints, copies)
+    if shown is not None:
+        confirmed.append(shown)
+    if not confirmed:
+        # Only pages without a confirmed heading pay for looking at every bold line.
+        emphasised = _emphasised_lines(root)
+        candidates += emphasised
+        confirmed = _confirmed(emphasised, squashed_hints, copies)
+    if not confirmed:
+        return None
+    text, element = max(confirmed, key=lambda pair: len(pair[0]))
+    return Title(*_whole_line(text, element, candidates, hints), "hint+heading")
 
 
 def _confirmed(candidates, squashed_hints, copies) -> list:

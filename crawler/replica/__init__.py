@@ -43,7 +43,8 @@ Site A, WordPress (UTF-8, absolute links, like www.hjtdsm.com):
     ``/sc/zhiliao/`` (+ ``page/N/``), ``/sc/yizhi/``, ``/sc/mscs/``,
     ``/zixun/zhengce/``, tag pages ``/tag/%E5%93%AE%E5%96%98/`` (links are
     percent-encoded), ``/sitemap.xml`` (whose ``lastmod`` is the *modified*
-    date, not the publication date), sidebar 最新文章 and tag cloud.
+    date, not the publication date), sidebar 最新文章 and tag cloud. The sidebar's
+    热门文章 box of excerpts is longer than a short article's text.
  6. Soft 404: ``/sc/zhiliao/99999.html`` is linked from ``/sc/zhiliao/`` and
     answers 200 with a ``404 页面不存在`` page.
  7. Dates: most articles show no date of their own; their date is only the
@@ -76,7 +77,9 @@ Corpus (both sites): DOIs written as ``doi: X.``, ``DOI：X``, only in a
 journal URL ``.../article/doi/X?viewType=HTML``, ``(DOI X)``; DOIs with
 parentheses ``10.1016/S0140-6736(25)01234-5`` and upper case; body numbers
 like ``1.0×10^6/kg`` and ``10.5×10^6/kg`` that are not DOIs; about a quarter
-of the articles have no references.
+of the articles have no references. Short articles (``corpus.short_indices``: the
+chain's two ends and one past its middle): a one-line 快讯, or a one-paragraph
+notice citing a DOI, without references.
 """
 
 from .model import TruthArticle

@@ -284,8 +284,37 @@ def generate_articles(rng: random.Random, n: int, start: date, topics=None) -> l
             article.body_dois.add(doi)
             blocks.insert(len(blocks) - 1, ("p", f'原文链接:<a href="https://doi.org/{doi}">{html.escape(topic["en"])}</a>'))
         _name_trial(article)
+        if i in short_indices(n):
+            _shorten(article)
         articles.append(article)
     return articles
+
+
+def short_indices(n: int) -> set[int]:
+    """Which of ``n`` articles are short: the chain's two ends and one past its middle (the
+    WordPress site deletes the middle one)."""
+    return {0, n // 2 + 1, n - 1}
+
+
+#: Short articles as portals post them: a one-line 快讯, and a one-paragraph notice citing its
+#: source by DOI. ``{cell}`` and ``{disease}`` come from the topic, ``{doi}`` is drawn.
+SHORT_FORMS = (
+    "快讯:{cell}治疗{disease}的多中心临床研究近日完成首例受试者入组。",
+    "通知:{disease}诊疗进展专题研讨会将于下月举行,会议将解读{cell}的最新临床证据,欢迎相关科室医生报名参加。研究原文见DOI:{doi}。",
+)
+
+
+def _shorten(article: Article) -> None:
+    """Make ``article`` short: one paragraph (``SHORT_FORMS``, drawn from its index alone, so
+    that the rest of the corpus is drawn as before), no references; a trial it names stays."""
+    rng = random.Random(f"short-{article.index}")
+    topic = vocab.TOPICS[article.topic]
+    form = SHORT_FORMS[article.index % len(SHORT_FORMS)]
+    doi = _doi(rng)
+    trial = [article.blocks[-2]] if article.trials else []  # ``_name_trial`` put it before the last block
+    article.blocks = [("p", form.format(cell=topic["cells"][0], disease=topic["disease"], doi=doi))] + trial
+    article.references = []
+    article.body_dois = {doi} if "{doi}" in form else set()
 
 
 #: How an article names the trial it reports, one shape per real-world way: the number in

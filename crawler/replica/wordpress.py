@@ -12,7 +12,7 @@ from html import escape
 from urllib.parse import quote
 
 from . import vocab
-from .corpus import MARKER_WORDS, Article, Deck
+from .corpus import MARKER_WORDS, Article, Deck, short_indices
 from .model import BASE, WEEKDAYS, Page, Site, TruthArticle, cn_date
 
 SITE_NAME = "杭吉干细胞"
@@ -94,8 +94,12 @@ class _Renderer:
                          for i in reversed(live[-5:]))
         tags = "".join(f'<a href="{BASE}/tag/{quote(w)}/" class="tag-cloud-link">{w}</a> '
                        for w in self.tags())
+        # Longer than a short article: its excerpts read as prose, as a theme's 热门文章 box does.
+        hot = "".join(f'<li><a href="{BASE}{self.paths[i]}">{escape(self.articles[i].title)}</a>'
+                      f"<p>{escape(self.articles[i].first_paragraph()[:80])}…</p></li>" for i in live[:6])
         return (f'<aside id="secondary" class="widget-area sidebar">\n<section class="widget widget_recent_entries">'
                 f'<h2 class="widget-title">最新文章</h2><ul>{recent}</ul></section>\n'
+                f'<section class="widget widget_hot_entries"><h2 class="widget-title">热门文章</h2><ul>{hot}</ul></section>\n'
                 f'<section class="widget widget_tag_cloud"><h2 class="widget-title">标签</h2>'
                 f'<div class="tagcloud">{tags}</div></section>\n</aside>')
 
@@ -230,6 +234,8 @@ def build(articles: list[Article], rng: random.Random, unpublished: int = 0, edi
     own = {i: own_forms.draw() for i in rng.sample(candidates, 4)}
     for a in articles:
         a.disclaimer = None if rng.random() < 0.08 else vocab.WP_DISCLAIMERS[rng.random() < 0.25]
+        if a.index in short_indices(n):
+            a.disclaimer = None  # a 快讯 goes out as it is, without the site's long disclaimer
     private_path = f"/private/{r.ids[private_in] + 3}.html"
     articles[private_in].blocks.insert(2, ("p", f'内部培训资料可参阅<a href="{BASE}{private_path}">《细胞制剂质量检测内部手册》</a>。'))
 
