@@ -88,12 +88,18 @@ def _real_pagination(page_id: str, url: str | None = None):
     return find_pagination(response.selector.root, url or entry["url"])
 
 
-def test_only_the_real_page_with_a_pager_reads_as_split():
-    """Of the saved real pages one shows a pager of its own text: page 1 of six of a 新华网
-    article. A lesson's 下一页 (``xsh_10.htm`` -> ``xsh_11.htm``), a serial's chapters and
-    Yahoo's ``第1页/共1页 上一页 | 下一页`` without links are no pages."""
-    split = [entry["id"] for entry in realpages.load_corpus() if _real_pagination(entry["id"])]
-    assert split == ["cwced_chinaneast_1"]
+def test_only_the_real_pages_with_a_pager_read_as_split():
+    """Of the saved real pages, those showing a pager of their own text read as split: page 1 of
+    six of a 新华网 article, and pages 1 and 2 of a forum article over seven pages (their
+    ``prev_page``/``next_page`` read by hand). A lesson's 下一页 (``xsh_10.htm`` -> ``xsh_11.htm``),
+    a serial's chapters and Yahoo's ``第1页/共1页 上一页 | 下一页`` without links are no pages."""
+    corpus = realpages.load_corpus()
+    by_hand = {entry["id"] for entry in corpus if entry.get("prev_page") or entry.get("next_page")}
+    assert {entry["id"] for entry in corpus if _real_pagination(entry["id"])} == by_hand | {"cwced_chinaneast_1"}
+    for entry in corpus:
+        for key in ("prev_page", "next_page"):
+            if entry.get(key):
+                assert entry[key] in _real_pagination(entry["id"]).urls.values()
 
 
 def test_real_pager_numbering_page_two_underscore_one_is_read_by_its_numbers():
