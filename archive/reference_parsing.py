@@ -9,12 +9,16 @@ for a ``works`` row until ``medarchive enrich`` finds the work.
 
 import re
 
+#: The longest text read as one entry (characters): real entries run under 600; a longer text
+#: is several entries or a paragraph, and the patterns' work grows with the square of its length.
+LONGEST_ENTRY = 2000
 #: How an entry may still open when its list marker was kept: [1] [1]: 【1】 1.
 MARKER = r"^\s*(?:\[\d{1,3}\][:：.]?|【\d{1,3}】|\d{1,3}[.．、]\s)\s*"
 #: Where the printed fields end and the identifiers and links begin: what follows is not the work's.
+#: The labels are one alternative so that the text is scanned fast.
 TAIL = (
-    r"\(?\b(?:doi|pmid|pmcid)\b", r"文献标志码", r"https?://", r"\bwww\.", r"(?<![\w.])10\.\d{4,9}/",
-    r"\[全文链接\]", r"\bPubMed\b", r"\bEpub\b", r"\bAvailable (?:from|at)\b",
+    r"(?:\(|\b)(?:doi|pmid|pmcid|pubmed|epub|available (?:from|at))\b", r"https?://", r"\bwww\.", r"文献标志码",
+    r"\[全文链接\]", r"(?<![\w.])10\.\d{4,9}/",
 )
 #: GB/T 7714 type codes ([J] journal article, [M] book, ...) as Crossref work types; a code not
 #: here gives no type. [D] is left out: it does not say whether the thesis is a doctor's or a master's.
@@ -55,6 +59,7 @@ _GBT_PUBLISHED_RE = re.compile(
     r"^(?:[:：]\s*\[[^\]]*\]\s*)?[.．]\s*(?:[^:：,，.．\[\]]+\s*[:：]\s*)?(?P<publisher>[^,，:：.．\[\]]+?)"
     rf"\s*[,，]\s*(?P<year>{YEAR})(?:\s*[:：]\s*(?P<pages>{PAGES}))?\s*[.。．]?$"
 )
+_GBT_CODE_RE = re.compile(r"\[[A-Z]{1,2}(?:/OL)?\]")
 _CJK_NAME_RE = re.compile(r"^[\u3400-\u9fff·•]{2,6}$")
 _LATIN_NAME_RE = re.compile(r"^([^\W\d_][\w’'‐-]*(?: [^\W\d_][\w’'‐-]*)*?) ([A-Z][A-Za-z]{0,3}|[A-Z](?:\.? ?[A-Z])*\.?)$")
 
@@ -64,6 +69,8 @@ def parse_reference(text: str) -> dict:
     ``title``, ``authors`` (CSL names), ``container_title``, ``publisher``, ``type``, ``year``
     (int), ``volume``, ``issue``, ``pages``; only those read with confidence, none when the
     entry fits neither style."""
+    if len(text) > LONGEST_ENTRY:
+        return {}
     head = _printed_part(text)
     return _gbt(head) or _vancouver(head) or {}
 
@@ -94,7 +101,7 @@ def _vancouver(head: str) -> dict:
 
 def _gbt(head: str) -> dict:
     """``Authors. Title[J]. Journal, Year, Volume(Issue): Pages.`` and the other GB/T 7714 codes."""
-    match = _GBT_RE.match(head)
+    match = _GBT_RE.match(head) if _GBT_CODE_RE.search(head) else None
     if not match:
         return {}
     fields = {"title": match["title"].strip()}

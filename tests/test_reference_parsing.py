@@ -73,3 +73,9 @@ def test_full_width_punctuation_of_a_gbt_entry_is_read():
     fields = parse_reference("王五，赵六．脐带间充质干细胞治疗肝硬化[J]．中华肝脏病杂志，2021，29（3）：201-206．")
     assert readable(fields) == {"title": "脐带间充质干细胞治疗肝硬化", "authors": ["王五", "赵六"], "container_title": "中华肝脏病杂志",
                                 "type": "journal-article", "year": 2021, "volume": "29", "issue": "3", "pages": "201-206"}
+
+
+def test_a_text_longer_than_an_entry_is_not_read():
+    entry = "张三, 李四. 哮喘的细胞治疗[J]. 中华医学杂志, 2020, 100(5): 321-325."
+    assert parse_reference(entry)["title"] == "哮喘的细胞治疗"
+    assert parse_reference("详" * 2000 + entry) == {}
