@@ -33,9 +33,6 @@ ET_AL = ("et al", "等")
 YEAR = r"(?:1[5-9]|20)\d\d"
 #: Pages: ``321-325``, ``e1234``, an article number ``2050313X251386547``.
 PAGES = r"[A-Za-z]?\d[\w.]*(?:\s*[-–~]\s*[A-Za-z]?\d[\w.]*)?"
-#: A title ending like a journal abbreviation (``J``, ``Med``, ``Clin``): the title may have
-#: taken the first words of a journal printed with periods (``J. Clin. Invest.``).
-ABBREVIATED_END = re.compile(r"\b[A-Z][a-z]{0,3}$")
 
 _MARKER_RE = re.compile(MARKER)
 _TAIL_RE = re.compile("|".join(TAIL), re.IGNORECASE)
@@ -86,7 +83,7 @@ def _printed_part(text: str) -> str:
 def _vancouver(head: str) -> dict:
     """``Authors. Title. Journal. Year Mon Day;Volume(Issue):Pages.``"""
     match = _VANCOUVER_RE.match(head)
-    if not match or ABBREVIATED_END.search(match["title"]):
+    if not match or _may_hold_journal(match["title"]):
         return {}
     names = _names(match["authors"])
     if names is None:
@@ -97,6 +94,14 @@ def _vancouver(head: str) -> dict:
         "issue": match["issue"], "pages": _pages(match["pages"]),
     }
     return _present(fields)
+
+
+def _may_hold_journal(title: str) -> bool:
+    """Whether the title's last sentence is capitalised words alone (``Title. Stem Cells Transl``):
+    they may be the first words of a journal printed with periods (``Stem Cells Transl. Med.``)."""
+    sentences = re.split(r"(?<=[.?!]) ", title)
+    words = [word.lstrip("(['\"‘“") for word in sentences[-1].split()]
+    return len(sentences) > 1 and all(word[:1].isupper() or word[:1].isdigit() for word in words)
 
 
 def _gbt(head: str) -> dict:

@@ -45,8 +45,10 @@ def test_the_labelled_set_holds_forty_entries_of_the_replica_the_real_pages_and_
         "Smith J, Brown A. Stem cells in liver disease. J. Hepatol. 2020;72(3):123-130.",
         # A group author: the text before the title is no list of names.
         "WHO Expert Committee. Guidelines on stem cell therapy. Lancet. 2021;397:1-2.",
-        # A Vancouver title ending like an abbreviated journal (Am): the title may hold part of the journal.
+        # The title would end in capitalised words after a period: they may be part of the journal.
         "Li X, Wang Y. Outcomes of cell therapy. Am. J Transplant. 2019;19:55-60.",
+        "Li X, Wang Y. Outcomes of cell therapy. Stem Cells Transl. Med. 2019;8(2):55-60.",
+        "Li X, Wang Y. Outcomes of cell therapy. Proc. Natl. Acad. Sci. U.S.A. 2019;116(2):55-60.",
     ],
 )
 def test_an_entry_whose_title_and_journal_cannot_be_told_apart_gives_no_title(text):
@@ -79,3 +81,8 @@ def test_a_text_longer_than_an_entry_is_not_read():
     entry = "张三, 李四. 哮喘的细胞治疗[J]. 中华医学杂志, 2020, 100(5): 321-325."
     assert parse_reference(entry)["title"] == "哮喘的细胞治疗"
     assert parse_reference("详" * 2000 + entry) == {}
+
+
+def test_a_title_with_a_sentence_of_its_own_after_a_period_is_read_whole():
+    fields = parse_reference("Li X, Wang Y. Cell therapy in COVID-19. A systematic review. Stem Cell Res Ther. 2021;12(1):55.")
+    assert (fields["title"], fields["container_title"]) == ("Cell therapy in COVID-19. A systematic review", "Stem Cell Res Ther")
