@@ -34,6 +34,9 @@ YEAR = r"(?:1[5-9]|20)\d\d"
 #: Pages: ``321-325``, ``e1234``, an article number ``2050313X251386547``.
 PAGES = r"[A-Za-z]?\d[\w.]*(?:\s*[-–~]\s*[A-Za-z]?\d[\w.]*)?"
 
+#: PubMed's note after a title translated into English: not part of the title.
+LANGUAGE_NOTE = re.compile(r"\s*\[(?:Article )?in [A-Z][a-z]+(?:,? (?:and )?[A-Z][a-z]+)*\]$")
+
 _MARKER_RE = re.compile(MARKER)
 _TAIL_RE = re.compile("|".join(TAIL), re.IGNORECASE)
 _VANCOUVER_RE = re.compile(
@@ -89,7 +92,7 @@ def _vancouver(head: str) -> dict:
     if names is None:
         return {}
     fields = {
-        "title": match["title"], "authors": names, "container_title": match["journal"].strip(),
+        "title": LANGUAGE_NOTE.sub("", match["title"]), "authors": names, "container_title": match["journal"].strip(),
         "type": "journal-article", "year": int(match["year"]), "volume": match["volume"],
         "issue": match["issue"], "pages": _pages(match["pages"]),
     }
@@ -149,7 +152,13 @@ def _names(text: str) -> list[dict] | None:
 
 
 def _pages(pages: str | None) -> str | None:
-    return re.sub(r"\s*[-–~]\s*", "-", pages).rstrip(".") if pages else None
+    """``first-last``, the last page written whole: Vancouver prints ``321-5`` for 321-325."""
+    if not pages:
+        return None
+    first, _, last = re.sub(r"\s*[-–~]\s*", "-", pages).rstrip(".").partition("-")
+    if first.isdigit() and last.isdigit() and len(last) < len(first):
+        last = first[: len(first) - len(last)] + last
+    return f"{first}-{last}" if last else first
 
 
 def _present(fields: dict) -> dict:

@@ -86,3 +86,13 @@ def test_a_text_longer_than_an_entry_is_not_read():
 def test_a_title_with_a_sentence_of_its_own_after_a_period_is_read_whole():
     fields = parse_reference("Li X, Wang Y. Cell therapy in COVID-19. A systematic review. Stem Cell Res Ther. 2021;12(1):55.")
     assert (fields["title"], fields["container_title"]) == ("Cell therapy in COVID-19. A systematic review", "Stem Cell Res Ther")
+
+
+def test_an_abbreviated_last_page_is_written_whole():
+    assert parse_reference("Smith J, Brown A. Stem cells. Lancet. 2020;395(10223):1321-5.")["pages"] == "1321-1325"
+    assert parse_reference("Smith J, Brown A. Stem cells. Lancet. 2020;395:e1-e2.")["pages"] == "e1-e2"
+
+
+def test_pubmeds_language_note_is_not_part_of_the_title():
+    fields = parse_reference("Li X, Wang Y. [Stem cells in asthma] [Article in Chinese]. Zhonghua Yi Xue Za Zhi. 2020;100(5):321-5.")
+    assert fields["title"] == "[Stem cells in asthma]"
