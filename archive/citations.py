@@ -4,8 +4,9 @@ by Zotero, JabRef and citation.js.
 A cited work is named by a DOI, a PMID or a PMCID. Identifiers that name the same work are
 merged into one entry: those of one ``works`` row (``medarchive enrich`` cross-links them) and
 those of one entry of an article's reference list. Each entry carries the work's title,
-journal, year, authors, volume, issue and pages when ``works`` has them, its identifiers
-always (the DOI as ``doi`` and as a doi.org URL, so a reader without ``works`` can still
+journal, year, authors, volume, issue and pages: those ``works`` has, and where it has none
+(before ``enrich``, or a field the lookup did not give) those read from the reference entry an
+article printed (:mod:`archive.reference_parsing`). It carries its identifiers always (the DOI as ``doi`` and as a doi.org URL, so a reader without ``works`` can still
 resolve it), and in a note the archive's articles citing it, title and URL.
 """
 
@@ -15,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 
 from . import cjkfts
+from .reference_parsing import parse_reference
 from .schema import has_table
 
 FORMATS = ("ris", "bibtex", "csl-json")
@@ -91,10 +93,12 @@ def cited_works(conn, query: str | None = None) -> list[CitedWork]:
         members["ids"].setdefault(scheme, set()).add(value)
         members["citing"].setdefault(url, title)
     works = _works(conn)
+    printed = _printed_entries(conn)
     entries = []
     for members in by_group.values():
         ids = {scheme: min(values) for scheme, values in members["ids"].items()}
         work = next((works[(scheme, value)] for scheme, value in sorted(ids.items()) if (scheme, value) in works), {})
+        work = _with_printed_fields(work, printed, members["ids"])
         for scheme in SCHEMES:  # works may know an identifier no article printed
             ids.setdefault(scheme, work.get(scheme))
         entry = CitedWork(key=citation_key(ids), work=work, citing=[Citing(t, u) for u, t in members["citing"].items()], **ids)
@@ -140,6 +144,32 @@ def _works(conn) -> dict:
             if work.get(scheme):
                 found.setdefault((scheme, work[scheme]), work)
     return found
+
+
+def _printed_entries(conn) -> dict:
+    """The text of each reference entry naming an identifier, by identifier, as ``(order, text)``:
+    the entries of older articles first."""
+    found: dict = {}
+    rows = conn.execute(
+        "select r.doi, r.pmid, r.pmcid, r.text from article_references r join articles a on a.url = r.article_url"
+        " where coalesce(r.doi, r.pmid, r.pmcid) is not null order by a.published is null, a.published, a.url, r.position"
+    )
+    for order, (doi, pmid, pmcid, text) in enumerate(rows):
+        for scheme, value in (("doi", doi), ("pmid", pmid), ("pmcid", pmcid)):
+            if value:
+                found.setdefault((scheme, value), []).append((order, text))
+    return found
+
+
+def _with_printed_fields(work: dict, printed: dict, ids: dict) -> dict:
+    """``work`` (a ``works`` row, or nothing) with the fields it lacks read from the first
+    reference entry naming one of ``ids`` (scheme: identifiers) that gives any: what ``enrich``
+    found wins over what an article printed."""
+    texts = sorted(entry for scheme, values in ids.items() for value in values for entry in printed.get((scheme, value), []))
+    fields = next((fields for fields in (parse_reference(text) for _, text in texts) if fields), {})
+    if "authors" in fields:
+        fields["authors"] = json.dumps(fields["authors"], ensure_ascii=False)
+    return fields | {name: value for name, value in work.items() if value not in (None, "", "[]")}
 
 
 class _Groups:

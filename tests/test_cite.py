@@ -261,3 +261,82 @@ def test_bad_input_gets_one_line_and_no_traceback(enriched, options, message):
     result = medarchive("cite", "--db", str(enriched), *options)
     assert result.returncode != 0
     assert message in result.stderr and "Traceback" not in result.stderr
+
+
+# --- before enrich: the fields the reference entry printed ---------------------------------------
+
+SEED_DOI = "10.1177/2050313x251386547"
+SEED_REFERENCE = ("Yusof B, Foo RQ, Ravichandran M, Sa’ad MA, Tham SK. A case report on nebulized human umbilical cord mesenchymal"
+                  " stem cell-derived exosome therapy for asthma and chronic obstructive pulmonary disease: A preliminary clinical"
+                  " evaluation. SAGE Open Med Case Rep. 2026 Jan 27;14:2050313X251386547. doi: 10.1177/2050313X251386547."
+                  " PMCID: PMC12855734.")
+GBT_DOI = "10.11958/20231452"
+GBT_REFERENCE = f"张三, 李四. 哮喘的干细胞治疗研究进展[J]. 中华医学杂志, 2020, 100(5): 321-325. DOI:{GBT_DOI}"
+
+
+@pytest.fixture
+def printed(tmp_path):
+    """An archive not enriched whose article prints a Vancouver and a GB/T 7714 reference entry."""
+    (tmp_path / "printed").mkdir()
+    return written_archive(tmp_path / "printed", [
+        article(A, "雾化外泌体治疗哮喘", "病例报告[1][2]。", dois=[SEED_DOI, GBT_DOI], pmcids=["PMC12855734"], references=[
+            {"position": 1, "text": SEED_REFERENCE, "doi": SEED_DOI, "pmcid": "PMC12855734"},
+            {"position": 2, "text": GBT_REFERENCE, "doi": GBT_DOI},
+        ]),
+    ])
+
+
+def test_before_enrich_bibtex_entries_carry_the_fields_the_reference_entry_printed(printed):
+    entries = read_bibtex(cite(printed, "bibtex"))
+    seed = entries[f"doi:{SEED_DOI}"]
+    assert seed["type"] == "article"
+    assert seed["title"].startswith("A case report on nebulized human umbilical cord") and seed["journal"] == "SAGE Open Med Case Rep"
+    assert seed["author"] == "Yusof, B and Foo, RQ and Ravichandran, M and Sa’ad, MA and Tham, SK"
+    assert (seed["year"], seed["volume"], seed["pages"]) == ("2026", "14", "2050313X251386547")
+    gbt = entries[f"doi:{GBT_DOI}"]
+    assert (gbt["type"], gbt["title"], gbt["journal"], gbt["author"]) == ("article", "哮喘的干细胞治疗研究进展", "中华医学杂志", "张三 and 李四")
+    assert (gbt["year"], gbt["volume"], gbt["number"], gbt["pages"]) == ("2020", "100", "5", "321–325")
+
+
+def test_before_enrich_pybtex_reads_the_printed_names_as_surname_and_initials(printed):
+    library = pybtex.database.parse_string(cite(printed, "bibtex"), "bibtex")
+    first = library.entries[f"doi:{SEED_DOI}"].persons["author"][0]
+    assert (first.last_names, first.first_names) == (["Yusof"], ["B"])
+
+
+def test_before_enrich_ris_records_are_journal_articles_with_the_printed_fields(printed):
+    records = {record["doi"]: record for record in rispy.loads(cite(printed, "ris"))}
+    gbt = records[GBT_DOI]
+    assert gbt["type_of_reference"] == "JOUR"
+    assert (gbt["title"], gbt["secondary_title"], gbt["authors"]) == ("哮喘的干细胞治疗研究进展", "中华医学杂志", ["张三", "李四"])
+    assert (gbt["year"], gbt["volume"], gbt["number"], gbt["start_page"], gbt["end_page"]) == ("2020", "100", "5", "321", "325")
+
+
+def test_before_enrich_csl_json_is_valid_and_renders_the_printed_title(printed):
+    items = json.loads(cite(printed, "csl-json"))
+    jsonschema.validate(items, CSL_SCHEMA)
+    seed = next(item for item in items if item.get("DOI") == SEED_DOI)
+    assert seed["type"] == "article-journal" and seed["issued"] == {"date-parts": [[2026]]}
+    bibliography = CitationStylesBibliography(CitationStylesStyle("harvard-cite-them-right", validate=False), CiteProcJSON(items), formatter.plain)
+    bibliography.register(Citation([CitationItem(seed["id"].lower())]))
+    rendered = str(bibliography.bibliography()[0])
+    assert "A case report on nebulized" in rendered and "SAGE Open Med Case Rep" in rendered and "Yusof" in rendered
+
+
+def test_enriched_values_win_over_the_printed_ones_and_printed_ones_fill_what_enrich_left_out(printed):
+    with sqlite3.connect(printed) as conn:
+        conn.execute("insert into works (doi, title, container_title, type, year, authors) values (?, ?, ?, 'journal-article', 2019, ?)",
+                     [GBT_DOI, "Stem cell therapy of asthma: a review", "Natl Med J China", json.dumps([{"family": "Zhang", "given": "San"}])])
+    gbt = read_bibtex(cite(printed, "bibtex"))[f"doi:{GBT_DOI}"]
+    assert (gbt["title"], gbt["journal"], gbt["year"], gbt["author"]) == ("Stem cell therapy of asthma: a review", "Natl Med J China", "2019", "Zhang, San")
+    assert (gbt["volume"], gbt["pages"]) == ("100", "321–325")
+
+
+def test_a_printed_title_with_lone_braces_stays_inside_its_field(tmp_path):
+    doi = "10.1016/s0140-6736.2020.30001"
+    path = written_archive(tmp_path, [article(A, "正文标题", "正文。", dois=[doi], references=[
+        {"position": 1, "text": f"Evil X. {CLOSING_TITLE}. Lancet. 2020;1:1. doi: {doi}", "doi": doi}])])
+    text = cite(path, "bibtex")
+    assert list(pybtex.database.parse_string(text, "bibtex").entries) == [f"doi:{doi}"]
+    title = bibtexparser.parse_string(text).entries[0].fields_dict["title"].value
+    assert title == r"x\textbraceright{} @misc\{evil, title=\{pwned\}\}"
