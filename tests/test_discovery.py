@@ -1,0 +1,150 @@
+"""Discovery on portal families whose URLs the crawler has no rule for: each replica is
+crawled from one article by a real ``medarchive`` process, and every live article is stored."""
+
+import pytest
+
+from conftest import Crawl, middle_article
+
+from crawler.replica import build_portal, serve
+
+
+@pytest.fixture(scope="module")
+def trs_portal():
+    """Site C (TRS-style government site, GBK, ``.shtml``, no sitemap): 31 articles, one deleted."""
+    return build_portal("trs", n=31, seed=3)
+
+
+@pytest.fixture(scope="module")
+def trs_site(trs_portal):
+    with serve(trs_portal) as site:
+        yield site
+
+
+@pytest.fixture(scope="module")
+def trs_crawl(trs_portal, trs_site, tmp_path_factory):
+    return Crawl(trs_portal, trs_site, tmp_path_factory.mktemp("trs") / "archive.db", middle_article(trs_portal).path)
+
+
+def test_a_trs_site_is_archived_completely_from_one_article(trs_crawl):
+    assert trs_crawl.process.returncode == 0, trs_crawl.process.stderr
+    assert set(trs_crawl.stored()) == set(trs_crawl.expected())
+
+
+def test_the_far_side_of_a_deleted_trs_article_is_reached_through_listings(trs_crawl):
+    start = trs_crawl.start_path
+    behind = {trs_crawl.site.url + path for path in trs_crawl.portal.reachable_from(trs_crawl.portal.awkward["behind_deleted"])}
+    chain = {trs_crawl.site.url + path for path in trs_crawl.portal.reachable_from(start)}
+    assert behind - chain
+    assert behind <= set(trs_crawl.stored())
+
+
+
+@pytest.fixture(scope="module")
+def phpcms_crawl(tmp_path_factory):
+    portal = build_portal("phpcms", n=16, seed=4)
+    with serve(portal) as site:
+        yield Crawl(portal, site, tmp_path_factory.mktemp("phpcms") / "archive.db", middle_article(portal).path)
+
+
+def test_a_phpcms_site_is_archived_completely_from_one_article(phpcms_crawl):
+    assert phpcms_crawl.process.returncode == 0, phpcms_crawl.process.stderr
+    assert set(phpcms_crawl.stored()) == set(phpcms_crawl.expected())
+
+
+def test_the_far_side_of_a_deleted_phpcms_article_is_reached_through_listings(phpcms_crawl):
+    behind = {phpcms_crawl.site.url + path for path in phpcms_crawl.portal.reachable_from(phpcms_crawl.portal.awkward["behind_deleted"])}
+    chain = {phpcms_crawl.site.url + path for path in phpcms_crawl.portal.reachable_from(phpcms_crawl.start_path)}
+    assert behind - chain
+    assert behind <= set(phpcms_crawl.stored())
+
+
+# --- reading a listing by what it shows ------------------------------------------------
+
+LISTING_PAGE = """<html><body>
+<div class="menu"><ul><li><a href="/">首页</a></li><li><a href="/gzdt/">工作动态</a></li><li><a href="/tzgg/">通知公告</a></li></ul></div>
+<div class="box"><h3>工作动态</h3><a class="more" href="/gzdt/">更多>></a>
+<ul>
+<li><a href="/gzdt/anquan-shengchan-zhuanxiang-zhengzhi.aspx">全市卫生健康系统安全生产专项整治工作会议召开</a><span>2025-03-12</span></li>
+<li><a href="/gzdt/jiceng-yiliao-tisheng-xingdong.aspx">基层医疗卫生服务能力提升行动推进会在我市举行</a><span>2025-03-10</span></li>
+<li><a href="/gzdt/chuanranbing-fangkong-peixun.aspx">我委组织开展春季传染病防控业务培训工作</a><span>2025-03-08</span></li>
+</ul></div>
+<div class="pages"><a href="/gzdt/list.jsp?cat=3&amp;pageNo=1">1</a> <a href="/gzdt/list.jsp?cat=3&amp;pageNo=2">下一页</a></div>
+<div class="links"><a href="https://www.example.gov.cn/a/1.html">国家卫生健康委员会官方网站首页链接</a></div>
+</body></html>"""
+
+
+def _read(page=LISTING_PAGE, shapes=()):
+    from lxml import html
+
+    from crawler.extraction.listings import read_listing
+
+    return read_listing(html.fromstring(page), "http://wsjkw.example.cn/gzdt/list.jsp?cat=3&pageNo=1", shapes)
+
+
+def test_a_block_of_headline_links_is_read_as_articles_whatever_their_urls():
+    assert _read().articles == [
+        "http://wsjkw.example.cn/gzdt/anquan-shengchan-zhuanxiang-zhengzhi.aspx",
+        "http://wsjkw.example.cn/gzdt/jiceng-yiliao-tisheng-xingdong.aspx",
+        "http://wsjkw.example.cn/gzdt/chuanranbing-fangkong-peixun.aspx",
+    ]
+
+
+def test_a_pager_link_with_a_page_number_parameter_is_a_next_page():
+    assert _read().pages == ["http://wsjkw.example.cn/gzdt/list.jsp?cat=3&pageNo=2"]
+
+
+def test_menu_and_more_links_are_sections_and_not_articles():
+    assert _read().sections == ["http://wsjkw.example.cn/gzdt/", "http://wsjkw.example.cn/tzgg/"]
+
+
+def test_a_link_shaped_like_the_sites_articles_is_an_article_outside_any_block():
+    page = '<html><body><div class="focus"><a href="/xw/2025/n88213.htm"><img src="a.jpg"></a></div></body></html>'
+    assert _read(page).articles == []
+    assert _read(page, shapes={"2/n0.htm"}).articles == ["http://wsjkw.example.cn/xw/2025/n88213.htm"]
+
+
+# --- the coverage report ----------------------------------------------------------------
+
+
+def _report(crawl):
+    import json
+
+    from conftest import medarchive
+
+    runs = json.loads(medarchive("runs", "--db", str(crawl.db_path), "--json").stdout)
+    return runs[0]["stats"]["discovery/report"][crawl.site.url]
+
+
+def test_the_report_counts_each_stored_article_by_the_way_it_was_reached(trs_crawl):
+    reached = _report(trs_crawl)["reached"]
+    assert sum(reached.values()) == len(trs_crawl.expected())
+    assert reached["listing"] >= 3 and reached["start"] == 1
+
+
+def test_the_report_counts_the_listing_pages_read(trs_crawl):
+    portal = trs_crawl.portal
+    read = {path for path in trs_crawl.requests if path in portal.pages and portal.article(path) is None}
+    assert {"/xwzx/wsjsyw/index_3.shtml", "/xwzx/jcdt/index_1.shtml"} <= read
+    assert _report(trs_crawl)["listing_pages"] == len(read)
+
+
+def test_a_listed_page_that_is_no_article_is_reported_with_its_reason(wordpress_crawl):
+    soft_404 = wordpress_crawl.site.url + wordpress_crawl.portal.awkward["soft_404"]
+    assert _report(wordpress_crawl)["not_stored_examples"] == {soft_404: "not_article"}
+    assert f"  not stored: {soft_404} (not_article)" in wordpress_crawl.process.stdout
+
+
+def test_a_site_showing_neither_sitemap_nor_listing_gets_a_warning(tmp_path):
+    portal = build_portal("trs", n=12, seed=5)
+    for path in [path for path in portal.pages if not path.endswith(".shtml") or "/index" in path]:
+        del portal.pages[path]
+    with serve(portal) as site:
+        crawl = Crawl(portal, site, tmp_path / "archive.db", middle_article(portal).path)
+    assert crawl.process.returncode == 0, crawl.process.stderr
+    assert f"warning: {site.url}: no sitemap and no listing found" in crawl.process.stdout
+    assert "warning" in _report(crawl)
+
+
+def test_a_site_with_listings_gets_no_warning(trs_crawl):
+    assert "warning" not in _report(trs_crawl)
+    assert "warning:" not in trs_crawl.process.stdout
