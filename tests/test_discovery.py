@@ -148,3 +148,12 @@ def test_a_site_showing_neither_sitemap_nor_listing_gets_a_warning(tmp_path):
 def test_a_site_with_listings_gets_no_warning(trs_crawl):
     assert "warning" not in _report(trs_crawl)
     assert "warning:" not in trs_crawl.process.stdout
+
+
+def test_an_unchanged_trs_site_costs_its_home_sections_and_first_listing_pages_only(trs_portal, trs_site, tmp_path):
+    start = middle_article(trs_portal).path
+    Crawl(trs_portal, trs_site, tmp_path / "archive.db", start)
+    again = Crawl(trs_portal, trs_site, tmp_path / "archive.db", start)
+    assert "0 new, 0 updated" in again.process.stdout
+    pages = {path for path in again.requests if trs_portal.article(path) is None and path != "/robots.txt"}
+    assert pages == {"/", "/xwzx/", "/zwgk/", "/bsfw/", "/hdjl/", "/ztzl/", "/xwzx/wsjsyw/", "/xwzx/jcdt/"}
