@@ -36,6 +36,8 @@ MAX_MORE_CHARS = 8
 #: The most pages of a script-written pager that are taken.
 MAX_SCRIPT_PAGES = 1000
 _DIGITS = re.compile(r"\d+")
+#: A section's own address: its folder or the folder's index page (``/news/``, ``/news/index.html``, ``index2.html``).
+_SECTION_INDEX = re.compile(r"(/|/index\d*\.s?html?)$", re.I)
 _LETTERS = re.compile(r"[^\W\d_]")
 #: Menu and breadcrumb links, as XPath.
 _MENU_ANCHORS = tuple(etree.XPath(css2xpath(css) + ("//a[@href]" if css in MENU_SELECTORS else "[@href]"))
@@ -107,11 +109,13 @@ def url_shape(url: str) -> str | None:
 @dataclass(frozen=True)
 class Listing:
     """What a listing or home page links to on its own site: likely articles, the listing's
-    other pages, and the section listings (menus, breadcrumbs, ``更多>>``)."""
+    other pages, the section listings (menus, breadcrumbs, ``更多>>``) and the other folders
+    it links (``/news/topnew/``: channels, mostly listings too)."""
 
     articles: list[str]
     pages: list[str]
     sections: list[str]
+    folders: list[str]
 
 
 def read_listing(root, base_url: str, shapes=()) -> Listing:
@@ -119,7 +123,7 @@ def read_listing(root, base_url: str, shapes=()) -> Listing:
     articles or one of a block of headline links (a listing is known by what it shows, not by
     its URL); its pager may be links or a script."""
     here = clean_url(base_url)
-    articles, pages, sections = [], [], []
+    articles, pages, sections, folders = [], [], [], []
     headlines = _headline_anchors(root)
     more = set(_section_anchors(root))
     for anchor in root.iter("a"):
@@ -130,13 +134,16 @@ def read_listing(root, base_url: str, shapes=()) -> Listing:
             articles.append(url)
         elif PAGINATION_URL.search(url) and _names_a_page(anchor):
             pages.append(url)
+        elif anchor in headlines and not looks_like_listing(url) and not _SECTION_INDEX.search(_path(url)):
+            articles.append(url)
         elif anchor in more:
             sections.append(url)
-        elif anchor in headlines and not looks_like_listing(url):
-            articles.append(url)
+        elif _SECTION_INDEX.search(_path(url)) and not urlsplit(url).query:
+            folders.append(url)
     pages += [url for url in _script_pages(root, base_url) if url != here]
     sections = [url for url in sections if _path(url) != "/"]
-    return Listing(*(list(dict.fromkeys(found)) for found in (articles, pages, sections)))
+    folders = [url for url in folders if _path(url) != "/" and url not in sections]
+    return Listing(*(list(dict.fromkeys(found)) for found in (articles, pages, sections, folders)))
 
 
 def section_links(root, base_url: str) -> list[str]:
@@ -162,7 +169,9 @@ def _section_anchors(root) -> list:
 
 
 def _headline_anchors(root) -> set:
-    """Anchors in blocks of repeated items (``<li>``, rows, ``<article>``s) whose links mostly read as headlines."""
+    """Anchors in blocks of repeated items whose links mostly read as headlines: items that are
+    siblings (the ``<li>``s of a ``<ul>``, rows, ``<article>``s) or that share their markup
+    (``<ul><li class="tit"><a>`` repeated, each with a ``[查看全文]`` link beside it)."""
     blocks: dict = {}
     repeats: dict = {}
     for anchor in root.iter("a"):
@@ -171,12 +180,25 @@ def _headline_anchors(root) -> set:
         holder = _repeated_holder(anchor, repeats)
         if holder is not None:
             blocks.setdefault(holder, []).append(anchor)
+        blocks.setdefault(_markup_path(anchor), []).append(anchor)
     found = set()
     for anchors in blocks.values():
         headlines = [anchor for anchor in anchors if _reads_as_headline(anchor)]
         if len(headlines) >= MIN_HEADLINES and len(headlines) >= MIN_HEADLINE_SHARE * len(anchors):
             found.update(headlines)
     return found
+
+
+def _markup_path(anchor) -> tuple:
+    """The tags and classes of the anchor and the elements above it, a few levels up."""
+    path = []
+    element = anchor
+    for _ in range(MAX_ITEM_DEPTH):
+        if element is None or not isinstance(element.tag, str):
+            break
+        path.append((element.tag, element.get("class") or ""))
+        element = element.getparent()
+    return tuple(path)
 
 
 def _repeated_holder(anchor, repeats: dict):
@@ -198,6 +220,8 @@ def _repeated_holder(anchor, repeats: dict):
 
 def _reads_as_headline(anchor) -> bool:
     text = normalize_space(text_content(anchor)) or normalize_space(anchor.get("title") or "")
+    if not text:  # a picture link: its picture's description
+        text = normalize_space(" ".join(anchor.xpath(".//img/@alt")))
     low, high = HEADLINE_CHARS
     return low <= len(text) <= high and len(_LETTERS.findall(text)) >= low // 2
 

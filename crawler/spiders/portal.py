@@ -619,9 +619,9 @@ class PortalSpider(scrapy.Spider):
         for url in unknown:
             yield self._article_request(url, via=response.url, found_by="listing")
         # An incremental run reads a listing only as far as it shows something new, and the
-        # sections of the home page (where a new section shows first).
+        # sections of the home page's menus and 更多 links (where a new section shows first).
         new = unknown or not self.incremental
-        for url in (listing.pages if new else []) + (listing.sections if new or home else []):
+        for url in (listing.pages + listing.folders if new else []) + (listing.sections if new or home else []):
             yield self._discovery(url, self.parse_listing)
 
     def _sections_of_article(self, response):
