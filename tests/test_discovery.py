@@ -1,6 +1,9 @@
 """Discovery on portal families whose URLs the crawler has no rule for: each replica is
 crawled from one article by a real ``medarchive`` process, and every live article is stored."""
 
+import json
+from pathlib import Path
+
 import pytest
 
 from conftest import Crawl, middle_article
@@ -157,3 +160,32 @@ def test_an_unchanged_trs_site_costs_its_home_sections_and_first_listing_pages_o
     assert "0 new, 0 updated" in again.process.stdout
     pages = {path for path in again.requests if trs_portal.article(path) is None and path != "/robots.txt"}
     assert pages == {"/", "/xwzx/", "/zwgk/", "/bsfw/", "/hdjl/", "/ztzl/", "/xwzx/wsjsyw/", "/xwzx/jcdt/"}
+
+
+# --- real navigation pages (tests/navpages) ------------------------------------------------
+
+NAVPAGES = Path(__file__).parent / "navpages"
+
+
+def _navpage_scores(kind):
+    """Precision and recall of the ``kind`` links read_listing finds on the saved pages, all pages together."""
+    from lxml import html
+    from w3lib.encoding import html_to_unicode
+
+    from crawler.extraction.listings import read_listing
+
+    found_right = found = expected = 0
+    for name, truth in json.loads((NAVPAGES / "expected.json").read_text()).items():
+        _, text = html_to_unicode(None, (NAVPAGES / "pages" / f"{name}.html").read_bytes())
+        listing = read_listing(html.fromstring(text), truth["url"])
+        links = set(listing.articles) if kind == "articles" else set(listing.pages + listing.sections + listing.folders)
+        found_right += len(links & set(truth[kind]))
+        found += len(links)
+        expected += len(truth[kind])
+    return found_right / found, found_right / expected
+
+
+@pytest.mark.parametrize("kind", ["articles", "listings"])
+def test_the_listing_detector_finds_the_hand_read_links_of_real_pages(kind):
+    precision, recall = _navpage_scores(kind)
+    assert precision >= 0.95 and recall >= 0.95
