@@ -189,3 +189,27 @@ def _navpage_scores(kind):
 def test_the_listing_detector_finds_the_hand_read_links_of_real_pages(kind):
     precision, recall = _navpage_scores(kind)
     assert precision >= 0.95 and recall >= 0.95
+
+
+def test_a_headline_link_that_proves_no_article_is_read_as_a_listing(tmp_path):
+    """The second section's articles are linked only from topic pages that a home-page block of
+    headlines leads to: fetched as likely articles, read as the listings they are."""
+    import re
+
+    from crawler.replica.model import Page
+
+    portal = build_portal("trs", n=12, seed=6)
+    second = [article for article in portal.live_articles if "/jcdt/" in article.path]
+    for path in [path for path in portal.pages if path == "/xwzx/jcdt/" or path.startswith("/xwzx/jcdt/index")]:
+        del portal.pages[path]
+    topics = "".join(f'<li><a href="./ztzl/jczt{k}.html">基层卫生健康服务能力提升专题报道之{k}</a></li>' for k in range(3))
+    home = portal.pages["/"]
+    home.body = re.sub(r'<div class="block"><div class="hd"><h3>基层动态.*?</ul></div>', f'<div class="block"><ul>{topics}</ul></div>', home.body)
+    for k in range(3):
+        rows = "".join(f'<li><a href="../{article.path[1:]}">{article.title}</a></li>' for article in second[k::3])
+        portal.pages[f"/ztzl/jczt{k}.html"] = Page(body=f"<html><body><h2>专题</h2><ul>{rows}</ul></body></html>")
+    start = next(article.path for article in portal.live_articles if "/wsjsyw/" in article.path)
+    with serve(portal) as site:
+        crawl = Crawl(portal, site, tmp_path / "archive.db", start)
+    assert "/ztzl/jczt0.html" in crawl.requests
+    assert {site.url + article.path for article in second} <= set(crawl.stored())
