@@ -306,6 +306,7 @@ BOUND_WORDS = {
     "max_pages": "a site reached --max-pages, requests not made",
     "unlisted_chain": "chains given up after PORTAL_MAX_UNLISTED_CHAIN pages no sitemap or listing names",
     "article_pages": "articles split over more than 50 pages, stored with their first 50",
+    "listing_pages": "listing pages left unread after PORTAL_MAX_LISTING_PAGES of a site",
 }
 
 

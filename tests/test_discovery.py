@@ -213,3 +213,39 @@ def test_a_headline_link_that_proves_no_article_is_read_as_a_listing(tmp_path):
         crawl = Crawl(portal, site, tmp_path / "archive.db", start)
     assert "/ztzl/jczt0.html" in crawl.requests
     assert {site.url + article.path for article in second} <= set(crawl.stored())
+
+
+class EndlessListingSite:
+    """A home page leading to a listing whose 下一页 never ends (``/list/?page=N`` for every N),
+    each page naming the same three articles: a pager generated without end."""
+
+    style = "endless-listing"
+    ARTICLES = ("/news/1.html", "/news/2.html", "/news/3.html")
+
+    def response(self, path_with_query, base_url, if_modified_since=None):
+        from trap_sites import article_html
+
+        path, _, query = path_with_query.partition("?")
+        if path in ("/", "/list/"):
+            page = int(query.removeprefix("page=")) if query.startswith("page=") else 1
+            rows = "".join(f'<li><a href="{article}">心血管疾病研究进展系列报道第{k}篇</a></li>' for k, article in enumerate(self.ARTICLES, 1))
+            body = f'<html><body><ul>{rows}</ul><a href="/list/?page={page + 1}">下一页</a></body></html>'
+            return 200, {"Content-Type": "text/html; charset=utf-8"}, body.encode()
+        if path in self.ARTICLES:
+            i = self.ARTICLES.index(path)
+            prev = self.ARTICLES[i - 1] if i else None
+            next_ = self.ARTICLES[i + 1] if i + 1 < len(self.ARTICLES) else None
+            return 200, {"Content-Type": "text/html; charset=utf-8"}, article_html(f"资讯第{i + 1}篇", base_url, prev, next_).encode()
+        return 404, {"Content-Type": "text/html; charset=utf-8"}, b"<h1>404</h1>"
+
+
+def test_an_endless_pager_is_read_up_to_max_listing_pages(tmp_path):
+    from conftest import FAST, medarchive
+
+    with serve(EndlessListingSite()) as site:
+        process = medarchive("crawl", site.url + "/news/2.html", "--db", str(tmp_path / "archive.db"), *FAST,
+                             "-s", "PORTAL_MAX_LISTING_PAGES=5")
+        listings = [path for _, path, _ in site.requests if path == "/" or path.startswith("/list/")]
+    assert process.returncode == 0, process.stderr
+    assert listings == ["/", "/list/?page=2", "/list/?page=3", "/list/?page=4", "/list/?page=5"]
+    assert "listing pages left unread after PORTAL_MAX_LISTING_PAGES" in process.stdout

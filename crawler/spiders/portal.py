@@ -43,8 +43,6 @@ KEPT_HEADERS = (b"Content-Type", b"Last-Modified", b"ETag")
 #: Below discovery (-1): a long chain of unlisted pages waits until the sitemaps and
 #: listings are read, which decide whether it is given up (``PORTAL_MAX_UNLISTED_CHAIN``).
 UNLISTED_CHAIN_PRIORITY = -2
-#: Listing pages read per site at most: a calendar or a filter that generates listings without end stops here.
-MAX_LISTING_PAGES = 2000
 #: Articles a coverage report names as listed but not stored, per site (all are counted).
 MAX_REPORTED_MISSES = 20
 
@@ -90,6 +88,7 @@ class PortalSpider(scrapy.Spider):
         self.incremental = True
         self.discover = True
         self.max_unlisted = 0
+        self.max_listing_pages = 2000
         self.max_redirects = 20
 
     @classmethod
@@ -100,6 +99,7 @@ class PortalSpider(scrapy.Spider):
         spider.incremental = setting(settings, "PORTAL_MODE") == "incremental"
         spider.discover = setting(settings, "PORTAL_DISCOVER", "getbool")
         spider.max_unlisted = settings.getint("PORTAL_MAX_UNLISTED_CHAIN")
+        spider.max_listing_pages = settings.getint("PORTAL_MAX_LISTING_PAGES")
         spider.max_redirects = settings.getint("REDIRECT_MAX_TIMES")
         spider.extractor = Extractor(settings.getfloat("PORTAL_MAX_EXTRACT_SECONDS"))
         if not spider.origins:
@@ -607,9 +607,8 @@ class PortalSpider(scrapy.Spider):
             return
         site = origin(response.url)
         report = self._site_report(site)
-        if report["listing_pages"] >= MAX_LISTING_PAGES:
-            self.crawler.stats.inc_value("discovery/bounded/listing_pages")
-            self.logger.warning("Not reading %s: %d listing pages of %s read already", response.url, MAX_LISTING_PAGES, site)
+        if report["listing_pages"] >= self.max_listing_pages:  # queued before the bound was reached
+            self._listings_bounded(site, 1)
             return
         listing = read_listing(response.selector.root, response.url, self.shapes.get(site, ()))
         report["listing_pages"] += 1
@@ -621,8 +620,20 @@ class PortalSpider(scrapy.Spider):
         # An incremental run reads a listing only as far as it shows something new, and the
         # sections of the home page's menus and 更多 links (where a new section shows first).
         new = unknown or not self.incremental
-        for url in (listing.pages + listing.folders if new else []) + (listing.sections if new or home else []):
+        follow = (listing.pages + listing.folders if new else []) + (listing.sections if new or home else [])
+        if follow and report["listing_pages"] >= self.max_listing_pages:
+            self._listings_bounded(site, len(follow))
+            return
+        for url in follow:
             yield self._discovery(url, self.parse_listing)
+
+    def _listings_bounded(self, site, count) -> None:
+        """``count`` listing pages of ``site`` left unread: ``PORTAL_MAX_LISTING_PAGES`` are read."""
+        report = self._site_report(site)
+        if not report.get("bounded"):
+            self.logger.warning("Reading no more listings of %s: %d read (PORTAL_MAX_LISTING_PAGES)", site, self.max_listing_pages)
+        report["bounded"] = report.get("bounded", 0) + count
+        self.crawler.stats.inc_value("portal/bounded/listing_pages", count)
 
     def _sections_of_article(self, response):
         """Requests for the sections an article's menus and breadcrumbs lead to, read once per
