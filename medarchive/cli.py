@@ -3,6 +3,7 @@
 import errno
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -285,9 +286,21 @@ def _print_summary(result, db_path: Path) -> None:
         click.echo(line)
 
 
+#: Control characters (C0, DEL, C1): in a URL a page wrote, shown escaped so they cannot steer the terminal.
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _terminal_text(text: str) -> str:
+    return _CONTROLS.sub(lambda match: f"\\x{ord(match.group()):02x}", str(text))
+
+
 def _discovery_lines(stats: dict, indent: str = "") -> list[str]:
     """The crawl's coverage report (``discovery/report``): per site, how its articles were
     reached, the listing pages read, the listed articles not stored, and the warning."""
+    return [_terminal_text(line) for line in _report_lines(stats, indent)]
+
+
+def _report_lines(stats: dict, indent: str) -> list[str]:
     lines = []
     for site, entry in (stats.get("discovery/report") or {}).items():
         reached = entry.get("reached", {})

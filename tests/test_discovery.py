@@ -249,3 +249,13 @@ def test_an_endless_pager_is_read_up_to_max_listing_pages(tmp_path):
     assert process.returncode == 0, process.stderr
     assert listings == ["/", "/list/?page=2", "/list/?page=3", "/list/?page=4", "/list/?page=5"]
     assert "listing pages left unread after PORTAL_MAX_LISTING_PAGES" in process.stdout
+
+
+def test_report_lines_show_control_characters_of_a_url_escaped():
+    from medarchive.cli import _discovery_lines
+
+    hostile = "http://example.cn/a\x1b[2J\x9b31m.html"
+    stats = {"discovery/report": {"http://example.cn": {"reached": {}, "not_stored_examples": {hostile: "http_404"}}}}
+    lines = "\n".join(_discovery_lines(stats))
+    assert "\x1b" not in lines and "\x9b" not in lines
+    assert "a\\x1b[2J\\x9b31m.html (http_404)" in lines
