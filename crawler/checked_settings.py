@@ -32,6 +32,7 @@ NUMBERS = {
     "PORTAL_RECHECK_NEWEST": ("getint", 0),
     "PORTAL_MAX_PAGES": ("getint", 1),
     "PORTAL_MAX_UNLISTED_CHAIN": ("getint", 0),
+    "PORTAL_MAX_LISTING_PAGES": ("getint", 1),
     "PORTAL_MAX_EXTRACT_SECONDS": ("getfloat", 0.01),
 }
 #: What each way of reading expects, as the error says it.

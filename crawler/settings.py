@@ -134,6 +134,9 @@ PORTAL_MAX_PAGES = 200_000
 #: site's sitemaps or listings name is given up, when the site lists any articles at all
 #: (a generated chain ``/a/1.html -> /a/2.html -> ...``); 0 turns the rule off.
 PORTAL_MAX_UNLISTED_CHAIN = 1000
+#: Listing, section and home pages read from one site in one crawl at most: a calendar or a
+#: filter that generates listings without end stops here.
+PORTAL_MAX_LISTING_PAGES = 2000
 
 #: A worker of a distributed crawl stops once the shared queue has stayed empty this many
 #: seconds (another worker may be about to queue links).

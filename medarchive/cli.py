@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -289,6 +290,36 @@ def _print_summary(result, db_path: Path) -> None:
     bounds = _bounds(stats)
     if bounds:
         click.echo("bounded: " + ", ".join(f"{BOUND_WORDS[name]} ({count})" for name, count in bounds.items()))
+    for line in _discovery_lines(stats):
+        click.echo(line)
+
+
+#: Control characters (C0, DEL, C1): in a URL a page wrote, shown escaped so they cannot steer the terminal.
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _terminal_text(text: str) -> str:
+    return _CONTROLS.sub(lambda match: f"\\x{ord(match.group()):02x}", str(text))
+
+
+def _discovery_lines(stats: dict, indent: str = "") -> list[str]:
+    """The crawl's coverage report (``discovery/report``): per site, how its articles were
+    reached, the listing pages read, the listed articles not stored, and the warning."""
+    return [_terminal_text(line) for line in _report_lines(stats, indent)]
+
+
+def _report_lines(stats: dict, indent: str) -> list[str]:
+    lines = []
+    for site, entry in (stats.get("discovery/report") or {}).items():
+        reached = entry.get("reached", {})
+        ways = ", ".join(f"{reached.get(way, 0)} {way}" for way in ("start", "chain", "listing", "sitemap", "recheck") if reached.get(way) or way != "recheck")
+        lines.append(f"{indent}{site}: reached {ways}; {entry.get('listing_pages', 0)} listing pages read, "
+                     f"sitemap {'yes' if entry.get('sitemap') else 'no'}, {entry.get('listed_not_stored', 0)} listed articles not stored")
+        for url, reason in (entry.get("not_stored_examples") or {}).items():
+            lines.append(f"{indent}  not stored: {url} ({reason})")
+        if entry.get("warning"):
+            lines.append(f"{indent}warning: {site}: {entry['warning']}")
+    return lines
 
 
 #: The crawl's bounds (``portal/bounded/NAME``), as the summary names them.
@@ -296,6 +327,7 @@ BOUND_WORDS = {
     "max_pages": "a site reached --max-pages, requests not made",
     "unlisted_chain": "chains given up after PORTAL_MAX_UNLISTED_CHAIN pages no sitemap or listing names",
     "article_pages": "articles split over more than 50 pages, stored with their first 50",
+    "listing_pages": "listing pages left unread after PORTAL_MAX_LISTING_PAGES of a site",
 }
 
 
@@ -303,16 +335,24 @@ def _bounds(stats: dict) -> dict:
     return {key.rsplit("/", 1)[1]: count for key, count in sorted(stats.items()) if key.startswith("portal/bounded/")}
 
 
+#: The replica families ``demo`` serves: family -> (share of ``--articles`` it gets as 1/N, fewest articles, seed).
+DEMO_FAMILIES = {"wordpress": (1, 10, 1), "dedecms": (3, 6, 2), "trs": (3, 12, 3), "phpcms": (3, 12, 4)}
+
+
 @cli.command()
 @db_option
 @click.option("--articles", type=click.IntRange(min=6, max=5000), default=40, show_default=True, help="Articles on the replica's WordPress-style site.")
-@click.option("--port", type=click.IntRange(min=0, max=65534), default=8731, show_default=True, help="Port of the first replica site; the second uses the next one. 0 picks free ports.")
-def demo(db_path, articles, port):
+@click.option("--port", type=click.IntRange(min=0, max=65534), default=8731, show_default=True, help="Port of the first replica site; the next ones use the next ports. 0 picks free ports.")
+@click.option("--family", "families", type=click.Choice(list(DEMO_FAMILIES)), multiple=True, default=("wordpress", "dedecms"),
+              show_default=True, help="Replica site to serve and crawl (repeat for several): trs is a government site (GB2312, "
+              ".shtml, no sitemap), phpcms a hospital site with pseudo-static URLs.")
+def demo(db_path, articles, port, families):
     """Serve a replica portal on 127.0.0.1, crawl it into the archive and show what was stored.
 
     Two replica sites run on loopback: a WordPress-style portal like the real
     one (most pages without a date of their own, a deleted page, a shortlink,
-    robots.txt rules) and a DedeCMS-style site served as GBK. The crawl starts
+    robots.txt rules) and a DedeCMS-style site served as GBK (``--family`` picks
+    others). The crawl starts
     in the middle of each chain and walks both ways. Nothing leaves this machine.
     Fixed ports keep the article URLs, and so the archive's rows, the same from
     one demo to the next.
@@ -322,7 +362,10 @@ def demo(db_path, articles, port):
     from crawler.runner import LOOPBACK_SETTINGS, project_settings, run_crawl
 
     _check_archive(db_path)
-    portals = [build_portal("wordpress", articles, seed=1), build_portal("dedecms", max(6, articles // 3), seed=2)]
+    portals = []
+    for family in dict.fromkeys(families):
+        share, fewest, seed = DEMO_FAMILIES[family]
+        portals.append(build_portal(family, max(fewest, articles // share), seed=seed))
     servers = []
     try:
         for offset, portal in enumerate(portals):
@@ -630,6 +673,8 @@ def runs(db_path, limit, as_json, as_csv, only_alerts):
                 ("not_modified", 5), ("errors", 4), ("gaps", 4)))
             + "  " + ",".join(_bounds(row["stats"]))
         ).rstrip())
+        for line in _discovery_lines(row["stats"], "      "):
+            click.echo(line)
         drifted = {(alert["site"], alert["field"]) for alert in row["alerts"]}
         for site, fields in row["coverage"].items():
             click.echo(f"      {site}  " + "  ".join(

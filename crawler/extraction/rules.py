@@ -224,7 +224,7 @@ TRACKING_PARAMETERS = re.compile(r"^(utm_[a-z_]+|spm|from|fbclid|gclid|yclid|mc_
 
 #: Paths that are listings, tag pages or site furniture, never articles.
 #: ``/page/`` only as WordPress pagination (``/page/2/``): some sites keep articles under ``/page/``.
-NON_ARTICLE_PATHS = re.compile(r"(/(tag|tags|category|author|search|feed|wp-admin|wp-json|wp-content)(/|$)|/page/\d+/?$|/list[_-]\d+|/index(_\d+)?\.html?$)", re.I)
+NON_ARTICLE_PATHS = re.compile(r"(/(tag|tags|category|author|search|feed|wp-admin|wp-json|wp-content)(/|$)|/page/\d+/?$|/list[_-]\d+|/index(_\d+)?\.s?html?$|/list\.(jsp|php|aspx?|do)$)", re.I)
 
 #: Text that marks a "page not found" page served with status 200.
 SOFT_404_MARKERS = ("页面不存在", "頁面不存在", "页面未找到", "您访问的页面不存在", "404 Not Found", "文章不存在或已被删除")
@@ -234,9 +234,16 @@ SOFT_404_MARKERS = ("页面不存在", "頁面不存在", "页面未找到", "�
 #: Where sites keep a sitemap when robots.txt names none (WordPress core, common plugins).
 SITEMAP_PATHS = ("/sitemap.xml", "/wp-sitemap.xml", "/sitemap_index.xml")
 
-#: Article URLs as the portal family writes them: a numeric id ending the path
-#: (``/sc/zhiliao/59017.html``, ``/a/yixue/1234.html``) or a WordPress ``?p=`` shortlink.
-ARTICLE_URL = re.compile(r"(/\d+\.s?html?$)|([?&]p=\d+(&|$))", re.I)
+#: Article URLs as the common CMS families write them: a numeric id ending the path
+#: (``/sc/zhiliao/59017.html``, ``/a/yixue/1234.html``, EmpireCMS ``/news/2025-03-12/123.html``),
+#: a WordPress ``?p=`` shortlink, TRS ``t20250312_4821937.shtml``, Hanweb ``art_1229_567890.html``,
+#: PHPCMS ``show-12-345-1.html``, xinhuanet ``c_1130123456.htm``, people.com.cn ``c14739-40123456.html``.
+#: Any other family is learned from the articles a crawl reads (``url_shape``).
+ARTICLE_URL = re.compile(
+    r"(/\d+\.s?html?$)|([?&]p=\d+(&|$))|(/t\d{8}_\d+\.s?html?$)|(/art_\d+_\d+\.html$)|(/show-\d+-\d+(-\d+)?\.html$)"
+    r"|(/c_\d+\.s?html?$)|(/c\d+-\d+\.html$)|(/content_\d+\.s?html?$)",
+    re.I,
+)
 
 #: Containers of a site's main menu, whose links lead to the category listings.
 MENU_SELECTORS = ("nav", ".menu", "#navMenu", ".nav", "#nav", ".main-navigation")
@@ -244,5 +251,28 @@ MENU_SELECTORS = ("nav", ".menu", "#navMenu", ".nav", "#nav", ".main-navigation"
 #: Text of the link to a listing's next page.
 NEXT_PAGE_LABELS = ("下一页", "下一頁", "下页", "下頁", "后页", "後頁", "›", "»", "next", "Next")
 
-#: URL shapes of a listing's later pages.
-PAGINATION_URL = re.compile(r"(/page/\d+/?$)|(/list_\d+_\d+\.html?$)|([?&](page|paged|pn)=\d+)", re.I)
+#: Text of the links to a listing's other pages besides the page numbers: first, previous, next, last.
+PAGER_LABELS = NEXT_PAGE_LABELS + ("首页", "首頁", "上一页", "上一頁", "上页", "前页", "尾页", "尾頁", "末页", "末頁", "最后一页",
+                                   "最後一頁", "‹", "«", "previous", "Previous", "last", "Last")
+
+#: URL shapes of a listing's later pages: WordPress ``/page/2/``, DedeCMS ``list_1_2.html``, PHPCMS
+#: ``list-12-2.html``, TRS and EmpireCMS ``index_2.shtml``, ``?page=2``, JSP ``list.jsp?...&pageNo=2``.
+PAGINATION_URL = re.compile(
+    r"(/page/\d+/?$)|(/list[_-]\d+([_-]\d+)?\.s?html?$)|(/index_\d+\.s?html?$)"
+    r"|([?&](page|paged|pn|pageNo|pageNum|pageIndex|curPage|currentPage)=\d+)",
+    re.I,
+)
+
+#: Pagers that a script writes: TRS' ``createPageHTML(count, current, "index", "shtml")``, whose page
+#: k (from 1) is ``index_k.shtml``. Groups: page count, name, extension.
+SCRIPT_PAGERS = (re.compile(r"createPageHTML\(\s*(\d+)\s*,\s*\d+\s*,\s*[\"'](\w+)[\"']\s*,\s*[\"'](\w+)[\"']"),)
+
+#: Text of a link to a section's full listing from a block that shows its newest articles.
+MORE_LINK_WORDS = ("更多", "更多>>", "查看更多", "more", "More", "MORE", "全部")
+
+#: A link text this long (characters, once spaces are collapsed) reads as a headline, not a
+#: menu entry or a pager; one that long is a paragraph.
+HEADLINE_CHARS = (8, 120)
+#: A block of repeated items is a list of articles when at least this many of its links read
+#: as headlines, and they make at least this share of its links.
+MIN_HEADLINES, MIN_HEADLINE_SHARE = 3, 0.6

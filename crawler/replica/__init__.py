@@ -8,7 +8,8 @@
         assert not site.requested_paths() & portal.robots_disallowed
 
 Modules: `corpus` (seeded article generator), `vocab` (word tables),
-`wordpress` (site A), `dedecms` (site B), `model` (Page/TruthArticle/Site),
+`wordpress` (site A), `dedecms` (site B), `trs` (site C), `phpcms` (site D),
+`chains` (pieces of the sites whose sections each have a chain), `model` (Page/TruthArticle/Site),
 `portal` (`build_portal`, `Portal`), `server` (`serve`, `ReplicaServer`, CLI:
 ``python -m crawler.replica.server --style dedecms --articles 12``).
 
@@ -72,7 +73,18 @@ Site B, DedeCMS (GBK bytes, charset only in a gb2312 meta tag):
  6. Headings as bold paragraphs, lists as ``●`` paragraphs, references either
     one ``<p>`` each (``[1]`` or ``1.``) or all in one ``<p>`` split by ``<br />``.
 
-Corpus (both sites): DOIs written as ``doi: X.``, ``DOI：X``, only in a
+Site C, TRS-style government health site (``build_portal("trs", ...)``; GBK bytes
+labelled gb2312, ``text/html`` without charset, no robots.txt, no sitemap): articles
+``/xwzx/<section>/YYYYMM/tYYYYMMDD_ID.shtml`` with relative links, one chain per section,
+listings ``index.shtml``/``index_N.shtml`` (one pager of links, one written by
+``createPageHTML``), ``awkward["deleted"]`` with three newer articles behind it
+(``awkward["behind_deleted"]``), the second section linked only from the home page.
+
+Site D, PHPCMS hospital site (``build_portal("phpcms", ...)``, UTF-8): articles
+``/show-CAT-ID-1.html``, listings ``/list-CAT-N.html`` with the ``#pages`` pager, one
+chain per category, ``awkward["deleted"]`` with two newer articles behind it.
+
+Corpus (all sites): DOIs written as ``doi: X.``, ``DOI：X``, only in a
 ``https://doi.org/X`` href, ``DOI:<br>X``, glued ``文献标志码:ADOI:X``, in a
 journal URL ``.../article/doi/X?viewType=HTML``, ``(DOI X)``; DOIs with
 parentheses ``10.1016/S0140-6736(25)01234-5`` and upper case; body numbers

@@ -13,11 +13,12 @@ from datetime import date, timezone
 from email.utils import format_datetime, parsedate_to_datetime
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from . import dedecms, wordpress
+from . import dedecms, phpcms, trs, wordpress
 from .corpus import generate_articles
 from .model import BASE, Page, Site, TruthArticle
 
-STYLES = {"wordpress": (wordpress.build, date(2025, 12, 20), 1), "dedecms": (dedecms.build, date(2025, 10, 20), 2)}
+STYLES = {"wordpress": (wordpress.build, date(2025, 12, 20), 1), "dedecms": (dedecms.build, date(2025, 10, 20), 2),
+          "trs": (trs.build, date(2025, 1, 6), 3), "phpcms": (phpcms.build, date(2025, 4, 1), 4)}
 
 
 class Portal:
@@ -125,7 +126,7 @@ def _not_modified(header: str | None, stamp) -> bool:
 
 def build_portal(style: str, n: int, seed: int = 0, *, unpublished: int = 0, edited: tuple[int, ...] = (),
                  theme: str = "classic") -> Portal:
-    """Render a `style` ("wordpress" or "dedecms") site of `n` articles.
+    """Render a `style` (a key of ``STYLES``: "wordpress", "dedecms", "trs", "phpcms") site of `n` articles.
 
     Same arguments, same bytes: everything is drawn from one seeded RNG. The WordPress
     site can also be shown as it was before its `unpublished` newest articles were

@@ -25,7 +25,7 @@ from scrapy.utils.defer import maybe_deferred_to_future
 
 from archive.state import CrawlState
 
-from ..extraction.listings import category_listings, listing_links, looks_like_article_url, read_sitemap, sitemaps_in_robots
+from ..extraction.listings import looks_like_article_url, read_listing, read_sitemap, section_links, sitemaps_in_robots, url_shape
 from ..extraction.pagination import MAX_ARTICLE_PAGES, join_pages
 from ..extraction.rules import SITEMAP_PATHS
 from ..extraction.site_rules import SiteRules, load_site_rules
@@ -43,6 +43,8 @@ KEPT_HEADERS = (b"Content-Type", b"Last-Modified", b"ETag", b"Date")
 #: Below discovery (-1): a long chain of unlisted pages waits until the sitemaps and
 #: listings are read, which decide whether it is given up (``PORTAL_MAX_UNLISTED_CHAIN``).
 UNLISTED_CHAIN_PRIORITY = -2
+#: Articles a coverage report names as listed but not stored, per site (all are counted).
+MAX_REPORTED_MISSES = 20
 
 
 class PortalSpider(scrapy.Spider):
@@ -76,9 +78,17 @@ class PortalSpider(scrapy.Spider):
         #: Article URLs the sites' sitemaps and listings name, and the sites that name any.
         self.listed: set[str] = set()
         self.listing_sites: set[str] = set()
+        #: Per site: the shapes of its article URLs (``url_shape``), the folders whose menus
+        #: and breadcrumbs were read, and what the coverage report counts.
+        self.shapes: dict[str, set[str]] = {}
+        self.folders_read: set[str] = set()
+        self.sitemap_sites: set[str] = set()
+        self.discovery = {}
+        self.not_stored: dict[str, str] = {}
         self.incremental = True
         self.discover = True
         self.max_unlisted = 0
+        self.max_listing_pages = 2000
         self.max_redirects = 20
 
     @classmethod
@@ -89,10 +99,13 @@ class PortalSpider(scrapy.Spider):
         spider.incremental = setting(settings, "PORTAL_MODE") == "incremental"
         spider.discover = setting(settings, "PORTAL_DISCOVER", "getbool")
         spider.max_unlisted = settings.getint("PORTAL_MAX_UNLISTED_CHAIN")
+        spider.max_listing_pages = settings.getint("PORTAL_MAX_LISTING_PAGES")
         spider.max_redirects = settings.getint("REDIRECT_MAX_TIMES")
         spider.extractor = Extractor(settings.getfloat("PORTAL_MAX_EXTRACT_SECONDS"))
         if not spider.origins:
             crawler.signals.connect(spider.take_site, signal=signals.request_scheduled)
+        # Idle comes before the pipelines close and record the run's stats; closing comes after.
+        crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
         return spider
 
     def take_site(self, request):
@@ -101,13 +114,19 @@ class PortalSpider(scrapy.Spider):
 
     def closed(self, reason):
         self.extractor.close()
+        if self.discover:
+            for site, entry in self._report_coverage().items():
+                if "warning" in entry:
+                    self.logger.warning("%s: %s", site, entry["warning"])
 
     async def start(self):
         if self.incremental:
             self._note_listed(self.state.sitemap)
+        for site, newest in self.state.newest.items():
+            self._learn_shape(newest)
         self.crawler.stats.set_value("portal/known_articles", len(self.state.articles))
         for url in self.start_urls:
-            yield self._recheck(url) if self.state.is_known(url) else self._article_request(url)
+            yield self._recheck(url) if self.state.is_known(url) else self._article_request(url, found_by="start")
         for site, newest in self.state.newest.items():
             if site in self.origins:
                 for position, url in enumerate(newest):
@@ -129,11 +148,12 @@ class PortalSpider(scrapy.Spider):
             yield output
 
     async def parse_page(self, response):
-        """An article page: the article, and requests for its neighbours.
+        """An article page: the article, and requests for its neighbours (and, for the first
+        article of a folder, for the sections its menus and breadcrumbs lead to).
 
         @url /sc/yizhi/59118.html
         @returns items 1 1
-        @returns requests 2 2
+        @returns requests 2
         @scrapes url title published_raw body
         """
         stats = self.crawler.stats
@@ -169,8 +189,13 @@ class PortalSpider(scrapy.Spider):
             stats.inc_value("portal/skipped/not_article")
             self.logger.info("Skipped %s: not an article page", response.url)
             yield NotArticle(url=clean_url(response.url), reason="not_article")
+            self.not_stored[clean_url(response.url)] = "not_article"
             for request in self._read_on_its_own(response.meta):
                 yield request
+            if response.meta.get("found_by") == "listing" and self.discover:
+                # A headline link to a section's own page: it is read as the listing it is.
+                for found in self.parse_listing(response):
+                    yield found
             return
         if page.pagination and min(page.pagination.urls) < page.pagination.current and not response.meta.get("on_its_own"):
             for found in self._from_first_page(page, response):
@@ -185,6 +210,10 @@ class PortalSpider(scrapy.Spider):
         self.seen_articles.add(page.url)
         self.canonical_of[clean_url(response.url)] = page.url
         stats.inc_value("portal/articles")
+        self._count_reached(page.url, response)
+        if not self.state.is_known(page.url):  # an archived article's sections were read when it was new
+            for request in self._sections_of_article(response):
+                yield request
         item = self._item(page, response)
         if page.pagination:
             # Stored once its later pages are read; its neighbours are followed then.
@@ -371,8 +400,59 @@ class PortalSpider(scrapy.Spider):
             self.listed.add(url)
             self.listing_sites.add(origin(url))
 
-    def _article_request(self, url, via=None, rel=None, headers=None):
-        meta = {"via": via, "rel": rel, "dont_redirect": True, "handle_httpstatus_list": [*REDIRECT_STATUSES, 304]}
+    # --- the coverage report --------------------------------------------------------
+
+    def _learn_shape(self, urls) -> None:
+        """Remember the shapes of these article URLs: a listing's links of the same shape are articles."""
+        for url in urls:
+            shape = url_shape(url)
+            if shape:
+                self.shapes.setdefault(origin(url), set()).add(shape)
+
+    def _site_report(self, site: str) -> dict:
+        return self.discovery.setdefault(site, {"reached": {}, "listing_pages": 0})
+
+    def _count_reached(self, url: str, response) -> None:
+        """Count the stored article by the way the crawl found it: the chain, a listing, a sitemap, a start URL."""
+        self._learn_shape([url, clean_url(response.url)])
+        way = response.meta.get("found_by") or "recheck"
+        reached = self._site_report(origin(url))["reached"]
+        reached[way] = reached.get(way, 0) + 1
+
+    def on_idle(self):
+        """Nothing left to fetch: the coverage report is final."""
+        if self.discover:
+            self._report_coverage()
+
+    def _report_coverage(self) -> dict:
+        """Per site: how the stored articles were reached, listing pages and sitemap entries read,
+        the listed articles not stored and why, and a warning when the site showed neither a
+        sitemap nor a listing (then the chain is all the crawl knows: it may be partial).
+        Kept in the run's stats as ``discovery/report``."""
+        stored = self.seen_articles | set(self.canonical_of)
+        sitemap_sites = {origin(url) for url in self.state.sitemap} | self.sitemap_sites
+        report = {}
+        for site in sorted(self.origins):
+            counts = self._site_report(site)
+            missed = sorted(url for url in self.listed - stored if origin(url) == site and not self.state.is_known(url))
+            reasons = {url: self.not_stored.get(url, "not_fetched") for url in missed}
+            entry = {
+                "reached": dict(sorted(counts["reached"].items())),
+                "listing_pages": counts["listing_pages"],
+                "listed_articles": sum(1 for url in self.listed if origin(url) == site),
+                "sitemap": site in sitemap_sites,
+                "listed_not_stored": len(missed),
+                "not_stored_examples": dict(list(reasons.items())[:MAX_REPORTED_MISSES]),
+            }
+            if site not in sitemap_sites and site not in self.listing_sites:
+                entry["warning"] = "no sitemap and no listing found: only the prev/next chain was crawled, it may be partial"
+            report[site] = entry
+        self.crawler.stats.set_value("discovery/report", report)
+        return report
+
+    def _article_request(self, url, via=None, rel=None, headers=None, found_by=None):
+        meta = {"via": via, "rel": rel, "found_by": found_by or ("chain" if rel else None), "dont_redirect": True,
+                "handle_httpstatus_list": [*REDIRECT_STATUSES, 304]}
         return scrapy.Request(url, callback=self.parse_page, errback=self.on_error, headers=headers, meta=meta)
 
     def _follow_redirect(self, response):
@@ -407,7 +487,8 @@ class PortalSpider(scrapy.Spider):
             yield PageAlias(alias_url=source, article_url=article)
             return
         self.redirected_from.setdefault(target, set()).add(source)
-        request = self._article_request(target, via=response.meta.get("via"), rel=response.meta.get("rel"))
+        request = self._article_request(target, via=response.meta.get("via"), rel=response.meta.get("rel"),
+                                        found_by=response.meta.get("found_by"))
         request.meta["redirect_hops"] = hops
         yield request
 
@@ -448,6 +529,7 @@ class PortalSpider(scrapy.Spider):
         self.crawler.stats.inc_value(f"portal/failed/{reason}")
         target = clean_url(request.url)
         self.failed[target] = (reason, status)
+        self.not_stored[target] = reason
         linkers = set(self.linked_from.get(target, ()))
         if via and rel:
             linkers.add((via, rel))
@@ -479,6 +561,8 @@ class PortalSpider(scrapy.Spider):
         """
         entries, children = read_sitemap(response.body)
         self.crawler.stats.inc_value("discovery/sitemap_entries", len(entries))
+        if entries:
+            self.sitemap_sites.add(origin(response.url))
         for url in children:
             if origin(url) in self.origins:
                 yield self._discovery(url, self.parse_sitemap)
@@ -489,43 +573,77 @@ class PortalSpider(scrapy.Spider):
             yield SitemapSeen(url=url, lastmod=entry.lastmod)
             self._note_listed([url])
             if not self.state.is_settled(url):
-                yield self._article_request(url)
+                yield self._article_request(url, found_by="sitemap")
             elif self.state.is_known(url) and entry.lastmod and entry.lastmod != self.state.sitemap.get(url):
                 self.crawler.stats.inc_value("discovery/sitemap_changed")
-                yield self._article_request(url)
+                yield self._article_request(url, found_by="sitemap")
 
     def parse_home(self, response):
-        """The home page: requests for the category listings of its menu and the articles it links.
+        """The home page: requests for the sections its menus and blocks lead to and the articles it links.
 
         @url /
         @returns items 0 0
         @returns requests 1
         """
-        if not isinstance(response, TextResponse):
-            return
-        for url in category_listings(response.selector.root, response.url):
-            yield self._discovery(url, self.parse_listing)
-        yield from self.parse_listing(response)
+        for found in self._read_listing(response, home=True):
+            yield found
 
     def parse_listing(self, response):
-        """A category listing: requests for its articles and its next pages.
+        """A listing, section or home page: requests for its articles, its other pages and the
+        sections it leads to. Articles are its links shaped like the site's articles and its
+        blocks of headline links; a headline link that proves no article is read as a listing.
 
         @url /sc/zhiliao/
         @returns items 0 0
         @returns requests 1
         """
+        for found in self._read_listing(response):
+            yield found
+
+    def _read_listing(self, response, home=False):
+        """Requests for a listing's articles, its other pages and its sections."""
+        response = self._decoded(response)
         if not isinstance(response, TextResponse):
             return
-        articles, next_pages = listing_links(response.selector.root, response.url)
-        self._note_listed(articles)
-        unknown = [url for url in articles if not self.state.is_settled(url)]
+        site = origin(response.url)
+        report = self._site_report(site)
+        if report["listing_pages"] >= self.max_listing_pages:  # queued before the bound was reached
+            self._listings_bounded(site, 1)
+            return
+        listing = read_listing(response.selector.root, response.url, self.shapes.get(site, ()))
+        report["listing_pages"] += 1
+        self._note_listed(listing.articles)
+        unknown = [url for url in listing.articles if not self.state.is_settled(url)]
         self.crawler.stats.inc_value("discovery/listing_pages")
         for url in unknown:
-            yield self._article_request(url)
-        # An incremental run reads a listing only as far as it shows something new.
-        if unknown or not self.incremental:
-            for url in next_pages:
-                yield self._discovery(url, self.parse_listing)
+            yield self._article_request(url, via=response.url, found_by="listing")
+        # An incremental run reads a listing only as far as it shows something new, and the
+        # sections of the home page's menus and 更多 links (where a new section shows first).
+        new = unknown or not self.incremental
+        follow = (listing.pages + listing.folders if new else []) + (listing.sections if new or home else [])
+        if follow and report["listing_pages"] >= self.max_listing_pages:
+            self._listings_bounded(site, len(follow))
+            return
+        for url in follow:
+            yield self._discovery(url, self.parse_listing)
+
+    def _listings_bounded(self, site, count) -> None:
+        """``count`` listing pages of ``site`` left unread: ``PORTAL_MAX_LISTING_PAGES`` are read."""
+        report = self._site_report(site)
+        if not report.get("bounded"):
+            self.logger.warning("Reading no more listings of %s: %d read (PORTAL_MAX_LISTING_PAGES)", site, self.max_listing_pages)
+        report["bounded"] = report.get("bounded", 0) + count
+        self.crawler.stats.inc_value("portal/bounded/listing_pages", count)
+
+    def _sections_of_article(self, response):
+        """Requests for the sections an article's menus and breadcrumbs lead to, read once per
+        folder of articles (a section's articles share one)."""
+        folder = clean_url(response.url).rsplit("/", 1)[0]
+        if not self.discover or folder in self.folders_read:
+            return
+        self.folders_read.add(folder)
+        for url in section_links(response.selector.root, response.url):
+            yield self._discovery(url, self.parse_listing)
 
     def on_discovery_error(self, failure):
         """A missing sitemap or listing is normal; it is counted, not an error of the crawl."""
