@@ -10,7 +10,7 @@ import pytest
 
 from conftest import medarchive, written_archive
 
-from archive import cjkfts, search, writer
+from archive import citations, cjkfts, export, search, writer
 from archive.schema import MIGRATIONS, open_archive
 from archive.search import QuerySyntaxError
 from archive.selection import Selection
@@ -220,6 +220,16 @@ def test_folding_merges_characters_of_two_meanings_so_a_query_for_one_finds_both
     assert found(fresh, "乾") == set(urls)  # as typed in 0 and 2; folded to 干 in 1 and 2
     assert found(fresh, "乾", exact_script=True) == {urls[0], urls[2]}
     assert found(fresh, "干") == {urls[1], urls[2]}  # 乾隆 is not folded: not found by 干
+
+
+def test_export_and_cite_queries_find_both_scripts_as_search_does(fresh):
+    rng = random.Random(3)
+    articles = [make_article(i, rng) | {"title": "标题", "body": body} for i, body in enumerate(["幹細胞移植。", "干细胞移植。", "其他。"])]
+    writer.write_batch(fresh, articles)
+    expected = {a["url"] for a in articles[:2]}
+    assert found(fresh, "干细胞") == expected
+    assert {row["url"] for row in export.article_rows(fresh, query="干细胞")} == expected
+    assert {citing.url for work in citations.cited_works(fresh.conn, "干细胞") for citing in work.citing} == expected
 
 
 def test_a_snippet_highlights_a_simplified_query_in_traditional_text(fresh):
