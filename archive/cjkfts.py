@@ -27,9 +27,19 @@ Query language (:func:`parse_query`), deliberately small:
 
 Anything else that FTS5 would read as syntax (``AND``/``NOT``/``NEAR``, brackets,
 ``^``, ``col:``) is rejected with :class:`QuerySyntaxError`, so a user never sees
-an FTS5 error. Traditional characters are searched as typed; with
-``simplified_variants=True`` the Simplified spelling (from a small table of
-OpenCC's Traditional-to-Simplified conversion) is ORed in.
+an FTS5 error.
+
+Both scripts. A term finds the text as typed and, folded to Simplified by OpenCC's ``t2s``
+(:func:`to_simplified`), the text folded the same way: ``干细胞`` finds ``幹細胞`` and the
+reverse. Each line of the text is folded on its own, as a query is, and the index keeps, per
+column, three texts (:func:`split_by_script`): the lines folding leaves as they are (most of
+a Simplified archive), the lines it changes as written (``*_traditional``) and those lines
+folded (``*_folded``). The written text is matched as typed, the folded text only with the
+folded query, so ``exact_script=True`` (search as typed) reads the first two and nothing
+folded. ``t2s`` maps some characters of two meanings onto one (``乾``/``干`` -> ``干``,
+``髮``/``發`` -> ``发``): a Traditional query for ``乾`` (dry) also finds ``干`` in
+``若干`` or ``干细胞``, as a reader of either script would have to check by eye; phrases keep
+their sense (``乾隆`` stays ``乾隆``).
 """
 
 import re
@@ -46,6 +56,10 @@ __all__ = [
     "parse_query",
     "phrase_queries",
     "to_simplified",
+    "split_by_script",
+    "TEXT_COLUMNS",
+    "TRADITIONAL_COLUMNS",
+    "FOLDED_COLUMNS",
     "highlight_pieces",
 ]
 
@@ -73,8 +87,14 @@ _LINES = re.compile(r"[\r\n\u2028\u2029\x0b\x0c\x85]+")
 
 #: Upper-case words FTS5 reads as operators; ``OR`` is ours, the others are refused.
 _OPERATORS = {"AND", "NOT", "NEAR"}
+#: The texts searched, as callers name them (``columns=("title", "body")``).
+TEXT_COLUMNS = ("title", "body", "refs", "disclaimer")
+#: Per text, the lines that folding to Simplified changes, as written...
+TRADITIONAL_COLUMNS = tuple(f"{column}_traditional" for column in TEXT_COLUMNS)
+#: ...and those lines folded: only a folded query looks there.
+FOLDED_COLUMNS = tuple(f"{column}_folded" for column in TEXT_COLUMNS)
 #: The archive's FTS columns, to refuse ``title:哮喘`` (FTS5 column-filter syntax).
-_COLUMN_FILTER = re.compile(r"^(?:title|body|refs|disclaimer|\{[^}]*\})\s*:", re.IGNORECASE)
+_COLUMN_FILTER = re.compile(r"^(?:(?:title|body|refs|disclaimer)(?:_traditional|_folded)?|\{[^}]*\})\s*:", re.IGNORECASE)
 
 
 class QuerySyntaxError(ValueError):
@@ -125,9 +145,31 @@ def _traditional_to_simplified():
 
 
 def to_simplified(text: str) -> str:
-    """``text`` in Simplified characters, by OpenCC's ``t2s`` (characters and phrases): it only
-    feeds the optional ``simplified_variants`` of a query, never the index."""
+    """``text`` in Simplified characters, by OpenCC's ``t2s`` (characters and phrases): the one
+    folding of search, applied to each indexed line (:func:`split_by_script`) and to each query term."""
     return _traditional_to_simplified().convert(text) if text else text
+
+
+def split_by_script(text: str | None) -> tuple[str, str, str]:
+    """``(kept, traditional, folded)``: the lines of ``text`` (after NFKC) that
+    :func:`to_simplified` leaves as they are, those it changes, and these folded; each a text of
+    lines. Lines are folded one by one, as :func:`index_text` reads them, so a folded phrase
+    lines up with a folded query and never spans two lines.
+
+    >>> split_by_script("幹細胞\n干细胞")
+    ('干细胞', '幹細胞', '干细胞')
+    """
+    kept, traditional, folded = [], [], []
+    for line in _LINES.split(unicodedata.normalize("NFKC", text or "")):
+        if not line.strip():
+            continue
+        simplified = to_simplified(line)
+        if simplified == line:
+            kept.append(line)
+        else:
+            traditional.append(line)
+            folded.append(simplified)
+    return "\n".join(kept), "\n".join(traditional), "\n".join(folded)
 
 
 # --- queries -----------------------------------------------------------------------
@@ -255,17 +297,22 @@ def _term_expression(term: Term) -> str:
     return phrase + " *" if prefix else phrase
 
 
-def _variants(term: Term, simplified_variants: bool) -> list[Term]:
-    """``term``, and its Simplified spelling when asked for and different."""
-    if simplified_variants:
-        simplified = to_simplified(term.text)
-        if simplified != term.text:
-            return [term, Term(simplified, term.prefix, term.quoted)]
-    return [term]
+def _phrases(term: Term, exact_script: bool) -> list[str]:
+    """The FTS5 phrases looking for ``term``: as typed in the written text, and folded in the
+    folded text (also in the kept lines, which are their own folding) unless ``exact_script``
+    or folding leaves the term as it is; then the term is looked for in every column searched."""
+    typed = unicodedata.normalize("NFKC", term.text)
+    simplified = to_simplified(typed)
+    if exact_script or simplified == typed:
+        return [_term_expression(term)]
+    return [
+        _column_filter(TEXT_COLUMNS + TRADITIONAL_COLUMNS, _term_expression(term)),
+        _column_filter(TEXT_COLUMNS + FOLDED_COLUMNS, _term_expression(Term(simplified, term.prefix, term.quoted))),
+    ]
 
 
-def _alternatives(term: Term, simplified_variants: bool) -> str:
-    expressions = [_term_expression(variant) for variant in _variants(term, simplified_variants)]
+def _alternatives(term: Term, exact_script: bool) -> str:
+    expressions = _phrases(term, exact_script)
     return expressions[0] if len(expressions) == 1 else "(" + " OR ".join(expressions) + ")"
 
 
@@ -273,18 +320,29 @@ def _column_filter(columns: tuple[str, ...], expression: str) -> str:
     return "{" + " ".join(columns) + "} : (" + expression + ")"
 
 
+def _index_columns(columns: tuple[str, ...] | None, exact_script: bool) -> tuple[str, ...] | None:
+    """The FTS columns holding the texts ``columns`` (all texts when None): each text's kept and
+    Traditional lines, and its folded lines unless ``exact_script``; None for every column."""
+    if columns is None and not exact_script:
+        return None
+    columns = columns or TEXT_COLUMNS
+    parts = [(column, f"{column}_traditional") + (() if exact_script else (f"{column}_folded",)) for column in columns]
+    return tuple(name for part in parts for name in part)
+
+
 def match_query(
     query: str,
     *,
     columns: tuple[str, ...] | None = None,
-    simplified_variants: bool = False,
+    exact_script: bool = False,
     found_in: tuple[str, ...] | None = None,
 ) -> str:
     """The FTS5 MATCH expression for the user's ``query``, with the same rewrite as :func:`index_text`.
 
-    :param columns: restrict the search to these FTS columns (an FTS5 column filter).
-    :param simplified_variants: also look for the Simplified spelling of Traditional characters.
-    :param found_in: the terms looked for must be found in these columns (``("title",)``),
+    :param columns: restrict the search to these texts (of :data:`TEXT_COLUMNS`; an FTS5
+        column filter over their columns).
+    :param exact_script: search as typed: ``干细胞`` no longer finds ``幹細胞``, nor the reverse.
+    :param found_in: the terms looked for must be found in these texts (``("title",)``),
         while excluded terms still exclude wherever in ``columns`` they are.
     :raises QuerySyntaxError: when the query cannot be understood.
 
@@ -292,49 +350,53 @@ def match_query(
     '("外泌 泌体" AND "copd")'
     """
     parsed = parse_query(query)
-    groups = ["(" + " AND ".join(_alternatives(t, simplified_variants) for t in group) + ")" for group in parsed.groups]
+    groups = ["(" + " AND ".join(_alternatives(t, exact_script) for t in group) + ")" for group in parsed.groups]
     expression = " OR ".join(groups)
     if found_in:
-        expression = _column_filter(found_in, expression)
+        expression = _column_filter(_index_columns(found_in, exact_script), expression)
     if parsed.excluded:
-        excluded = " OR ".join(_alternatives(t, simplified_variants) for t in parsed.excluded)
+        excluded = " OR ".join(_alternatives(t, exact_script) for t in parsed.excluded)
         expression = f"({expression}) NOT ({excluded})"
-    if columns:
-        expression = _column_filter(columns, expression)
+    searched = _index_columns(columns, exact_script)
+    if searched:
+        expression = _column_filter(searched, expression)
     return expression
 
 
-def phrase_queries(query: str, *, columns: tuple[str, ...] | None = None, simplified_variants: bool = False) -> list[str]:
+def phrase_queries(query: str, *, columns: tuple[str, ...] | None = None, exact_script: bool = False) -> list[str]:
     """Each FTS5 phrase of :func:`match_query`'s expression on its own (excluded ones too), in
     ``columns`` as :func:`match_query` searches them: what bm25 counts the matches of, one
     phrase at a time, before it can rank anything."""
     parsed = parse_query(query)
-    phrases = [
-        _term_expression(variant)
-        for term in parsed.terms + parsed.excluded
-        for variant in _variants(term, simplified_variants)
-    ]
-    return [_column_filter(columns, phrase) for phrase in phrases] if columns else phrases
+    phrases = [phrase for term in parsed.terms + parsed.excluded for phrase in _phrases(term, exact_script)]
+    searched = _index_columns(columns, exact_script)
+    return [_column_filter(searched, phrase) for phrase in phrases] if searched else phrases
 
 
 def highlight_pieces(query: str) -> list[tuple[str, str]]:
     """What to highlight in a snippet for ``query``: ``(piece, kind)`` for each CJK run
     (``"cjk"``), Latin token (``"word"``) or prefix token (``"prefix"``) of the terms
-    looked for (not of the excluded ones), longest first."""
+    looked for (not of the excluded ones), as typed and folded to Simplified, longest first."""
     pieces = set()
     for term in parse_query(query).terms:
-        text = unicodedata.normalize("NFKC", term.text)
-        found = []
-        for token in _LATIN_TOKEN.findall(text):
-            last = 0
-            for run in _CJK_RUN.finditer(token):
-                if token[last : run.start()]:
-                    found.append((token[last : run.start()], "word"))
-                found.append((run.group(), "cjk"))
-                last = run.end()
-            if token[last:]:
-                found.append((token[last:], "word"))
-        if found and term.prefix and found[-1][1] == "word":
-            found[-1] = (found[-1][0], "prefix")
-        pieces.update(found)
+        typed = unicodedata.normalize("NFKC", term.text)
+        pieces.update(_pieces(typed, term.prefix))
+        pieces.update(_pieces(to_simplified(typed), term.prefix))
     return sorted(pieces, key=lambda piece: (-len(piece[0]), piece))
+
+
+def _pieces(text: str, prefix: bool) -> list[tuple[str, str]]:
+    """:func:`highlight_pieces` of one term's ``text``."""
+    found = []
+    for token in _LATIN_TOKEN.findall(text):
+        last = 0
+        for run in _CJK_RUN.finditer(token):
+            if token[last : run.start()]:
+                found.append((token[last : run.start()], "word"))
+            found.append((run.group(), "cjk"))
+            last = run.end()
+        if token[last:]:
+            found.append((token[last:], "word"))
+    if found and prefix and found[-1][1] == "word":
+        found[-1] = (found[-1][0], "prefix")
+    return found

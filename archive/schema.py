@@ -381,6 +381,20 @@ def m018_year_index(db):
     db["articles"].create_index(["year"], if_not_exists=True)
 
 
+@MIGRATIONS()
+def m021_search_index_both_scripts(db):
+    """The search index again, now with each text's lines that folding to Simplified changes
+    both as written and folded (:func:`archive.cjkfts.split_by_script`), so that a Simplified
+    query finds Traditional text and the reverse; a new table shape, filled from every article."""
+    from . import search
+
+    (shape,) = db.execute("select sql from sqlite_master where name = ?", [search.SEARCH_TABLE]).fetchone()
+    if search.COLUMNS[-1] in shape:
+        return  # made by m005 of this version just now: already this shape, already filled
+    db.execute(f"drop table {search.SEARCH_TABLE}")
+    search.rebuild_search_index(db)
+
+
 def has_table(conn, name: str) -> bool:
     """Whether ``conn``'s archive has the table ``name``: an archive read as it is may be older than it."""
     return conn.execute("select 1 from sqlite_master where type = 'table' and name = ?", [name]).fetchone() is not None

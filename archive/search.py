@@ -1,8 +1,11 @@
 """The archive's Chinese full-text search: a contentless FTS5 index kept in step with ``articles``.
 
-``articles_search(title, body, refs, disclaimer)`` has ``rowid = articles.id`` and
-indexes the shadow text of :func:`archive.cjkfts.index_text` (bigrams plus tail for
-CJK runs). It is *contentless* (``content=''``): the shadow text is about twice the
+``articles_search`` has ``rowid = articles.id`` and indexes the shadow text of
+:func:`archive.cjkfts.index_text` (bigrams plus tail for CJK runs) of the title, body,
+reference texts and disclaimer, each in three columns (:func:`archive.cjkfts.split_by_script`):
+the lines folding to Simplified leaves as they are (``title``...), those it changes as
+written (``title_traditional``...) and folded (``title_folded``...), so that a query finds
+either script, or with ``exact_script`` only the text as written. It is *contentless* (``content=''``): the shadow text is about twice the
 size of the raw text and is never stored. ``prefix='1'`` adds FTS5's index of 1-character
 prefixes, so a 1-character query (``"药" *``) reads one doclist, newest first, and can stop
 early, instead of merging the doclists of every bigram starting with that character in full.
@@ -11,8 +14,9 @@ Keeping a contentless index in step. FTS5 on SQLite 3.40 can only remove a row f
 a contentless table when given the exact text it indexed (``contentless_delete``
 needs 3.43), and ``writer.write_batch`` calls :func:`index_articles` *after* it has
 overwritten the article. So ``articles_search_state(id, source)`` keeps, per
-article, what was indexed: the raw title, body, reference texts and disclaimer,
-zlib-compressed. That is what a delete replays; comparing it with the current
+article, what was indexed: the texts of every column before the bigram rewrite (the raw
+lines, and the folded ones), zlib-compressed. That is what a delete replays, whatever
+OpenCC version folds later; comparing it with the current
 row also tells which "changed" articles need no re-indexing (a new category or
 ``body_html`` does not change the index). It costs a fraction of the raw text
 (measured in the report) against twice the raw text for stored shadow columns,
@@ -57,9 +61,11 @@ __all__ = [
 
 SEARCH_TABLE = "articles_search"
 STATE_TABLE = "articles_search_state"
-COLUMNS = ("title", "body", "refs", "disclaimer")
-#: bm25 weights per column: a hit in the title counts ten times one in the body.
+COLUMNS = cjkfts.TEXT_COLUMNS + cjkfts.TRADITIONAL_COLUMNS + cjkfts.FOLDED_COLUMNS
+#: bm25 weights per text (title, body, refs, disclaimer): a hit in the title counts ten times
+#: one in the body, in whichever of its three columns.
 BM25_WEIGHTS = (10.0, 1.0, 0.5, 0.5)
+_COLUMN_WEIGHTS = BM25_WEIGHTS * (len(COLUMNS) // len(BM25_WEIGHTS))
 #: Above this many matches of a phrase, bm25 (which counts them all first) is not used: the
 #: query is answered from its newest matches this many (bench/RESULTS.md, "Search at scale").
 RANK_AT_MOST = 2000
@@ -140,7 +146,7 @@ def _shadow(values) -> list[str]:
 
 
 def _current_sources(conn, ids: list[int]) -> dict[int, list]:
-    """``id -> [title, body, refs, disclaimer]`` as the articles are now."""
+    """``id -> the text of each of`` :data:`COLUMNS` ``(before the bigram rewrite)``, as the articles are now."""
     marks = ", ".join("?" * len(ids))
     rows = conn.execute(f"SELECT id, url, title, body, disclaimer FROM articles WHERE id IN ({marks})", ids).fetchall()
     refs = {}
@@ -150,19 +156,28 @@ def _current_sources(conn, ids: list[int]) -> dict[int, list]:
         ids,
     ):
         refs.setdefault(url, []).append(text or "")
-    return {id_: [title or "", body or "", "\n".join(refs.get(url, ())), disclaimer or ""] for id_, url, title, body, disclaimer in rows}
+    return {id_: _by_column([title, body, "\n".join(refs.get(url, ())), disclaimer]) for id_, url, title, body, disclaimer in rows}
+
+
+def _by_column(texts: list[str | None]) -> list[str]:
+    """The texts of :data:`COLUMNS` for the title, body, references and disclaimer ``texts``."""
+    splits = [cjkfts.split_by_script(text) for text in texts]
+    return [split[part] for part in range(3) for split in splits]
+
+
+_MARKS = ", ".join("?" * len(COLUMNS))
 
 
 def _delete_rows(conn, olds: dict[int, bytes]) -> None:
     conn.executemany(
-        f"INSERT INTO {SEARCH_TABLE}({SEARCH_TABLE}, rowid, {', '.join(COLUMNS)}) VALUES('delete', ?, ?, ?, ?, ?)",
+        f"INSERT INTO {SEARCH_TABLE}({SEARCH_TABLE}, rowid, {', '.join(COLUMNS)}) VALUES('delete', ?, {_MARKS})",
         ((id_, *_shadow(_unpack(blob))) for id_, blob in olds.items()),
     )
 
 
 def _insert_rows(conn, news: dict[int, tuple[list, bytes]]) -> None:
     conn.executemany(
-        f"INSERT INTO {SEARCH_TABLE}(rowid, {', '.join(COLUMNS)}) VALUES(?, ?, ?, ?, ?)",
+        f"INSERT INTO {SEARCH_TABLE}(rowid, {', '.join(COLUMNS)}) VALUES(?, {_MARKS})",
         ((id_, *_shadow(values)) for id_, (values, _) in news.items()),
     )
     conn.executemany(
@@ -305,7 +320,7 @@ def ranking(
     sort: str = "rank",
     include_references: bool = False,
     include_disclaimer: bool = False,
-    simplified_variants: bool = False,
+    exact_script: bool = False,
 ) -> tuple[list[tuple[int, float | None]], str]:
     """``(articles.id, score)`` of the best ``limit`` matches of ``query``, best first: what
     :func:`search` shows, before it reads the articles and makes snippets; and which of
@@ -322,7 +337,7 @@ def ranking(
     :param include_references: also match reference-list texts (off: a cited paper's
         title is not what the article is about).
     :param include_disclaimer: also match the site's boilerplate disclaimer.
-    :param simplified_variants: also look for the Simplified spelling of Traditional characters.
+    :param exact_script: search as typed: ``干细胞`` no longer also finds ``幹細胞``, nor the reverse.
     :raises QuerySyntaxError: when the query cannot be understood.
     :raises SearchFailed: when the archive cannot be searched (locked, a damaged index).
     """
@@ -330,7 +345,7 @@ def ranking(
         raise ValueError(f"sort must be 'rank' or 'date', not {sort!r}")
     conn = _conn(db)
     columns = _columns(include_references, include_disclaimer)
-    expression = cjkfts.match_query(query, columns=columns, simplified_variants=simplified_variants)
+    expression = cjkfts.match_query(query, columns=columns, exact_script=exact_script)
     where, params = _where(conn, expression, selection)
     filters = "".join(f" AND {clause}" for clause in where[1:])
     try:
@@ -351,10 +366,10 @@ def ranking(
         ).fetchall()
         # Counted in the columns searched: a word common only in reference lists or disclaimers
         # (术 in 学术) is still ranked by bm25, which counts its matches in those columns only.
-        phrases = cjkfts.phrase_queries(query, columns=columns, simplified_variants=simplified_variants)
+        phrases = cjkfts.phrase_queries(query, columns=columns, exact_script=exact_script)
         if len(newest) == 2 or any(_found_in_more_than(conn, phrase, RANK_AT_MOST) for phrase in phrases):
             floor = newest[0][0] if len(newest) == 2 else 0
-            title_expression = cjkfts.match_query(query, columns=columns, simplified_variants=simplified_variants, found_in=("title",))
+            title_expression = cjkfts.match_query(query, columns=columns, exact_script=exact_script, found_in=("title",))
             return _newest_title_first(conn, expression, title_expression, floor, filters, params[1:], int(limit)), "newest"
         return _by_bm25(conn, expression, filters, params[1:], int(limit)), "bm25"
     except sqlite3.DatabaseError as error:
@@ -369,7 +384,7 @@ def rank(db, query: str, **criteria) -> list[tuple[int, float | None]]:
 
 def count_matches(
     db, query: str, *, selection: Selection = Selection(), include_references: bool = False,
-    include_disclaimer: bool = False, simplified_variants: bool = False,
+    include_disclaimer: bool = False, exact_script: bool = False,
 ) -> Count:
     """How many articles match ``query`` (and ``selection``): all of them, not only those
     :func:`search` returns, up to :data:`COUNT_AT_MOST`; past it a lower bound, so that a count
@@ -377,7 +392,7 @@ def count_matches(
     ``COUNT_AT_MOST`` matches are the ones checked against it. Same parameters and errors as
     :func:`search`."""
     conn = _conn(db)
-    expression = cjkfts.match_query(query, columns=_columns(include_references, include_disclaimer), simplified_variants=simplified_variants)
+    expression = cjkfts.match_query(query, columns=_columns(include_references, include_disclaimer), exact_script=exact_script)
     where, params = _where(conn, expression, selection)
     newest = f"SELECT rowid FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH ? ORDER BY rowid DESC LIMIT {COUNT_AT_MOST + 1}"
     try:
@@ -424,7 +439,7 @@ def _matches(filters) -> str:
 
 def _by_bm25(conn, expression: str, filters: str, params: list, limit: int) -> list[tuple[int, float]]:
     """``(id, score)`` of the best ``limit`` matches by bm25, title weighted 10x."""
-    weights = ", ".join(str(w) for w in BM25_WEIGHTS)
+    weights = ", ".join(str(w) for w in _COLUMN_WEIGHTS)
     rows = conn.execute(
         f"SELECT {SEARCH_TABLE}.rowid, bm25({SEARCH_TABLE}, {weights}) AS rank FROM {_matches(filters)} "
         f"WHERE {SEARCH_TABLE} MATCH ?{filters} ORDER BY rank LIMIT ?",
@@ -465,6 +480,22 @@ def highlight_pattern(query: str) -> re.Pattern:
     return re.compile("|".join(parts), re.IGNORECASE)
 
 
+def _readable_hits(text: str, pattern: re.Pattern) -> tuple[str, str]:
+    """``(shown, read)``: the text to show and, character for character, the text in which
+    ``pattern`` finds the hits; the text itself when it has a hit, otherwise its NFKC form
+    (full-width ``ＣＯＰＤ`` is indexed as ``COPD``), or that form folded to Simplified when
+    folding keeps its length (a Simplified query's hits in Traditional text)."""
+    if pattern.search(text):
+        return text, text
+    normalized = unicodedata.normalize("NFKC", text)
+    if pattern.search(normalized):
+        return normalized, normalized
+    folded = cjkfts.to_simplified(normalized)
+    if len(folded) == len(normalized) and pattern.search(folded):
+        return normalized, folded
+    return text, text
+
+
 #: How a snippet marks its hits, by ``markup``: ``[…]`` in a terminal, ``<mark>`` in HTML, and
 #: ``⟦…⟧`` for datasette's plugin, which shows them as ``<mark>`` and where ``[…]`` would
 #: be taken for the ``[1]`` reference markers of the text.
@@ -474,21 +505,17 @@ HIGHLIGHTS = {"text": ("[", "]"), "html": ("<mark>", "</mark>"), "marks": ("⟦"
 def make_snippet(text: str, pattern: re.Pattern, *, width: int = 90, markup: str = "text") -> str:
     """A passage of ``text`` of about ``width`` characters around the first hit of ``pattern``,
     every hit in it highlighted as :data:`HIGHLIGHTS` says for ``markup`` (for ``"html"`` the rest escaped)."""
-    hit = pattern.search(text)
-    if hit is None:
-        # Full-width Latin (ＣＯＰＤ) is indexed after NFKC; look there before giving up.
-        normalized = unicodedata.normalize("NFKC", text)
-        if pattern.search(normalized):
-            text, hit = normalized, pattern.search(normalized)
+    text, read = _readable_hits(text, pattern)
+    hit = pattern.search(read)
     start = 0 if hit is None else max(0, hit.start() - width // 3)
     end = min(len(text), start + width)
     window = text[start:end]
     out, last = [], 0
     escape = html.escape if markup == "html" else (lambda s: s)
     opening, closing = HIGHLIGHTS[markup]
-    for match in pattern.finditer(window):
+    for match in pattern.finditer(read[start:end]):
         out.append(escape(window[last : match.start()]))
-        out.append(opening + escape(match.group()) + closing)
+        out.append(opening + escape(window[match.start() : match.end()]) + closing)
         last = match.end()
     out.append(escape(window[last:]))
     snippet = re.sub(r"\s+", " ", "".join(out)).strip()

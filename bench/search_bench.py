@@ -2,12 +2,15 @@
 
     /tmp/venv/bin/python bench/search_bench.py [--quick] [--articles 100000] [--reps 5] [--rebuild]
     /tmp/venv/bin/python bench/search_bench.py --articles 1000000 --grow 10 --no-brute
+    /tmp/venv/bin/python bench/search_bench.py --quick --rebuild --traditional 0.1
 
 Builds (once; reused from bench/out/search-N.db unless --rebuild) an archive of N synthetic
 articles of ~2,000 Chinese characters: sentences and titles taken from the replica corpus
 (`crawler.replica.corpus.generate_articles`, 8 topics: medical vocabulary with Latin terms such
 as COPD, FEV1, HbA1c), recombined into new articles, each on one topic (90% of its sentences from
-its topic's pool, 10% from any topic). Rows go straight into `articles` (executemany),
+its topic's pool, 10% from any topic); with `--traditional SHARE`, that share of the articles
+(evenly spread) written in Traditional characters (OpenCC `s2t`), which the index keeps twice
+(as written and folded). Rows go straight into `articles` (executemany),
 then `archive.search.rebuild_search_index` builds the index: its time and the file size are
 reported, and the index (FTS5 pages and the state table, by dbstat) against the title and body
 text it indexes. `--grow N` makes the archive instead as N copies of the one N times smaller
@@ -74,7 +77,10 @@ def corpus_pools(seed: int):
     return {t: sorted(sentences[t]) for t in topics}, {t: sorted(titles[t]) for t in topics}
 
 
-def generate_rows(n: int, seed: int, target_chars: int = 2000):
+def generate_rows(n: int, seed: int, target_chars: int = 2000, traditional: float = 0.0):
+    import opencc
+
+    to_traditional = opencc.OpenCC("s2t").convert
     sentences, titles = corpus_pools(seed)
     topics = sorted(sentences)
     everything = [s for t in topics for s in sentences[t]]
@@ -91,12 +97,14 @@ def generate_rows(n: int, seed: int, target_chars: int = 2000):
         # paragraphs of ~5 sentences, one per line, as the crawler stores bodies
         body = "\n".join("".join(parts[k:k + 5]) for k in range(0, len(parts), 5))
         title = rng.choice(titles[topic])
+        if int(i * traditional) != int((i - 1) * traditional):
+            title, body = to_traditional(title), to_traditional(body)
         d = (day0 + timedelta(days=i * 2000 // n)).isoformat()
         yield (f"https://bench.example/a/{i}.html", i, "https://bench.example", title, body, d, d, int(d[:4]),
                "2026-11-25T00:00:00+00:00", "2026-11-25T00:00:00+00:00")
 
 
-def build(path: Path, n: int, seed: int) -> dict:
+def build(path: Path, n: int, seed: int, traditional: float = 0.0) -> dict:
     for suffix in ("", "-wal", "-shm"):
         Path(str(path) + suffix).unlink(missing_ok=True)
     db = open_archive(path)
@@ -105,7 +113,7 @@ def build(path: Path, n: int, seed: int) -> dict:
     chars = 0
     batch = []
     conn.execute("BEGIN")
-    for row in generate_rows(n, seed):
+    for row in generate_rows(n, seed, traditional=traditional):
         chars += len(row[4])
         batch.append(row)
         if len(batch) == 5000:
@@ -123,7 +131,7 @@ def build(path: Path, n: int, seed: int) -> dict:
     conn.commit() if conn.in_transaction else None
     index_s = time.perf_counter() - t0
     db.close()
-    return _describe(path, n, chars, insert_s, index_s, file_mb_before_index=size_before / 1e6)
+    return _describe(path, n, chars, insert_s, index_s, file_mb_before_index=size_before / 1e6, traditional=traditional)
 
 
 def _describe(path: Path, n: int, chars: int, insert_s: float, index_s: float, **extra) -> dict:
@@ -222,6 +230,8 @@ def main(argv=None):
                         help="skip counting each query's matches (a whole-archive walk; with --grow N it is N times the source's)")
     parser.add_argument("--grow", type=int, default=1, metavar="N",
                         help="make the archive as N copies of the --articles/N one (built first if missing)")
+    parser.add_argument("--traditional", type=float, default=0.0, metavar="SHARE",
+                        help="that share of the articles written in Traditional characters (0 to 1; with --rebuild)")
     args = parser.parse_args(argv)
     if args.quick:
         args.articles, args.reps = 10_000, 3
@@ -237,7 +247,7 @@ def main(argv=None):
         build_info = grow(source, path, args.grow)
     elif args.rebuild or not path.exists() or not meta.exists():
         print(f"building {path} ...", flush=True)
-        build_info = build(path, args.articles, args.seed)
+        build_info = build(path, args.articles, args.seed, args.traditional)
     else:
         build_info = json.loads(meta.read_text())
         print(f"reusing {path} (built earlier)", flush=True)

@@ -444,14 +444,19 @@ def _existing_archive(db_path: Path):
               help="rank: best matches first; date: newest first, among every match.")
 @click.option("--references", "include_references", is_flag=True, help="Also search the reference lists.")
 @click.option("--disclaimer", "include_disclaimer", is_flag=True, help="Also search the site disclaimers.")
-@click.option("--simplified", is_flag=True, help="Also find the Simplified spelling of Traditional characters.")
+@click.option("--exact-script", is_flag=True,
+              help="Search as typed: 干细胞 no longer also finds 幹細胞, nor the reverse (found by default).")
+@click.option("--simplified", is_flag=True,
+              help="Find both scripts: the default now, kept for existing scripts; not with --exact-script.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list of {url, title, published, category, snippet, score, ranked_by}.")
 @csv_option
-def search(query, db_path, limit, since, until, site, category, sort, include_references, include_disclaimer, simplified, as_json, as_csv):
+def search(query, db_path, limit, since, until, site, category, sort, include_references, include_disclaimer, exact_script, simplified, as_json,
+           as_csv):
     """Search titles and bodies; best matches first, title matches before body matches.
 
     \b
     Chinese terms of any length match where they occur in the text (肺, 哮喘, 外泌体),
+    in either script (干细胞 finds 幹細胞 and the reverse; --exact-script: as typed only),
     Latin terms case-insensitively (copd, FEV1, hUCMSC-Exo), and every word must match.
     The last line says how many articles match in all (on stderr with --json or --csv).
     \b
@@ -464,9 +469,11 @@ def search(query, db_path, limit, since, until, site, category, sort, include_re
     """
     from archive import search as archive_search
 
+    if exact_script and simplified:
+        raise click.UsageError("--simplified finds both scripts and --exact-script only the one typed: give one of them")
     selection = _selection(since, until, site, category)
     options = {"selection": selection, "include_references": include_references, "include_disclaimer": include_disclaimer,
-               "simplified_variants": simplified}
+               "exact_script": exact_script}
     with _existing_archive(db_path) as db:
         try:
             hits = archive_search.search(db, query, limit=limit, sort=sort, **options)

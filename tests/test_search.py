@@ -1,13 +1,16 @@
 """Chinese full-text search: recall and precision against a brute-force scan, keeping the
 index in step with edits, and queries that must be refused with a clear message."""
 
+import json
 import random
 import unicodedata
 import sqlite3
 
 import pytest
 
-from archive import cjkfts, search, writer
+from conftest import medarchive, written_archive
+
+from archive import citations, cjkfts, export, search, writer
 from archive.schema import MIGRATIONS, open_archive
 from archive.search import QuerySyntaxError
 from archive.selection import Selection
@@ -104,9 +107,25 @@ def found(db, query, **kwargs) -> set[str]:
 
 
 def scan(db, *needles) -> set[str]:
-    """The answer key: articles whose title or body contains every needle (case-insensitive)."""
+    """The answer key as typed: articles whose title or body contains every needle (case-insensitive)."""
     where = " and ".join("instr(lower(title || char(10) || body), lower(?)) > 0" for _ in needles)
     return {row[0] for row in db.execute(f"select url from articles where {where}", needles)}
+
+
+def folded(text: str) -> str:
+    """``text`` folded to Simplified line by line, as the index folds it."""
+    return "\n".join(cjkfts.to_simplified(line) for line in text.split("\n"))
+
+
+def scan_either_script(db, *needles) -> set[str]:
+    """The answer key in both scripts: articles whose title or body contains each needle as
+    typed, or folded in the text folded line by line (case-insensitive)."""
+    hits = set()
+    for url, text in db.execute("select url, title || char(10) || body from articles"):
+        typed, simplified = text.lower(), folded(text).lower()
+        if all(n.lower() in typed or cjkfts.to_simplified(n).lower() in simplified for n in needles):
+            hits.add(url)
+    return hits
 
 
 # --- recall and precision ----------------------------------------------------------------
@@ -118,22 +137,27 @@ QUERIES = {
     "4+ characters": ["支气管哮喘", "间充质干细胞", "阿尔茨海默病", "臨床試驗"],
     "Latin, any case": ["COPD", "copd", "Egfr", "mrna", "MRNA", "Lancet", "JAK1"],
     "Latin with punctuation": ["hUCMSC-Exo", "PD-1", "car-t"],
-    "Traditional as typed": ["醫療", "腫瘤", "幹細胞", "臨床試驗"],
+    "Traditional": ["醫療", "腫瘤", "幹細胞", "臨床試驗"],
+    "Simplified, also written in Traditional": ["医疗", "肿瘤", "干细胞", "临床试验", "医"],
 }
+ALL_QUERIES = [pytest.param(q, id=f"{kind}:{q}") for kind, queries in QUERIES.items() for q in queries]
 
 
-@pytest.mark.parametrize(
-    "query", [pytest.param(q, id=f"{kind}:{q}") for kind, queries in QUERIES.items() for q in queries]
-)
-def test_search_finds_exactly_what_a_substring_scan_finds(archive, query):
-    expected = scan(archive, query)
+@pytest.mark.parametrize("query", ALL_QUERIES)
+def test_search_finds_exactly_what_a_scan_of_the_text_and_its_folding_finds(archive, query):
+    expected = scan_either_script(archive, query)
     assert expected, f"the generator should produce articles containing {query!r}"
     assert found(archive, query) == expected
 
 
-@pytest.mark.parametrize("terms", [("哮喘", "COPD"), ("外泌体", "慢阻肺", "egfr"), ("哮", "PD-1"), ("肺癌", "醫療")])
+@pytest.mark.parametrize("query", ALL_QUERIES)
+def test_an_exact_script_search_finds_exactly_what_a_substring_scan_finds(archive, query):
+    assert found(archive, query, exact_script=True) == scan(archive, query)
+
+
+@pytest.mark.parametrize("terms", [("哮喘", "COPD"), ("外泌体", "慢阻肺", "egfr"), ("哮", "PD-1"), ("肺癌", "醫療"), ("肺癌", "医疗")])
 def test_words_separated_by_spaces_are_all_required(archive, terms):
-    expected = scan(archive, *terms)
+    expected = scan_either_script(archive, *terms)
     assert expected
     assert found(archive, " ".join(terms)) == expected
 
@@ -171,15 +195,71 @@ def test_latin_substrings_inside_longer_tokens_are_not_found(archive):
     assert scan(archive, "CT") and not found(archive, "CT") - scan(archive, " CT ")
 
 
-def test_traditional_queries_can_also_look_for_the_simplified_spelling(archive):
-    assert found(archive, "腫瘤", simplified_variants=True) == scan(archive, "腫瘤") | scan(archive, "肿瘤")
+def test_a_traditional_query_also_finds_the_simplified_spelling(archive):
+    assert found(archive, "腫瘤") == scan(archive, "腫瘤") | scan(archive, "肿瘤")
     assert cjkfts.to_simplified("臨床試驗") == "临床试验"
+
+
+def test_a_simplified_query_also_finds_articles_written_in_traditional(archive):
+    written_traditional = scan(archive, "幹細胞") - scan(archive, "干细胞")
+    assert written_traditional
+    assert found(archive, "干细胞") == scan(archive, "干细胞") | written_traditional
+    assert found(archive, "干细胞", exact_script=True) == scan(archive, "干细胞")
+    assert found(archive, "-干细胞 细胞") == scan(archive, "细胞") - scan(archive, "干细胞") - written_traditional
+
+
+def test_folding_merges_characters_of_two_meanings_so_a_query_for_one_finds_both(fresh):
+    articles = make_articles(3, seed=4)
+    articles[0]["body"] = "乾隆年间的医书。"  # 乾 of a name: t2s keeps the phrase as it is
+    articles[1]["body"] = "若干患者。"  # Simplified 干
+    articles[2]["body"] = "皮膚乾燥。"  # 乾 (dry): t2s folds it to 干
+    for article in articles:
+        article["title"] = "标题"
+    writer.write_batch(fresh, articles)
+    urls = [a["url"] for a in articles]
+    assert found(fresh, "乾") == set(urls)  # as typed in 0 and 2; folded to 干 in 1 and 2
+    assert found(fresh, "乾", exact_script=True) == {urls[0], urls[2]}
+    assert found(fresh, "干") == {urls[1], urls[2]}  # 乾隆 is not folded: not found by 干
+
+
+def test_export_and_cite_queries_find_both_scripts_as_search_does(fresh):
+    rng = random.Random(3)
+    articles = [make_article(i, rng) | {"title": "标题", "body": body} for i, body in enumerate(["幹細胞移植。", "干细胞移植。", "其他。"])]
+    writer.write_batch(fresh, articles)
+    expected = {a["url"] for a in articles[:2]}
+    assert found(fresh, "干细胞") == expected
+    assert {row["url"] for row in export.article_rows(fresh, query="干细胞")} == expected
+    assert {citing.url for work in citations.cited_works(fresh.conn, "干细胞") for citing in work.citing} == expected
+
+
+def test_a_snippet_highlights_a_simplified_query_in_traditional_text(fresh):
+    article = make_article(1, random.Random(1)) | {"title": "标题", "body": "前言。造血幹細胞移植的療效。"}
+    writer.write_batch(fresh, [article])
+    assert "[幹細胞]" in search.search(fresh, "干细胞")[0]["snippet"]
 
 
 def test_the_simplified_spelling_covers_characters_beyond_a_short_list():
     # 節 was missing from the hand-written table, so `search 骨關節炎 --simplified` found nothing.
     assert cjkfts.to_simplified("骨關節炎") == "骨关节炎"
     assert cjkfts.to_simplified("政策法規與幹細胞") == "政策法规与干细胞"
+
+
+def test_the_search_command_finds_both_scripts_unless_told_to_search_as_typed(tmp_path):
+    rng = random.Random(2)
+    articles = [make_article(i, rng) | {"title": "标题", "body": body} for i, body in enumerate(["幹細胞移植。", "干细胞移植。"])]
+    db_path = str(written_archive(tmp_path, articles))
+    both = medarchive("search", "干细胞", "--db", db_path, "--json")
+    typed = medarchive("search", "干细胞", "--db", db_path, "--json", "--exact-script")
+    kept = medarchive("search", "干细胞", "--db", db_path, "--json", "--simplified")
+    assert {hit["url"] for hit in json.loads(both.stdout)} == {a["url"] for a in articles}
+    assert [hit["url"] for hit in json.loads(typed.stdout)] == [articles[1]["url"]]
+    assert kept.stdout == both.stdout
+
+
+def test_the_search_command_refuses_both_scripts_and_exact_script_at_once(tmp_path):
+    result = medarchive("search", "干细胞", "--db", str(tmp_path / "a.db"), "--simplified", "--exact-script")
+    assert result.returncode == 2
+    assert "give one of them" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_references_and_disclaimer_are_searched_only_when_asked(archive):
@@ -289,6 +369,7 @@ def test_the_plain_sqlite3_module_opens_and_searches_the_file_without_our_code(a
         ("哮喘 OR", "OR must stand between"),
         ("(哮喘 OR COPD)", "brackets"),
         ("title:哮喘", "column filters"),
+        ("body_folded:哮喘", "column filters"),
         ("^哮喘", "not supported"),
         ("NEAR(哮喘 COPD)", "NEAR"),
         ("a*b", "'*' is only allowed at the end"),
@@ -361,14 +442,32 @@ def test_a_query_of_rarer_terms_is_ranked_by_bm25_over_all_its_matches(fresh, mo
 SEARCH_TABLE_V1 = "create virtual table articles_search using fts5(title, body, refs, disclaimer, content='', tokenize='unicode61 remove_diacritics 2')"
 
 
-def test_an_archive_indexed_before_the_prefix_index_is_reindexed_when_opened(tmp_path):
+def write_with_one_column_per_text(db, articles, monkeypatch):
+    """Write ``articles`` into an archive whose index has one column per text, as before m021,
+    indexing them as that version did: each text as written, nothing folded."""
+    with monkeypatch.context() as old:
+        old.setattr(search, "index_articles", lambda db, ids: 0)
+        writer.write_batch(db, articles)
+    rows = db.execute(
+        "select a.id, a.title, a.body, (select group_concat(text, char(10)) from "
+        "(select text from article_references r where r.article_url = a.url order by position)), a.disclaimer from articles a"
+    ).fetchall()
+    for id_, *texts in rows:
+        texts = [text or "" for text in texts]
+        db.execute("insert into articles_search(rowid, title, body, refs, disclaimer) values (?, ?, ?, ?, ?)",
+                   [id_, *map(cjkfts.index_text, texts)])
+        db.execute("insert or replace into articles_search_state(id, source) values (?, ?)", [id_, search._pack(texts)])
+    db.conn.commit()
+
+
+def test_an_archive_indexed_before_the_prefix_index_is_reindexed_when_opened(tmp_path, monkeypatch):
     path = tmp_path / "v1.db"
     db = open_archive(path, create=False)
     db.enable_wal()
     MIGRATIONS.apply(db, stop_before="m013_search_index_v2")
     db.execute("drop table articles_search")
     db.execute(SEARCH_TABLE_V1)
-    writer.write_batch(db, make_articles(30, seed=9))
+    write_with_one_column_per_text(db, make_articles(30, seed=9), monkeypatch)
     db.close()
     db = open_archive(path)
     (shape,) = db.execute("select sql from sqlite_master where name = 'articles_search'").fetchone()
@@ -452,6 +551,33 @@ def test_an_archive_indexed_without_line_breaks_is_reindexed_when_opened(tmp_pat
     articles[0]["body"] = "改写后的正文。"
     writer.write_batch(db, articles[:1])  # an edit deletes the old row exactly, then reindexes it
     assert found(db, "改写") == {articles[0]["url"]} and found(db, "受试") == set()
+    db.close()
+
+
+#: ``articles_search`` as m013 made it, before m021 split each text by script.
+SEARCH_TABLE_M013 = SEARCH_TABLE_V1.replace("content=''", "content='', prefix='1'")
+
+
+def test_an_archive_indexed_in_one_script_is_reindexed_in_both_when_opened(tmp_path, monkeypatch):
+    path = tmp_path / "m013.db"
+    db = open_archive(path, create=False)
+    db.enable_wal()
+    MIGRATIONS.apply(db, stop_before="m021_search_index_both_scripts")
+    db.execute("drop table articles_search")
+    db.execute(SEARCH_TABLE_M013)
+    articles = make_articles(30, seed=9)
+    articles[0]["body"] = "造血幹細胞移植。"
+    write_with_one_column_per_text(db, articles, monkeypatch)
+    db.close()
+    db = open_archive(path)
+    assert articles[0]["url"] in found(db, "干细胞")
+    assert found(db, "干细胞") == scan_either_script(db, "干细胞")
+    articles[0]["body"] = "改写后的正文。"
+    writer.write_batch(db, articles[:1])  # an edit deletes the migrated row exactly, then reindexes it
+    assert found(db, "改写") == {articles[0]["url"]} and found(db, "干细胞") == scan(db, "干细胞")
+    migrated = vocabulary(db)
+    search.rebuild_search_index(db)
+    assert vocabulary(db) == migrated
     db.close()
 
 
