@@ -362,6 +362,15 @@ def m015_article_pages(db):
     )
 
 
+@MIGRATIONS()
+def m020_page_exchanges(db):
+    """What a web archive needs of each kept page beyond its bytes: the HTTP exchange as it
+    went (``exchange``, JSON: protocol, request line and headers, every response header, the
+    server's IP), so that ``export --format warc`` writes the page as it was served."""
+    for table in ("pages", "article_pages"):
+        db[table].add_column("exchange", str)
+
+
 def has_table(conn, name: str) -> bool:
     """Whether ``conn``'s archive has the table ``name``: an archive read as it is may be older than it."""
     return conn.execute("select 1 from sqlite_master where type = 'table' and name = ?", [name]).fetchone() is not None

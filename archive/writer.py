@@ -380,16 +380,17 @@ def _write_page(db, url: str, article: dict, fetched_at: str) -> None:
         return
     db.conn.execute("delete from article_pages where url = ?", [url])
     db.conn.executemany(
-        "insert into article_pages (url, number, fetched_url, status, headers, body, fetched_at) values (?, ?, ?, ?, ?, ?, ?)",
+        "insert into article_pages (url, number, fetched_url, status, headers, body, fetched_at, exchange)"
+        " values (?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (url, page["number"], page["fetched_url"], page["status"], json.dumps(page["headers"] or {}, ensure_ascii=False),
-             zlib.compress(page["body"], 6), fetched_at)
+             zlib.compress(page["body"], 6), fetched_at, _exchange(page))
             for page in article.get("continued_pages") or []
         ],
     )
     db.conn.execute(
         """
-        insert or replace into pages (url, fetched_url, status, headers, body, fetched_at) values (?, ?, ?, ?, ?, ?)
+        insert or replace into pages (url, fetched_url, status, headers, body, fetched_at, exchange) values (?, ?, ?, ?, ?, ?, ?)
         """,
         [
             url,
@@ -398,8 +399,14 @@ def _write_page(db, url: str, article: dict, fetched_at: str) -> None:
             json.dumps(article.get("raw_headers") or {}, ensure_ascii=False),
             zlib.compress(article["raw_body"], 6),
             fetched_at,
+            _exchange(article),
         ],
     )
+
+
+def _exchange(page: dict) -> str | None:
+    """The page's HTTP exchange as stored (JSON), None when it is not known."""
+    return json.dumps(page["exchange"], ensure_ascii=False) if page.get("exchange") else None
 
 
 def _keep_unextracted(db, pages, fetched_at: str) -> None:

@@ -38,6 +38,7 @@ class ContinuedPage:
     status: int | None
     headers: dict
     body: bytes
+    exchange: dict | None = None  # the HTTP exchange as fetched (crawler.exchange), for WARC export
 
 
 @dataclass
@@ -85,6 +86,7 @@ class ArticleItem:
     last_modified: str | None = None
     raw_headers: dict = field(default_factory=dict)  # what re-extraction needs to decode the page
     raw_body: bytes | None = None
+    exchange: dict | None = None  # the HTTP exchange as fetched (crawler.exchange), for WARC export
     found_by: dict[str, str] = field(default_factory=dict)  # field -> the rule that found it; shown, not stored
 
 
