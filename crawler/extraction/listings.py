@@ -77,6 +77,12 @@ def category_listings(root, base_url: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+def is_menu_listing(root, url: str) -> bool:
+    """True when the page at ``url`` is one its own main menu names as a category listing: a
+    page read without the crawl's discovery (an imported web archive) tells listings so."""
+    return clean_url(url) in category_listings(root, url)
+
+
 def listing_links(root, base_url: str) -> tuple[list[str], list[str]]:
     """Article links and next-page links of a listing page, on the same site."""
     site = origin(base_url)
