@@ -3,8 +3,9 @@ every tool that reads what the Internet Archive writes.
 
 Each selected article's pages (page 1 and the later pages of one split over pages) become a
 ``response`` record holding the status line, headers and bytes the portal served, preceded by
-the ``request`` record that fetched them; one ``warcinfo`` record names the archive and its
-crawls. Rows are read with one cursor and written as they come, so memory stays the same
+the ``request`` record that fetched them; each later fetch that found page 1 the same (or was
+answered 304 Not Modified) a ``revisit`` record after it; one ``warcinfo`` record names the
+archive and its crawls. Rows are read with one cursor and written as they come, so memory stays the same
 whatever the archive's size.
 
 Pages are kept decoded (Scrapy undoes gzip and chunking before the archive sees them): the
@@ -83,6 +84,9 @@ def write_warc(db, binary, *, selection: Selection = Selection(), query: str | N
         response = response_record(writer, page)
         writer.write_record(request_record(writer, page, response.rec_headers.get_header("WARC-Record-ID")))
         writer.write_record(response)
+        if page["number"] == 1:
+            for revisit in revisits(db, page["url"]):
+                writer.write_record(revisit_record(writer, page, response, revisit))
         if pages_list is not None and page["number"] == 1:
             entry = {"url": page["fetched_url"], "ts": warc_date(page["fetched_at"]), "title": page["title"]}
             pages_list.write(json.dumps(entry, ensure_ascii=False) + "\n")
@@ -154,6 +158,33 @@ def response_record(writer, page: dict):
         warc_headers[PARTIAL_HEADER] = "partial"
     return writer.create_warc_record(page["fetched_url"], "response", payload=io.BytesIO(page["body"]),
                                      length=len(page["body"]), http_headers=http_headers, warc_headers_dict=warc_headers)
+
+
+def revisits(db, url: str) -> list[dict]:
+    """The later fetches that found the kept page of ``url`` as kept (an archive before m020 has none)."""
+    conn = getattr(db, "conn", db)
+    if not has_table(conn, "page_revisits"):
+        return []
+    rows = conn.execute("select fetched_at, status, exchange from page_revisits where url = ? order by fetched_at", [url])
+    return [{"fetched_at": at, "status": status, "exchange": json.loads(exchange) if exchange else None} for at, status, exchange in rows]
+
+
+def revisit_record(writer, page: dict, response, revisit: dict):
+    """A ``revisit`` record (identical payload) of ``response``: the page fetched again at
+    ``revisit``'s time and found the same, or answered 304 Not Modified."""
+    from warcio.statusandheaders import StatusAndHeaders
+
+    exchange = revisit["exchange"] or {}
+    status = revisit["status"] or 200
+    headers = [(name, value) for name, value in exchange.get("response_headers") or () if name.lower() not in TRANSPORT_HEADERS]
+    http_headers = StatusAndHeaders(f"{status} {_phrase(status)}", headers, protocol=exchange.get("protocol") or "HTTP/1.1")
+    warc_headers = {"WARC-Date": warc_date(revisit["fetched_at"]), "WARC-Refers-To": response.rec_headers.get_header("WARC-Record-ID")}
+    if exchange.get("ip"):
+        warc_headers["WARC-IP-Address"] = exchange["ip"]
+    if not revisit["exchange"]:
+        warc_headers[PARTIAL_HEADER] = "partial"
+    return writer.create_revisit_record(page["fetched_url"], response.rec_headers.get_header("WARC-Payload-Digest"), page["fetched_url"],
+                                        warc_date(page["fetched_at"]), http_headers=http_headers, warc_headers_dict=warc_headers)
 
 
 def request_record(writer, page: dict, response_id: str):

@@ -131,6 +131,17 @@ class KeptPage:
 
 
 @dataclass
+class NotModified:
+    """An archived article's page asked for again and answered 304 Not Modified: kept as a
+    revisit of the page (``export --format warc``)."""
+
+    url: str
+    fetched_at: str
+    status: int
+    exchange: dict | None = None
+
+
+@dataclass
 class NotArticle:
     """A page fetched and found not to be an article (a listing, a soft 404, not HTML),
     or one whose extraction failed (``extraction_error``, with the page kept)."""

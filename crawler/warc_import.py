@@ -83,13 +83,9 @@ def import_warcs(db, paths, *, sites=(), site_rules: SiteRules | None = None, ba
                 if origins and origin(capture.url) not in origins:
                     state.stats["import/other_site"] += 1
                     continue
-                item = _article(capture, state, rules)
-                if item is not None:
-                    batch.append(item)
-                if len(batch) >= batch_size:
-                    _write(db, batch, run, state.stats)
-                    batch = []
-        batch += filter(None, (_joined(location, urls, state, rules) for location, urls in state.split))
+                batch = _add(db, batch, _article(capture, state, rules), run, state.stats, batch_size)
+        for location, urls in state.split:
+            batch = _add(db, batch, _joined(location, urls, state, rules), run, state.stats, batch_size)
         _write(db, batch, run, state.stats)
         status = "finished"
     finally:
@@ -123,28 +119,33 @@ def _pages(path, stream, state: ImportState, skip: int | None = None):
     while True:
         try:
             record = next(records)
-            count += 1
-            capture = None if count <= (skip or 0) else _capture(path, records, record, state, whole=skip is not None)
         except StopIteration:
             return None
         except ArchiveLoadFailed as error:
             if skip is None and "non-chunked gzip" in str(error):
                 return count
-            _unreadable(path, records, error, state)
+            _unreadable(path, records, error, state, "the rest of the file is skipped")
             return None
         except (zlib.error, EOFError, ValueError, OSError) as error:
-            _unreadable(path, records, error, state)
+            _unreadable(path, records, error, state, "the rest of the file is skipped")
             return None
+        count += 1
+        if count <= (skip or 0):
+            continue
+        try:
+            capture = _capture(path, records, record, state, whole=skip is not None)
+        except (zlib.error, EOFError, ValueError, OSError) as error:  # framed, but its content is not what it says
+            _unreadable(path, records, error, state, "skipped")
+            continue
         if capture is not None:
             yield capture
 
 
-def _unreadable(path, records, error, state: ImportState) -> None:
-    """Count and log a record that cannot be read; the rest of its file cannot be found."""
+def _unreadable(path, records, error, state: ImportState, outcome: str) -> None:
+    """Count and log a record that cannot be read, and what becomes of it (``outcome``)."""
     state.stats["import/unreadable"] += 1
     why = next((line.strip() for line in str(error).splitlines() if line.strip()), type(error).__name__)
-    logger.warning("%s: the record after offset %s could not be read (%s); the rest of the file is skipped",
-                   path, records.offset, why)
+    logger.warning("%s: the record after offset %s could not be read (%s); %s", path, records.offset, why, outcome)
 
 
 def _capture(path, records, record, state: ImportState, whole: bool = False) -> Capture | None:
@@ -200,7 +201,7 @@ def _read(record, state: ImportState) -> Capture | None:
     if status != 200:
         state.stats[f"import/http_{status}"] += 1
         return None
-    if not media_type.split(";")[0].strip().lower() in HTML_TYPES:
+    if media_type.split(";")[0].strip().lower() not in HTML_TYPES:
         state.stats["import/not_html"] += 1
         return None
     body = record.content_stream().read()
@@ -244,8 +245,10 @@ def _revisited(path, record, state: ImportState) -> Capture | None:
     if original is None:
         return None
     state.stats["import/revisits"] += 1
+    # The page as first served, with the revisit's own exchange when it records one.
+    exchange = _exchange(record, record.http_headers, state) if record.http_headers else None
     return Capture(record.rec_headers.get_header("WARC-Target-URI"), original.status, original.headers, original.body,
-                   fetched_at(record.rec_headers.get_header("WARC-Date")), original.exchange, original.media_type, where)
+                   fetched_at(record.rec_headers.get_header("WARC-Date")), exchange, original.media_type, where)
 
 
 def _read_again(location: tuple) -> Capture | None:
@@ -325,6 +328,16 @@ def _read_article(page: KeptPage, capture: Capture, stats: Counter, rules: SiteR
     return article
 
 
+def _add(db, batch: list, item: dict | None, run, stats: Counter, batch_size: int) -> list:
+    """``batch`` with ``item`` added (if any), or a new one once it was full and written."""
+    if item is not None:
+        batch.append(item)
+    if len(batch) < batch_size:
+        return batch
+    _write(db, batch, run, stats)
+    return []
+
+
 def _write(db, batch, run, stats) -> None:
     if not batch:
         return
@@ -338,6 +351,6 @@ def warc_files(paths) -> list[Path]:
     """``paths`` checked: each an existing file; :class:`WarcError` names the first that is not."""
     files = [Path(path) for path in paths]
     for path in files:
-        if not path.is_file():
+        if not path.exists() or path.is_dir():  # a pipe is read as a file is
             raise WarcError(f"{path} is not a file; give WARC files (.warc or .warc.gz)")
     return files

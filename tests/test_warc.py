@@ -4,7 +4,9 @@ warcio (in Common Crawl's shapes) as the crawl archived them; damaged records ge
 
 import gzip
 import io
+import os
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -20,7 +22,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from conftest import free_loopback_port, medarchive, medarchive_in_process
+from conftest import FAST, free_loopback_port, medarchive, medarchive_in_process
 
 ARTICLE_COLUMNS = "url, title, category, published, published_raw, published_source, body, disclaimer"
 
@@ -98,6 +100,7 @@ def test_pages_kept_before_the_whole_exchange_are_exported_marked_partial(wordpr
     shutil.copy(wordpress_crawl.db_path, db_path)
     with closing(sqlite3.connect(db_path)) as db, db:
         db.execute("update pages set exchange = null")
+        db.execute("update page_revisits set exchange = null")
     path = tmp_path / "old.warc.gz"
     medarchive_in_process("export", "--db", str(db_path), "-o", str(path))
     found = records(path)
@@ -110,6 +113,56 @@ def test_import_of_the_export_gives_the_crawls_articles(wordpress_crawl, exporte
     result = medarchive_in_process("import", str(exported), "--db", str(db_path))
     assert result.returncode == 0, result.stderr
     assert archived(db_path) == archived(wordpress_crawl.db_path)
+
+
+@pytest.fixture(scope="module")
+def crawled_again(wordpress_crawl, tmp_path_factory):
+    """A copy of the WordPress crawl crawled again in full (every page the same bytes), then
+    incrementally (the newest articles re-checked, answered 304 Not Modified)."""
+    db_path = tmp_path_factory.mktemp("again") / "archive.db"
+    shutil.copy(wordpress_crawl.db_path, db_path)
+    start = wordpress_crawl.site.url + wordpress_crawl.start_path
+    for options in (["--full"], []):
+        time.sleep(1)  # a fetch time of its own, to the second
+        again = medarchive("crawl", start, "--db", str(db_path), *FAST, *options)
+        assert again.returncode == 0, again.stderr
+    return db_path
+
+
+def test_pages_fetched_again_unchanged_are_kept_as_revisits(crawled_again):
+    pages = rows(crawled_again, "select url, fetched_at from pages")
+    revisits = rows(crawled_again, "select url, min(fetched_at) from page_revisits where status = 200 group by url")
+    assert {url for url, _ in revisits} == {url for url, _ in pages}
+    assert all(revisit > fetched for (_, fetched), (_, revisit) in zip(sorted(pages), sorted(revisits)))
+
+
+def test_304_answers_are_kept_as_revisits(crawled_again):
+    (not_modified,) = rows(crawled_again, "select not_modified from runs order by id desc limit 1")[0]
+    assert rows(crawled_again, "select count(*) from page_revisits where status = 304") == [(not_modified,)] != [(0,)]
+
+
+def test_export_writes_revisits_that_refer_to_the_page_kept(crawled_again, tmp_path):
+    path = tmp_path / "again.warc.gz"
+    medarchive_in_process("export", "--db", str(crawled_again), "-o", str(path))
+    found = records(path)
+    responses = {warc.get_header("WARC-Record-ID"): warc for kind, warc, *_ in found if kind == "response"}
+    revisits = [(warc, http) for kind, warc, http, _ in found if kind == "revisit"]
+    assert len(revisits) == rows(crawled_again, "select count(*) from page_revisits")[0][0]
+    for warc, http in revisits:
+        original = responses[warc.get_header("WARC-Refers-To")]
+        assert warc.get_header("WARC-Payload-Digest") == original.get_header("WARC-Payload-Digest")
+        assert warc.get_header("WARC-Refers-To-Date") == original.get_header("WARC-Date") < warc.get_header("WARC-Date")
+        assert warc.get_header("WARC-Target-URI") == original.get_header("WARC-Target-URI")
+    assert {http.get_statuscode() for _, http in revisits} == {"200", "304"}
+
+
+def test_import_of_revisits_keeps_them_as_revisits(crawled_again, tmp_path):
+    path, db_path = tmp_path / "again.warc.gz", tmp_path / "imported.db"
+    medarchive_in_process("export", "--db", str(crawled_again), "-o", str(path))
+    result = medarchive_in_process("import", str(path), "--db", str(db_path))
+    assert result.returncode == 0, result.stderr
+    kept = "select url, fetched_at from page_revisits order by 1, 2"
+    assert rows(db_path, kept) == rows(crawled_again, kept)
 
 
 def test_import_joins_articles_split_over_pages_and_reads_gbk_as_the_crawl(dedecms_crawl, tmp_path):
@@ -126,7 +179,8 @@ def test_import_is_a_run_of_its_own(exported, tmp_path):
     db_path = tmp_path / "imported.db"
     medarchive_in_process("import", str(exported), "--db", str(db_path))
     articles = rows(db_path, "select count(*) from articles")[0][0]
-    assert rows(db_path, "select mode, status, pages, articles_new from runs") == [("import", "finished", articles, articles)]
+    pages = sum(kind in ("response", "revisit") for kind, *_ in records(exported))
+    assert rows(db_path, "select mode, status, pages, articles_new from runs") == [("import", "finished", pages, articles)]
 
 
 def test_import_site_option_takes_only_that_host(exported, tmp_path):
@@ -141,9 +195,11 @@ def test_imported_pages_export_again_with_their_exchange(exported, tmp_path):
     medarchive_in_process("import", str(exported), "--db", str(db_path))
     again = tmp_path / "again.warc.gz"
     medarchive_in_process("export", "--db", str(db_path), "-o", str(again))
-    first = {warc.get_header("WARC-Target-URI"): (http.to_str(), payload) for kind, warc, http, payload in records(exported) if kind != "warcinfo"}
-    second = {warc.get_header("WARC-Target-URI"): (http.to_str(), payload) for kind, warc, http, payload in records(again) if kind != "warcinfo"}
-    assert second == first
+    def held(path):
+        return sorted((kind, warc.get_header("WARC-Target-URI"), warc.get_header("WARC-Date"), http.to_str(), payload)
+                      for kind, warc, http, payload in records(path) if kind in ("request", "response"))
+
+    assert held(again) == held(exported)
 
 
 @pytest.fixture(scope="module")
@@ -245,6 +301,23 @@ def test_a_damaged_record_gets_one_line_and_the_pages_before_it_are_kept(wordpre
     assert rows(db_path, "select count(*) from articles") == [(1,)]
 
 
+def test_a_record_with_a_bad_status_line_is_skipped_and_the_next_read(wordpress_crawl, tmp_path):
+    path = tmp_path / "bad-status.warc.gz"
+    with open(path, "wb") as stream:
+        writer = WARCWriter(stream, gzip=True)
+        url, body, content_type = article_page(wordpress_crawl, 0)
+        http = StatusAndHeaders("OK OK", [("Content-Type", content_type)], protocol="HTTP/1.1")
+        writer.write_record(writer.create_warc_record(url, "response", payload=io.BytesIO(body), length=len(body), http_headers=http,
+                                                      warc_headers_dict={"WARC-Date": "2026-03-01T08:00:00Z"}))
+        write_response(writer, *article_page(wordpress_crawl, 1), "2026-03-01T08:00:01Z")
+    db_path = tmp_path / "bad-status.db"
+    result = medarchive("import", str(path), "--db", str(db_path))
+    assert result.returncode == 0, result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert "could not be read" in line and line.endswith("; skipped")
+    assert rows(db_path, "select fetched_url from articles") == [(article_page(wordpress_crawl, 1)[0],)]
+
+
 def test_a_file_cut_short_mid_record_keeps_the_pages_before_it(wordpress_crawl, tmp_path):
     whole = io.BytesIO()
     writer = WARCWriter(whole, gzip=True)
@@ -259,6 +332,32 @@ def test_a_file_cut_short_mid_record_keeps_the_pages_before_it(wordpress_crawl, 
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert rows(db_path, "select fetched_url from articles") == [(article_page(wordpress_crawl, 0)[0],)]
+
+
+def test_ctrl_c_keeps_the_batches_written_and_marks_the_run_interrupted(wordpress_crawl, tmp_path):
+    pipe = tmp_path / "slow.warc"
+    os.mkfifo(pipe)
+    db_path = tmp_path / "interrupted.db"
+    importing = subprocess.Popen([sys.executable, "-m", "medarchive", "import", str(pipe), "--db", str(db_path)],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    with open(pipe, "wb") as stream:  # a WARC still being written: the import waits for more
+        writer = WARCWriter(stream, gzip=True)
+        # One batch (50 pages, every article again and again) and some of the next.
+        for number in range(60):
+            url, body, content_type = article_page(wordpress_crawl, number % 20)
+            http = StatusAndHeaders("200 OK", [("Content-Type", content_type)], protocol="HTTP/1.1")
+            writer.write_record(writer.create_warc_record(url, "response", payload=io.BytesIO(body), length=len(body),
+                                                          http_headers=http, warc_headers_dict={"WARC-Date": "2026-03-01T08:00:00Z"}))
+        stream.flush()
+        deadline = time.monotonic() + 60
+        while not db_path.exists() or rows(db_path, "select coalesce(articles_new + articles_unchanged, 0) from runs") != [(50,)]:
+            assert time.monotonic() < deadline and importing.poll() is None, importing.stderr.read() if importing.poll() is not None else "no batch"
+            time.sleep(0.2)
+        importing.send_signal(signal.SIGINT)
+        _, stderr = importing.communicate(timeout=30)
+    assert importing.returncode == 1
+    assert stderr.strip().splitlines() == ["Error: interrupted; the batches written so far are kept (run marked interrupted)"]
+    assert rows(db_path, "select status, articles_new, articles_unchanged from runs") == [("interrupted", 20, 30)]
 
 
 def test_a_missing_warc_file_is_named_in_one_line(tmp_path):

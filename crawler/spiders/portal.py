@@ -33,7 +33,7 @@ from ..extraction.text import better_encoding
 from ..extraction.urls import absolute_url, clean_url, origin
 from ..extractor import ExtractionTimeout, Extractor
 from ..exchange import http_exchange
-from ..items import ArticleItem, ChainGap, ContinuedPage, KeptPage, NotArticle, PageAlias, SitemapSeen
+from ..items import ArticleItem, ChainGap, ContinuedPage, KeptPage, NotArticle, NotModified, PageAlias, SitemapSeen
 from ..middlewares import ForbiddenByRobots, NotFetched, TooLarge
 from ..renamed_settings import setting
 
@@ -140,6 +140,8 @@ class PortalSpider(scrapy.Spider):
         stats = self.crawler.stats
         if response.status == 304:
             stats.inc_value("portal/not_modified")
+            yield NotModified(url=clean_url(response.url), fetched_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                              status=304, exchange=http_exchange(response))
             return
         if 300 <= response.status < 400:
             for request in self._follow_redirect(response):
