@@ -145,7 +145,7 @@ def _unreadable(path, records, error, state: ImportState, outcome: str) -> None:
     """Count and log a record that cannot be read, and what becomes of it (``outcome``)."""
     state.stats["import/unreadable"] += 1
     why = next((line.strip() for line in str(error).splitlines() if line.strip()), type(error).__name__)
-    logger.warning("%s: the record after offset %s could not be read (%s); %s", path, records.offset, why, outcome)
+    logger.warning("%s: the record after offset %s could not be read (%s); %s", path, records.offset, shown(why), outcome)
 
 
 def _capture(path, records, record, state: ImportState, whole: bool = False) -> Capture | None:
@@ -161,13 +161,13 @@ def _capture(path, records, record, state: ImportState, whole: bool = False) -> 
     if headers.get_header("WARC-Truncated"):
         state.stats["import/truncated"] += 1
         logger.warning("%s: %s was cut short when it was archived (WARC-Truncated: %s); skipped",
-                       path, url, headers.get_header("WARC-Truncated"))
+                       path, shown(url), shown(headers.get_header("WARC-Truncated")))
         return None
     state.stats["import/pages"] += 1
     if fetched_at(headers.get_header("WARC-Date")) is None:
         # The fetch time dates relative dates (3天前): a page without one is not read with the clock's.
         state.stats["import/no_date"] += 1
-        logger.warning("%s: the record of %s has no readable WARC-Date; skipped", path, url)
+        logger.warning("%s: the record of %s has no readable WARC-Date; skipped", path, shown(url))
         return None
     if kind == "revisit":
         return _revisited(path, record, state)
@@ -207,7 +207,7 @@ def _read(record, state: ImportState) -> Capture | None:
     body = record.content_stream().read()
     if record.raw_stream.limit:
         state.stats["import/truncated"] += 1
-        logger.warning("%s: its record ends %d bytes short; skipped", url, record.raw_stream.limit)
+        logger.warning("%s: its record ends %d bytes short; skipped", shown(url), record.raw_stream.limit)
         return None
     if http is None:
         response_headers = {"Content-Type": media_type}
@@ -239,7 +239,7 @@ def _revisited(path, record, state: ImportState) -> Capture | None:
     if where is None:
         state.stats["import/revisit_unresolved"] += 1
         logger.warning("%s: the revisit of %s refers to a page not found before it (%s); skipped",
-                       path, record.rec_headers.get_header("WARC-Target-URI"), digest)
+                       path, shown(record.rec_headers.get_header("WARC-Target-URI")), shown(digest))
         return None
     original = _read_again(where)
     if original is None:
@@ -259,6 +259,12 @@ def _read_again(location: tuple) -> Capture | None:
     with (gzip.open if whole else open)(source, "rb") as stream:
         stream.seek(offset)
         return _read(next(ArchiveIterator(stream)), ImportState())
+
+
+def shown(text: str | None) -> str:
+    """``text`` from a WARC file as a log line may show it: control characters (a terminal's
+    escape sequences, line breaks) written as escapes, so a file cannot drive the terminal."""
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in str(text))
 
 
 def fetched_at(warc_date: str | None) -> str | None:
@@ -299,7 +305,8 @@ def _joined(location: tuple, urls: dict, state: ImportState, rules: SiteRules) -
         capture = _read_again(where) if where else None
         if capture is None:
             state.stats["import/missing_page"] += 1
-            logger.warning("%s: page %d of %s is not in the files; the article is stored without it", urls[number], number, first.url)
+            logger.warning("%s: page %d of %s is not in the files; the article is stored without it",
+                           shown(urls[number]), number, shown(first.url))
             continue
         later.append((number, capture))
     page = _kept(first)._replace(later=tuple(_kept(capture) for _, capture in later))

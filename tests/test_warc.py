@@ -260,6 +260,19 @@ def test_import_reads_common_crawl_shaped_records_and_skips_truncated_ones(wordp
     assert "WARC-Truncated: length" in line
 
 
+def test_what_a_warc_file_says_reaches_the_terminal_escaped(wordpress_crawl, tmp_path):
+    path = tmp_path / "hostile.warc.gz"
+    with open(path, "wb") as stream:
+        writer = WARCWriter(stream, gzip=True)
+        url, body, content_type = article_page(wordpress_crawl, 0)
+        write_response(writer, url + "?\x1b]0;owned\x07\x1b[2J", body, content_type, "2026-03-01T08:00:00Z",
+                       **{"WARC-Truncated": "length\x1b[31m"})
+    result = medarchive("import", str(path), "--db", str(tmp_path / "hostile.db"))
+    assert result.returncode == 0, result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert "\x1b" not in line and "\\x1b[2J" in line
+
+
 def test_import_resolves_a_revisit_to_the_page_it_refers_to(wordpress_crawl, tmp_path):
     url, body, content_type = article_page(wordpress_crawl)
     path = tmp_path / "revisit.warc.gz"
