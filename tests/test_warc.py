@@ -202,17 +202,21 @@ def test_imported_pages_export_again_with_their_exchange(exported, tmp_path):
     assert held(again) == held(exported)
 
 
-@pytest.fixture(scope="module")
-def wget_warc(wordpress_site, tmp_path_factory):
-    """The WordPress replica as Debian's wget archives it (``wget --mirror --warc-file``)."""
-    directory = tmp_path_factory.mktemp("wget")
+def wget_warc_of(site, directory) -> Path:
+    """The replica ``site`` as Debian's wget archives it (``wget --recursive --warc-file``)."""
     subprocess.run(
         ["wget", "--quiet", "--recursive", "--level=inf", "--no-parent", "-e", "robots=off", "--delete-after",
          "--no-directories", "--directory-prefix", str(directory / "files"), "--warc-file", str(directory / "replica"),
-         wordpress_site.url + "/"],
+         site.url + "/"],
         timeout=300, check=False,  # wget exits 8 for the replica's deleted article (a 404): expected
     )
     return directory / "replica.warc.gz"
+
+
+@pytest.fixture(scope="module")
+def wget_warc(wordpress_site, tmp_path_factory):
+    """The WordPress replica as wget archives it."""
+    return wget_warc_of(wordpress_site, tmp_path_factory.mktemp("wget"))
 
 
 def test_import_of_wgets_warc_gives_the_crawls_articles(wordpress_crawl, wget_warc, tmp_path):
@@ -220,6 +224,13 @@ def test_import_of_wgets_warc_gives_the_crawls_articles(wordpress_crawl, wget_wa
     result = medarchive_in_process("import", str(wget_warc), "--db", str(db_path))
     assert result.returncode == 0, result.stderr
     assert archived(db_path) == archived(wordpress_crawl.db_path)
+
+
+def test_import_of_wgets_warc_of_the_gbk_site_gives_the_crawls_articles(dedecms_crawl, tmp_path):
+    db_path = tmp_path / "imported.db"
+    result = medarchive_in_process("import", str(wget_warc_of(dedecms_crawl.site, tmp_path)), "--db", str(db_path))
+    assert result.returncode == 0, result.stderr
+    assert archived(db_path) == archived(dedecms_crawl.db_path)
 
 
 # --- WARCs written with warcio, in the shapes Common Crawl uses -------------------------------
