@@ -64,10 +64,7 @@ def article_rows(db, selection: Selection = Selection(), query: str | None = Non
     own = [f"a.{name}" if name != "published_at" else f"{dated(conn, name, 'a')} as {name}" for name in columns(with_html) if name not in CITED]
     cited = [f"(select json_group_array({column}) from (select {column} from {table} where article_url = a.url order by {column})) as {name}"
              for name, (table, column) in CITED.items()]
-    where, params = selection.where(conn, "a")
-    if query is not None:
-        where.append(f"a.id in (select rowid from {SEARCH_TABLE} where {SEARCH_TABLE} match ?)")
-        params.append(cjkfts.match_query(query, columns=("title", "body")))
+    where, params = selected(conn, selection, query)
     sql = f"select {', '.join(own + cited)} from articles a" + (f" where {' and '.join(where)}" if where else "") + " order by a.id"
     names = columns(with_html)
     for row in conn.execute(sql, params):
@@ -75,6 +72,16 @@ def article_rows(db, selection: Selection = Selection(), query: str | None = Non
         for name in CITED:
             article[name] = json.loads(article[name])
         yield article
+
+
+def selected(conn, selection: Selection, query: str | None) -> tuple[list[str], list]:
+    """SQL conditions (and their parameters) on the ``articles`` table named ``a`` picking the
+    articles of ``selection`` that match ``query``, as every export format picks them."""
+    where, params = selection.where(conn, "a")
+    if query is not None:
+        where.append(f"a.id in (select rowid from {SEARCH_TABLE} where {SEARCH_TABLE} match ?)")
+        params.append(cjkfts.match_query(query, columns=("title", "body")))
+    return where, params
 
 
 #: What only the archive knows of an article: its row id, and when it first saw and last changed it.

@@ -381,6 +381,20 @@ def m018_year_index(db):
     db["articles"].create_index(["year"], if_not_exists=True)
 
 
+def m020_page_exchanges(db):
+    """What a web archive needs of each kept page beyond its bytes: the HTTP exchange as it
+    went (``exchange``, JSON: protocol, request line and headers, every response header, the
+    server's IP), so that ``export --format warc`` writes the page as it was served; and each
+    later fetch that found the page as kept (the same bytes, or 304 Not Modified), its revisits."""
+    for table in ("pages", "article_pages"):
+        db[table].add_column("exchange", str)
+    db["page_revisits"].create(
+        {"url": str, "fetched_at": str, "status": int, "exchange": str},
+        pk=("url", "fetched_at"),
+        foreign_keys=[("url", "articles", "url")],
+    )
+
+
 @MIGRATIONS()
 def m021_search_index_both_scripts(db):
     """The search index again, now with each text's lines that folding to Simplified changes

@@ -59,6 +59,7 @@ class Batch:
     gaps: list = field(default_factory=list)
     sitemap: list = field(default_factory=list)
     not_articles: list = field(default_factory=list)
+    revisits: list = field(default_factory=list)
 
     def add_article(self, article: dict) -> None:
         """An article (an ``ArticleItem`` as a dict)."""
@@ -80,8 +81,12 @@ class Batch:
         """A page (``url``) that is not an article, the ``reason``, and the kept ``page`` if any."""
         self.not_articles.append((page["url"], page["reason"], page.get("page")))
 
+    def add_revisit(self, page: dict) -> None:
+        """A fetch (``url``, ``fetched_at``, ``status``, ``exchange``) answered 304 Not Modified."""
+        self.revisits.append(page)
+
     def __bool__(self) -> bool:
-        return any((self.articles, self.aliases, self.gaps, self.sitemap, self.not_articles))
+        return any((self.articles, self.aliases, self.gaps, self.sitemap, self.not_articles, self.revisits))
 
     def write(self, db, run_id: int | None = None, pages: int | None = None) -> "WriteCounts":
         """Write everything in one transaction, then empty the batch (also when it fails:
@@ -90,10 +95,10 @@ class Batch:
         try:
             return write_batch(
                 db, self.articles, self.aliases, gaps=self.gaps, sitemap=self.sitemap,
-                not_articles=self.not_articles, run_id=run_id, pages=pages,
+                not_articles=self.not_articles, revisits=self.revisits, run_id=run_id, pages=pages,
             )
         finally:
-            self.articles, self.aliases, self.gaps, self.sitemap, self.not_articles = [], [], [], [], []
+            self.articles, self.aliases, self.gaps, self.sitemap, self.not_articles, self.revisits = [], [], [], [], [], []
 
 
 @functools.lru_cache(maxsize=4096)
@@ -125,11 +130,12 @@ def write_batch(
     gaps: list[dict] = (),
     sitemap: list[tuple[str, str | None]] = (),
     not_articles: list[tuple] = (),
+    revisits: list[dict] = (),
     run_id: int | None = None,
     pages: int | None = None,
 ) -> WriteCounts:
     """Upsert ``articles`` and record ``aliases`` (alias URL, article URL), chain ``gaps``
-    ``sitemap`` entries (URL, lastmod) and ``not_articles`` (URL, reason[, kept page]) in one transaction, then bring published dates
+    ``sitemap`` entries (URL, lastmod), ``not_articles`` (URL, reason[, kept page]) and ``revisits`` (304s) in one transaction, then bring published dates
     taken from neighbour links up to date. With ``run_id`` the run's row counts the batch
     (and records ``pages``) in the same transaction."""
     counts = WriteCounts()
@@ -147,6 +153,7 @@ def write_batch(
             [(url, reason, now) for url, reason, *_ in not_articles],
         )
         _keep_unextracted(db, [(url, reason, kept[0]) for url, reason, *kept in not_articles if kept and kept[0]], now)
+        _record_revisits(db, revisits)
         changed_ids = []
         db.conn.executemany(
             "delete from unextracted_pages where url in (?, ?)",
@@ -196,7 +203,11 @@ def _upsert_article(db, article: dict, run_id: int | None = None) -> tuple[str, 
     validators = {"etag": article.get("etag"), "last_modified": article.get("last_modified")}
     if existing and existing[1] == digest:
         _update_row(db, url, {"last_fetched": now, "http_status": article.get("http_status"), **validators})
-        _write_page(db, url, article, now)
+        if _same_page(db, url, article):
+            # The page kept is what was served again: a revisit of it, not a new capture.
+            _record_revisits(db, [{"url": url, "fetched_at": now, "status": article.get("http_status"), "exchange": article.get("exchange")}])
+        else:
+            _write_page(db, url, article, now)
         _write_links(db, url, article.get("neighbours") or [])
         _write_aliases(db, url, article.get("aliases") or [])
         # Trials are read from what the hash covers, but an archive from before they were
@@ -340,6 +351,7 @@ ARTICLE_CHILD_TABLES = {
     "article_versions": "url",
     "pages": "url",
     "article_pages": "url",
+    "page_revisits": "url",
     "field_losses": "url",
 }
 
@@ -378,18 +390,21 @@ def _write_page(db, url: str, article: dict, fetched_at: str) -> None:
     with the later pages of an article split over pages (``continued_pages``)."""
     if article.get("raw_body") is None:
         return
+    # Revisits of the page replaced: its bytes are gone, so they would refer to nothing.
+    db.conn.execute("delete from page_revisits where url = ?", [url])
     db.conn.execute("delete from article_pages where url = ?", [url])
     db.conn.executemany(
-        "insert into article_pages (url, number, fetched_url, status, headers, body, fetched_at) values (?, ?, ?, ?, ?, ?, ?)",
+        "insert into article_pages (url, number, fetched_url, status, headers, body, fetched_at, exchange)"
+        " values (?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (url, page["number"], page["fetched_url"], page["status"], json.dumps(page["headers"] or {}, ensure_ascii=False),
-             zlib.compress(page["body"], 6), fetched_at)
+             zlib.compress(page["body"], 6), fetched_at, _exchange(page))
             for page in article.get("continued_pages") or []
         ],
     )
     db.conn.execute(
         """
-        insert or replace into pages (url, fetched_url, status, headers, body, fetched_at) values (?, ?, ?, ?, ?, ?)
+        insert or replace into pages (url, fetched_url, status, headers, body, fetched_at, exchange) values (?, ?, ?, ?, ?, ?, ?)
         """,
         [
             url,
@@ -398,7 +413,31 @@ def _write_page(db, url: str, article: dict, fetched_at: str) -> None:
             json.dumps(article.get("raw_headers") or {}, ensure_ascii=False),
             zlib.compress(article["raw_body"], 6),
             fetched_at,
+            _exchange(article),
         ],
+    )
+
+
+def _exchange(page: dict) -> str | None:
+    """The page's HTTP exchange as stored (JSON), None when it is not known."""
+    return json.dumps(page["exchange"], ensure_ascii=False) if page.get("exchange") else None
+
+
+def _same_page(db, url: str, article: dict) -> bool:
+    """Whether the article's page (and its later pages) as fetched now are the bytes kept."""
+    if article.get("raw_body") is None or article.get("continued_pages"):
+        return False
+    kept = db.conn.execute("select body from pages where url = ?", [url]).fetchone()
+    return kept is not None and zlib.decompress(kept[0]) == article["raw_body"]
+
+
+def _record_revisits(db, revisits) -> None:
+    """Keep each later fetch of a kept page that found it as kept (``url``, ``fetched_at``,
+    ``status``, ``exchange``); none at the kept page's own fetch time, none for a page not kept."""
+    db.conn.executemany(
+        "insert or replace into page_revisits (url, fetched_at, status, exchange)"
+        " select :url, :fetched_at, :status, :exchange from pages where url = :url and fetched_at != :fetched_at",
+        [{**revisit, "exchange": _exchange(revisit)} for revisit in revisits],
     )
 
 

@@ -27,7 +27,7 @@ from scrapy.exceptions import DontCloseSpider, NotConfigured, ScrapyDeprecationW
 
 from archive.writer import Batch, WriteCounts, utc_now
 
-from .items import ArticleItem, ChainGap, NotArticle, PageAlias, SitemapSeen
+from .items import ArticleItem, ChainGap, NotArticle, NotModified, PageAlias, SitemapSeen
 from .pipelines.archive import WRITES
 
 # scrapy-redis 0.9 still passes ``spider=`` to the stats collector; the warning is its own.
@@ -106,7 +106,8 @@ def crawl_origins(redis_url: str, prefix: str) -> list[str]:
 
 #: The name each type of item has in a message (JSON carries no type), and how the ingester
 #: writes a message of that name: as the crawl's archive pipeline writes the item.
-MESSAGE_KINDS = {ArticleItem: "article", PageAlias: "alias", ChainGap: "gap", SitemapSeen: "sitemap", NotArticle: "not_article"}
+MESSAGE_KINDS = {ArticleItem: "article", PageAlias: "alias", ChainGap: "gap", SitemapSeen: "sitemap", NotArticle: "not_article",
+                 NotModified: "revisit"}
 WRITE_MESSAGE = {kind: WRITES[item_type] for item_type, kind in MESSAGE_KINDS.items()}
 
 

@@ -38,6 +38,7 @@ class ContinuedPage:
     status: int | None
     headers: dict
     body: bytes
+    exchange: dict | None = None  # the HTTP exchange as fetched (crawler.exchange), for WARC export
 
 
 @dataclass
@@ -86,6 +87,7 @@ class ArticleItem:
     last_modified: str | None = None
     raw_headers: dict = field(default_factory=dict)  # what re-extraction needs to decode the page
     raw_body: bytes | None = None
+    exchange: dict | None = None  # the HTTP exchange as fetched (crawler.exchange), for WARC export
     found_by: dict[str, str] = field(default_factory=dict)  # field -> the rule that found it; shown, not stored
 
 
@@ -127,6 +129,17 @@ class KeptPage:
     status: int | None
     headers: dict
     body: bytes
+
+
+@dataclass
+class NotModified:
+    """An archived article's page asked for again and answered 304 Not Modified: kept as a
+    revisit of the page (``export --format warc``)."""
+
+    url: str
+    fetched_at: str
+    status: int
+    exchange: dict | None = None
 
 
 @dataclass

@@ -20,6 +20,7 @@ from scrapy.http import HtmlResponse
 from archive import writer
 
 from .extraction.article import extract_article
+from .extraction.listings import is_menu_listing
 from .extraction.pagination import join_pages
 from .extraction.site_rules import SiteRules
 from .jobs import Lost, Workers
@@ -131,6 +132,11 @@ def read_page(page: KeptPage, site_rules: SiteRules) -> tuple[dict | None, Count
 def _item(page: KeptPage, stats, site_rules):
     url, fetched_url = page.url, page.fetched_url
     response = _response(page)
+    if url is None and is_menu_listing(response.selector.root, fetched_url):
+        # Never archived as an article (a crawl would have read it as a listing): one now.
+        stats["reextract/not_article"] += 1
+        logger.info("%s is a listing its site's menu names, not an article", fetched_url)
+        return None
     try:
         article = extract_article(response.selector, fetched_url, site_rules.for_url(fetched_url))
     except Exception as error:  # the next page must still be tried
@@ -139,7 +145,10 @@ def _item(page: KeptPage, stats, site_rules):
         return None
     if article is None:
         stats["reextract/not_article"] += 1
-        logger.warning("%s no longer reads as an article; its row is kept as it was", url or fetched_url)
+        if url is None:  # a page never archived: one more listing or home page, not news
+            logger.info("%s does not read as an article", fetched_url)
+        else:
+            logger.warning("%s no longer reads as an article; its row is kept as it was", url)
         return None
     if page.later:
         article = join_pages(article, _later_articles(page, stats, site_rules))

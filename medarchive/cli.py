@@ -532,12 +532,21 @@ def _echo_rows(rows: list[dict], names: list[str], as_csv: bool) -> None:
 
 
 #: The format ``export`` writes when -o names a file with this suffix and no --format is given.
-EXPORT_SUFFIXES = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
+EXPORT_SUFFIXES = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".warc": "warc", ".warc.gz": "warc",
+                   ".wacz": "wacz"}
+
+
+def _export_format(output: Path | None) -> str | None:
+    """The format -o's suffix names (``.warc.gz`` as a whole), if any."""
+    if output is None:
+        return None
+    return next((fmt for suffix, fmt in EXPORT_SUFFIXES.items() if output.name.lower().endswith(suffix)), None)
 
 
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl", "parquet"]),
-              help="csv (lists ;-joined), jsonl (one JSON object a line) or parquet (needs -o). Default: from -o's suffix.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl", "parquet", "warc", "wacz"]),
+              help="csv (lists ;-joined), jsonl (one JSON object a line), parquet (needs -o); warc (the kept pages"
+                   " as a web archive, gzipped unless -o ends in .warc) or wacz (the same packed, needs -o). Default: from -o's suffix.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
               help="Write to FILE (created whole or not at all) instead of stdout.")
 @db_option
@@ -547,7 +556,8 @@ EXPORT_SUFFIXES = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parqu
 @click.option("--bom", is_flag=True, help="Start a CSV with a UTF-8 byte order mark, so that Excel reads its Chinese right.")
 @click.option("--raw", is_flag=True, help="CSV cells exactly as stored: without it a cell starting with = + - @ (a spreadsheet formula) gets a leading '.")
 def export(fmt, output, db_path, since, until, site, category, query, with_html, bom, raw):
-    """Write the archive's articles as CSV, JSON Lines or Parquet, for pandas, R, Excel or DuckDB.
+    """Write the archive's articles as CSV, JSON Lines or Parquet, for pandas, R, Excel or DuckDB,
+    or their pages as a WARC web archive, for pywb, ReplayWeb.page and other web archive tools.
 
     One row per article: url, id, site, title, category, published, published_at,
     published_raw, published_source, body, disclaimer, first_seen, last_changed, and
@@ -558,28 +568,37 @@ def export(fmt, output, db_path, since, until, site, category, query, with_html,
         medarchive export --format jsonl > articles.jsonl
         medarchive export -o articles.parquet --since 2025-01-01
         medarchive export -o 哮喘.csv --bom --query 哮喘 --site www.hjtdsm.com
+        medarchive export -o pages.warc.gz --site www.hjtdsm.com
     """
     from archive import export as archive_export
     from archive.search import QuerySyntaxError
 
-    fmt = fmt or (EXPORT_SUFFIXES.get(output.suffix.lower()) if output else None)
+    fmt = fmt or _export_format(output)
     if fmt is None:
-        raise click.UsageError("say which --format (csv, jsonl or parquet); -o's suffix names none")
-    if fmt == "parquet" and output is None:
-        raise click.UsageError("Parquet is a binary file: give -o FILE")
+        raise click.UsageError("say which --format (csv, jsonl, parquet, warc or wacz); -o's suffix names none")
+    if fmt in ("parquet", "wacz") and output is None:
+        raise click.UsageError(f"{'Parquet' if fmt == 'parquet' else 'WACZ'} is a binary file: give -o FILE")
     if (bom or raw) and fmt != "csv":
         raise click.UsageError(f"--{'bom' if bom else 'raw'} is for CSV only")
+    if with_html and fmt in ("warc", "wacz"):
+        raise click.UsageError("--html is for the article formats; a WARC holds the pages as served")
     if output is not None and output.exists() and db_path.exists() and os.path.samefile(output, db_path):
         raise click.UsageError(f"-o {output} is the archive itself; choose another file")
     selection = _selection(since, until, site, category)
     options = {"selection": selection, "query": query, "with_html": with_html, "bom": bom, "raw": raw}
+    write = archive_export.export
+    if fmt in ("warc", "wacz"):
+        options = {"selection": selection, "query": query, "filename": output.name if output else "-"}
+        if fmt == "warc":
+            options["gzip"] = not (output and output.name.lower().endswith(".warc"))
+        write = _write_web_archive
     try:
         with _sigterm_interrupts(), _existing_archive(db_path) as db:
             if output is None:
-                archive_export.export(db, fmt, sys.stdout.buffer, **options)
+                write(db, fmt, sys.stdout.buffer, **options)
                 return
             with replaced_atomically(output) as binary:
-                count = archive_export.export(db, fmt, binary, **options)
+                count = write(db, fmt, binary, **options)
     except QuerySyntaxError as error:
         raise click.UsageError(f"cannot read the query {query!r}: {error}")
     except CannotWrite as error:
@@ -591,7 +610,7 @@ def export(fmt, output, db_path, since, until, site, category, query, with_html,
         raise click.ClickException("interrupted; " + (f"{output} was not written" if output else "the output is incomplete"))
     except OSError as error:
         raise click.ClickException(f"cannot write {output or 'stdout'} ({error.strerror or error})")
-    click.echo(f"{count} articles -> {output}", err=True)
+    click.echo(f"{count} {'pages' if fmt in ('warc', 'wacz') else 'articles'} -> {output}", err=True)
 
 
 @contextmanager
@@ -603,6 +622,13 @@ def _sigterm_interrupts():
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def _write_web_archive(db, fmt, binary, **options) -> int:
+    """``export --format warc`` or ``wacz``, called as ``archive.export.export`` is; the pages written."""
+    from archive.warc import write_wacz, write_warc
+
+    return (write_warc if fmt == "warc" else write_wacz)(db, binary, **options)
 
 
 def _quiet_stdout() -> None:
@@ -937,6 +963,48 @@ def reextract(db_path, site_rules, jobs):
     click.echo(
         f"{stats['reextract/updated']} updated, {stats['reextract/unchanged']} unchanged, "
         f"{stats['reextract/new']} new (pages whose extraction had failed), {kept} kept as they were (see the log)"
+    )
+
+
+@cli.command("import")
+@click.argument("warc_paths", nargs=-1, required=True, metavar="FILE.warc[.gz]...", type=click.Path(dir_okay=False, path_type=Path))
+@db_option
+@click.option("--site", "sites", multiple=True, metavar="HOST",
+              help="Only pages of HOST (www.a.cn, or an origin like https://www.a.cn). Repeatable.")
+@site_rules_option
+def import_warc(warc_paths, db_path, sites, site_rules):
+    """Archive the article pages of WARC files, without fetching anything.
+
+    Reads web archives made by any crawler (wget --warc-file, Browsertrix, Common Crawl,
+    `medarchive export --format warc`), gzipped per record or whole: every HTML page of
+    a response or resource record (a revisit as the page it refers to) is read as a crawl
+    reads it and archived as a run of its own (mode import, see `medarchive runs`).
+    Pages that are not articles, and damaged or cut-short records, are counted and skipped.
+
+    \b
+        medarchive import CC-NEWS-20250301.warc.gz --site www.hjtdsm.com --db news.db
+    """
+    from crawler.warc_import import WarcError, import_warcs, warc_files
+
+    rules = _load_site_rules(site_rules)
+    try:
+        files = warc_files(warc_paths)
+    except WarcError as error:
+        raise click.ClickException(str(error))
+    _check_archive(db_path)
+    with _locked(db_path), _written_archive(db_path) as db:
+        try:
+            stats = import_warcs(db, files, sites=sites, site_rules=rules)
+        except WarcError as error:
+            raise click.ClickException(str(error))
+        except KeyboardInterrupt:
+            raise click.ClickException("interrupted; the batches written so far are kept (run marked interrupted)")
+    skipped = sum(count for name, count in stats.items()
+                  if name in ("import/truncated", "import/unreadable", "import/no_date", "import/revisit_unresolved"))
+    click.echo(
+        f"{stats['import/pages']} pages read: {stats['import/new']} articles new, {stats['import/updated']} updated, "
+        f"{stats['import/unchanged']} unchanged; {stats['import/not_article'] + stats['import/not_html']} not articles, "
+        f"{skipped} damaged records skipped (see the log)"
     )
 
 

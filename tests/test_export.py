@@ -181,9 +181,9 @@ def one_error_line(result, status: int) -> str:
 
 
 @pytest.mark.parametrize(("args", "status", "message"), [
-    (["--format", "xlsx"], 2, "Error: Invalid value for '--format': 'xlsx' is not one of 'csv', 'jsonl', 'parquet'."),
+    (["--format", "xlsx"], 2, "Error: Invalid value for '--format': 'xlsx' is not one of 'csv', 'jsonl', 'parquet', 'warc', 'wacz'."),
     (["--format", "parquet"], 2, "Error: Parquet is a binary file: give -o FILE"),
-    ([], 2, "Error: say which --format (csv, jsonl or parquet); -o's suffix names none"),
+    ([], 2, "Error: say which --format (csv, jsonl, parquet, warc or wacz); -o's suffix names none"),
     (["--format", "jsonl", "--bom"], 2, "Error: --bom is for CSV only"),
     (["--format", "jsonl", "--raw"], 2, "Error: --raw is for CSV only"),
     (["--format", "csv", "--since", "2025-02-30"], 2, "Error: Invalid value for '--since': '2025-02-30' is not a date like 2025-01-31"),

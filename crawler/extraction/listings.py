@@ -40,6 +40,8 @@ _DIGITS = re.compile(r"\d+")
 _SECTION_INDEX = re.compile(r"(/|/index\d*\.s?html?)$", re.I)
 _LETTERS = re.compile(r"[^\W\d_]")
 #: Menu and breadcrumb links, as XPath.
+#: The main menus' links alone (no breadcrumb, no ``更多`` link).
+_MAIN_MENU_LINKS = tuple(etree.XPath(css2xpath(css) + "//a/@href") for css in MENU_SELECTORS)
 _MENU_ANCHORS = tuple(etree.XPath(css2xpath(css) + ("//a[@href]" if css in MENU_SELECTORS else "[@href]"))
                       for css in (*MENU_SELECTORS, *BREADCRUMB_SELECTORS) if css.endswith(" a") or css in MENU_SELECTORS)
 
@@ -144,6 +146,16 @@ def read_listing(root, base_url: str, shapes=()) -> Listing:
     sections = [url for url in sections if _path(url) != "/"]
     folders = [url for url in folders if _path(url) != "/" and url not in sections]
     return Listing(*(list(dict.fromkeys(found)) for found in (articles, pages, sections, folders)))
+
+
+def is_menu_listing(root, url: str) -> bool:
+    """True when the page at ``url`` is one its own main menu names as a section: a listing, not
+    an article. A page read without the crawl's discovery (an imported web archive) tells
+    listings so."""
+    here = clean_url(url)
+    if _path(here) == "/" or looks_like_article_url(here):
+        return False
+    return any(_same_site(href, url) == here for xpath in _MAIN_MENU_LINKS for href in xpath(root))
 
 
 def section_links(root, base_url: str) -> list[str]:

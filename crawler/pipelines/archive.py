@@ -14,7 +14,7 @@ from archive.writer_thread import WriterThread
 from archive.lock import ArchiveBusy, ArchiveUnavailable, archive_lock
 from archive.schema import close_archive, disk_full, open_archive
 
-from ..items import ArticleItem, ChainGap, NotArticle, PageAlias, SitemapSeen
+from ..items import ArticleItem, ChainGap, NotArticle, NotModified, PageAlias, SitemapSeen
 from ..renamed_settings import setting
 
 logger = logging.getLogger(__name__)
@@ -41,6 +41,7 @@ WRITES = {
     ChainGap: writer.Batch.add_gap,
     SitemapSeen: writer.Batch.add_sitemap,
     NotArticle: writer.Batch.add_not_article,
+    NotModified: writer.Batch.add_revisit,
 }
 
 

@@ -32,7 +32,8 @@ from ..extraction.site_rules import SiteRules, load_site_rules
 from ..extraction.text import better_encoding
 from ..extraction.urls import absolute_url, clean_url, origin
 from ..extractor import ExtractionTimeout, Extractor
-from ..items import ArticleItem, ChainGap, ContinuedPage, KeptPage, NotArticle, PageAlias, SitemapSeen
+from ..exchange import http_exchange
+from ..items import ArticleItem, ChainGap, ContinuedPage, KeptPage, NotArticle, NotModified, PageAlias, SitemapSeen
 from ..middlewares import ForbiddenByRobots, NotFetched, TooLarge
 from ..renamed_settings import setting
 
@@ -159,6 +160,8 @@ class PortalSpider(scrapy.Spider):
         stats = self.crawler.stats
         if response.status == 304:
             stats.inc_value("portal/not_modified")
+            yield NotModified(url=clean_url(response.url), fetched_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                              status=304, exchange=http_exchange(response))
             return
         if 300 <= response.status < 400:
             for request in self._follow_redirect(response):
@@ -334,7 +337,7 @@ class PortalSpider(scrapy.Spider):
         else:
             self.crawler.stats.inc_value("portal/pagination/pages")
             kept = ContinuedPage(number=number, fetched_url=response.url, status=response.status,
-                                 headers=_kept_headers(response), body=response.body)
+                                 headers=_kept_headers(response), body=response.body, exchange=http_exchange(response))
             assembly.read.append((page, kept))
             for later, url in (page.pagination.urls if page.pagination else {}).items():
                 assembly.urls.setdefault(later, url)
@@ -719,4 +722,5 @@ def article_item(page: ArticleItem, response, aliases=(), fetched_at: str | None
         last_modified=headers.get("Last-Modified"),
         raw_headers=headers,
         raw_body=response.body,
+        exchange=http_exchange(response),
     )
