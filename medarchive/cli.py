@@ -24,7 +24,7 @@ from crawler.enrichment.crossref import CROSSREF_URL
 from crawler.enrichment.enrich import RETRY_UNKNOWN_DAYS
 from crawler.enrichment.ncbi import EUTILS_URL, IDCONV_URL
 
-from .options import crawl_options, csv_option, db_option, jobs_option, redis_options, selection_options, site_rules_option
+from .options import check_http_url, crawl_options, csv_option, db_option, jobs_option, redis_options, selection_options, site_rules_option
 
 #: Exit status of ``ingest`` when some messages could not be written and were set aside.
 EXIT_SET_ASIDE = 4
@@ -75,9 +75,16 @@ def _archive_error(db_path: Path, error: sqlite3.DatabaseError) -> str:
 
 
 def _check_start_url(url: str) -> str:
+    """``url`` when it can start a crawl; a usage error (exit 2) before anything is opened otherwise."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise click.BadParameter(f"{url!r} is not an http(s) URL of an article page", param_hint="URL")
+    try:
+        parts.port
+    except ValueError:
+        # "http://host:8911http://host:8911/a.html": two URLs pasted as one.
+        raise click.BadParameter(f"{url!r} has a port that is not a number ({parts.netloc!r}); "
+                                 "give each URL separately, with a space between them", param_hint="URL") from None
     return url
 
 
@@ -399,7 +406,7 @@ def _existing_archive(db_path: Path):
 @selection_options
 @click.option("--sort", type=click.Choice(["rank", "date"]), default="rank", show_default=True,
               help="rank: best matches first; date: newest first, among every match.")
-@click.option("--references", "include_references", is_flag=True, help="Also search the reference lists.")
+@click.option("--references", "include_references", is_flag=True, help="Also search the reference lists (done anyway for a query that is a DOI, PMID, PMCID or trial number).")
 @click.option("--disclaimer", "include_disclaimer", is_flag=True, help="Also search the site disclaimers.")
 @click.option("--simplified", is_flag=True, help="Also find the Simplified spelling of Traditional characters.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list of {url, title, published, category, snippet, score, ranked_by}.")
@@ -417,13 +424,15 @@ def search(query, db_path, limit, since, until, site, category, sort, include_re
         medarchive search '"间充质干细胞" -综述'      (phrase, and leave out 综述)
         medarchive search '外泌体 OR exosome' --json
         medarchive search 外泌体 --site www.hjtdsm.com --sort date --csv
-        medarchive search 10.1177/2050313X251386547 --references
+        medarchive search 10.1177/2050313X251386547      (a DOI, PMID or trial number: the references too)
     """
     from archive import search as archive_search
 
+    _one_format(as_json, as_csv)
     selection = _selection(since, until, site, category)
-    options = {"selection": selection, "include_references": include_references, "include_disclaimer": include_disclaimer,
-               "simplified_variants": simplified}
+    identifier = None if include_references else _identifier_in(query)
+    options = {"selection": selection, "include_references": include_references or identifier is not None,
+               "include_disclaimer": include_disclaimer, "simplified_variants": simplified}
     with _existing_archive(db_path) as db:
         try:
             hits = archive_search.search(db, query, limit=limit, sort=sort, **options)
@@ -432,13 +441,14 @@ def search(query, db_path, limit, since, until, site, category, sort, include_re
             raise click.UsageError(f"cannot read the query {query!r}: {error}")
         except archive_search.SearchFailed as error:
             raise click.ClickException(f"{db_path}: {error}; try again once the writer is done")
-    count = _count_line(query, total, hits)
+    widened = f" (as {identifier}, the reference lists too)" if identifier else ""
+    count = _count_line(query, total, hits) + widened
     if as_json or as_csv:
         _echo_rows(hits, ["url", "title", "published", "category", "snippet", "score", "ranked_by"], as_csv)
         click.echo(count, err=True)
         return
     if not hits:
-        click.echo(f"No article matches {query!r}.")
+        click.echo(f"No article matches {query!r}{widened}.")
         return
     for hit in hits:
         _say(f"{(hit['published'] or '?')[:10]}  {hit['title']}")
@@ -446,6 +456,23 @@ def search(query, db_path, limit, since, until, site, category, sort, include_re
         if hit["snippet"]:
             _say(f"            {hit['snippet']}")
     click.echo(count)
+
+
+def _identifier_in(query: str) -> str | None:
+    """What ``query`` names that articles cite mostly in their reference lists ("a DOI",
+    "a PMID", "a PMCID", "a trial number"), or None for other words."""
+    from crawler.extraction.references import find_pmcids, find_pmids, normalize_doi
+    from crawler.extraction.trials import find_trials
+
+    if normalize_doi(query):
+        return "a DOI"
+    if find_pmids(query):
+        return "a PMID"
+    if find_pmcids(query):
+        return "a PMCID"
+    if find_trials(query):
+        return "a trial number"
+    return None
 
 
 def _count_line(query: str, total, hits: list[dict]) -> str:
@@ -468,6 +495,12 @@ def _selection(since, until, site, category):
         return Selection(since=since, until=until, site=site, category=category)
     except BadSelection as error:
         raise click.UsageError(str(error))
+
+
+def _one_format(as_json: bool, as_csv: bool) -> None:
+    """Refuse --json with --csv: the output is one or the other."""
+    if as_json and as_csv:
+        raise click.UsageError("--json and --csv print the same rows two ways: give one of them")
 
 
 def _echo_rows(rows: list[dict], names: list[str], as_csv: bool) -> None:
@@ -512,16 +545,14 @@ def export(fmt, output, db_path, since, until, site, category, query, with_html,
     from archive import export as archive_export
     from archive.search import QuerySyntaxError
 
-    fmt = fmt or (EXPORT_SUFFIXES.get(output.suffix.lower()) if output else None)
-    if fmt is None:
-        raise click.UsageError("say which --format (csv, jsonl or parquet); -o's suffix names none")
+    selection = _selection(since, until, site, category)
+    fmt = fmt or _format_of(output)
     if fmt == "parquet" and output is None:
         raise click.UsageError("Parquet is a binary file: give -o FILE")
     if (bom or raw) and fmt != "csv":
         raise click.UsageError(f"--{'bom' if bom else 'raw'} is for CSV only")
     if output is not None and output.exists() and db_path.exists() and os.path.samefile(output, db_path):
         raise click.UsageError(f"-o {output} is the archive itself; choose another file")
-    selection = _selection(since, until, site, category)
     options = {"selection": selection, "query": query, "with_html": with_html, "bom": bom, "raw": raw}
     try:
         with _sigterm_interrupts(), _existing_archive(db_path) as db:
@@ -544,6 +575,16 @@ def export(fmt, output, db_path, since, until, site, category, query, with_html,
     click.echo(f"{count} articles -> {output}", err=True)
 
 
+def _format_of(output: Path | None) -> str:
+    """The format ``export`` writes to ``output`` without --format: its suffix's; a usage error saying what to give."""
+    if output is None:
+        raise click.UsageError("say which --format (csv, jsonl or parquet), or give -o FILE ending in .csv, .jsonl or .parquet")
+    fmt = EXPORT_SUFFIXES.get(output.suffix.lower())
+    if fmt is None:
+        raise click.UsageError(f"-o {output}: its suffix names no format ({', '.join(EXPORT_SUFFIXES)}); say which --format")
+    return fmt
+
+
 @contextmanager
 def _sigterm_interrupts():
     """SIGTERM (kill, a scheduler's time-out) made a Ctrl-C for the block: a file being
@@ -564,7 +605,7 @@ def _quiet_stdout() -> None:
 @cli.command()
 @db_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on; the default keeps the archive on this machine.")
-@click.option("--port", type=click.IntRange(min=0, max=65535), default=8001, show_default=True, help="Port to listen on.")
+@click.option("--port", type=click.IntRange(min=0, max=65535), default=8001, show_default=True, help="Port to listen on; 0 picks a free one (the URL printed names it).")
 @click.option("--public", is_flag=True, help="Allow a --host other machines can reach (0.0.0.0, a LAN address). Without it such a --host is refused.")
 @click.option("--allow-host", "allow_hosts", multiple=True, metavar="NAME", help="Also answer requests whose Host is NAME (the name other machines use with --public). Repeatable.")
 def serve(db_path, host, port, public, allow_hosts):
@@ -577,8 +618,12 @@ def serve(db_path, host, port, public, allow_hosts):
     only to this machine unless --public is given. Requests for another Host
     name than the address served, localhost, 127.0.0.1 or [::1] (and --allow-host)
     are refused. Stop with Ctrl-C.
+
+    \b
+    Exit status: 1 when the archive cannot be served or the port cannot be
+    listened on (in use), 2 for bad usage (a --host other machines reach, without --public).
     """
-    from archive.serve import PublicBindRefused, check_host
+    from archive.serve import PublicBindRefused, check_host, listening_socket
     from archive.serve import serve as run_datasette
     from archive.webguard import host_name
 
@@ -594,8 +639,12 @@ def serve(db_path, host, port, public, allow_hosts):
         raise click.ClickException(f"{db_path} is not a usable SQLite archive ({error})")
     address = host_name(host)
     shown = f"[{address}]" if ":" in address else address
-    click.echo(f"Serving {db_path} read-only at http://{shown}:{port}/ (Ctrl-C to stop)")
-    run_datasette(db_path, host=host, port=port, public=public, allow_hosts=allow_hosts)
+    try:
+        sock = listening_socket(host, port)
+    except OSError as error:
+        raise click.ClickException(f"cannot listen on {shown}:{port} ({error.strerror or error}): choose another --port, or 0 for any free one")
+    click.echo(f"Serving {db_path} read-only at http://{shown}:{sock.getsockname()[1]}/ (Ctrl-C to stop)")
+    run_datasette(db_path, host=host, port=port, public=public, allow_hosts=allow_hosts, sock=sock)
 
 
 @cli.command()
@@ -611,6 +660,7 @@ def runs(db_path, limit, as_json, as_csv, only_alerts):
     A run still marked `running` is in progress; `killed` means its process died
     (its complete batches are kept, and the next crawl resumes from its frontier).
     """
+    _one_format(as_json, as_csv)
     if only_alerts:
         with _existing_archive(db_path) as db:
             _print_alerts(db, limit, as_json, as_csv)
@@ -695,6 +745,7 @@ def gaps(db_path, as_json, as_csv):
     are still found through sitemaps and listings. A gap disappears once its target
     is archived.
     """
+    _one_format(as_json, as_csv)
     with _existing_archive(db_path) as db:
         rows = chain_gaps(db)
     if as_json or as_csv:
@@ -988,6 +1039,7 @@ def ingest(redis_url, redis_prefix, db_path, follow, idle, show_dead_letters, re
     if replay_dead_letters:
         replayed = _redis_call(distributed.replay_dead_letters, redis_url, redis_prefix)
         click.echo(f"{replayed} messages set aside before are back in the queue")
+    _redis_call(distributed.reachable, redis_url)  # before the archive is created: no empty file left
     _check_archive(db_path)
     counts = distributed.IngestCounts()
     with _locked(db_path), _written_archive(db_path) as db:
@@ -1032,11 +1084,11 @@ def _show_dead_letters(letters) -> None:
 @click.option("--retry-unknown-after", "retry_days", type=click.FloatRange(min=0), default=RETRY_UNKNOWN_DAYS, show_default=True, metavar="DAYS",
               help="Days before a DOI, PMID or PMCID no source knows is looked up again.")
 @click.option("--ncbi-api-key", envvar="NCBI_API_KEY", metavar="KEY", help="An NCBI API key: 10 requests/s instead of 3. Or $NCBI_API_KEY.")
-@click.option("--crossref-url", envvar="MEDARCHIVE_CROSSREF_URL", default=CROSSREF_URL, show_default=True,
+@click.option("--crossref-url", envvar="MEDARCHIVE_CROSSREF_URL", default=CROSSREF_URL, show_default=True, callback=check_http_url,
               help="Crossref's REST API (or $MEDARCHIVE_CROSSREF_URL).")
-@click.option("--idconv-url", envvar="MEDARCHIVE_IDCONV_URL", default=IDCONV_URL, show_default=True,
+@click.option("--idconv-url", envvar="MEDARCHIVE_IDCONV_URL", default=IDCONV_URL, show_default=True, callback=check_http_url,
               help="NCBI's PMC ID converter (or $MEDARCHIVE_IDCONV_URL).")
-@click.option("--eutils-url", envvar="MEDARCHIVE_EUTILS_URL", default=EUTILS_URL, show_default=True,
+@click.option("--eutils-url", envvar="MEDARCHIVE_EUTILS_URL", default=EUTILS_URL, show_default=True, callback=check_http_url,
               help="NCBI's E-utilities (or $MEDARCHIVE_EUTILS_URL).")
 @click.option("--max-time", "max_seconds", type=click.FloatRange(min=0), metavar="SECONDS",
               help="Ask nothing more once this many seconds have passed; what is left waits for the next run (default: no limit).")
