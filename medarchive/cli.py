@@ -716,7 +716,7 @@ def _print_alerts(db, limit: int, as_json: bool, as_csv: bool) -> None:
 @db_option
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--plot", type=click.Path(dir_okay=False, path_type=Path), metavar="PATH",
-              help="Also draw the charts (articles per month, most cited publishers, categories over time) into PATH: .svg, or .png with cairosvg installed.")
+              help="Also draw the charts (articles per month, most cited publishers, categories over time) into PATH: .svg, or .png with cairosvg and a font with Chinese installed.")
 def stats(db_path, as_json, plot):
     """Summarise the archive: articles per site and year, dated and undated, citing a DOI,
     open chain gaps and the last run; with --plot, the charts datasette shows at /-/charts."""
