@@ -76,15 +76,15 @@ def _archive_error(db_path: Path, error: sqlite3.DatabaseError) -> str:
 
 def _check_start_url(url: str) -> str:
     """``url`` when it can start a crawl; a usage error (exit 2) before anything is opened otherwise."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise click.BadParameter(f"{url!r} is not an http(s) URL of an article page", param_hint="URL")
+    # "http://host:8911http://host:8911/a.html": two URLs pasted as one.
+    pasted = "; it holds more than one URL: give each separately, with a space between them" if url.count("://") > 1 else ""
     try:
-        parts.port
-    except ValueError:
-        # "http://host:8911http://host:8911/a.html": two URLs pasted as one.
-        raise click.BadParameter(f"{url!r} has a port that is not a number ({parts.netloc!r}); "
-                                 "give each URL separately, with a space between them", param_hint="URL") from None
+        parts = urlsplit(url)
+        parts.port  # a port that is no number, or past 65535, raises here
+    except ValueError as error:
+        raise click.BadParameter(f"{url!r} is not a URL ({error}){pasted}", param_hint="URL") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname or any(char.isspace() for char in parts.hostname):
+        raise click.BadParameter(f"{url!r} is not an http(s) URL of an article page{pasted}", param_hint="URL")
     return url
 
 

@@ -24,8 +24,20 @@ def assert_one_clear_line(result, words: str):
 def test_a_start_url_pasted_twice_is_a_usage_error_and_no_archive(tmp_path):
     result = medarchive("crawl", "http://127.0.0.1:8911http://127.0.0.1:8911/a.html", "--db", str(tmp_path / "a.db"))
     assert result.returncode == 2
-    assert_one_clear_line(result, "has a port that is not a number")
+    assert_one_clear_line(result, "it holds more than one URL: give each separately")
     assert "stopped early" not in result.stderr
+    assert not (tmp_path / "a.db").exists()
+
+
+@pytest.mark.parametrize("url, words", [
+    ("http://[::1/a.html", "is not a URL (Invalid IPv6 URL)"),
+    ("http://127.0.0.1:99999/a.html", "is not a URL (Port out of range 0-65535)"),
+    ("http://exa mple.com/a.html", "is not an http(s) URL"),
+])
+def test_a_start_url_that_cannot_be_fetched_is_a_usage_error_and_no_archive(tmp_path, url, words):
+    result = medarchive("crawl", url, "--db", str(tmp_path / "a.db"))
+    assert result.returncode == 2
+    assert_one_clear_line(result, words)
     assert not (tmp_path / "a.db").exists()
 
 
