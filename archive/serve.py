@@ -339,19 +339,35 @@ def serve_argv(db_path, host: str = "127.0.0.1", port: int = 8001, public: bool 
     return argv + (["--public"] if public else [])
 
 
-def serve(db_path, host: str = "127.0.0.1", port: int = 8001, public: bool = False, allow_hosts=()) -> None:
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A socket bound to ``host``:``port`` as uvicorn binds it (port 0: one the system picks),
+    so the address really served is known before serving, and a port in use is one ``OSError``."""
+    address = webguard.host_name(host)  # "::1", not "[::1]" (the URL spelling a user may type)
+    sock = socket.socket(socket.AF_INET6 if ":" in address else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((address, port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def serve(db_path, host: str = "127.0.0.1", port: int = 8001, public: bool = False, allow_hosts=(), sock: socket.socket | None = None) -> None:
     """Serve ``db_path`` at http://host:port/ until interrupted; only on loopback unless ``public``.
 
     :param allow_hosts: ``Host`` names answered besides ``host`` and the loopback names.
+    :param sock: the socket to serve on (:func:`listening_socket`); bound here when None
     :raises PublicBindRefused: for a non-loopback ``host`` without ``public``
+    :raises OSError: when ``host``:``port`` cannot be bound (in use, not an address of this machine)
     """
     import uvicorn
 
     check_host(host, public)
+    sock = sock or listening_socket(host, port)
     limit_sqlite_heap()
     datasette = make_datasette(db_path)
-    # uvicorn binds "::1", not "[::1]" (the URL spelling a user may type).
-    uvicorn.run(guarded_app(datasette, host, allow_hosts), host=webguard.host_name(host), port=port, log_level="warning")
+    uvicorn.Server(uvicorn.Config(guarded_app(datasette, host, allow_hosts), log_level="warning")).run(sockets=[sock])
 
 
 def main(argv=None) -> None:
@@ -366,7 +382,7 @@ def main(argv=None) -> None:
         serve(args.db_path, args.host, args.port, public=args.public, allow_hosts=args.allow_host)
     except PublicBindRefused as error:
         parser.exit(2, f"error: {error}\n")
-    except FileNotFoundError as error:
+    except OSError as error:
         parser.exit(1, f"error: {error}\n")
 
 

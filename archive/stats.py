@@ -12,6 +12,7 @@ Every function takes an SQLite connection (or a ``sqlite_utils.Database``) and o
 """
 
 import json
+import subprocess
 from pathlib import Path
 
 from .coverage import COLOURS
@@ -70,8 +71,16 @@ TOP_CATEGORIES = 6
 #: Publishers shown in ``cited_journals``.
 TOP_PUBLISHERS = 12
 WIDTH, CHART_HEIGHT, LEFT, LEGEND = 760, 260, 48, 200
-#: Fonts with Chinese first: a browser takes the first it has; cairosvg (PNG) needs one named.
-FONTS = "WenQuanYi Micro Hei, Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
+#: The common fonts with Chinese (Debian and Fedora, Android, macOS, Windows): a browser takes
+#: the first it has.
+CHINESE_FONTS = ("Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "Droid Sans Fallback", "PingFang SC", "Microsoft YaHei")
+FONTS = ", ".join([*CHINESE_FONTS, "sans-serif"])
+#: What to install for Chinese labels in a PNG, said when no font with Chinese is found.
+INSTALL_CHINESE_FONT = "apt-get install fonts-noto-cjk (Debian, Ubuntu) or dnf install google-noto-sans-cjk-fonts (Fedora)"
+#: Characters a font must have to draw the charts' labels (中文Aa0), as fontconfig's charset.
+LABEL_CHARACTERS = " ".join(f"{ord(char):x}" for char in "中文Aa0")
+#: At most this many steps on a y axis between 0 and the highest count.
+Y_TICKS = 5
 
 
 class PlotError(ValueError):
@@ -183,13 +192,24 @@ def _svg(title: str, body: str, height: int) -> str:
     )
 
 
+def ticks(highest: int) -> list[int]:
+    """The counts marked on a y axis up to ``highest``: 0 and multiples of a round step
+    (1, 2 or 5 times a power of ten), at most :data:`Y_TICKS` steps."""
+    step = 1
+    while highest > step * Y_TICKS:
+        step = step * 5 // 2 if str(step)[0] == "2" else step * 2  # 1, 2, 5, 10, 20, 50, ...
+    return list(range(0, highest + 1, step))
+
+
 def _axis(top: int, bottom: int, highest: int, labels: list[str], x) -> list[str]:
-    """The y scale (0 and ``highest``) and, under the plot, every month label that fits."""
-    parts = [
-        f'<line x1="{LEFT}" y1="{bottom}" x2="{WIDTH}" y2="{bottom}" stroke="#999"/>',
-        f'<text x="{LEFT - 6}" y="{bottom + 4}" text-anchor="end">0</text>',
-        f'<text x="{LEFT - 6}" y="{top + 4}" text-anchor="end">{highest}</text>',
-    ]
+    """The y scale (:func:`ticks`, each with a faint line across the plot) and, under the
+    plot, every label that fits."""
+    parts = []
+    for count in ticks(highest):
+        y = bottom - (bottom - top) * count / highest
+        colour = "#999" if count == 0 else "#e5e5e5"
+        parts.append(f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH}" y2="{y:.1f}" stroke="{colour}"/>'
+                     f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{count}</text>')
     step = max(1, len(labels) // 12)
     for i in range(0, len(labels), step):
         parts.append(f'<text x="{x(i):.1f}" y="{bottom + 16}" text-anchor="middle">{xml_text(labels[i])}</text>')
@@ -375,12 +395,36 @@ def write_plot(conn, path) -> Path:
         import cairosvg
     except ImportError:
         raise PlotError(f"cannot write {path}: PNG needs cairosvg (pip install 'medarchive[plot]'); an .svg name needs nothing") from None
+    # cairosvg draws every label with the first font named, and for one that is not installed
+    # fontconfig stands in a font without Chinese: the labels would be empty boxes.
+    family = chinese_font()
+    svg = svg.replace(f'font-family="{FONTS}"'.encode(), f'font-family="{xml_text(family)}, {FONTS}"'.encode())
     try:
         with replaced_atomically(path, "--plot") as binary:
             cairosvg.svg2png(bytestring=svg, write_to=binary, background_color="white")
     except (SyntaxError, ValueError) as error:  # what cairosvg raises for a drawing it cannot read
         raise PlotError(f"cannot draw {path}: {error}") from error
     return path
+
+
+def chinese_font() -> str:
+    """The family of an installed font that draws both Chinese and Latin letters (cairo draws
+    each label with one font), as fontconfig, which cairo uses, lists them: the first of
+    :data:`CHINESE_FONTS` there, else any. Droid Sans Fallback, for one, has no Latin letters.
+
+    :raises PlotError: naming what to install, when there is none or fontconfig cannot say
+    """
+    try:
+        listed = subprocess.run(["fc-list", f":charset={LABEL_CHARACTERS}", "family"],
+                                capture_output=True, text=True, timeout=60, check=True).stdout
+    except (OSError, subprocess.SubprocessError):
+        raise PlotError("cannot tell whether a font with Chinese is installed (fontconfig's fc-list does not run): "
+                        f"install fontconfig and a Chinese font, e.g. {INSTALL_CHINESE_FONT}") from None
+    families = [name.strip() for line in listed.splitlines() for name in line.split(",") if name.strip()]
+    if not families:
+        raise PlotError("no installed font draws both Chinese and Latin letters: the PNG's labels would be empty boxes; "
+                        f"install one, e.g. {INSTALL_CHINESE_FONT}, or write .svg")
+    return next((name for name in CHINESE_FONTS if name in families), sorted(families)[0])
 
 
 def report(conn, *, as_json: bool = False, plot=None) -> str:

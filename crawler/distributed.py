@@ -79,6 +79,12 @@ def connect(redis_url: str, socket_timeout: float = SOCKET_TIMEOUT):
     return redis.Redis.from_url(redis_url, socket_timeout=socket_timeout, socket_connect_timeout=SOCKET_TIMEOUT)
 
 
+def reachable(redis_url: str) -> None:
+    """Raise redis-py's error when the Redis at ``redis_url`` does not answer."""
+    with closing(connect(redis_url)) as server:
+        server.ping()
+
+
 def configured(crawler, *names: str) -> tuple:
     """The values of the settings ``names``; :class:`NotConfigured` naming those unset, so a
     component of the distributed crawl is left out of a crawl that is not one."""

@@ -25,7 +25,7 @@ from crawler.enrichment.crossref import CROSSREF_URL
 from crawler.enrichment.enrich import RETRY_UNKNOWN_DAYS
 from crawler.enrichment.ncbi import EUTILS_URL, IDCONV_URL
 
-from .options import crawl_options, csv_option, db_option, jobs_option, redis_options, selection_options, site_rules_option
+from .options import check_http_url, crawl_options, csv_option, db_option, jobs_option, redis_options, selection_options, site_rules_option
 
 #: Exit status of ``ingest`` when some messages could not be written and were set aside.
 EXIT_SET_ASIDE = 4
@@ -76,9 +76,16 @@ def _archive_error(db_path: Path, error: sqlite3.DatabaseError) -> str:
 
 
 def _check_start_url(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise click.BadParameter(f"{url!r} is not an http(s) URL of an article page", param_hint="URL")
+    """``url`` when it can start a crawl; a usage error (exit 2) before anything is opened otherwise."""
+    # "http://host:8911http://host:8911/a.html": two URLs pasted as one.
+    pasted = "; it holds more than one URL: give each separately, with a space between them" if url.count("://") > 1 else ""
+    try:
+        parts = urlsplit(url)
+        parts.port  # a port that is no number, or past 65535, raises here
+    except ValueError as error:
+        raise click.BadParameter(f"{url!r} is not a URL ({error}){pasted}", param_hint="URL") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname or any(char.isspace() for char in parts.hostname):
+        raise click.BadParameter(f"{url!r} is not an http(s) URL of an article page{pasted}", param_hint="URL")
     return url
 
 
@@ -442,7 +449,7 @@ def _existing_archive(db_path: Path):
 @selection_options
 @click.option("--sort", type=click.Choice(["rank", "date"]), default="rank", show_default=True,
               help="rank: best matches first; date: newest first, among every match.")
-@click.option("--references", "include_references", is_flag=True, help="Also search the reference lists.")
+@click.option("--references", "include_references", is_flag=True, help="Also search the reference lists (done anyway for a query that is a DOI, PMID, PMCID or trial number).")
 @click.option("--disclaimer", "include_disclaimer", is_flag=True, help="Also search the site disclaimers.")
 @click.option("--exact-script", is_flag=True,
               help="Search as typed: 干细胞 no longer also finds 幹細胞, nor the reverse (found by default).")
@@ -465,15 +472,17 @@ def search(query, db_path, limit, since, until, site, category, sort, include_re
         medarchive search '"间充质干细胞" -综述'      (phrase, and leave out 综述)
         medarchive search '外泌体 OR exosome' --json
         medarchive search 外泌体 --site www.hjtdsm.com --sort date --csv
-        medarchive search 10.1177/2050313X251386547 --references
+        medarchive search 10.1177/2050313X251386547      (a DOI, PMID or trial number: the references too)
     """
     from archive import search as archive_search
 
     if exact_script and simplified:
         raise click.UsageError("--simplified finds both scripts and --exact-script only the one typed: give one of them")
+    _one_format(as_json, as_csv)
     selection = _selection(since, until, site, category)
-    options = {"selection": selection, "include_references": include_references, "include_disclaimer": include_disclaimer,
-               "exact_script": exact_script}
+    identifier = None if include_references else _identifier_in(query)
+    options = {"selection": selection, "include_references": include_references or identifier is not None,
+               "include_disclaimer": include_disclaimer, "exact_script": exact_script}
     with _existing_archive(db_path) as db:
         try:
             hits = archive_search.search(db, query, limit=limit, sort=sort, **options)
@@ -482,13 +491,14 @@ def search(query, db_path, limit, since, until, site, category, sort, include_re
             raise click.UsageError(f"cannot read the query {query!r}: {error}")
         except archive_search.SearchFailed as error:
             raise click.ClickException(f"{db_path}: {error}; try again once the writer is done")
-    count = _count_line(query, total, hits)
+    widened = f" (as {identifier}, the reference lists too)" if identifier else ""
+    count = _count_line(query, total, hits) + widened
     if as_json or as_csv:
         _echo_rows(hits, ["url", "title", "published", "category", "snippet", "score", "ranked_by"], as_csv)
         click.echo(count, err=True)
         return
     if not hits:
-        click.echo(f"No article matches {query!r}.")
+        click.echo(f"No article matches {query!r}{widened}.")
         return
     for hit in hits:
         _say(f"{(hit['published'] or '?')[:10]}  {hit['title']}")
@@ -496,6 +506,23 @@ def search(query, db_path, limit, since, until, site, category, sort, include_re
         if hit["snippet"]:
             _say(f"            {hit['snippet']}")
     click.echo(count)
+
+
+def _identifier_in(query: str) -> str | None:
+    """What ``query`` names that articles cite mostly in their reference lists ("a DOI",
+    "a PMID", "a PMCID", "a trial number"), or None for other words."""
+    from crawler.extraction.references import find_pmcids, find_pmids, normalize_doi
+    from crawler.extraction.trials import find_trials
+
+    if normalize_doi(query):
+        return "a DOI"
+    if find_pmids(query):
+        return "a PMID"
+    if find_pmcids(query):
+        return "a PMCID"
+    if find_trials(query):
+        return "a trial number"
+    return None
 
 
 def _count_line(query: str, total, hits: list[dict]) -> str:
@@ -518,6 +545,12 @@ def _selection(since, until, site, category):
         return Selection(since=since, until=until, site=site, category=category)
     except BadSelection as error:
         raise click.UsageError(str(error))
+
+
+def _one_format(as_json: bool, as_csv: bool) -> None:
+    """Refuse --json with --csv: the output is one or the other."""
+    if as_json and as_csv:
+        raise click.UsageError("--json and --csv print the same rows two ways: give one of them")
 
 
 def _echo_rows(rows: list[dict], names: list[str], as_csv: bool) -> None:
@@ -573,9 +606,8 @@ def export(fmt, output, db_path, since, until, site, category, query, with_html,
     from archive import export as archive_export
     from archive.search import QuerySyntaxError
 
-    fmt = fmt or _export_format(output)
-    if fmt is None:
-        raise click.UsageError("say which --format (csv, jsonl, parquet, warc or wacz); -o's suffix names none")
+    selection = _selection(since, until, site, category)
+    fmt = fmt or _format_of(output)
     if fmt in ("parquet", "wacz") and output is None:
         raise click.UsageError(f"{'Parquet' if fmt == 'parquet' else 'WACZ'} is a binary file: give -o FILE")
     if (bom or raw) and fmt != "csv":
@@ -584,7 +616,6 @@ def export(fmt, output, db_path, since, until, site, category, query, with_html,
         raise click.UsageError("--html is for the article formats; a WARC holds the pages as served")
     if output is not None and output.exists() and db_path.exists() and os.path.samefile(output, db_path):
         raise click.UsageError(f"-o {output} is the archive itself; choose another file")
-    selection = _selection(since, until, site, category)
     options = {"selection": selection, "query": query, "with_html": with_html, "bom": bom, "raw": raw}
     write = archive_export.export
     if fmt in ("warc", "wacz"):
@@ -611,6 +642,16 @@ def export(fmt, output, db_path, since, until, site, category, query, with_html,
     except OSError as error:
         raise click.ClickException(f"cannot write {output or 'stdout'} ({error.strerror or error})")
     click.echo(f"{count} {'pages' if fmt in ('warc', 'wacz') else 'articles'} -> {output}", err=True)
+
+
+def _format_of(output: Path | None) -> str:
+    """The format ``export`` writes to ``output`` without --format: its suffix's; a usage error saying what to give."""
+    if output is None:
+        raise click.UsageError("say which --format (csv, jsonl, parquet, warc or wacz), or give -o FILE ending in .csv, .jsonl, .parquet, .warc.gz or .wacz")
+    fmt = _export_format(output)
+    if fmt is None:
+        raise click.UsageError(f"-o {output}: its suffix names no format ({', '.join(EXPORT_SUFFIXES)}); say which --format")
+    return fmt
 
 
 @contextmanager
@@ -640,7 +681,7 @@ def _quiet_stdout() -> None:
 @cli.command()
 @db_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on; the default keeps the archive on this machine.")
-@click.option("--port", type=click.IntRange(min=0, max=65535), default=8001, show_default=True, help="Port to listen on.")
+@click.option("--port", type=click.IntRange(min=0, max=65535), default=8001, show_default=True, help="Port to listen on; 0 picks a free one (the URL printed names it).")
 @click.option("--public", is_flag=True, help="Allow a --host other machines can reach (0.0.0.0, a LAN address). Without it such a --host is refused.")
 @click.option("--allow-host", "allow_hosts", multiple=True, metavar="NAME", help="Also answer requests whose Host is NAME (the name other machines use with --public). Repeatable.")
 def serve(db_path, host, port, public, allow_hosts):
@@ -653,8 +694,12 @@ def serve(db_path, host, port, public, allow_hosts):
     only to this machine unless --public is given. Requests for another Host
     name than the address served, localhost, 127.0.0.1 or [::1] (and --allow-host)
     are refused. Stop with Ctrl-C.
+
+    \b
+    Exit status: 1 when the archive cannot be served or the port cannot be
+    listened on (in use), 2 for bad usage (a --host other machines reach, without --public).
     """
-    from archive.serve import PublicBindRefused, check_host
+    from archive.serve import PublicBindRefused, check_host, listening_socket
     from archive.serve import serve as run_datasette
     from archive.webguard import host_name
 
@@ -670,8 +715,12 @@ def serve(db_path, host, port, public, allow_hosts):
         raise click.ClickException(f"{db_path} is not a usable SQLite archive ({error})")
     address = host_name(host)
     shown = f"[{address}]" if ":" in address else address
-    click.echo(f"Serving {db_path} read-only at http://{shown}:{port}/ (Ctrl-C to stop)")
-    run_datasette(db_path, host=host, port=port, public=public, allow_hosts=allow_hosts)
+    try:
+        sock = listening_socket(host, port)
+    except OSError as error:
+        raise click.ClickException(f"cannot listen on {shown}:{port} ({error.strerror or error}): choose another --port, or 0 for any free one")
+    click.echo(f"Serving {db_path} read-only at http://{shown}:{sock.getsockname()[1]}/ (Ctrl-C to stop)")
+    run_datasette(db_path, host=host, port=port, public=public, allow_hosts=allow_hosts, sock=sock)
 
 
 @cli.command()
@@ -687,6 +736,7 @@ def runs(db_path, limit, as_json, as_csv, only_alerts):
     A run still marked `running` is in progress; `killed` means its process died
     (its complete batches are kept, and the next crawl resumes from its frontier).
     """
+    _one_format(as_json, as_csv)
     if only_alerts:
         with _existing_archive(db_path) as db:
             _print_alerts(db, limit, as_json, as_csv)
@@ -744,7 +794,7 @@ def _print_alerts(db, limit: int, as_json: bool, as_csv: bool) -> None:
 @db_option
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--plot", type=click.Path(dir_okay=False, path_type=Path), metavar="PATH",
-              help="Also draw the charts (articles per month, most cited publishers, categories over time) into PATH: .svg, or .png with cairosvg installed.")
+              help="Also draw the charts (articles per month, most cited publishers, categories over time) into PATH: .svg, or .png with cairosvg and a font with Chinese installed.")
 def stats(db_path, as_json, plot):
     """Summarise the archive: articles per site and year, dated and undated, citing a DOI,
     open chain gaps and the last run; with --plot, the charts datasette shows at /-/charts."""
@@ -773,6 +823,7 @@ def gaps(db_path, as_json, as_csv):
     are still found through sitemaps and listings. A gap disappears once its target
     is archived.
     """
+    _one_format(as_json, as_csv)
     with _existing_archive(db_path) as db:
         rows = chain_gaps(db)
     if as_json or as_csv:
@@ -1108,6 +1159,7 @@ def ingest(redis_url, redis_prefix, db_path, follow, idle, show_dead_letters, re
     if replay_dead_letters:
         replayed = _redis_call(distributed.replay_dead_letters, redis_url, redis_prefix)
         click.echo(f"{replayed} messages set aside before are back in the queue")
+    _redis_call(distributed.reachable, redis_url)  # before the archive is created: no empty file left
     _check_archive(db_path)
     counts = distributed.IngestCounts()
     with _locked(db_path), _written_archive(db_path) as db:
@@ -1152,11 +1204,11 @@ def _show_dead_letters(letters) -> None:
 @click.option("--retry-unknown-after", "retry_days", type=click.FloatRange(min=0), default=RETRY_UNKNOWN_DAYS, show_default=True, metavar="DAYS",
               help="Days before a DOI, PMID or PMCID no source knows is looked up again.")
 @click.option("--ncbi-api-key", envvar="NCBI_API_KEY", metavar="KEY", help="An NCBI API key: 10 requests/s instead of 3. Or $NCBI_API_KEY.")
-@click.option("--crossref-url", envvar="MEDARCHIVE_CROSSREF_URL", default=CROSSREF_URL, show_default=True,
+@click.option("--crossref-url", envvar="MEDARCHIVE_CROSSREF_URL", default=CROSSREF_URL, show_default=True, callback=check_http_url,
               help="Crossref's REST API (or $MEDARCHIVE_CROSSREF_URL).")
-@click.option("--idconv-url", envvar="MEDARCHIVE_IDCONV_URL", default=IDCONV_URL, show_default=True,
+@click.option("--idconv-url", envvar="MEDARCHIVE_IDCONV_URL", default=IDCONV_URL, show_default=True, callback=check_http_url,
               help="NCBI's PMC ID converter (or $MEDARCHIVE_IDCONV_URL).")
-@click.option("--eutils-url", envvar="MEDARCHIVE_EUTILS_URL", default=EUTILS_URL, show_default=True,
+@click.option("--eutils-url", envvar="MEDARCHIVE_EUTILS_URL", default=EUTILS_URL, show_default=True, callback=check_http_url,
               help="NCBI's E-utilities (or $MEDARCHIVE_EUTILS_URL).")
 @click.option("--max-time", "max_seconds", type=click.FloatRange(min=0), metavar="SECONDS",
               help="Ask nothing more once this many seconds have passed; what is left waits for the next run (default: no limit).")

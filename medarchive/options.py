@@ -35,6 +35,29 @@ def site_rules_option(function):
     )(function)
 
 
+def _check_redis_url(ctx, param, url: str | None) -> str | None:
+    """Refuse a --redis that is not a Redis URL in one line, before anything is opened or created."""
+    if url is None:
+        return None
+    import redis
+
+    try:
+        redis.connection.parse_url(url)
+    except ValueError as error:
+        raise click.BadParameter(f"{url!r} is not a Redis URL ({error}); give one such as redis://127.0.0.1:6379/0", param=param) from None
+    return url
+
+
+def check_http_url(ctx, param, url: str) -> str:
+    """Refuse an API address that is not an http(s) URL, before any request."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise click.BadParameter(f"{url!r} is not an http(s) URL", param=param)
+    return url
+
+
 def redis_options(required: bool):
     """``--redis`` and ``--redis-prefix``: which distributed crawl a command starts or joins."""
     if required:
@@ -43,7 +66,7 @@ def redis_options(required: bool):
         url_help = ("Start a distributed crawl over this Redis (redis://HOST:PORT/DB); `medarchive worker` joins it, "
                     "`medarchive ingest` writes the archive.")
     return _compose(
-        click.option("--redis", "redis_url", required=required, metavar="URL", help=url_help),
+        click.option("--redis", "redis_url", required=required, metavar="URL", callback=_check_redis_url, help=url_help),
         click.option("--redis-prefix", default="medarchive", show_default=True, help="Names the distributed crawl's Redis keys."),
     )
 

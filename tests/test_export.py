@@ -183,7 +183,9 @@ def one_error_line(result, status: int) -> str:
 @pytest.mark.parametrize(("args", "status", "message"), [
     (["--format", "xlsx"], 2, "Error: Invalid value for '--format': 'xlsx' is not one of 'csv', 'jsonl', 'parquet', 'warc', 'wacz'."),
     (["--format", "parquet"], 2, "Error: Parquet is a binary file: give -o FILE"),
-    ([], 2, "Error: say which --format (csv, jsonl, parquet, warc or wacz); -o's suffix names none"),
+    ([], 2, "Error: say which --format (csv, jsonl, parquet, warc or wacz), or give -o FILE ending in .csv, .jsonl, .parquet, .warc.gz or .wacz"),
+    (["-o", "articles.txt"], 2, "Error: -o articles.txt: its suffix names no format (.csv, .jsonl, .ndjson, .parquet, .warc, .warc.gz, .wacz); say which --format"),
+    (["--since", "2025-02-01", "--until", "2025-01-01"], 2, "Error: --since 2025-02-01 is after --until 2025-01-01: no day is both"),
     (["--format", "jsonl", "--bom"], 2, "Error: --bom is for CSV only"),
     (["--format", "jsonl", "--raw"], 2, "Error: --raw is for CSV only"),
     (["--format", "csv", "--since", "2025-02-30"], 2, "Error: Invalid value for '--since': '2025-02-30' is not a date like 2025-01-31"),

@@ -1,9 +1,13 @@
 """``medarchive stats``: the archive's summary and its charts, on a replica crawl."""
 
 import json
+import os
 import re
 import sqlite3
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 from conftest import medarchive, undo_sortable_dates, written_archive
@@ -12,6 +16,18 @@ from archive import stats
 from archive.schema import open_archive, open_readonly
 
 SVG = "{http://www.w3.org/2000/svg}"
+
+
+def _has_chinese_font() -> bool:
+    try:
+        stats.chinese_font()
+        return True
+    except stats.PlotError:
+        return False
+
+
+needs_chinese_font = pytest.mark.skipif(not _has_chinese_font(),
+                                        reason="a PNG needs a font with Chinese and Latin letters (fonts-wqy-microhei, installed by .ci/run)")
 
 
 def test_stats_prints_what_the_archive_holds(wordpress_crawl):
@@ -55,6 +71,7 @@ def test_stats_plot_draws_every_chart_as_svg(wordpress_crawl, tmp_path):
     assert len([r for r in svg.iter(f"{SVG}rect") if r.get("height") == "16"]) == min(publishers, stats.TOP_PUBLISHERS)
 
 
+@needs_chinese_font
 def test_stats_plot_writes_png_by_its_extension(wordpress_crawl, tmp_path):
     pytest.importorskip("cairosvg")
     path = tmp_path / "charts.png"
@@ -78,12 +95,86 @@ def test_stats_plot_of_a_category_with_a_control_character_is_valid_svg(control_
     assert "干细胞<b>&治疗" in texts
 
 
+@needs_chinese_font
 def test_stats_plot_of_a_category_with_a_control_character_draws_a_png(control_category, tmp_path):
     pytest.importorskip("cairosvg")
     path = tmp_path / "charts.png"
     result = medarchive("stats", "--db", str(control_category), "--plot", str(path))
     assert result.returncode == 0, result.stderr
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def one_category(directory: Path, category: str) -> Path:
+    """An archive of 7 articles over three months, all of ``category``."""
+    directory.mkdir()
+    return written_archive(directory, [{
+        "url": f"https://site.example/a/{i}.html", "site": "https://site.example", "title": "标题", "body": "正文",
+        "body_html": "<p>正文</p>", "category": category, "published": f"2025-0{1 + i % 3}-01", "published_raw": "x",
+        "references": [], "dois": [], "pmids": [], "pmcids": []} for i in range(7)])
+
+
+def plot_png(db_path: Path, png: Path, **env) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "medarchive", "stats", "--db", str(db_path), "--plot", str(png)],
+                          capture_output=True, text=True, env={**os.environ, **env}, timeout=120)
+
+
+@needs_chinese_font
+@pytest.mark.parametrize("first, second", [("肺", "肝"), ("lung", "lunx")])
+def test_stats_plot_png_draws_chinese_and_latin_labels(tmp_path, first, second):
+    # A label drawn as empty boxes is the same picture whatever it says: two charts that
+    # differ only in a label's character differ only if the font has that character.
+    pngs = []
+    for name in (first, second):
+        png = tmp_path / f"{len(pngs)}.png"
+        result = plot_png(one_category(tmp_path / str(len(pngs)), name), png)
+        assert result.returncode == 0, result.stderr
+        pngs.append(png.read_bytes())
+    assert pngs[0] != pngs[1]
+
+
+def private_fonts(tmp_path: Path, *font_files: str) -> dict:
+    """The environment of a machine whose only fonts are ``font_files``."""
+    fonts = tmp_path / "fonts"
+    fonts.mkdir()
+    for font in font_files:
+        (fonts / Path(font).name).symlink_to(font)
+    config = tmp_path / "fonts.conf"
+    config.write_text(f'<?xml version="1.0"?>\n<fontconfig><dir>{fonts}</dir><cachedir>{tmp_path / "cache"}</cachedir></fontconfig>\n')
+    return {"FONTCONFIG_FILE": str(config)}
+
+
+#: A font with Chinese but no Latin letters, the only Chinese font of some machines, and a
+#: Latin font without Chinese.
+DROID_FALLBACK = "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf"
+DEJAVU_SANS = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+
+
+@pytest.mark.parametrize("fonts", [
+    pytest.param([], id="no-font"),
+    pytest.param([DEJAVU_SANS, DROID_FALLBACK], id="chinese-without-latin",
+                 marks=pytest.mark.skipif(not (Path(DROID_FALLBACK).exists() and Path(DEJAVU_SANS).exists()),
+                                          reason="needs fonts-droid-fallback and fonts-dejavu-core (installed by .ci/run)")),
+])
+def test_stats_plot_png_without_a_font_for_its_labels_says_what_to_install(tmp_path, fonts):
+    pytest.importorskip("cairosvg")
+    png = tmp_path / "charts.png"
+    result = plot_png(one_category(tmp_path / "db", "肺"), png, **private_fonts(tmp_path, *fonts))
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert "no installed font draws both Chinese and Latin letters" in result.stderr and "apt-get install fonts-noto-cjk" in result.stderr
+    assert not png.exists()
+
+
+@pytest.mark.parametrize("highest, marked", [(1, [0, 1]), (5, [0, 1, 2, 3, 4, 5]), (7, [0, 2, 4, 6]), (37, [0, 10, 20, 30]), (250, [0, 50, 100, 150, 200, 250])])
+def test_a_y_axis_marks_round_steps(highest, marked):
+    assert stats.ticks(highest) == marked
+
+
+def test_a_chart_marks_its_y_axis_between_0_and_the_highest_count(tmp_path):
+    with sqlite3.connect(one_category(tmp_path / "db", "肺")) as db:
+        svg = ET.fromstring(stats.chart_svg(db, "articles_per_month"))
+    marked = [t.text for t in svg.iter(f"{SVG}text") if t.get("text-anchor") == "end"]
+    assert marked == ["0", "1", "2", "3"]
 
 
 @pytest.mark.parametrize("name, message", [
