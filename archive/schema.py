@@ -381,6 +381,7 @@ def m018_year_index(db):
     db["articles"].create_index(["year"], if_not_exists=True)
 
 
+@MIGRATIONS()
 def m020_page_exchanges(db):
     """What a web archive needs of each kept page beyond its bytes: the HTTP exchange as it
     went (``exchange``, JSON: protocol, request line and headers, every response header, the
