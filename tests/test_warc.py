@@ -60,6 +60,7 @@ def test_export_holds_each_kept_page_with_its_request_and_response(wordpress_cra
     kept = {url: (status, zlib.decompress(body), fetched_at)
             for url, status, body, fetched_at in wordpress_crawl.rows("select fetched_url, status, body, fetched_at from pages")}
     found = records(exported)
+    assert kept, "the crawl kept no page: nothing to compare"
     assert [kind for kind, *_ in found[:1]] == ["warcinfo"]
     responses = {warc.get_header("WARC-Target-URI"): (warc, http, payload) for kind, warc, http, payload in found if kind == "response"}
     requests = {warc.get_header("WARC-Concurrent-To") for kind, warc, *_ in found if kind == "request"}
