@@ -434,6 +434,8 @@ def _same_page(db, url: str, article: dict) -> bool:
 def _record_revisits(db, revisits) -> None:
     """Keep each later fetch of a kept page that found it as kept (``url``, ``fetched_at``,
     ``status``, ``exchange``); none at the kept page's own fetch time, none for a page not kept."""
+    if not revisits:
+        return
     db.conn.executemany(
         "insert or replace into page_revisits (url, fetched_at, status, exchange)"
         " select :url, :fetched_at, :status, :exchange from pages where url = :url and fetched_at != :fetched_at",
