@@ -204,9 +204,10 @@ def test_imported_pages_export_again_with_their_exchange(exported, tmp_path):
 
 
 def wget_warc_of(site, directory) -> Path:
-    """The replica ``site`` as Debian's wget archives it (``wget --recursive --warc-file``)."""
+    """The replica ``site`` as Debian's wget archives it (``wget --recursive --warc-file``), obeying
+    robots.txt as the crawl does."""
     subprocess.run(
-        ["wget", "--quiet", "--recursive", "--level=inf", "--no-parent", "-e", "robots=off", "--delete-after",
+        ["wget", "--quiet", "--recursive", "--level=inf", "--no-parent", "--delete-after",
          "--no-directories", "--directory-prefix", str(directory / "files"), "--warc-file", str(directory / "replica"),
          site.url + "/"],
         timeout=300, check=False,  # wget exits 8 for the replica's deleted article (a 404): expected
