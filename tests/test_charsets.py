@@ -55,7 +55,7 @@ def readings(pages: list[bytes], charset: str) -> int:
 
 def test_every_gbk_page_of_the_corpus_declared_utf8_is_read_as_gbk():
     gbk = [body for body in (path.read_bytes() for path in PAGES) if not _is_utf8(body)]
-    assert len(gbk) >= 36  # 36 when written
+    assert len(gbk) >= 35  # 36 when written; 35 since pages of repositories kept back for verification left the corpus
     assert readings(gbk, "gb18030") == len(gbk)
 
 
