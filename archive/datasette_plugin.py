@@ -225,11 +225,14 @@ _ARTICLES_TABLE = re.compile(r"\b(from|join)\s+articles\b")
 
 
 def _metadata_for(datasette, name: str) -> dict:
-    """``metadata.json``'s database section for the archive ``name``: with a link to its charts,
+    """``metadata.json``'s database section for the archive ``name``: with links to its articles and charts,
     and on an archive without the date columns, canned queries that compute them."""
     metadata = copy.deepcopy(_archive_metadata())
     charts = datasette.urls.path(f"/-/charts/{quote(name, safe='')}")
-    metadata["description_html"] = Markup('{} <a class="medarchive-charts-link" href="{}">Charts of the archive</a>').format(metadata.get("description", ""), charts)
+    metadata["description_html"] = Markup(
+        '{} <a class="medarchive-articles-link" href="{}">Start with the articles</a> (search, facets, each title opens the article) · '
+        '<a class="medarchive-charts-link" href="{}">Charts of the archive</a>'
+    ).format(metadata.get("description", ""), datasette.urls.table(name, "articles"), charts)
     if _dates(datasette, name)["category_group"] != "category_group":
         metadata["tables"]["articles"]["facets"] = ["category", "year"]
     if not _has_date_columns(datasette, name):

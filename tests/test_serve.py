@@ -359,6 +359,7 @@ def test_the_home_page_lists_the_articles_first(db_path):
 
 def test_the_database_page_starts_from_the_articles_in_its_list_and_sql_box(db_path):
     database = get_text(db_path, "/archive")
+    assert '<a class="medarchive-articles-link" href="/archive/articles">' in database
     assert '<textarea id="sql-editor" name="sql">select * from articles</textarea>' in database
     assert database.index('<h3><a href="/archive/articles">') < database.index('<h3><a href="/archive/_sqlite_migrations">')
     assert database.index('<h3><a href="/archive/articles">') < database.index('<h3><a href="/archive/article_dois">')
