@@ -300,8 +300,8 @@ def render_cell(row, value, column, table, database, datasette):
 
 async def _with_snippet(datasette, database: str, url: str, query: str, link: Markup) -> Markup:
     """``link`` (a title) with the passage of the article's body around the first hit of ``query``."""
-    rows = await datasette.get_database(database).execute("select cjk_snippet(body, ?) from articles where url = ?", [query, url])
-    snippet = rows.first()[0] if rows.first() else None
+    found = (await datasette.get_database(database).execute("select cjk_snippet(body, ?) from articles where url = ?", [query, url])).first()
+    snippet = found[0] if found else None
     if not snippet:
         return link
     return link + Markup('<div class="medarchive-snippet">{}</div>').format(hits_as_marks(snippet))
