@@ -260,12 +260,14 @@ def cited_journals_svg(conn, link=None) -> str:
     return _bars(CHART_TITLES["cited_journals"], rows, "No article cites a DOI yet.", hrefs)
 
 
-def works_journals_svg(conn) -> str:
-    """Horizontal bars: the journals of resolved works, by the articles citing them."""
+def works_journals_svg(conn, link=None) -> str:
+    """Horizontal bars: the journals of resolved works, by the articles citing them, each linked
+    to the journal's works (each DOI there links to its citing articles)."""
     if not has_table(conn, "works"):
         return _empty(CHART_TITLES["works_journals"], "No work resolved yet: run `medarchive enrich`.")
     rows = [(journal, articles) for journal, articles, _ in cited_journals(conn, TOP_PUBLISHERS)]
-    return _bars(CHART_TITLES["works_journals"], rows, "No work resolved yet: run `medarchive enrich`.")
+    hrefs = [link("works", {"container_title": journal}) if link else None for journal, _ in rows]
+    return _bars(CHART_TITLES["works_journals"], rows, "No work resolved yet: run `medarchive enrich`.", hrefs)
 
 
 def publication_lag_svg(conn) -> str:
@@ -363,7 +365,7 @@ _DRAWINGS = {
 
 
 #: The charts whose bars or points can link to the rows behind them.
-_LINKED = {"articles_per_month", "cited_journals", "categories_over_time"}
+_LINKED = {"articles_per_month", "cited_journals", "categories_over_time", "works_journals"}
 
 
 def chart_svg(conn, name: str, link=None) -> str:
