@@ -107,21 +107,25 @@ COLOURS = ("#30343f", "#1b6ca8", "#d1495b", "#66a182", "#edae49", "#8d6a9f", "#0
 WIDTH, HEIGHT, MARGIN = 640, 220, 40
 
 
-def coverage_svg(db, last_runs: int = 50) -> str:
-    """An SVG line chart per site of each field's share over the last ``last_runs`` runs."""
+def coverage_svg(db, last_runs: int = 50, min_articles: int = 1) -> str:
+    """An SVG line chart per site of each field's share over the last ``last_runs`` runs, leaving
+    out a site's runs of fewer than ``min_articles`` articles: too few to judge a share by, as
+    the drift check (:class:`archive.drift.DriftConfig`) leaves them out."""
     rows = db.execute(
         "select run_id, site, field, share from run_coverage"
-        " where run_id > (select coalesce(max(id), 0) from runs) - ? order by site, run_id",
-        [last_runs],
+        " where run_id > (select coalesce(max(id), 0) from runs) - ? and articles >= ? order by site, run_id",
+        [last_runs, min_articles],
     ).fetchall()
     series = {}
     for run_id, site, field, share in rows:
         series.setdefault(site, {}).setdefault(field, []).append((run_id, share))
     if not series:
-        return '<svg xmlns="http://www.w3.org/2000/svg" width="640" height="40"><text x="10" y="25">No run has measured coverage yet.</text></svg>'
+        message = "No run has measured coverage yet." if min_articles <= 1 else f"No run has measured coverage on {min_articles} or more articles of a site yet."
+        return f'<svg xmlns="http://www.w3.org/2000/svg" width="640" height="40"><text x="10" y="25">{message}</text></svg>'
     charts = [_site_chart(site, fields, offset * (HEIGHT + 30)) for offset, (site, fields) in enumerate(sorted(series.items()))]
-    total = len(charts) * (HEIGHT + 30)
-    return f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH + 160}" height="{total}" font-family="sans-serif" font-size="12">{"".join(charts)}</svg>'
+    total = len(charts) * (HEIGHT + 30) + 20
+    note = f'<text x="{MARGIN}" y="{total - 6}" fill="#555">Runs of fewer than {min_articles} articles on a site are left out.</text>' if min_articles > 1 else ""
+    return f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH + 160}" height="{total}" font-family="sans-serif" font-size="12">{"".join(charts)}{note}</svg>'
 
 
 def _site_chart(site: str, fields: dict, top: int) -> str:
@@ -146,5 +150,7 @@ def _site_chart(site: str, fields: dict, top: int) -> str:
         colour = COLOURS[position % len(COLOURS)]
         path = " ".join(f"{x(run_id):.1f},{y(share):.1f}" for run_id, share in points)
         parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{path}"><title>{field}</title></polyline>')
+        # A point per run: a site measured in one run has no line to draw.
+        parts += [f'<circle cx="{x(run_id):.1f}" cy="{y(share):.1f}" r="3" fill="{colour}"><title>{field}, run {run_id}: {share:.0%}</title></circle>' for run_id, share in points]
         parts.append(f'<text x="{WIDTH - MARGIN + 10}" y="{top + 30 + 16 * position}" fill="{colour}">{field} {points[-1][1]:.0%}</text>')
     return "".join(parts)

@@ -24,9 +24,11 @@ is in ``pyproject.toml``. Everything is limited to databases that have our
   tool: no script, no event handler, no ``javascript:`` URL survives) and ``body`` with
   its line breaks, each in a scrolling box.
 * ``register_routes`` serves ``/-/coverage.svg``: each site's field coverage over its
-  recent runs, as line charts (:func:`archive.coverage.coverage_svg`); the article page
+  recent runs large enough for the drift check to judge, as line charts
+  (:func:`archive.coverage.coverage_svg`); the article page
   ``/-/article/<database>?url=…`` (:func:`archive.browse.article_page`); the charts page
-  ``/-/charts/<database>`` and its SVGs (:mod:`archive.stats`); ``/-/medarchive.css``.
+  ``/-/charts/<database>`` (each bar or point a link to its articles) and its SVGs
+  (:mod:`archive.stats`); ``/-/medarchive.css``.
 * For reading: ``get_metadata`` gives every archive served the configuration of
   ``metadata.json`` (search box, sorting, canned queries), so a plain ``datasette archive.db``
   reads it like ``medarchive serve``; ``render_cell`` links titles to the article page, DOIs
@@ -38,6 +40,7 @@ is in ``pyproject.toml``. Everything is limited to databases that have our
   use no inline script, so the CSP of :mod:`archive.serve` needs no new hash.
 """
 
+import contextvars
 import copy
 import functools
 import json
@@ -49,7 +52,7 @@ from urllib.parse import parse_qsl, quote, urlencode
 from datasette import hookimpl
 from markupsafe import Markup, escape
 
-from . import browse, cjkfts, coverage, search, stats
+from . import browse, cjkfts, coverage, drift, search, stats
 from .sanitize import sanitize_html
 from .schema import category_group_column, has_table, readonly_uri, sortable_dates
 
@@ -178,6 +181,9 @@ def prepare_connection(conn, database, datasette):
 
 
 _SCROLL_BOX = '<div class="medarchive-body">{}</div>'
+#: The search of the articles table page being answered, for the snippets under its titles
+#: (datasette 0.65's ``render_cell`` is not given the request).
+_TABLE_SEARCH = contextvars.ContextVar("medarchive_table_search", default=None)
 #: The articles table as it opens: what a reader scans first (the URL comes first as the row link).
 READABLE_COLUMNS = ("title", "published_day", "category", "site")
 _HIT = re.compile("⟦(.*?)⟧", re.S)
@@ -219,11 +225,14 @@ _ARTICLES_TABLE = re.compile(r"\b(from|join)\s+articles\b")
 
 
 def _metadata_for(datasette, name: str) -> dict:
-    """``metadata.json``'s database section for the archive ``name``: with a link to its charts,
+    """``metadata.json``'s database section for the archive ``name``: with links to its articles and charts,
     and on an archive without the date columns, canned queries that compute them."""
     metadata = copy.deepcopy(_archive_metadata())
     charts = datasette.urls.path(f"/-/charts/{quote(name, safe='')}")
-    metadata["description_html"] = Markup('{} <a class="medarchive-charts-link" href="{}">Charts of the archive</a>').format(metadata.get("description", ""), charts)
+    metadata["description_html"] = Markup(
+        '{} <a class="medarchive-articles-link" href="{}">Start with the articles</a> (search, facets, each title opens the article) · '
+        '<a class="medarchive-charts-link" href="{}">Charts of the archive</a>'
+    ).format(metadata.get("description", ""), datasette.urls.table(name, "articles"), charts)
     if _dates(datasette, name)["category_group"] != "category_group":
         metadata["tables"]["articles"]["facets"] = ["category", "year"]
     if not _has_date_columns(datasette, name):
@@ -275,7 +284,9 @@ def render_cell(row, value, column, table, database, datasette):
     if column == "trial_id" and "registry" in row.keys() and browse.trial_url(row["registry"], value):
         return Markup('<a href="{}" rel="noreferrer">{}</a>').format(browse.trial_url(row["registry"], value), value)
     if column == "title" and table in ("articles", None) and "url" in row.keys() and row["url"]:
-        return Markup('<a class="medarchive-article" href="{}">{}</a>').format(article_url(datasette, database, row["url"]), value)
+        link = Markup('<a class="medarchive-article" href="{}">{}</a>').format(article_url(datasette, database, row["url"]), value)
+        query = _TABLE_SEARCH.get() if table == "articles" else None
+        return _with_snippet(datasette, database, row["url"], query, link) if query else link
     if column == "snippet" and table is None:
         return hits_as_marks(value)
     if table != "articles":
@@ -285,6 +296,15 @@ def render_cell(row, value, column, table, database, datasette):
     if column == "body":
         return Markup(_SCROLL_BOX.format(escape(value).replace("\n", Markup("<br>"))))
     return None
+
+
+async def _with_snippet(datasette, database: str, url: str, query: str, link: Markup) -> Markup:
+    """``link`` (a title) with the passage of the article's body around the first hit of ``query``."""
+    found = (await datasette.get_database(database).execute("select cjk_snippet(body, ?) from articles where url = ?", [query, url])).first()
+    snippet = found[0] if found else None
+    if not snippet:
+        return link
+    return link + Markup('<div class="medarchive-snippet">{}</div>').format(hits_as_marks(snippet))
 
 
 @functools.cache
@@ -337,11 +357,59 @@ def _with_bounded_count(scope, datasette) -> dict:
     return scope
 
 
+#: Tables in the order a newcomer reads them on the home and database pages (and so in the
+#: database page's SQL box): the articles first, then what they cite and link to; the crawler's
+#: bookkeeping (runs, coverage, queues) after, by name, tables named ``_…`` last.
+READING_ORDER = ("articles", "article_references", "article_dois", "article_trials", "works", "links", "aliases", "article_versions")
+
+
+def reading_rank(name: str) -> tuple:
+    """Sort key of a table ``name`` in :data:`READING_ORDER`."""
+    return (READING_ORDER.index(name) if name in READING_ORDER else len(READING_ORDER), name.startswith("_"), name)
+
+
+def tables_in_reading_order(tables: list[dict]) -> list[dict]:
+    """The database page's ``tables`` (dicts with ``name`` and ``hidden``), hidden ones still last."""
+    return sorted(tables, key=lambda t: (t["hidden"], reading_rank(t["name"])))
+
+
+def databases_in_reading_order(datasette, databases: list[dict]) -> list[dict]:
+    """The home page's ``databases``, each archive's few tables shown with ``articles`` first
+    (datasette shows the five with the most rows, which need not include it)."""
+    ordered = []
+    for database in databases:
+        tables = database["tables_and_views_truncated"]
+        if is_archive(datasette, database["name"]):
+            if not any(t["name"] == "articles" for t in tables):
+                tables = [{"name": "articles", "private": False}, *tables[:-1]]
+            tables = sorted(tables, key=lambda t: reading_rank(t["name"]))
+        ordered.append({**database, "tables_and_views_truncated": tables})
+    return ordered
+
+
+#: Canned queries over tables a crawl alone leaves empty: what fills them, said on the query's
+#: page while it lists nothing.
+FILLED_BY = {
+    "most_cited_journals": "Nothing yet: this lists the works medarchive enrich has resolved (Crossref, PubMed); run it on this archive.",
+    "publication_lag": "Nothing yet: this needs works with a full publication date, which medarchive enrich looks up; run it on this archive.",
+    "coverage_over_time": "Nothing yet: each finished medarchive crawl records its coverage.",
+}
+
+
 @hookimpl
 def extra_template_vars(view_name, database, table, request, datasette):
+    async def template_vars():
+        if view_name == "index":
+            return {"medarchive_databases": functools.partial(databases_in_reading_order, datasette)}
+        if not database or not is_archive(datasette, database):
+            return {}
+        if view_name == "database":
+            return {"medarchive_tables": tables_in_reading_order}
+        return {"medarchive_filled_by": FILLED_BY, **await search_count()}
+
     async def search_count():
         query = request.args.get("_search") if request is not None else None
-        if view_name != "table" or table != "articles" or not query or not is_archive(datasette, database):
+        if view_name != "table" or table != "articles" or not query:
             return {}
         if not _is_plain_search(parse_qsl(request.query_string, keep_blank_values=True)):
             return {}
@@ -351,26 +419,48 @@ def extra_template_vars(view_name, database, table, request, datasette):
             return {}
         return {"medarchive_search_count": f"{count} article{'' if count.exact and count.value == 1 else 's'} match"}
 
-    return search_count
+    return template_vars
+
+
+def _articles_table_of(datasette, path: str) -> str | None:
+    """The archive whose ``articles`` table page (HTML) is at ``path``, or None."""
+    for name in datasette.databases:
+        if path == datasette.urls.table(name, "articles") and is_archive(datasette, name):
+            return name
+    return None
+
+
+def _readable_query(datasette, name: str, args: list) -> str:
+    """``args`` (pairs) with the readable columns and the newest-first order added."""
+    columns, sort = READABLE_COLUMNS, "published_at"
+    if not _has_date_columns(datasette, name):
+        columns, sort = [c.replace("published_day", "published") for c in columns], "published"
+    return urlencode([*args, *(("_col", column) for column in columns), ("_sort_desc", sort)])
+
+
+async def _redirect(send, location: bytes) -> None:
+    await send({"type": "http.response.start", "status": 302, "headers": [(b"location", location), (b"content-length", b"0")]})
+    await send({"type": "http.response.body", "body": b""})
 
 
 @hookimpl
 def asgi_wrapper(datasette):
     def wrap(app):
         async def readable_articles(scope, receive, send):
+            name = _articles_table_of(datasette, scope["path"]) if scope["type"] == "http" and scope.get("method") == "GET" else None
+            args = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True) if name else []
             scope = _with_bounded_count(scope, datasette)
-            if scope["type"] == "http" and scope.get("method") == "GET" and not scope.get("query_string"):
-                for name in datasette.databases:
-                    if scope["path"] == datasette.urls.table(name, "articles") and is_archive(datasette, name):
-                        columns, sort = READABLE_COLUMNS, "published_at"
-                        if not _has_date_columns(datasette, name):
-                            columns, sort = [c.replace("published_day", "published") for c in columns], "published"
-                        query = urlencode([("_col", column) for column in columns] + [("_sort_desc", sort)])
-                        location = f"{scope['path']}?{query}".encode()
-                        await send({"type": "http.response.start", "status": 302, "headers": [(b"location", location), (b"content-length", b"0")]})
-                        await send({"type": "http.response.body", "body": b""})
-                        return
-            await app(scope, receive, send)
+            if name is None:
+                return await app(scope, receive, send)
+            # The bare table, or a link to a search (?_search=…): the readable columns. The search
+            # box and "Show all columns" send _col or _sort_desc along, so they are not redirected.
+            if {arg for arg, _ in args} <= {"_search"}:
+                return await _redirect(send, f"{scope['path']}?{_readable_query(datasette, name, args)}".encode())
+            token = _TABLE_SEARCH.set(dict(args).get("_search") or None)
+            try:
+                await app(scope, receive, send)
+            finally:
+                _TABLE_SEARCH.reset(token)
 
         return readable_articles
 
@@ -394,7 +484,8 @@ async def coverage_chart(datasette):
 
     for database in datasette.databases.values():
         if await database.table_exists("run_coverage"):
-            svg = await database.execute_fn(coverage.coverage_svg)
+            min_articles = drift.DriftConfig().min_articles
+            svg = await database.execute_fn(lambda conn: coverage.coverage_svg(conn, min_articles=min_articles))
             return Response(svg, content_type="image/svg+xml; charset=utf-8")
     return Response.text("No archive with run coverage is served here.", status=404)
 
@@ -457,13 +548,29 @@ async def article_page(datasette, request):
     return await _render(datasette, request, "medarchive_article.html", context)
 
 
+def rows_link(datasette, name: str):
+    """``link(table, filters)`` for :func:`archive.stats.chart_svg`: the rows of ``table`` in the
+    archive ``name`` matching ``filters``; the articles with their readable columns."""
+
+    def link(table: str, filters: dict) -> str:
+        if not _has_date_columns(datasette, name):
+            filters = {column.replace("published_day", "published"): value for column, value in filters.items()}
+        query = _readable_query(datasette, name, list(filters.items())) if table == "articles" else urlencode(filters)
+        return f"{datasette.urls.table(name, table)}?{query}"
+
+    return link
+
+
 async def charts_page(datasette, request):
-    """The archive's charts, each an SVG image drawn by :mod:`archive.stats`."""
+    """The archive's charts, drawn by :mod:`archive.stats` into the page (an ``<img>`` would not
+    follow their links to the articles behind each bar)."""
     name = await _archive_or_404(datasette, request)
-    charts = [
-        {"title": title, "src": datasette.urls.path(f"/-/charts/{quote(name, safe='')}/{chart}.svg")}
-        for chart, title in stats.CHART_TITLES.items()
-    ]
+    link = rows_link(datasette, name)
+
+    def draw(conn):
+        return [{"name": chart, "title": title, "svg": Markup(stats.chart_svg(conn, chart, link=link))} for chart, title in stats.CHART_TITLES.items()]
+
+    charts = await datasette.get_database(name).execute_fn(draw)
     return await _render(datasette, request, "medarchive_charts.html", {"database": name, "charts": charts})
 
 

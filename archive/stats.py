@@ -180,6 +180,13 @@ def _per_month(conn, column: str, keep: list[str] | None = None, other: str = ""
     return months, series
 
 
+def _linked(element: str, link, table: str, filters: dict) -> str:
+    """``element`` inside a link to the rows of ``table`` matching ``filters`` (datasette's
+    ``?column=value`` filters), when the chart is drawn with a ``link`` function."""
+    href = link(table, filters) if link else None
+    return f'<a href="{xml_text(href)}">{element}</a>' if href else element
+
+
 def _empty(title: str, message: str) -> str:
     return _svg(title, f'<text x="{LEFT}" y="60">{xml_text(message)}</text>', 90)
 
@@ -224,8 +231,9 @@ def _legend(names: list[str], top: int) -> list[str]:
     ]
 
 
-def articles_per_month_svg(conn) -> str:
-    """Stacked bars: articles per month (``published_day``), one colour per site."""
+def articles_per_month_svg(conn, link=None) -> str:
+    """Stacked bars: articles per month (``published_day``), one colour per site; each bar
+    links to its articles through ``link(table, filters)`` when given."""
     title = CHART_TITLES["articles_per_month"]
     months, series = _per_month(conn, "site")
     if not months:
@@ -245,10 +253,9 @@ def articles_per_month_svg(conn) -> str:
             if count:
                 height = (bottom - top) * count / highest
                 y = bottom - (bottom - top) * stacked[i] / highest - height
-                parts.append(
-                    f'<rect x="{x(i) - slot * 0.4:.1f}" y="{y:.1f}" width="{slot * 0.8:.1f}" height="{height:.1f}" fill="{colour}">'
-                    f"<title>{xml_text(months[i])} {xml_text(site)}: {count}</title></rect>"
-                )
+                bar = (f'<rect x="{x(i) - slot * 0.4:.1f}" y="{y:.1f}" width="{slot * 0.8:.1f}" height="{height:.1f}" fill="{colour}">'
+                       f"<title>{xml_text(months[i])} {xml_text(site)}: {count}</title></rect>")
+                parts.append(_linked(bar, link, "articles", {"site": site, "published_day__startswith": months[i]}))
                 stacked[i] += count
     parts += _legend(list(series), top)
     return _svg(title, "".join(parts), CHART_HEIGHT)
@@ -264,18 +271,23 @@ def cited_publishers(conn, limit: int = TOP_PUBLISHERS) -> list[tuple[str, str, 
     return [(prefix, publisher(prefix), articles) for prefix, articles in rows]
 
 
-def cited_journals_svg(conn) -> str:
-    """Horizontal bars: the publishers (by DOI prefix) cited by the most articles."""
-    rows = [(name if name == prefix else f"{name} ({prefix})", articles) for prefix, name, articles in cited_publishers(conn)]
-    return _bars(CHART_TITLES["cited_journals"], rows, "No article cites a DOI yet.")
+def cited_journals_svg(conn, link=None) -> str:
+    """Horizontal bars: the publishers (by DOI prefix) cited by the most articles, each linked
+    to the DOIs cited under its prefix and their articles."""
+    publishers = cited_publishers(conn)
+    rows = [(name if name == prefix else f"{name} ({prefix})", articles) for prefix, name, articles in publishers]
+    hrefs = [link("article_dois", {"prefix": prefix}) if link else None for prefix, _, _ in publishers]
+    return _bars(CHART_TITLES["cited_journals"], rows, "No article cites a DOI yet.", hrefs)
 
 
-def works_journals_svg(conn) -> str:
-    """Horizontal bars: the journals of resolved works, by the articles citing them."""
+def works_journals_svg(conn, link=None) -> str:
+    """Horizontal bars: the journals of resolved works, by the articles citing them, each linked
+    to the journal's works (each DOI there links to its citing articles)."""
     if not has_table(conn, "works"):
         return _empty(CHART_TITLES["works_journals"], "No work resolved yet: run `medarchive enrich`.")
     rows = [(journal, articles) for journal, articles, _ in cited_journals(conn, TOP_PUBLISHERS)]
-    return _bars(CHART_TITLES["works_journals"], rows, "No work resolved yet: run `medarchive enrich`.")
+    hrefs = [link("works", {"container_title": journal}) if link else None for journal, _ in rows]
+    return _bars(CHART_TITLES["works_journals"], rows, "No work resolved yet: run `medarchive enrich`.", hrefs)
 
 
 def publication_lag_svg(conn) -> str:
@@ -306,8 +318,9 @@ def publication_lag_svg(conn) -> str:
     return _svg(title, "".join(parts), max(CHART_HEIGHT, top + 40 + 18 * len(medians)))
 
 
-def _bars(title: str, rows: list[tuple[str, int]], nothing: str) -> str:
-    """Horizontal bars, largest first: ``rows`` of (label, count)."""
+def _bars(title: str, rows: list[tuple[str, int]], nothing: str, hrefs: list | None = None) -> str:
+    """Horizontal bars, largest first: ``rows`` of (label, count), each bar a link to the
+    matching ``hrefs`` entry when there is one."""
     if not rows:
         return _empty(title, nothing)
     highest = rows[0][1]
@@ -316,16 +329,19 @@ def _bars(title: str, rows: list[tuple[str, int]], nothing: str) -> str:
     for i, (label, count) in enumerate(rows):
         y = 36 + 22 * i
         length = (WIDTH + LEGEND - bar_left - 60) * count / highest
-        parts.append(
+        bar = (
             f'<text x="{bar_left - 8}" y="{y + 12}" text-anchor="end">{xml_text(label)}</text>'
             f'<rect x="{bar_left}" y="{y}" width="{length:.1f}" height="16" fill="{COLOURS[1]}"/>'
             f'<text x="{bar_left + length + 6:.1f}" y="{y + 12}">{count}</text>'
         )
+        href = hrefs[i] if hrefs else None
+        parts.append(f'<a href="{xml_text(href)}">{bar}</a>' if href else bar)
     return _svg(title, "".join(parts), 50 + 22 * len(rows))
 
 
-def categories_over_time_svg(conn) -> str:
-    """Lines: articles per month in each of the :data:`TOP_CATEGORIES` largest categories."""
+def categories_over_time_svg(conn, link=None) -> str:
+    """Lines: articles per month in each of the :data:`TOP_CATEGORIES` largest categories; with
+    ``link``, a point per month linked to its articles."""
     title = CHART_TITLES["categories_over_time"]
     keep = [c for (c,) in conn.execute(
         f"select category from {_articles(conn)} where published_day is not null and category is not null"
@@ -348,6 +364,13 @@ def categories_over_time_svg(conn) -> str:
         colour = COLOURS[colour_index % len(COLOURS)]
         points = " ".join(f"{x(i):.1f},{bottom - (bottom - top) * count / highest:.1f}" for i, count in enumerate(series[name]))
         parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{points}"><title>{xml_text(name)}</title></polyline>')
+        if link and name in keep:
+            parts += [
+                _linked(f'<circle cx="{x(i):.1f}" cy="{bottom - (bottom - top) * count / highest:.1f}" r="4" fill="{colour}">'
+                        f"<title>{xml_text(months[i])} {xml_text(name)}: {count}</title></circle>",
+                        link, "articles", {category_group_column(conn): name, "published_day__startswith": months[i]})
+                for i, count in enumerate(series[name]) if count
+            ]
     parts += _legend(names, top)
     return _svg(title, "".join(parts), CHART_HEIGHT)
 
@@ -361,9 +384,14 @@ _DRAWINGS = {
 }
 
 
-def chart_svg(conn, name: str) -> str:
-    """The chart ``name`` (a key of :data:`CHART_TITLES`) as an SVG document."""
-    return _DRAWINGS[name](conn)
+#: The charts whose bars or points can link to the rows behind them.
+_LINKED = {"articles_per_month", "cited_journals", "categories_over_time", "works_journals"}
+
+
+def chart_svg(conn, name: str, link=None) -> str:
+    """The chart ``name`` (a key of :data:`CHART_TITLES`) as an SVG document; with ``link``
+    (``link(table, filters)`` -> URL), its bars and points link to the rows behind them."""
+    return _DRAWINGS[name](conn, link) if link and name in _LINKED else _DRAWINGS[name](conn)
 
 
 def all_charts_svg(conn) -> str:

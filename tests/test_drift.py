@@ -318,3 +318,12 @@ def test_datasette_charts_each_share_over_time_and_lists_it_in_a_canned_query(db
     rows = datasette_get(tmp_path / "archive.db", "/archive/coverage_over_time.json?_shape=array").json()
     disclaimer = [(row["run_id"], row["percent"], row["alert"]) for row in rows if row["field"] == "disclaimer"]
     assert disclaimer == [(2, 0.0, "!"), (1, 100.0, "")]
+
+
+def test_the_coverage_chart_leaves_out_a_run_too_small_to_judge(db, tmp_path):
+    run_of(db, [article(n) for n in range(20)])
+    run_of(db, [article(0, disclaimer=None)])  # one article: no drift check judges it
+    chart = datasette_get(tmp_path / "archive.db", "/-/coverage.svg").text
+    assert f"{SITE}: share of articles with each field, runs 1-1" in chart
+    assert "disclaimer 100%" in chart and "disclaimer 0%" not in chart
+    assert f"fewer than {drift.DriftConfig().min_articles} articles" in chart

@@ -3,6 +3,7 @@ what it stores, what it asks, how politely, and what it does when a source fails
 
 import json
 import os
+import re
 import signal
 import socket
 import sqlite3
@@ -238,6 +239,16 @@ def test_the_journals_and_the_lag_from_paper_to_news_are_charted_and_queried(arc
     assert journals.index("The Lancet") < journals.index("BMJ")
     assert "<title>0-30 d: 1</title>" in lag and "<title>31-90 d: 1</title>" in lag and "<title>2-5 y: 1</title>" in lag
     assert ">2024: 61<" in lag and ">2025: 365<" in lag
+
+
+def test_each_journal_bar_links_to_the_journals_works(archive, apis):
+    from archive import stats
+
+    assert enrich(archive, apis).returncode == 0
+    with sqlite3.connect(archive) as conn:
+        journals = stats.chart_svg(conn, "works_journals", link=lambda table, filters: f"/archive/{table}?container_title={filters['container_title']}")
+    assert [href for href in re.findall(r'<a href="([^"]*)"', journals)] == [
+        "/archive/works?container_title=The Lancet", "/archive/works?container_title=BMJ", "/archive/works?container_title=中华医学杂志"]
 
 
 def lookups(archive) -> dict:

@@ -258,9 +258,9 @@ def test_the_charts_page_draws_articles_per_month(served_crawl, page, wordpress_
     page.goto(served_crawl + "/archive")
     page.locator("a.medarchive-charts-link").click()
     page.wait_for_load_state("networkidle")
-    images = page.locator(".medarchive-charts img")
-    assert images.count() == len(stats.CHART_TITLES)
-    assert all(width > 0 for width in images.evaluate_all("images => images.map(i => i.naturalWidth)"))
+    charts = page.locator("figure.medarchive-chart > svg")
+    assert charts.count() == len(stats.CHART_TITLES)
+    assert all(width > 0 for width in charts.evaluate_all("charts => charts.map(c => c.getBoundingClientRect().width)"))
     svg = urllib.request.urlopen(served_crawl + "/-/charts/archive/articles_per_month.svg").read().decode()
     months = [m for (m,) in wordpress_crawl.rows("select distinct substr(published_day, 1, 7) from articles where published_day is not null order by 1")]
     labelled = months[:: max(1, len(months) // 12)]  # at most about a dozen labels fit

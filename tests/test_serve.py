@@ -53,16 +53,24 @@ ARTICLES = [
     article(1, "支气管哮喘的干细胞治疗", "间充质干细胞可减轻气道炎症。"),
     article(2, "慢阻肺患者的康复", "COPD患者合并哮喘时，吸入治疗需要调整。"),
     article(3, "外泌体研究进展", "外泌体在支气管哮喘模型中降低了炎症因子。"),
-    article(4, "糖尿病足护理", "血糖控制与足部护理同样重要。"),
-    article(5, "肺癌靶向治疗", "EGFR突变患者的一线治疗。哮"),
-    article(6, "雾化吸入的注意事项", "雾化治疗后应漱口。", body_html=EVIL_HTML),
+    article(4, "糖尿病足护理", "血糖控制与足部护理同样重要。", category="内分泌"),
+    article(5, "肺癌靶向治疗", "EGFR突变患者的一线治疗。哮", category="肿瘤"),
+    article(6, "雾化吸入的注意事项", "雾化治疗后应漱口。", body_html=EVIL_HTML, category="护理"),
 ]
 WITH_ASTHMA = {a["title"] for a in ARTICLES if "哮喘" in a["title"] + a["body"]}
 
 
 @pytest.fixture(scope="module")
 def db_path(tmp_path_factory):
-    return written_archive(tmp_path_factory.mktemp("serve"), ARTICLES)
+    path = written_archive(tmp_path_factory.mktemp("serve"), ARTICLES)
+    from archive import writer
+    from archive.schema import open_archive
+
+    db = open_archive(path)
+    run = writer.start_run(db, ["https://site.example/"], {})
+    writer.finish_run(db, run, "finished", {f"downloader/response_status_count/{n}": n for n in range(100, 160)})
+    db.close()
+    return path
 
 
 def free_port() -> int:
@@ -103,7 +111,8 @@ def page(browser):
 
 
 def titles_in_table(page, column: str) -> set[str]:
-    return {cell.inner_text().strip() for cell in page.locator(f"table.rows-and-columns td.col-{column}").all()}
+    """The first line of each cell of ``column`` (a title's snippet shows under it)."""
+    return {cell.inner_text().strip().split("\n")[0] for cell in page.locator(f"table.rows-and-columns td.col-{column}").all()}
 
 
 # --- in the browser ------------------------------------------------------------------------
@@ -161,6 +170,65 @@ def test_script_in_article_html_does_not_run(server, page):
     page.goto(f"{server}/archive/articles?_search=雾化")
     page.wait_for_timeout(300)
     assert page.evaluate("window.__pwned") is None
+
+
+def test_a_link_to_a_search_shows_the_readable_columns_and_snippets(server, page):
+    page.goto(f"{server}/archive/articles?_search=" + urllib.request.quote("哮喘"))
+    columns = [th.get_attribute("data-column") for th in page.locator("table.rows-and-columns th").all()]
+    assert columns == ["url", "title", "published_day", "category", "site"]
+    snippets = page.locator("td.col-title .medarchive-snippet")
+    assert snippets.count() == len(WITH_ASTHMA)  # every hit, the title-only one with its opening lines
+    assert set(page.locator("td.col-title .medarchive-snippet mark").all_inner_texts()) == {"哮喘"}
+
+
+def test_the_column_descriptions_read_down_without_sideways_scrolling(server, page):
+    page.goto(f"{server}/archive/articles")
+    box = page.locator("dl.column-descriptions")
+    assert box.evaluate("dl => dl.scrollWidth <= dl.clientWidth")
+    # Each name stands on the line of its description.
+    pairs = box.evaluate("dl => [...dl.querySelectorAll('dt')].map(dt => [dt.getBoundingClientRect().top, dt.nextElementSibling.getBoundingClientRect().top])")
+    assert all(abs(name - description) < 8 for name, description in pairs)
+
+
+def test_the_category_facet_shows_every_value(server, page):
+    page.goto(f"{server}/archive/articles")
+    facet = page.locator(".facet-info[data-column=category_group] ul")
+    assert facet.locator("li").count() == len({a["category"] for a in ARTICLES})
+    assert facet.evaluate("ul => ul.scrollHeight <= ul.clientHeight")
+
+
+def test_runs_are_listed_one_line_each(server, page):
+    page.goto(f"{server}/archive/runs")
+    line = page.locator("table.rows-and-columns td").first.evaluate("td => parseFloat(getComputedStyle(td).lineHeight)")
+    heights = page.locator("table.rows-and-columns tbody tr").evaluate_all("rows => rows.map(r => r.getBoundingClientRect().height)")
+    assert heights and all(height < 2 * line + 12 for height in heights)
+
+
+def test_references_are_numbered_as_the_body_cites_them(server, page):
+    page.goto(f"{server}/-/article/archive?url=" + urllib.request.quote(ARTICLES[0]["url"], safe=""))
+    item = page.locator("ol.references li").first
+    assert item.evaluate("li => getComputedStyle(li).display") == "list-item"
+    assert item.evaluate("li => getComputedStyle(li.parentElement).listStyleType") == "decimal"
+    assert item.get_attribute("value") == "1"
+
+
+def test_a_bar_of_the_monthly_chart_opens_its_articles(server, page):
+    page.goto(f"{server}/-/charts/archive")
+    bars = page.locator("#articles_per_month a rect")
+    assert bars.count() == len({a["published"][:7] for a in ARTICLES})
+    month = bars.first.locator("title").text_content().split()[0]
+    bars.first.click()
+    page.wait_for_load_state("load")
+    assert titles_in_table(page, "title") == {a["title"] for a in ARTICLES if a["published"].startswith(month)}
+
+
+def test_a_point_of_the_categories_chart_opens_its_articles(server, page):
+    page.goto(f"{server}/-/charts/archive")
+    point = page.locator("#categories_over_time a circle").first
+    month, category = point.locator("title").text_content().rsplit(":", 1)[0].split(" ", 1)
+    point.click()
+    page.wait_for_load_state("load")
+    assert titles_in_table(page, "title") == {a["title"] for a in ARTICLES if a["published"].startswith(month) and a["category"] == category}
 
 
 # --- in process ----------------------------------------------------------------------------
@@ -242,7 +310,7 @@ def test_the_search_box_reads_a_malformed_query_leniently_instead_of_failing(db_
 
 def get_text(db_path, path):
     async def fetch():
-        response = await serve.make_datasette(db_path).client.get(path)
+        response = await serve.make_datasette(db_path).client.get(path, follow_redirects=True)
         assert response.status_code == 200, response.text
         return response.text
 
@@ -282,3 +350,27 @@ def test_the_canned_search_lists_what_the_cli_search_ranks_in_the_same_order(db_
         db.close()
     rows = get_json(db_path, "/archive/search.json?_shape=array&q=" + urllib.request.quote("哮喘"))
     assert [(row["url"], row["ranked_by"]) for row in rows] == expected and len(expected) == len(WITH_ASTHMA)
+
+
+def test_the_home_page_lists_the_articles_first(db_path):
+    home = get_text(db_path, "/")
+    assert home.index('href="/archive/articles"') < min(home.index(f'href="/archive/{t}"') for t in ("article_references", "_sqlite_migrations"))
+
+
+def test_the_database_page_starts_from_the_articles_in_its_list_and_sql_box(db_path):
+    database = get_text(db_path, "/archive")
+    assert '<a class="medarchive-articles-link" href="/archive/articles">' in database
+    assert '<textarea id="sql-editor" name="sql">select * from articles</textarea>' in database
+    assert database.index('<h3><a href="/archive/articles">') < database.index('<h3><a href="/archive/_sqlite_migrations">')
+    assert database.index('<h3><a href="/archive/articles">') < database.index('<h3><a href="/archive/article_dois">')
+
+
+@pytest.mark.parametrize("query", ["publication_lag", "most_cited_journals"])
+def test_an_empty_query_over_works_says_to_run_enrich(db_path, query):
+    page = get_text(db_path, f"/archive/{query}")
+    assert '<p class="zero-results">0 results</p>' in page
+    assert "medarchive enrich" in page.split('class="medarchive-empty"', 1)[1].split("</p>", 1)[0]
+
+
+def test_a_query_with_rows_has_no_empty_note(db_path):
+    assert "medarchive-empty" not in get_text(db_path, "/archive/articles_per_month")

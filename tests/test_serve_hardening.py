@@ -328,7 +328,7 @@ def test_datasette_pages_work_under_the_policy(server, page, csp_violations):  #
     page.fill("input#_search", "哮喘")
     page.press("input#_search", "Enter")
     page.wait_for_load_state("load")
-    assert {cell.inner_text().strip() for cell in page.locator("td.col-title").all()} == WITH_ASTHMA
+    assert {cell.inner_text().strip() for cell in page.locator("td.col-title a.medarchive-article").all()} == WITH_ASTHMA
     page.locator("th svg.dropdown-menu-icon").first.click()  # a column menu: table.js ran
     assert page.locator(".dropdown-menu").first.is_visible()
     page.goto(server.url + "/archive")
@@ -360,7 +360,7 @@ def test_serving_creates_no_file_next_to_the_archive(tmp_path):
     port = free_loopback_port()
     served = ServedArchive([sys.executable, "-m", "medarchive", "serve", "--db", str(path), "--port", str(port)], port, cwd=ROOT)
     try:
-        for page_path in ["/archive/articles?_search=%E5%93%AE%E5%96%98", "/archive/search?q=%E5%93%AE", sql_path("select count(*) from articles")]:
+        for page_path in ["/archive/articles?_search=%E5%93%AE%E5%96%98&_sort_desc=published_at", "/archive/search?q=%E5%93%AE", sql_path("select count(*) from articles")]:
             assert request(served, page_path)[0] == 200
     finally:
         served.stop()
@@ -445,7 +445,7 @@ def test_serve_works_on_a_read_only_mount(tmp_path):
     try:
         status, _, body = request(served, sql_path("select count(*) as n from articles") + "&_shape=array")
         assert status == 200 and json.loads(body) == [{"n": len(ARTICLES)}]
-        assert request(served, "/archive/articles?_search=%E5%93%AE%E5%96%98")[0] == 200
+        assert request(served, "/archive/articles?_search=%E5%93%AE%E5%96%98&_sort_desc=published_at")[0] == 200
     finally:
         served.stop()
     assert files_beside(path) == {"archive.db"}

@@ -218,3 +218,23 @@ def test_an_archive_read_as_it_is_from_before_the_date_columns_is_summarised_ali
 def test_a_prefix_is_shown_by_its_publisher_when_known():
     assert stats.publisher("10.1177") == "SAGE"
     assert stats.publisher("10.99999") == "10.99999"
+
+
+def test_chart_links_carry_hostile_values_as_well_formed_attributes(tmp_path):
+    hostile = 'x"><script>alert(1)</script>&'
+    path = written_archive(tmp_path, [{
+        "url": "https://site.example/a/1.html", "site": "https://site.example", "title": "标题", "body": "正文",
+        "category": hostile, "published": "2026-01-05", "published_raw": "2026-01-05", "references": [], "dois": ["10.1177/x"], "neighbours": [], "aliases": [],
+    }])
+    seen = []
+
+    def link(table, filters):
+        seen.append((table, filters))
+        return f"/archive/{table}?" + "&".join(f"{k}={v}" for k, v in filters.items())  # unescaped on purpose
+
+    with sqlite3.connect(path) as conn:
+        charts = {name: ET.fromstring(stats.chart_svg(conn, name, link=link)) for name in ("articles_per_month", "categories_over_time", "cited_journals")}
+    hrefs = [a.get("href") for svg in charts.values() for a in svg.iter(f"{SVG}a")]
+    assert len(hrefs) == 3 and f"/archive/articles?category_group={hostile}&published_day__startswith=2026-01" in hrefs
+    assert not any(list(svg.iter(f"{SVG}script")) for svg in charts.values())
+    assert ("article_dois", {"prefix": "10.1177"}) in seen
