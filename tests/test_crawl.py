@@ -96,6 +96,19 @@ def test_robots_disallowed_pages_are_never_fetched(wordpress_crawl):
     assert not wordpress_crawl.portal.robots_disallowed & set(wordpress_crawl.requests)
 
 
+def test_a_start_page_robots_txt_disallows_is_not_fetched(wordpress_portal, wordpress_site, tmp_path):
+    # The crawl follows no link into /private/ of itself, so only a start there tells whether it obeys.
+    private, linking = wordpress_portal.awkward["private"], wordpress_portal.awkward["private_link_from"]
+    wordpress_site.clear_requests()
+    process = medarchive("crawl", wordpress_site.url + private, wordpress_site.url + linking, "--chain-only",
+                         "--db", str(tmp_path / "robots.db"), *FAST)
+    assert process.returncode == 0, process.stderr
+    requested = wordpress_site.requested_paths()
+    assert private not in requested
+    assert {"/robots.txt", linking} <= requested
+    assert "failed/robots 1" in process.stdout
+
+
 def test_listing_pages_are_never_stored(crawl):
     assert all(url.endswith(".html") for url in crawl.stored())
 
