@@ -5,6 +5,9 @@ Each crawl runs as a real ``medarchive`` process against a real HTTP server on
 """
 
 import json
+import shutil
+import sqlite3
+from contextlib import closing
 
 import pytest
 
@@ -120,12 +123,19 @@ def test_run_is_recorded_with_its_stats(crawl):
     assert json.loads(stats)["portal/articles"] == new
 
 
-def test_second_full_crawl_leaves_the_same_rows(crawl):
+def test_second_full_crawl_leaves_the_same_rows(crawl, tmp_path):
+    # On a copy: the session's archive stays as its one crawl left it, whatever test reads it after.
+    db_path = shutil.copy(crawl.db_path, tmp_path / "again.db")
+
+    def rows(sql):
+        with closing(sqlite3.connect(db_path)) as db:
+            return db.execute(sql).fetchall()
+
     columns = "url, id, title, published, body, body_html, disclaimer, content_hash"
-    before = crawl.rows(f"select {columns} from articles order by url")
-    dois_before = crawl.rows("select * from article_dois order by 1, 2")
-    again = medarchive("crawl", crawl.site.url + crawl.start_path, "--full", "--db", str(crawl.db_path), *FAST)
+    before = rows(f"select {columns} from articles order by url")
+    dois_before = rows("select * from article_dois order by 1, 2")
+    again = medarchive("crawl", crawl.site.url + crawl.start_path, "--full", "--db", str(db_path), *FAST)
     assert again.returncode == 0, again.stderr
     assert f"0 new, 0 updated, {len(before)} unchanged" in again.stdout
-    assert crawl.rows(f"select {columns} from articles order by url") == before
-    assert crawl.rows("select * from article_dois order by 1, 2") == dois_before
+    assert rows(f"select {columns} from articles order by url") == before
+    assert rows("select * from article_dois order by 1, 2") == dois_before
