@@ -10,6 +10,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -82,6 +83,29 @@ def middle_article(portal):
     """A live article from the middle of the chain: a crawl from it must walk both ways."""
     live = portal.live_articles
     return live[len(live) // 2]
+
+
+class StderrWatch:
+    """Reads a running process's stderr in a thread, noting ``counter()`` the moment a line
+    holding ``words`` arrives (``.count``, None until then): what a server had been asked when the
+    process said something, counted from its own word rather than from a clock."""
+
+    def __init__(self, process, words: str, counter):
+        self.lines, self.count = [], None
+
+        def read():
+            for line in process.stderr:
+                if self.count is None and words in line:
+                    self.count = counter()
+                self.lines.append(line)
+
+        self._thread = threading.Thread(target=read, daemon=True)
+        self._thread.start()
+
+    def text(self) -> str:
+        """All of stderr, once the process has closed it."""
+        self._thread.join(timeout=60)
+        return "".join(self.lines)
 
 
 class Crawl:

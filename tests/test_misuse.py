@@ -8,13 +8,12 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 import pytest
 
-from conftest import FAST, free_loopback_port, medarchive, middle_article
+from conftest import FAST, StderrWatch, free_loopback_port, medarchive, middle_article
 from crawler.replica import build_portal, serve
 from trap_sites import GzipBombSite, SlowPageSite
 
@@ -168,27 +167,16 @@ class InterruptedCrawl:
                 [sys.executable, "-m", "medarchive", "crawl", site.url + middle_article(portal).path, "--db", str(db_path)],
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             )
-            said_stopping = []  # the replica's request count when the crawl said it was stopping
-            stderr = []
-
-            def read_stderr():
-                for line in process.stderr:
-                    stderr.append(line)
-                    if STOPPING in line and not said_stopping:
-                        said_stopping.append(len(site.requests))
-
-            reader = threading.Thread(target=read_stderr)
-            reader.start()
+            stopping = StderrWatch(process, STOPPING, lambda: len(site.requests))
             deadline = time.monotonic() + 30
             while len(site.requests) < after and time.monotonic() < deadline:
                 time.sleep(0.05)
             process.send_signal(signal.SIGINT)
             self.stdout = process.stdout.read()
             self.returncode = process.wait(timeout=60)
-            reader.join(timeout=60)
-            self.stderr = "".join(stderr)
-            assert said_stopping, self.stderr
-            self.fetched_after = len(site.requests) - said_stopping[0]
+            self.stderr = stopping.text()
+            assert stopping.count is not None, self.stderr
+            self.fetched_after = len(site.requests) - stopping.count
 
 
 def test_ctrl_c_stops_fetching_all_but_the_pages_in_flight(tmp_path):
