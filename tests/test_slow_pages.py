@@ -142,12 +142,18 @@ def test_an_extraction_process_whose_crawl_has_gone_ends_without_a_word():
 def test_a_slow_page_is_skipped_and_kept_while_the_crawl_goes_on(wordpress_portal, tmp_path):
     site = WithDeepPage(wordpress_portal, DEEP_PATH, DEEP_PAGE)
     db_path = tmp_path / "archive.db"
+    skipped = "extraction took longer than"
     with serve(site, latency=0.2) as server:
-        started = time.monotonic()
-        process = medarchive("crawl", server.url + DEEP_PATH, server.url + middle_article(wordpress_portal).path,
-                             "--db", str(db_path), *FAST, "-s", f"PORTAL_MAX_EXTRACT_SECONDS={BOUND}")
-        elapsed = time.monotonic() - started
-    assert process.returncode == 0, process.stderr[-3000:]
+        process = subprocess.Popen(
+            [sys.executable, "-m", "medarchive", "crawl", server.url + DEEP_PATH, server.url + middle_article(wordpress_portal).path,
+             "--db", str(db_path), *FAST, "-s", f"PORTAL_MAX_EXTRACT_SECONDS={BOUND}"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        at_skip = StderrWatch(process, skipped, lambda: len(site.answered))
+        process.stdout.read()
+        returncode = process.wait(timeout=180)
+        stderr = at_skip.text()
+    assert returncode == 0, stderr[-3000:]
     with sqlite3.connect(db_path) as db:
         stored = {url for (url,) in db.execute("select url from articles")}
         kept = db.execute("select url, reason, length(body) > 0 from unextracted_pages").fetchall()
@@ -155,9 +161,8 @@ def test_a_slow_page_is_skipped_and_kept_while_the_crawl_goes_on(wordpress_porta
     assert stored == {server.url + article.path for article in wordpress_portal.live_articles}
     assert kept == [(server.url + DEEP_PATH, "slow_extraction", 1)]
     assert json.loads(stats)["portal/skipped/slow_extraction"] == 1
-    assert f"Skipped {server.url + DEEP_PATH}: extraction took longer than {BOUND} s" in process.stderr
-    # While the deep page was being read, the crawl went on fetching the chain one page at a time.
-    deep_at = next(at for at, path in site.answered if path == DEEP_PATH)
-    meanwhile = [path for at, path in site.answered if deep_at + 0.5 < at < deep_at + BOUND]
-    assert len(meanwhile) >= 3, meanwhile
-    assert elapsed < 60
+    assert f"Skipped {server.url + DEEP_PATH}: {skipped} {BOUND} s" in stderr
+    # While the deep page was being read, the crawl went on fetching: most of the replica was
+    # answered after the deep page was sent and before it was given up (31 of 36 here); with
+    # extraction on the reactor's thread, only the pages already in flight were (6).
+    assert at_skip.count - site.sent >= 10, site.answered
