@@ -4,14 +4,13 @@ import collections
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 
 import redis
 
 from crawler.distributed import key
 
-from conftest import FAST, medarchive, middle_article, needs_redis
+from conftest import FAST, HeldPages, medarchive, middle_article, needs_redis
 
 pytestmark = needs_redis
 
@@ -23,27 +22,8 @@ def snapshot(crawl_rows):
 
 
 #: For the three-worker test: each process has at most two pages in flight, and a page held back
-#: (``HeldArticles``) while the others start is not given up.
+#: (``HeldPages``) while the others start is not given up.
 SHARING = [*WORKER, "-s", "CONCURRENT_REQUESTS=2", "-s", "DOWNLOAD_TIMEOUT=120"]
-
-
-class HeldArticles:
-    """A portal whose article pages are answered only once ``release`` is set; ``held`` counts
-    the requests for them waiting meanwhile. Listings and the sitemap are answered at once."""
-
-    def __init__(self, portal):
-        self.portal, self.style = portal, portal.style
-        self.articles = {article.path for article in portal.articles}
-        self.release = threading.Event()
-        self.held = 0
-        self._lock = threading.Lock()
-
-    def response(self, path, base_url, if_modified_since=None):
-        if path in self.articles and not self.release.is_set():
-            with self._lock:
-                self.held += 1
-            self.release.wait(120)
-        return self.portal.response(path, base_url, if_modified_since)
 
 
 def wait_for(condition, processes, what):
@@ -58,7 +38,7 @@ def wait_for(condition, processes, what):
 def test_three_workers_build_the_same_archive_each_fetching_pages_none_twice(redis_url, wordpress_portal, wordpress_site, wordpress_crawl, tmp_path):
     start = wordpress_site.url + middle_article(wordpress_portal).path
     wordpress_site.clear_requests()
-    held = HeldArticles(wordpress_portal)
+    held = HeldPages(wordpress_portal)
     wordpress_site.portal = held
     queue = redis.Redis.from_url(redis_url)
     try:
