@@ -109,19 +109,19 @@ class StderrWatch:
 
 
 class HeldPages:
-    """A portal whose article pages are answered only once ``release`` is set; ``held`` counts
-    the requests for them waiting meanwhile. Other pages (robots.txt, listings, the sitemap)
+    """A portal whose pages at ``paths`` (by default its articles) are answered only once
+    ``release`` is set; ``held`` counts the requests for them waiting meanwhile. Other pages
     are answered at once. Serve it to catch a crawl in the middle of its run."""
 
-    def __init__(self, portal):
+    def __init__(self, portal, paths=None):
         self.portal, self.style = portal, portal.style
-        self.articles = {article.path for article in portal.articles}
+        self.paths = set(paths) if paths is not None else {article.path for article in portal.articles}
         self.release = threading.Event()
         self.held = 0
         self._lock = threading.Lock()
 
     def response(self, path, base_url, if_modified_since=None):
-        if path in self.articles and not self.release.is_set():
+        if path in self.paths and not self.release.is_set():
             with self._lock:
                 self.held += 1
             self.release.wait(120)

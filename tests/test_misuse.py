@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FAST, StderrWatch, free_loopback_port, medarchive, middle_article
+from conftest import FAST, HeldPages, StderrWatch, free_loopback_port, medarchive, middle_article
 from crawler.replica import build_portal, serve
 from trap_sites import GzipBombSite, SlowPageSite
 
@@ -187,6 +187,31 @@ def test_ctrl_c_stops_fetching_all_but_the_pages_in_flight(tmp_path):
     status, stats = last_run(tmp_path / "a.db")
     assert status == "shutdown"
     assert stats["portal/interrupted/not_fetched"] > 0, stats
+
+
+def test_ctrl_c_while_robots_txt_is_awaited_fetches_none_of_the_pages_waiting_for_it(tmp_path):
+    portal = HeldPages(build_portal("wordpress", n=30, seed=1), paths={"/robots.txt"})
+    with serve(portal) as site:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "medarchive", "crawl", site.url + middle_article(portal.portal).path, "--db", str(tmp_path / "a.db")],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        stopping = StderrWatch(process, STOPPING, lambda: len(site.requests))
+        try:
+            deadline = time.monotonic() + 60
+            while not portal.held and process.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.02)
+            # The start page and the discovery requests wait in the downloader for robots.txt.
+            process.send_signal(signal.SIGINT)
+            while stopping.count is None and process.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.02)
+        finally:
+            portal.release.set()
+        process.stdout.read()
+        assert process.wait(timeout=60) == 1
+        assert stopping.count is not None, stopping.text()
+        fetched_after = [path for _, path, _ in site.requests[stopping.count:]]
+    assert fetched_after == ["/robots.txt"]  # the one held back: in transfer when Ctrl-C came
 
 
 def test_a_second_ctrl_c_aborts_and_closes_the_run(tmp_path):
