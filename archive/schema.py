@@ -6,6 +6,7 @@ an archive made by an older release is brought up to date when it is opened.
 Append new migrations; never edit one that has shipped.
 """
 
+import itertools
 import logging
 import os
 import sqlite3
@@ -459,6 +460,23 @@ def check_is_archive(path) -> None:
         raise NotAnArchive(f"it is another application's database (tables {shown or 'of ' + ', '.join(sorted(sets))}); it was left as it was")
 
 
+#: For tests/test_crash_consistency.py: ``MEDARCHIVE_PAUSE_AT=SQL[@N]`` stops the process at
+#: the N-th statement (the first by default) that holds SQL, on any of its connections, to be
+#: killed exactly there (mid-schema, mid-batch, before a commit).
+PAUSE_AT = "MEDARCHIVE_PAUSE_AT"
+_statements_matched = itertools.count(1)
+
+
+def _pause_where_asked(statement: str) -> None:
+    """Say ``paused before SQL`` on stderr and wait for ever, if ``statement`` is the one
+    ``MEDARCHIVE_PAUSE_AT`` names."""
+    sql, _, nth = os.environ[PAUSE_AT].partition("@")
+    if sql.lower() in statement.lower() and next(_statements_matched) == int(nth or 1):
+        os.write(2, f"paused before {sql}\n".encode())
+        while True:
+            time.sleep(3600)
+
+
 def open_archive(path, *, create=True) -> sqlite_utils.Database:
     """Open (and, with ``create``, make or upgrade) the archive at ``path``.
 
@@ -468,6 +486,8 @@ def open_archive(path, *, create=True) -> sqlite_utils.Database:
     if create:
         check_is_archive(path)
     db = sqlite_utils.Database(path)
+    if os.environ.get(PAUSE_AT):
+        db.conn.set_trace_callback(_pause_where_asked)
     db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     db.execute("PRAGMA foreign_keys = ON")
     if create:

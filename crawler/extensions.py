@@ -11,7 +11,7 @@ from scrapy.exceptions import NotConfigured
 
 from archive.writer import crawl_errors
 
-from .middlewares import NotFetched
+from .middlewares import INTERRUPTED, NotFetched
 
 #: Seconds between two redraws of the progress line.
 REDRAW_INTERVAL = 0.5
@@ -64,7 +64,8 @@ INTERRUPT_MESSAGE = b"\nstopping: finishing pages in flight, Ctrl-C again to abo
 class Interrupt:
     """On the first Ctrl-C, say so at once and drop the requests waiting in the
     downloader's queues: only the pages being transferred are finished and stored, instead
-    of every queued one at the site's delay (16 requests, about 10 s). The dropped pages
+    of every queued one at the site's delay (16 requests, about 10 s); those still waiting for
+    robots.txt are dropped as they reach the queues (``InterruptMiddleware``). The dropped pages
     stay in the archive's frontier, so the next run fetches them. Scrapy's own handling
     goes on as before (a graceful close, a second Ctrl-C stops at once)."""
 
@@ -104,4 +105,4 @@ class Interrupt:
                 request, deferred = slot.queue.popleft()
                 deferred.errback(NotFetched(f"crawl interrupted before {request.url} was fetched"))
                 dropped += 1
-        self.crawler.stats.inc_value("portal/interrupted/not_fetched", dropped)
+        self.crawler.stats.inc_value(INTERRUPTED, dropped)  # set even at 0: InterruptMiddleware drops the rest

@@ -82,10 +82,10 @@ class _Child:
         self._running = None
 
     def extract(self, request, max_seconds: float):
-        if self._running is None:
-            self._running = _start_child()
-        process, to_child, from_child = self._running
         try:
+            if self._running is None:
+                self._running = _start_child()
+            process, to_child, from_child = self._running
             to_child.send(request)
             if not from_child.poll(max_seconds):
                 self.stop()
@@ -107,12 +107,19 @@ class _Child:
 
 
 def _start_child():
+    """A new extraction process, once it is ready to read: its start-up (a second or more on a
+    busy machine) does not count against the first page's bound."""
     process = subprocess.Popen([sys.executable, "-m", "crawler.extractor"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     to_child = Connection(os.dup(process.stdin.fileno()), readable=False)
     from_child = Connection(os.dup(process.stdout.fileno()), writable=False)
     process.stdin.close()
     process.stdout.close()
+    from_child.recv()  # READY, or EOFError if it could not start
     return process, to_child, from_child
+
+
+#: What a child says once it has imported the extraction code.
+READY = "ready"
 
 
 def serve(requests: Connection, answers: Connection) -> None:
@@ -121,6 +128,10 @@ def serve(requests: Connection, answers: Connection) -> None:
 
     from .extraction.article import extract_article
 
+    try:
+        answers.send(READY)
+    except OSError:  # the crawl has gone already
+        return
     while True:
         try:
             text, url, rule = requests.recv()

@@ -113,6 +113,30 @@ class NotFetched(IgnoreRequest):
     failure of the site, so no gap; an archived link to it stays in the frontier."""
 
 
+#: Requests the first Ctrl-C left unfetched (crawler/extensions.py ``Interrupt``); once set,
+#: the crawl has been interrupted.
+INTERRUPTED = "portal/interrupted/not_fetched"
+
+
+class InterruptMiddleware:
+    """After the first Ctrl-C, drops the requests that reach the downloader's queues only then:
+    those that were waiting for their site's robots.txt. ``Interrupt`` drops the ones already
+    queued; without this the waiting ones were all fetched once robots.txt came."""
+
+    def __init__(self, stats):
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.stats)
+
+    def process_request(self, request, spider=None):
+        if self.stats.get_value(INTERRUPTED) is not None:
+            self.stats.inc_value(INTERRUPTED)
+            raise NotFetched(f"crawl interrupted before {request.url} was fetched")
+        return None
+
+
 class PageBudgetExceeded(NotFetched):
     """The request's site has had its ``PORTAL_MAX_PAGES`` pages in this crawl."""
 

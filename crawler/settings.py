@@ -51,6 +51,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.RetryAfterMiddleware": 550,
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.middlewares.RobotsTxtMiddleware": 100,
+    # After robots.txt: a request that waited for it is dropped if Ctrl-C came meanwhile.
+    "crawler.middlewares.InterruptMiddleware": 110,
     "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
     "crawler.middlewares.HttpCompressionMiddleware": 590,
     "crawler.middlewares.PageBudgetMiddleware": 120,

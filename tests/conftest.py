@@ -10,6 +10,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -82,6 +83,49 @@ def middle_article(portal):
     """A live article from the middle of the chain: a crawl from it must walk both ways."""
     live = portal.live_articles
     return live[len(live) // 2]
+
+
+class StderrWatch:
+    """Reads a running process's stderr in a thread, noting ``counter()`` the moment a line
+    holding ``words`` arrives (``.count``, None until then): what a server had been asked when the
+    process said something, counted from its own word rather than from a clock."""
+
+    def __init__(self, process, words: str, counter):
+        self.lines, self.count = [], None
+
+        def read():
+            for line in process.stderr:
+                if self.count is None and words in line:
+                    self.count = counter()
+                self.lines.append(line)
+
+        self._thread = threading.Thread(target=read, daemon=True)
+        self._thread.start()
+
+    def text(self) -> str:
+        """All of stderr, once the process has closed it."""
+        self._thread.join(timeout=60)
+        return "".join(self.lines)
+
+
+class HeldPages:
+    """A portal whose pages at ``paths`` (by default its articles) are answered only once
+    ``release`` is set; ``held`` counts the requests for them waiting meanwhile. Other pages
+    are answered at once. Serve it to catch a crawl in the middle of its run."""
+
+    def __init__(self, portal, paths=None):
+        self.portal, self.style = portal, portal.style
+        self.paths = set(paths) if paths is not None else {article.path for article in portal.articles}
+        self.release = threading.Event()
+        self.held = 0
+        self._lock = threading.Lock()
+
+    def response(self, path, base_url, if_modified_since=None):
+        if path in self.paths and not self.release.is_set():
+            with self._lock:
+                self.held += 1
+            self.release.wait(120)
+        return self.portal.response(path, base_url, if_modified_since)
 
 
 class Crawl:

@@ -5,6 +5,9 @@ Each crawl runs as a real ``medarchive`` process against a real HTTP server on
 """
 
 import json
+import shutil
+import sqlite3
+from contextlib import closing
 
 import pytest
 
@@ -108,6 +111,19 @@ def test_robots_disallowed_pages_are_never_fetched(wordpress_crawl):
     assert not wordpress_crawl.portal.robots_disallowed & set(wordpress_crawl.requests)
 
 
+def test_a_start_page_robots_txt_disallows_is_not_fetched(wordpress_portal, wordpress_site, tmp_path):
+    # The crawl follows no link into /private/ of itself, so only a start there tells whether it obeys.
+    private, linking = wordpress_portal.awkward["private"], wordpress_portal.awkward["private_link_from"]
+    wordpress_site.clear_requests()
+    process = medarchive("crawl", wordpress_site.url + private, wordpress_site.url + linking, "--chain-only",
+                         "--db", str(tmp_path / "robots.db"), *FAST)
+    assert process.returncode == 0, process.stderr
+    requested = wordpress_site.requested_paths()
+    assert private not in requested
+    assert {"/robots.txt", linking} <= requested
+    assert "failed/robots 1" in process.stdout
+
+
 def test_listing_pages_are_never_stored(crawl):
     assert all(url.endswith(".html") for url in crawl.stored())
 
@@ -119,12 +135,19 @@ def test_run_is_recorded_with_its_stats(crawl):
     assert json.loads(stats)["portal/articles"] == new
 
 
-def test_second_full_crawl_leaves_the_same_rows(crawl):
+def test_second_full_crawl_leaves_the_same_rows(crawl, tmp_path):
+    # On a copy: the session's archive stays as its one crawl left it, whatever test reads it after.
+    db_path = shutil.copy(crawl.db_path, tmp_path / "again.db")
+
+    def rows(sql):
+        with closing(sqlite3.connect(db_path)) as db:
+            return db.execute(sql).fetchall()
+
     columns = "url, id, title, published, body, body_html, disclaimer, content_hash"
-    before = crawl.rows(f"select {columns} from articles order by url")
-    dois_before = crawl.rows("select * from article_dois order by 1, 2")
-    again = medarchive("crawl", crawl.site.url + crawl.start_path, "--full", "--db", str(crawl.db_path), *FAST)
+    before = rows(f"select {columns} from articles order by url")
+    dois_before = rows("select * from article_dois order by 1, 2")
+    again = medarchive("crawl", crawl.site.url + crawl.start_path, "--full", "--db", str(db_path), *FAST)
     assert again.returncode == 0, again.stderr
     assert f"0 new, 0 updated, {len(before)} unchanged" in again.stdout
-    assert crawl.rows(f"select {columns} from articles order by url") == before
-    assert crawl.rows("select * from article_dois order by 1, 2") == dois_before
+    assert rows(f"select {columns} from articles order by url") == before
+    assert rows("select * from article_dois order by 1, 2") == dois_before

@@ -8,7 +8,9 @@ import time
 
 import redis
 
-from conftest import FAST, medarchive, middle_article, needs_redis
+from crawler.distributed import key
+
+from conftest import FAST, HeldPages, medarchive, middle_article, needs_redis
 
 pytestmark = needs_redis
 
@@ -19,18 +21,42 @@ def snapshot(crawl_rows):
     return crawl_rows("select url, title, category, published, body, disclaimer, content_hash from articles order by url")
 
 
-def test_three_workers_build_the_same_archive_fetching_each_page_once(redis_url, wordpress_portal, wordpress_site, wordpress_crawl, tmp_path):
+#: For the three-worker test: each process has at most two pages in flight, and a page held back
+#: (``HeldPages``) while the others start is not given up.
+SHARING = [*WORKER, "-s", "CONCURRENT_REQUESTS=2", "-s", "DOWNLOAD_TIMEOUT=120"]
+
+
+def wait_for(condition, processes, what):
+    """Until ``condition()`` holds; fails at once if one of ``processes`` ended meanwhile."""
+    deadline = time.monotonic() + 120
+    while not condition():
+        ended = [process.args[3] for process in processes if process.poll() is not None]
+        assert not ended and time.monotonic() < deadline, f"{what}: never ({ended or 'time out'})"
+        time.sleep(0.05)
+
+
+def test_three_workers_build_the_same_archive_each_fetching_pages_none_twice(redis_url, wordpress_portal, wordpress_site, wordpress_crawl, tmp_path):
     start = wordpress_site.url + middle_article(wordpress_portal).path
     wordpress_site.clear_requests()
-    first = subprocess.Popen([sys.executable, "-m", "medarchive", "crawl", start, "--redis", redis_url, *WORKER],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(0.5)
-    others = [subprocess.Popen([sys.executable, "-m", "medarchive", "worker", "--redis", redis_url, *WORKER],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
-    for process in [first, *others]:
-        out, err = process.communicate(timeout=180)
-        assert process.returncode == 0, err
-        assert "queued for `medarchive ingest`" in out
+    held = HeldPages(wordpress_portal)
+    wordpress_site.portal = held
+    queue = redis.Redis.from_url(redis_url)
+    try:
+        first = subprocess.Popen([sys.executable, "-m", "medarchive", "crawl", start, "--redis", redis_url, *SHARING],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        wait_for(lambda: queue.smembers(key("origins", "medarchive")), [first], "the crawl names its site")
+        others = [subprocess.Popen([sys.executable, "-m", "medarchive", "worker", "--redis", redis_url, *SHARING],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+        # Two article pages in flight in each of the three processes: every one has taken its share.
+        wait_for(lambda: held.held >= 6, [first, *others], "two pages held for each process")
+        held.release.set()
+        for process in [first, *others]:
+            out, err = process.communicate(timeout=180)
+            assert process.returncode == 0, err
+            assert "queued for `medarchive ingest`" in out
+    finally:
+        held.release.set()
+        wordpress_site.portal = wordpress_portal
 
     fetched = collections.Counter(path for _, path, _ in wordpress_site.requests if path.endswith(".html"))
     assert fetched and max(fetched.values()) == 1, {path: n for path, n in fetched.items() if n > 1}

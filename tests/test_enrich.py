@@ -126,7 +126,8 @@ def test_a_429_is_retried_after_the_seconds_its_retry_after_names(archive, apis)
     assert result.returncode == 0, result.stderr
     refused, retried = apis.apis.asked("crossref")[:2]
     assert refused.path == retried.path
-    assert 1.0 <= retried.at - refused.at < 3.0  # not sooner than asked, nor after much longer
+    # Not sooner than asked (a bound a busy machine cannot break: it only delays the retry).
+    assert retried.at - refused.at >= 1.0
     assert len(rows(archive, "select * from works")) == 3
 
 

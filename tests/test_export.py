@@ -14,12 +14,15 @@ from contextlib import closing
 
 import pytest
 
-from archive.export import columns
 from archive.files import CannotWrite, replaced_atomically
 from conftest import FAST, medarchive_in_process, middle_article, written_archive
 from test_full_disk import small_disk  # noqa: F401 (a fixture)
 
 CITED = {"dois": "article_dois", "pmids": "article_pmids", "pmcids": "article_pmcids", "trials": "article_trials"}
+#: The columns an export must have, in order (README: Export), listed here rather than taken
+#: from the code under test, so that a column it drops fails the tests.
+ARTICLE_COLUMNS = ["url", "id", "site", "title", "category", "published", "published_at", "published_raw",
+                   "published_source", "body", "disclaimer", "first_seen", "last_changed"]
 
 
 def export(*args):
@@ -42,7 +45,7 @@ def two_sites(wordpress_crawl, dedecms_portal, dedecms_site, tmp_path_factory):
 
 def archive_rows(db_path, where="1", params=()) -> list[dict]:
     """The articles as the archive holds them, with what each cites, by a query of the test's own."""
-    names = [name for name in columns() if name not in CITED]
+    names = ARTICLE_COLUMNS
     with closing(sqlite3.connect(db_path)) as db:
         rows = [dict(zip(names, row)) for row in db.execute(f"select {', '.join(names)} from articles where {where} order by id", params)]
         for name, table in CITED.items():
@@ -119,7 +122,7 @@ def test_parquet_reads_back_with_pyarrow(two_sites, tmp_path):
     assert result.returncode == 0, result.stderr
     expected = archive_rows(two_sites["db"])
     table = pq.read_table(target)
-    assert table.column_names == columns(with_html=True)
+    assert table.column_names == [*ARTICLE_COLUMNS[:10], "body_html", *ARTICLE_COLUMNS[10:], *CITED]
     assert str(table.schema.field("dois").type) == "list<element: string>"
     exported = table.to_pylist()
     assert [{k: v for k, v in row.items() if k != "body_html"} for row in exported] == expected

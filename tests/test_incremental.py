@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from conftest import FAST, medarchive, middle_article
+from conftest import FAST, HeldPages, medarchive, middle_article
 from crawler.replica import build_portal, serve
 
 SEED, ARTICLES, EDITED = 5, 26, 8
@@ -121,18 +121,22 @@ def _count(db_path):
 
 
 def test_a_second_crawl_of_the_same_archive_is_refused_while_the_first_runs(tmp_path):
-    portal = build_portal("wordpress", 12, seed=9)
-    with serve(portal, latency=0.2) as site:
+    portal = HeldPages(build_portal("wordpress", 12, seed=9))
+    with serve(portal) as site:
         db_path = tmp_path / "archive.db"
-        start = site.url + middle_article(portal).path
+        start = site.url + middle_article(portal.portal).path
         first = subprocess.Popen([sys.executable, "-m", "medarchive", "crawl", start, "--db", str(db_path), *FAST, "--concurrency", "1"],
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
-            time.sleep(1.5)
-            second = medarchive("crawl", start, "--db", str(db_path), *FAST)
+            deadline = time.monotonic() + 60
+            while not portal.held and first.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert portal.held, "the first crawl never asked for its start page"
+            second = medarchive("crawl", start, "--db", str(db_path), *FAST)  # while the first waits for its page
             assert second.returncode == 1
             assert "is being written by medarchive pid" in second.stderr
         finally:
+            portal.release.set()
             first.wait(timeout=120)
         assert first.returncode == 0
 

@@ -89,7 +89,10 @@ def test_a_writer_that_falls_behind_makes_the_hand_over_wait_and_writes_everythi
 
     crawling = threading.Thread(target=crawl)
     crawling.start()
-    time.sleep(0.5)
+    deadline = time.monotonic() + 30
+    while len(handed_over) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.2)  # a chance for a third hand-over that did not wait: a busy machine cannot make one
     # One batch in the thread, one queued: the third hand-over waits.
     assert handed_over == [0, 1]
     assert crawling.is_alive()

@@ -4,7 +4,6 @@
 Used by ``tests/test_slow_pages.py`` and ``bench/slow_pages.py``.
 """
 
-import time
 
 PARAGRAPH = "<p>" + "心血管疾病的研究进展，患者在治疗后恢复良好。" * 3 + "</p>"
 
@@ -20,15 +19,27 @@ def nested_page(depth: int, size: int) -> bytes:
 
 
 class WithDeepPage:
-    """A replica portal that also serves one ``page`` at ``path``, noting when each answer
-    was given (``answered``: monotonic time, path), to see what the crawl fetched meanwhile."""
+    """A replica portal that also serves one ``page`` at ``path``. ``answered``: the paths
+    answered, in order; ``sent``: how many of them had been answered when the last byte of
+    ``page`` was handed over, to count what the crawl fetched while it read the page."""
 
     def __init__(self, portal, path: str, page: bytes):
         self.portal, self.style, self.path, self.page = portal, portal.style, path, page
-        self.answered: list[tuple[float, str]] = []
+        self.answered: list[str] = []
+        self.sent: int | None = None
 
     def response(self, path, base_url, if_modified_since=None):
-        self.answered.append((time.monotonic(), path))
-        if path == self.path:
-            return 200, {"Content-Type": "text/html; charset=utf-8", "Content-Length": str(len(self.page))}, self.page
+        self.answered.append(path)
         return self.portal.response(path, base_url, if_modified_since)
+
+    def raw_handler(self, path):
+        return self._send_page if path == self.path else None
+
+    def _send_page(self, handler, base_url) -> None:
+        self.answered.append(self.path)
+        handler.send_response(200)
+        handler.send_header("Content-Type", "text/html; charset=utf-8")
+        handler.send_header("Content-Length", str(len(self.page)))
+        handler.end_headers()
+        handler.wfile.write(self.page)
+        self.sent = len(self.answered)
