@@ -124,3 +124,7 @@ def test_when_cleaning_leaves_nothing_of_the_densest_block_the_text_after_the_he
     article = read_article(Selector(text=html), "http://www.health.example/a/1000.html")
     assert article.body.startswith("自五月六日起，门诊上午提前半小时开诊。")
     assert article.found_by["body"] == "after the headline"
+
+
+def test_a_heading_opening_the_text_block_is_the_headline_when_title_names_only_the_site():
+    assert read("headline_inside_text_block.html").title == "省卫生健康委召开基层医疗机构能力提升工作会"

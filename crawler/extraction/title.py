@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from .rules import TITLE_CLASS_PATTERN, TITLE_HINT_META
-from .text import BLOCK_TAGS, meta_contents, normalize_space, page_texts, text_content
+from .text import BLOCK_TAGS, is_prose, meta_contents, normalize_space, page_texts, squash, text_content
 
 #: A headline is at least this long (shorter headings are box labels: 热点, 推荐阅读).
 MIN_TITLE_CHARS = 4
@@ -41,7 +41,6 @@ _TITLE_TEXT = etree.XPath("//title/text()", smart_strings=False)
 _HEADING_LIKE = etree.XPath("//h1 | //h2 | //h3 | //body//*[@class or @id]")
 _LINKS_BELOW = etree.XPath(".//a[@href]")
 _SCHEME_AND_HOST_RE = re.compile(r"^[a-z]+://[^/]+", re.IGNORECASE)
-_SQUASH_RE = re.compile(r"[\s\u00a0\u3000\u200b\ufeff]+")
 
 
 @dataclass
@@ -88,8 +87,8 @@ def find_title(root, body_container=None, texts: list | None = None) -> Title | 
     hints = _hints(root)
     candidates = _candidates(root) + _emphasised_lines(root)
     segments = [segment for hint in hints for segment in _hint_segments(hint)]
-    parts = {_squash(part) for hint in hints for part in _HINT_SEPARATORS_RE.split(hint) if part.strip()}
-    named = [(text, element) for text, element in candidates if _squash(text) in parts]
+    parts = {squash(part) for hint in hints for part in _HINT_SEPARATORS_RE.split(hint) if part.strip()}
+    named = [(text, element) for text, element in candidates if squash(text) in parts]
     if named:
         text, element = _nearest_before(named, body_container, root) or named[0]
         return Title(text, element, "hint+heading")
@@ -109,10 +108,10 @@ def _whole_line(text: str, element, candidates, hints) -> tuple[str, object]:
     """The heading that shows ``text`` and a second part after it (``标题——副标题``,
     ``标题：副标题``), when the hints name only the first: the headline is the whole line. A
     second part that the hints give as a segment of their own is the site's name, not kept."""
-    squashed = _squash(text)
-    site_names = {_squash(part) for hint in hints for part in _HINT_SEPARATORS_RE.split(hint)[1:]}
+    squashed = squash(text)
+    site_names = {squash(part) for hint in hints for part in _HINT_SEPARATORS_RE.split(hint)[1:]}
     for line, heading in candidates:
-        whole = _squash(line)
+        whole = squash(line)
         if len(whole) <= len(squashed) or not whole.startswith(squashed):
             continue
         rest = whole[len(squashed):]
@@ -126,9 +125,9 @@ def confirmed_title(root, texts: list | None = None) -> Title | None:
     """The headline when the page's hints (``<title>``, ``og:title``) confirm an element
     showing it; found without knowing where the article text is, so that it can tell."""
     hints = _hints(root)
-    squashed_hints = [_squash(hint) for hint in hints]
+    squashed_hints = [squash(hint) for hint in hints]
     # An element repeating a whole ``标题-网站名`` hint is a copy of <title> (a share box), not the headline.
-    copies = {_squash(hint) for hint in hints if len(_HINT_SEPARATORS_RE.split(hint)) > 1}
+    copies = {squash(hint) for hint in hints if len(_HINT_SEPARATORS_RE.split(hint)) > 1}
     candidates = _candidates(root)
     confirmed = _confirmed(candidates, squashed_hints, copies)
     shown = _hint_prefix_on_page(page_texts(root) if texts is None else texts, squashed_hints, copies)
@@ -149,22 +148,42 @@ def _confirmed(candidates, squashed_hints, copies) -> list:
     return [
         (text, element)
         for text, element in candidates
-        if any(_squash(text) in hint for hint in squashed_hints) and _squash(text) not in copies
+        if any(squash(text) in hint for hint in squashed_hints) and squash(text) not in copies
     ]
 
 
 def _nearest_before(candidates, body_container, root):
-    """The candidate closest before the article text (a site's name sits further up)."""
+    """The candidate closest before the article text (a site's name sits further up); when
+    none precedes the block holding the text, the first one inside it above its first sentence
+    (a block that opens with its headline)."""
     if not candidates or body_container is None:
         return None
     # Numbered only here: most pages confirm their headline and never get this far.
     order = {element: position for position, element in enumerate(root.iter())}
     start = order.get(body_container, 0)
     before = [(order.get(element, 0), text, element) for text, element in candidates if order.get(element, 0) <= start]
-    if not before:
+    if before:
+        _, text, element = max(before, key=lambda triple: triple[0])
+        return text, element
+    text_start = order.get(_text_start(body_container), 0)
+    inside = [(order.get(element, 0), text, element) for text, element in candidates if start < order.get(element, 0) < text_start]
+    if not inside:
         return None
-    _, text, element = max(before, key=lambda triple: triple[0])
+    _, text, element = min(inside, key=lambda triple: triple[0])
     return text, element
+
+
+def _text_start(container):
+    """The element where the article text in ``container`` begins (its first prose line): a
+    container often opens with the headline, which then lies before the text, not before the
+    container."""
+    for element in container.iter():
+        if not isinstance(element.tag, str):
+            continue
+        for text in (element.text, element.tail):
+            if text and is_prose(text):
+                return element
+    return container
 
 
 def _emphasised_lines(root) -> list[tuple[str, object]]:
@@ -178,7 +197,7 @@ def _emphasised_lines(root) -> list[tuple[str, object]]:
         if element.find(".//a") is not None or _DOMAIN_RE.search(text):
             continue  # a bold link (English, 更多) or a line naming the site's address
         block = next((e for e in element.iterancestors() if e.tag in BLOCK_TAGS or e.tag in ("td", "th")), None)
-        if block is not None and _squash(text_content(block)) == _squash(text):
+        if block is not None and squash(text_content(block)) == squash(text):
             seen.add(text)
             found.append((text, element))
     return found
@@ -194,8 +213,8 @@ def _hint_prefix_on_page(texts, squashed_hints: list[str], copies: set[str]):
         stripped = text.lstrip()
         if not stripped or stripped[0] not in starts or not _visible(text):
             continue
-        squashed = _squash(text)
-        if len(squashed) < MIN_UNCONFIRMED_CHARS or (best is not None and len(squashed) <= len(_squash(best[0]))):
+        squashed = squash(text)
+        if len(squashed) < MIN_UNCONFIRMED_CHARS or (best is not None and len(squashed) <= len(squash(best[0]))):
             continue
         if squashed not in copies and any(hint.startswith(squashed) for hint in squashed_hints):
             owner = text.getparent()
@@ -216,9 +235,9 @@ def _visible(text) -> bool:
 
 def _element_showing(root, title: str):
     """The element whose text is exactly ``title`` (a headline in a ``<b>`` or ``<font>``), if any."""
-    wanted = _squash(title)
+    wanted = squash(title)
     for text in _VISIBLE_TEXT(root):
-        if _squash(text) == wanted:
+        if squash(text) == wanted:
             owner = text.getparent()
             return owner.getparent() if text.is_tail else owner
     return None
@@ -276,7 +295,7 @@ def _names_the_site(element) -> bool:
         return False
     href = links[0].get("href").strip()
     path = _SCHEME_AND_HOST_RE.sub("", href)
-    return path in ("", "/", "./", "index.html", "/index.html", "index.htm", "/index.htm", "index.php", "/index.php") and _squash(text_content(links[0])) == _squash(text_content(element))
+    return path in ("", "/", "./", "index.html", "/index.html", "index.htm", "/index.htm", "index.php", "/index.php") and squash(text_content(links[0])) == squash(text_content(element))
 
 
 def _in_chrome(element) -> bool:
@@ -284,8 +303,4 @@ def _in_chrome(element) -> bool:
         if ancestor.tag in ("a", "li", "nav", "footer", "head", "option", "select", "ul", "marquee"):
             return True
     return False
-
-
-def _squash(text: str) -> str:
-    return _SQUASH_RE.sub("", text)
 
