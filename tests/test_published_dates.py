@@ -44,6 +44,13 @@ def test_a_sidebars_today_is_not_the_articles_date():
     assert (item.published_raw, item.published) == (None, None)
 
 
+def test_the_date_under_a_reposted_storys_copy_of_the_headline_is_not_the_pages():
+    # A blog post reposting a newspaper story: its kicker, headline and "2003-7-24 钱江晚报" first.
+    repost = "<p>拆房屡出命案</p><p><b>干细胞治疗心衰获新进展</b></p><p>2003-7-24 钱江晚报</p>"
+    item = extracted(page().replace(b'<div class="content">', f'<div class="content">{repost}'.encode()))
+    assert (item.published_raw, item.published) == (None, None)
+
+
 def test_a_neighbour_links_teaser_yesterday_is_not_the_neighbours_date():
     nav = ('<div class="pre-next"><p>上一篇：<a href="/a/122.html">华为发布新机</a> 昨天（6日），华为在上海发布了新机。</p>'
            '<p>下一篇：<a href="/a/124.html">新药获批上市</a> 2019-09-04</p></div>')

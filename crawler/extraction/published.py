@@ -29,12 +29,11 @@ from .rules import (
     DATE_SCRIPT_VARIABLES,
     ELSEWHERE_CLASS_PATTERN,
 )
-from .text import meta_contents, normalize_space, page_texts, text_content
+from .text import is_prose, meta_contents, normalize_space, page_texts, squash, text_content
+from .title import clean_title
 
 #: How much visible text after the headline is searched for its date line.
 NEAR_TITLE_CHARS = 300
-#: A text this long with a comma or full stop is article prose, not a date line.
-PROSE_MIN_CHARS = 30
 #: A date line is short; an element with more text is a container, whatever its class.
 MAX_DATE_LINE_CHARS = 120
 #: How far up from a date a related block, sidebar or comment list is looked for; the page's
@@ -189,6 +188,7 @@ def _after_title(texts, title_element) -> list:
     if title_element is None:
         return []
     inside = set(title_element.iter())
+    headline = squash(clean_title(text_content(title_element)))
     window, started, budget = [], False, NEAR_TITLE_CHARS
     for node in texts:
         owner = node.getparent()
@@ -198,18 +198,15 @@ def _after_title(texts, title_element) -> list:
             continue
         if not started:
             continue
-        if _is_prose(node):
+        if is_prose(node):
             break  # the article text has begun: dates in it are about other things
+        if headline and squash(node) == headline:
+            break  # the headline again opens a reposted story: the date under it is the original's
         window.append(node)
         budget -= len(node.strip())
         if budget <= 0:
             break
     return window
-
-
-def _is_prose(text) -> bool:
-    stripped = text.strip()
-    return len(stripped) >= PROSE_MIN_CHARS and any(mark in stripped for mark in "，。；！？,")
 
 
 @lru_cache(maxsize=1)
@@ -224,7 +221,7 @@ def _labelled_line(texts, sizes, full_only: bool):
     find = _full_date if full_only else find_date_text
     for text in texts:
         match = _date_line_re().search(text)
-        if not match or (match.start() > 0 and _is_prose(text)):
+        if not match or (match.start() > 0 and is_prose(text)):
             continue
         owner = _owner(text)
         if owner is not None and _in_other_article(owner, sizes):
