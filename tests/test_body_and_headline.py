@@ -52,12 +52,24 @@ def test_a_link_line_showing_an_identifier_or_leading_to_a_file_stays(ads_and_pr
     assert kept in ads_and_promo.body
 
 
-@pytest.mark.parametrize("promo", ["关注公众号", "长按识别二维码"])
+@pytest.mark.parametrize("promo", ["关注公众号", "长按识别二维码", "欢迎关注大河健康", "【点击在线咨询】"])
 def test_follow_and_promotion_lines_are_not_body(ads_and_promo, promo):
     assert promo not in ads_and_promo.body
 
 
-@pytest.mark.parametrize("sentence", ["社会应关注我们身边的过敏患儿。", "市民可扫码预约过敏专科门诊。"])
+def test_a_pager_alone_on_its_line_is_not_body(ads_and_promo):
+    assert "返回目录" not in ads_and_promo.body
+
+
+@pytest.mark.parametrize("footer", ["Trackback", "已被阅读178次"])
+def test_blog_engine_footer_lines_are_not_body(ads_and_promo, footer):
+    assert footer not in ads_and_promo.body
+
+
+@pytest.mark.parametrize("sentence", [
+    "社会应关注我们身边的过敏患儿。", "市民可扫码预约过敏专科门诊。",
+    "欢迎关注过敏门诊的市民携带既往检查结果就诊。", "下一页的表格列出了各院区过敏门诊的出诊时间。",
+])
 def test_a_sentence_naming_a_follow_word_stays(ads_and_promo, sentence):
     assert sentence in ads_and_promo.body
 
