@@ -140,3 +140,7 @@ def test_when_cleaning_leaves_nothing_of_the_densest_block_the_text_after_the_he
 
 def test_a_heading_opening_the_text_block_is_the_headline_when_title_names_only_the_site():
     assert read("headline_inside_text_block.html").title == "省卫生健康委召开基层医疗机构能力提升工作会"
+
+
+def test_a_longer_contact_list_without_a_sentence_is_not_the_body_of_a_one_sentence_notice():
+    assert read("contact_list_after_short_notice.html").body == "截止10月13日，社区义诊活动的报名已经全部完成！"

@@ -332,7 +332,9 @@ def _headline_block(headline, best, stats):
     if inside is not None and stop is None:
         return None  # it follows the headline in its article
     before_best = _precedes(best, headline)
-    if stop is None and not before_best and not _after_second_headline(best, headline):
+    # A densest block without a sentence (a contact list, a link box) is not the article when
+    # the headline is followed by one.
+    if stop is None and not before_best and stats[best].sentences and not _after_second_headline(best, headline):
         return None
     return _best_sentence_block(following, stats, stop)
 
