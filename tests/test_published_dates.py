@@ -44,6 +44,11 @@ def test_a_sidebars_today_is_not_the_articles_date():
     assert (item.published_raw, item.published) == (None, None)
 
 
+def test_a_date_set_on_its_own_line_inside_the_heading_is_the_pages():
+    html = page().replace("进展</h1>".encode(), "进展<br><span>2019-09-02</span></h1>".encode())
+    assert extracted(html).published == "2019-09-02"
+
+
 def test_the_date_under_a_reposted_storys_copy_of_the_headline_is_not_the_pages():
     # A blog post reposting a newspaper story: its kicker, headline and "2003-7-24 钱江晚报" first.
     repost = "<p>拆房屡出命案</p><p><b>干细胞治疗心衰获新进展</b></p><p>2003-7-24 钱江晚报</p>"

@@ -195,6 +195,8 @@ def _after_title(texts, title_element) -> list:
         in_title = owner in inside and not (node.is_tail and owner is title_element)
         if in_title:
             started = True
+            if owner is not title_element and _is_date_alone(node):
+                window.append(node)  # ``<h2>标题<br><span>2021-04-28</span></h2>``: the line under it, set inside
             continue
         if not started:
             continue
@@ -213,6 +215,12 @@ def _after_title(texts, title_element) -> list:
 def _date_line_re():
     prefixes = "|".join(map(re.escape, sorted(DATE_LINE_PREFIXES, key=len, reverse=True)))
     return re.compile(rf"(?:^|\s|[|｜丨/])(?:{prefixes})\s*[:：]?\s*", re.IGNORECASE)
+
+
+def _is_date_alone(text) -> bool:
+    """Whether ``text`` shows a date and nothing else."""
+    date = find_date_text(text)
+    return bool(date) and squash(date) == squash(text)
 
 
 def _labelled_line(texts, sizes, full_only: bool):
