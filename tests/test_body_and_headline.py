@@ -144,3 +144,7 @@ def test_a_heading_opening_the_text_block_is_the_headline_when_title_names_only_
 
 def test_a_longer_contact_list_without_a_sentence_is_not_the_body_of_a_one_sentence_notice():
     assert read("contact_list_after_short_notice.html").body == "截止10月13日，社区义诊活动的报名已经全部完成！"
+
+
+def test_a_line_in_large_type_above_the_text_is_the_headline_when_title_names_only_the_site():
+    assert read("headline_in_large_type.html").title == "慈善总会向山区小学捐赠图书"

@@ -20,6 +20,10 @@ MIN_TITLE_CHARS = 4
 #: An unconfirmed heading must be at least this long to be taken over the hint.
 MIN_UNCONFIRMED_CHARS = 6
 MAX_TITLE_CHARS = 160
+#: A line set in type at least this large (``font-size:24px``) stands out as a headline would;
+#: article text is set at 12-16px (9-12pt).
+LARGE_TYPE_PX = 18
+LARGE_TYPE_PT = 14
 #: A bold line longer than this is a paragraph set in bold, not a headline.
 MAX_EMPHASISED_CHARS = 60
 #: Marks between a headline's two parts (``标题——副标题``): a heading showing the hint's
@@ -37,6 +41,8 @@ _TRAILING_SEPARATORS_RE = re.compile(r"[\s\-_|｜»›]+$")
 # Queries run on every page, compiled once (compiling cost more than running them).
 _VISIBLE_TEXT = etree.XPath("//body//text()[not(parent::script) and not(parent::style) and not(ancestor::a) and not(ancestor::title)]")
 _EMPHASISED = etree.XPath("//body//*[self::b or self::strong or self::big or self::font]")
+_STYLED = etree.XPath("//body//*[@style]")
+_FONT_SIZE_RE = re.compile(r"font-size\s*:\s*(\d+(?:\.\d+)?)\s*(px|pt)", re.IGNORECASE)
 _TITLE_TEXT = etree.XPath("//title/text()", smart_strings=False)
 _HEADING_LIKE = etree.XPath("//h1 | //h2 | //h3 | //body//*[@class or @id]")
 _LINKS_BELOW = etree.XPath(".//a[@href]")
@@ -190,17 +196,27 @@ def _emphasised_lines(root) -> list[tuple[str, object]]:
     """Bold or large lines that fill their block alone (``<p align=center><b>标题</b></p>``):
     the headline of pages older than ``<h1>``, after the headings in preference."""
     found, seen = [], set()
-    for element in _EMPHASISED(root):
+    for element in _EMPHASISED(root) + [element for element in _STYLED(root) if _in_large_type(element)]:
         text = clean_title(text_content(element))
         if not MIN_UNCONFIRMED_CHARS <= len(text) <= MAX_EMPHASISED_CHARS or text in seen or _in_chrome(element):
             continue
         if element.find(".//a") is not None or _DOMAIN_RE.search(text):
             continue  # a bold link (English, 更多) or a line naming the site's address
-        block = next((e for e in element.iterancestors() if e.tag in BLOCK_TAGS or e.tag in ("td", "th")), None)
+        own_block = element.tag in BLOCK_TAGS or element.tag in ("td", "th")
+        block = element if own_block else next((e for e in element.iterancestors() if e.tag in BLOCK_TAGS or e.tag in ("td", "th")), None)
         if block is not None and squash(text_content(block)) == squash(text):
             seen.add(text)
             found.append((text, element))
     return found
+
+
+def _in_large_type(element) -> bool:
+    """Whether ``element``'s style sets a font larger than an article's text (``font-size:24px``)."""
+    match = _FONT_SIZE_RE.search(element.get("style") or "")
+    if match is None:
+        return False
+    size, unit = float(match.group(1)), match.group(2).lower()
+    return size >= (LARGE_TYPE_PX if unit == "px" else LARGE_TYPE_PT)
 
 
 def _hint_prefix_on_page(texts, squashed_hints: list[str], copies: set[str]):
