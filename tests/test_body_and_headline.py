@@ -148,3 +148,12 @@ def test_a_longer_contact_list_without_a_sentence_is_not_the_body_of_a_one_sente
 
 def test_a_line_in_large_type_above_the_text_is_the_headline_when_title_names_only_the_site():
     assert read("headline_in_large_type.html").title == "慈善总会向山区小学捐赠图书"
+
+
+def test_a_comment_thread_longer_than_the_post_is_not_its_body():
+    body = read("comments_outweigh_the_post.html").body
+    assert body.startswith("承蒙朋友邀请") and "恭喜恭喜" not in body
+
+
+def test_the_heading_opening_the_posts_block_outranks_a_sidebar_heading_above_it():
+    assert read("heading_opening_the_post.html").title == "很高兴入住新博客"

@@ -159,24 +159,29 @@ def _confirmed(candidates, squashed_hints, copies) -> list:
 
 
 def _nearest_before(candidates, body_container, root):
-    """The candidate closest before the article text (a site's name sits further up); when
-    none precedes the block holding the text, the first one inside it above its first sentence
-    (a block that opens with its headline)."""
+    """The candidate closest above the article text: a heading that opens the block holding
+    the text, else the candidate nearest before that block (a site's name sits further up),
+    else the first line inside the block above its first sentence (a bold or large line)."""
     if not candidates or body_container is None:
         return None
     # Numbered only here: most pages confirm their headline and never get this far.
     order = {element: position for position, element in enumerate(root.iter())}
-    start = order.get(body_container, 0)
+    start, text_start = order.get(body_container, 0), order.get(_text_start(body_container), 0)
+    inside = sorted((order.get(element, 0), text, element) for text, element in candidates if start < order.get(element, 0) < text_start)
+    opening = [(text, element) for _, text, element in inside if _is_heading(element)]
+    if opening:
+        return opening[0]
     before = [(order.get(element, 0), text, element) for text, element in candidates if order.get(element, 0) <= start]
     if before:
         _, text, element = max(before, key=lambda triple: triple[0])
         return text, element
-    text_start = order.get(_text_start(body_container), 0)
-    inside = [(order.get(element, 0), text, element) for text, element in candidates if start < order.get(element, 0) < text_start]
-    if not inside:
-        return None
-    _, text, element = min(inside, key=lambda triple: triple[0])
-    return text, element
+    return (inside[0][1], inside[0][2]) if inside else None
+
+
+def _is_heading(element) -> bool:
+    """A heading by its tag or by a class or id naming a title (``<div class="tit">``)."""
+    names = (element.get("class") or "") + " " + (element.get("id") or "")
+    return element.tag in ("h1", "h2", "h3") or bool(_TITLE_CLASS_RE.search(names))
 
 
 def _text_start(container):
@@ -285,9 +290,7 @@ def _candidates(root) -> list[tuple[str, object]]:
     for element in _HEADING_LIKE(root):
         if element in seen or not isinstance(element.tag, str):
             continue
-        if element.tag not in ("h1", "h2", "h3") and not _TITLE_CLASS_RE.search(
-            (element.get("class") or "") + " " + (element.get("id") or "")
-        ):
+        if not _is_heading(element):
             continue
         if element.tag in ("html", "body", "head", "title") or _in_chrome(element) or _names_the_site(element):
             continue
