@@ -49,6 +49,11 @@ def test_a_date_set_on_its_own_line_inside_the_heading_is_the_pages():
     assert extracted(html).published == "2019-09-02"
 
 
+def test_a_forum_posts_signature_line_gives_its_date():
+    signature = "<center>本贴由<b>大卫</b>于2005年8月12日16:12:21在〖心灵体操〗发表.</center>"
+    assert extracted(page(elsewhere=signature)).published.startswith("2005-08-12")
+
+
 def test_the_date_under_a_reposted_storys_copy_of_the_headline_is_not_the_pages():
     # A blog post reposting a newspaper story: its kicker, headline and "2003-7-24 钱江晚报" first.
     repost = "<p>拆房屡出命案</p><p><b>干细胞治疗心衰获新进展</b></p><p>2003-7-24 钱江晚报</p>"

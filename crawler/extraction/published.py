@@ -3,8 +3,8 @@
 Candidates are tried best first: machine-readable metadata (``<meta>``, JSON-LD, an
 ``itemprop="datePublished"``), then the text just under the headline (a ``<time>`` there, a
 labelled line, then any dated line), then the page's own data in inline scripts (``"pubDate": ...``), then a
-``<time>``, then a labelled line anywhere, then elements whose class says "date", then date
-attributes, CMS comments and script variables. Dates inside links, lists of other articles,
+``<time>``, then a labelled line anywhere, then a post's signature (``本贴由某人于2005年8月12日…发表``),
+then elements whose class says "date", then date attributes, CMS comments and script variables. Dates inside links, lists of other articles,
 related blocks, sidebars, comments and the prev/next block belong to other pages and are never
 taken. Only the labelled line under the headline may show a relative date (``发布时间：昨天``)
 or one without its year (``发布时间：10-08``); anywhere else a date must carry its year: a bare
@@ -28,6 +28,7 @@ from .rules import (
     DATE_SCRIPT_KEYS,
     DATE_SCRIPT_VARIABLES,
     ELSEWHERE_CLASS_PATTERN,
+    POST_SIGNATURE_OPENERS,
 )
 from .text import is_prose, meta_contents, normalize_space, page_texts, squash, text_content
 from .title import clean_title
@@ -41,6 +42,9 @@ MAX_DATE_LINE_CHARS = 120
 MAX_ELSEWHERE_DEPTH = 6
 _HAS_YEAR_RE = re.compile(r"(?:19|20)\d\d|[〇零○一二][〇零○一二三四五六七八九]{3}")
 _DATE_CLASS_RE = re.compile(DATE_CLASS_PATTERN, re.IGNORECASE)
+_SIGNATURE_OPENER = rf"(?:{'|'.join(POST_SIGNATURE_OPENERS)})由"
+_SIGNATURE_START_RE = re.compile(rf"\s*{_SIGNATURE_OPENER}")
+_SIGNATURE_RE = re.compile(rf"^{_SIGNATURE_OPENER}\s*\S{{1,20}}?\s*于\s*")
 # Queries run on every page, compiled once (compiling cost more than running them).
 _NOSCRIPTS = etree.XPath("//body//noscript")
 _JSON_LD = etree.XPath("//script[@type='application/ld+json']/text()", smart_strings=False)
@@ -81,6 +85,7 @@ def find_published(root, title_element=None, stats: dict | None = None, texts: l
         (lambda: _from_script_keys(root), "script"),
         (lambda: _from_time(root, sizes), "time"),
         (lambda: _labelled_line(texts, sizes, full_only=True), "line"),
+        (lambda: _signature_line(texts, sizes), "line"),
         (lambda: _from_date_class(root, sizes), "class"),
         (lambda: _from_attributes(root, sizes), "attribute"),
         (lambda: _from_comments(root), "comment"),
@@ -243,6 +248,21 @@ def _labelled_line(texts, sizes, full_only: bool):
             date = find(line[match.end() :]) if match else None
         if date:
             return normalize_space(text[match.start() : match.end()] + date)
+    return None
+
+
+def _signature_line(texts, sizes):
+    """The date of the first post signature (``本贴由大卫于2005年8月12日…发表``) outside other articles."""
+    for text in texts:
+        owner = _owner(text)
+        if owner is None or not _SIGNATURE_START_RE.match(text) or _in_other_article(owner, sizes):
+            continue
+        # The poster's name is often bold: the line is the text of the element holding it.
+        line = normalize_space(text_content(owner))[:MAX_DATE_LINE_CHARS]
+        match = _SIGNATURE_RE.search(line)
+        date = _full_date(line[match.end() :]) if match else None
+        if date:
+            return date
     return None
 
 

@@ -49,6 +49,10 @@ DATE_LINE_PREFIXES = (
     "发布", "posted @", "posted on", "published", "publish date",
 )
 
+#: Words opening a forum or blog post's signature line, its date after 于:
+#: "本贴由大卫于2005年8月12日16:12:21在〖…〗发表".
+POST_SIGNATURE_OPENERS = ("本贴", "本帖", "本文", "此贴", "此帖")
+
 #: Class or id words of elements that show the date line (``<span class="pubtime">``, ``<p class="ly">``).
 DATE_CLASS_PATTERN = r"date|time|pubtime|publish|info|source|(?<![a-z])ly(?![a-z])|meta|post-?date|riqi"
 
