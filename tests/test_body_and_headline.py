@@ -157,3 +157,7 @@ def test_a_comment_thread_longer_than_the_post_is_not_its_body():
 
 def test_the_heading_opening_the_posts_block_outranks_a_sidebar_heading_above_it():
     assert read("heading_opening_the_post.html").title == "很高兴入住新博客"
+
+
+def test_the_sites_name_leading_title_is_not_the_headline_when_the_home_link_shows_it():
+    assert read("site_name_before_headline_in_title.html").title == "给医学生的几条建议"

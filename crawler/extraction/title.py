@@ -47,6 +47,14 @@ _TITLE_TEXT = etree.XPath("//title/text()", smart_strings=False)
 _HEADING_LIKE = etree.XPath("//h1 | //h2 | //h3 | //body//*[@class or @id]")
 _LINKS_BELOW = etree.XPath(".//a[@href]")
 _SCHEME_AND_HOST_RE = re.compile(r"^[a-z]+://[^/]+", re.IGNORECASE)
+_UP_RE = re.compile(r"^(?:\.\./)+")
+_HOME_PATHS = frozenset(("", "/", "./", "index.html", "/index.html", "index.htm", "/index.htm", "index.php", "/index.php"))
+# Links that may lead home, picked in C before the exact test (a page has hundreds of links).
+_HOME_LINKS = etree.XPath(
+    "//body//a[@href='/' or @href='./' or contains(@href, 'index.')"
+    " or (contains(@href, '://') and not(contains(substring-after(substring-after(@href, '://'), '/'), '/')))]"
+)
+_IMAGE_ALTS = etree.XPath(".//img/@alt", smart_strings=False)
 
 
 @dataclass
@@ -137,7 +145,8 @@ def confirmed_title(root, texts: list | None = None) -> Title | None:
     candidates = _candidates(root)
     confirmed = _confirmed(candidates, squashed_hints, copies)
     shown = _hint_prefix_on_page(page_texts(root) if texts is None else texts, squashed_hints, copies)
-    if shown is not None:
+    # A plain line that only the hint confirms may be the banner's site name (``网站名 - 标题``).
+    if shown is not None and (confirmed or not _is_site_name(shown[0], hints, root)):
         confirmed.append(shown)
     if not confirmed:
         # Only pages without a confirmed heading pay for looking at every bold line.
@@ -312,9 +321,26 @@ def _names_the_site(element) -> bool:
     links = _LINKS_BELOW(element)
     if len(links) != 1:
         return False
-    href = links[0].get("href").strip()
-    path = _SCHEME_AND_HOST_RE.sub("", href)
-    return path in ("", "/", "./", "index.html", "/index.html", "index.htm", "/index.htm", "index.php", "/index.php") and squash(text_content(links[0])) == squash(text_content(element))
+    return _leads_home(links[0].get("href")) and squash(text_content(links[0])) == squash(text_content(element))
+
+
+def _leads_home(href: str) -> bool:
+    """Whether ``href`` is the site's home page (``/``, ``../index.html``); an empty one is the
+    page itself."""
+    href = href.strip()
+    return bool(href) and _UP_RE.sub("", _SCHEME_AND_HOST_RE.sub("", href)) in _HOME_PATHS
+
+
+def _is_site_name(text: str, hints: list[str], root) -> bool:
+    """Whether ``text``, one part of a ``网站名 - 标题`` hint, is the name the site's home link
+    shows (its text or its logo's ``alt``): then the hint's other part is the headline."""
+    squashed = squash(text)
+    if not any(squashed in map(squash, parts) for parts in (_HINT_SEPARATORS_RE.split(hint) for hint in hints) if len(parts) > 1):
+        return False
+    for link in _HOME_LINKS(root):
+        if _leads_home(link.get("href")) and squashed in {squash(text_content(link)), *map(squash, _IMAGE_ALTS(link))}:
+            return True
+    return False
 
 
 def _in_chrome(element) -> bool:
