@@ -52,12 +52,24 @@ def test_a_link_line_showing_an_identifier_or_leading_to_a_file_stays(ads_and_pr
     assert kept in ads_and_promo.body
 
 
-@pytest.mark.parametrize("promo", ["关注公众号", "长按识别二维码"])
+@pytest.mark.parametrize("promo", ["关注公众号", "长按识别二维码", "欢迎关注大河健康", "【点击在线咨询】"])
 def test_follow_and_promotion_lines_are_not_body(ads_and_promo, promo):
     assert promo not in ads_and_promo.body
 
 
-@pytest.mark.parametrize("sentence", ["社会应关注我们身边的过敏患儿。", "市民可扫码预约过敏专科门诊。"])
+def test_a_pager_alone_on_its_line_is_not_body(ads_and_promo):
+    assert "返回目录" not in ads_and_promo.body
+
+
+@pytest.mark.parametrize("footer", ["Trackback", "已被阅读178次"])
+def test_blog_engine_footer_lines_are_not_body(ads_and_promo, footer):
+    assert footer not in ads_and_promo.body
+
+
+@pytest.mark.parametrize("sentence", [
+    "社会应关注我们身边的过敏患儿。", "市民可扫码预约过敏专科门诊。",
+    "欢迎关注过敏门诊的市民携带既往检查结果就诊。", "下一页的表格列出了各院区过敏门诊的出诊时间。",
+])
 def test_a_sentence_naming_a_follow_word_stays(ads_and_promo, sentence):
     assert sentence in ads_and_promo.body
 
@@ -124,3 +136,28 @@ def test_when_cleaning_leaves_nothing_of_the_densest_block_the_text_after_the_he
     article = read_article(Selector(text=html), "http://www.health.example/a/1000.html")
     assert article.body.startswith("自五月六日起，门诊上午提前半小时开诊。")
     assert article.found_by["body"] == "after the headline"
+
+
+def test_a_heading_opening_the_text_block_is_the_headline_when_title_names_only_the_site():
+    assert read("headline_inside_text_block.html").title == "省卫生健康委召开基层医疗机构能力提升工作会"
+
+
+def test_a_longer_contact_list_without_a_sentence_is_not_the_body_of_a_one_sentence_notice():
+    assert read("contact_list_after_short_notice.html").body == "截止10月13日，社区义诊活动的报名已经全部完成！"
+
+
+def test_a_line_in_large_type_above_the_text_is_the_headline_when_title_names_only_the_site():
+    assert read("headline_in_large_type.html").title == "慈善总会向山区小学捐赠图书"
+
+
+def test_a_comment_thread_longer_than_the_post_is_not_its_body():
+    body = read("comments_outweigh_the_post.html").body
+    assert body.startswith("承蒙朋友邀请") and "恭喜恭喜" not in body
+
+
+def test_the_heading_opening_the_posts_block_outranks_a_sidebar_heading_above_it():
+    assert read("heading_opening_the_post.html").title == "很高兴入住新博客"
+
+
+def test_the_sites_name_leading_title_is_not_the_headline_when_the_home_link_shows_it():
+    assert read("site_name_before_headline_in_title.html").title == "给医学生的几条建议"

@@ -71,6 +71,12 @@ def test_chain_end_gives_link_without_url(marker):
     assert found["prev"].url == "https://news.example.cn/a/99.html"
 
 
+@pytest.mark.parametrize("back", ["返回列表", "返回栏目"])
+def test_a_link_back_to_the_listing_in_place_of_the_next_article_ends_the_chain(back):
+    found = neighbours(f"<p>上一篇：<a href='/a/99.html'>旧文章</a><br>下一篇：<a href='index13.html'>{back}</a></p>")
+    assert found["next"].url is None
+
+
 def test_date_beside_the_link_belongs_to_the_neighbour():
     body = (
         "<div class='nav-previous'><a href='/a/99.html'><span>旧文章</span><span>« 上一篇 2026年2月2日</span></a></div>"
@@ -98,4 +104,4 @@ def test_javascript_link_is_no_neighbour():
 def test_a_shortlink_neighbour_on_the_home_path_is_kept():
     html = '<html><body><p>上一篇：<a href="/?p=59107">干细胞新闻</a></p><p>下一篇：<a href="/sc/">返回栏目</a></p></body></html>'
     links = {link.rel: link.url for link in find_neighbours(Selector(text=html).root, "https://www.hjtdsm.com/sc/zhiliao/59017.html")}
-    assert links == {"prev": "https://www.hjtdsm.com/?p=59107"}
+    assert links["prev"] == "https://www.hjtdsm.com/?p=59107"

@@ -44,6 +44,23 @@ def test_a_sidebars_today_is_not_the_articles_date():
     assert (item.published_raw, item.published) == (None, None)
 
 
+def test_a_date_set_on_its_own_line_inside_the_heading_is_the_pages():
+    html = page().replace("进展</h1>".encode(), "进展<br><span>2019-09-02</span></h1>".encode())
+    assert extracted(html).published == "2019-09-02"
+
+
+def test_a_forum_posts_signature_line_gives_its_date():
+    signature = "<center>本贴由<b>大卫</b>于2005年8月12日16:12:21在〖心灵体操〗发表.</center>"
+    assert extracted(page(elsewhere=signature)).published.startswith("2005-08-12")
+
+
+def test_the_date_under_a_reposted_storys_copy_of_the_headline_is_not_the_pages():
+    # A blog post reposting a newspaper story: its kicker, headline and "2003-7-24 钱江晚报" first.
+    repost = "<p>拆房屡出命案</p><p><b>干细胞治疗心衰获新进展</b></p><p>2003-7-24 钱江晚报</p>"
+    item = extracted(page().replace(b'<div class="content">', f'<div class="content">{repost}'.encode()))
+    assert (item.published_raw, item.published) == (None, None)
+
+
 def test_a_neighbour_links_teaser_yesterday_is_not_the_neighbours_date():
     nav = ('<div class="pre-next"><p>上一篇：<a href="/a/122.html">华为发布新机</a> 昨天（6日），华为在上海发布了新机。</p>'
            '<p>下一篇：<a href="/a/124.html">新药获批上市</a> 2019-09-04</p></div>')

@@ -83,6 +83,10 @@ _ADDRESS_SHOWN_RE = re.compile(
 _BOX_CLASS_RE = re.compile(
     "|".join(map(re.escape, BOX_CLASS_WORDS)) + "|(?<![a-z])(?:" + "|".join(map(re.escape, BOX_CLASS_PREFIXES)) + ")", re.IGNORECASE
 )
+#: How far up from the densest block a comment thread's class or id is looked for; the page's
+#: outer wrappers (``<body class="single comments-open">``) lie further up.
+MAX_COMMENTS_DEPTH = 4
+_COMMENTS_RE = re.compile(r"comment|pinglun", re.IGNORECASE)
 _HEADING_TAGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
 #: A heading with more than this share of its text in its one link is another article's headline.
 MIN_LINKED_HEADLINE_SHARE = 0.9
@@ -298,6 +302,8 @@ def find_body_container(root, stats: dict | None = None):
 
 def _body_container(root, stats, names: frozenset | None = None, headline=None):
     best, found_by = best_block(root, stats), "density"
+    if best is not None and _in_comments(best):
+        best = _best_outside_comments(stats)
     near = _headline_block(headline, best, stats) if headline is not None and best is not None else None
     if near is not None:
         best, found_by = near, "after the headline"
@@ -308,6 +314,26 @@ def _body_container(root, stats, names: frozenset | None = None, headline=None):
             if best is None or _agrees(element, best, stats):
                 return element, f"selector {css}"
     return best, found_by
+
+
+def _in_comments(element) -> bool:
+    """Whether ``element`` is, or sits close inside, a comment thread (``<div id="comments">``):
+    readers' comments outweigh a short post but are never its text."""
+    for depth, candidate in enumerate([element, *element.iterancestors()]):
+        if depth > MAX_COMMENTS_DEPTH or candidate.tag in ("body", "html"):
+            return False
+        if _COMMENTS_RE.search(f"{candidate.get('class') or ''} {candidate.get('id') or ''}"):
+            return True
+    return False
+
+
+def _best_outside_comments(stats):
+    """The best-scoring block that is not in a comment thread, or None."""
+    best, best_score = None, 0.0
+    for element, block in stats.items():
+        if element.tag in HOLDER_TAGS and text_score(block) > best_score and not _in_comments(element):
+            best, best_score = element, text_score(block)
+    return best
 
 
 def _headline_block(headline, best, stats):
@@ -332,7 +358,9 @@ def _headline_block(headline, best, stats):
     if inside is not None and stop is None:
         return None  # it follows the headline in its article
     before_best = _precedes(best, headline)
-    if stop is None and not before_best and not _after_second_headline(best, headline):
+    # A densest block without a sentence (a contact list, a link box) is not the article when
+    # the headline is followed by one.
+    if stop is None and not before_best and stats[best].sentences and not _after_second_headline(best, headline):
         return None
     return _best_sentence_block(following, stats, stop)
 

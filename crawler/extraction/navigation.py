@@ -67,7 +67,14 @@ def find_neighbours(root, base_url: str, texts: list | None = None) -> list[Neig
             break  # a later source only fills a direction still missing: each is a search of the page
         for rel, link in source(root, base_url).items():
             found.setdefault(rel, link)
-    return [found[rel] for rel in ("prev", "next") if rel in found and not _leads_elsewhere(found[rel], base_url)]
+    links = []
+    for rel in ("prev", "next"):
+        link = found.get(rel)
+        if link is not None and _names_a_listing(link):
+            links.append(NeighbourLink(rel=rel, url=None))  # "下一篇：返回列表": the chain ends here
+        elif link is not None and not _leads_elsewhere(link, base_url):
+            links.append(link)
+    return links
 
 
 def _is_section_of(url: str, base_url: str) -> bool:
@@ -79,12 +86,16 @@ def _is_section_of(url: str, base_url: str) -> bool:
 
 
 def _leads_elsewhere(link: NeighbourLink, base_url: str) -> bool:
-    """A "下一篇" that is the page itself or a listing ("返回列表") is no neighbour."""
+    """A "下一篇" that is the page itself, a listing or a section above it is no neighbour."""
     if link.url is None:
         return False
-    if clean_url(link.url) == clean_url(base_url) or looks_like_listing(link.url) or _is_section_of(link.url, base_url):
-        return True
-    return bool(link.title) and any(word in link.title for word in LISTING_LINK_WORDS) and len(link.title) <= MAX_LISTING_LINK_CHARS
+    return clean_url(link.url) == clean_url(base_url) or looks_like_listing(link.url) or _is_section_of(link.url, base_url)
+
+
+def _names_a_listing(link: NeighbourLink) -> bool:
+    """A "下一篇" link showing the way back to a listing ("返回列表"), printed where the
+    neighbour's link would be: there is none in that direction."""
+    return link.url is not None and bool(link.title) and any(word in link.title for word in LISTING_LINK_WORDS) and len(link.title) <= MAX_LISTING_LINK_CHARS
 
 
 def _from_labels(texts, base_url):

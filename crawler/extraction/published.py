@@ -3,8 +3,8 @@
 Candidates are tried best first: machine-readable metadata (``<meta>``, JSON-LD, an
 ``itemprop="datePublished"``), then the text just under the headline (a ``<time>`` there, a
 labelled line, then any dated line), then the page's own data in inline scripts (``"pubDate": ...``), then a
-``<time>``, then a labelled line anywhere, then elements whose class says "date", then date
-attributes, CMS comments and script variables. Dates inside links, lists of other articles,
+``<time>``, then a labelled line anywhere, then a post's signature (``本贴由某人于2005年8月12日…发表``),
+then elements whose class says "date", then date attributes, CMS comments and script variables. Dates inside links, lists of other articles,
 related blocks, sidebars, comments and the prev/next block belong to other pages and are never
 taken. Only the labelled line under the headline may show a relative date (``发布时间：昨天``)
 or one without its year (``发布时间：10-08``); anywhere else a date must carry its year: a bare
@@ -28,13 +28,13 @@ from .rules import (
     DATE_SCRIPT_KEYS,
     DATE_SCRIPT_VARIABLES,
     ELSEWHERE_CLASS_PATTERN,
+    POST_SIGNATURE_OPENERS,
 )
-from .text import meta_contents, normalize_space, page_texts, text_content
+from .text import is_prose, meta_contents, normalize_space, page_texts, squash, text_content
+from .title import clean_title
 
 #: How much visible text after the headline is searched for its date line.
 NEAR_TITLE_CHARS = 300
-#: A text this long with a comma or full stop is article prose, not a date line.
-PROSE_MIN_CHARS = 30
 #: A date line is short; an element with more text is a container, whatever its class.
 MAX_DATE_LINE_CHARS = 120
 #: How far up from a date a related block, sidebar or comment list is looked for; the page's
@@ -42,6 +42,9 @@ MAX_DATE_LINE_CHARS = 120
 MAX_ELSEWHERE_DEPTH = 6
 _HAS_YEAR_RE = re.compile(r"(?:19|20)\d\d|[〇零○一二][〇零○一二三四五六七八九]{3}")
 _DATE_CLASS_RE = re.compile(DATE_CLASS_PATTERN, re.IGNORECASE)
+_SIGNATURE_OPENER = rf"(?:{'|'.join(POST_SIGNATURE_OPENERS)})由"
+_SIGNATURE_START_RE = re.compile(rf"\s*{_SIGNATURE_OPENER}")
+_SIGNATURE_RE = re.compile(rf"^{_SIGNATURE_OPENER}\s*\S{{1,20}}?\s*于\s*")
 # Queries run on every page, compiled once (compiling cost more than running them).
 _NOSCRIPTS = etree.XPath("//body//noscript")
 _JSON_LD = etree.XPath("//script[@type='application/ld+json']/text()", smart_strings=False)
@@ -82,6 +85,7 @@ def find_published(root, title_element=None, stats: dict | None = None, texts: l
         (lambda: _from_script_keys(root), "script"),
         (lambda: _from_time(root, sizes), "time"),
         (lambda: _labelled_line(texts, sizes, full_only=True), "line"),
+        (lambda: _signature_line(texts, sizes), "line"),
         (lambda: _from_date_class(root, sizes), "class"),
         (lambda: _from_attributes(root, sizes), "attribute"),
         (lambda: _from_comments(root), "comment"),
@@ -189,27 +193,27 @@ def _after_title(texts, title_element) -> list:
     if title_element is None:
         return []
     inside = set(title_element.iter())
+    headline = squash(clean_title(text_content(title_element)))
     window, started, budget = [], False, NEAR_TITLE_CHARS
     for node in texts:
         owner = node.getparent()
         in_title = owner in inside and not (node.is_tail and owner is title_element)
         if in_title:
             started = True
+            if owner is not title_element and _is_date_alone(node):
+                window.append(node)  # ``<h2>标题<br><span>2021-04-28</span></h2>``: the line under it, set inside
             continue
         if not started:
             continue
-        if _is_prose(node):
+        if is_prose(node):
             break  # the article text has begun: dates in it are about other things
+        if headline and squash(node) == headline:
+            break  # the headline again opens a reposted story: the date under it is the original's
         window.append(node)
         budget -= len(node.strip())
         if budget <= 0:
             break
     return window
-
-
-def _is_prose(text) -> bool:
-    stripped = text.strip()
-    return len(stripped) >= PROSE_MIN_CHARS and any(mark in stripped for mark in "，。；！？,")
 
 
 @lru_cache(maxsize=1)
@@ -218,13 +222,19 @@ def _date_line_re():
     return re.compile(rf"(?:^|\s|[|｜丨/])(?:{prefixes})\s*[:：]?\s*", re.IGNORECASE)
 
 
+def _is_date_alone(text) -> bool:
+    """Whether ``text`` shows a date and nothing else."""
+    date = find_date_text(text)
+    return bool(date) and squash(date) == squash(text)
+
+
 def _labelled_line(texts, sizes, full_only: bool):
     """The first labelled date line (``发布时间：2025-12-03 14:20``) among ``texts``; with
     ``full_only``, only one whose date carries its year."""
     find = _full_date if full_only else find_date_text
     for text in texts:
         match = _date_line_re().search(text)
-        if not match or (match.start() > 0 and _is_prose(text)):
+        if not match or (match.start() > 0 and is_prose(text)):
             continue
         owner = _owner(text)
         if owner is not None and _in_other_article(owner, sizes):
@@ -238,6 +248,21 @@ def _labelled_line(texts, sizes, full_only: bool):
             date = find(line[match.end() :]) if match else None
         if date:
             return normalize_space(text[match.start() : match.end()] + date)
+    return None
+
+
+def _signature_line(texts, sizes):
+    """The date of the first post signature (``本贴由大卫于2005年8月12日…发表``) outside other articles."""
+    for text in texts:
+        owner = _owner(text)
+        if owner is None or not _SIGNATURE_START_RE.match(text) or _in_other_article(owner, sizes):
+            continue
+        # The poster's name is often bold: the line is the text of the element holding it.
+        line = normalize_space(text_content(owner))[:MAX_DATE_LINE_CHARS]
+        match = _SIGNATURE_RE.search(line)
+        date = _full_date(line[match.end() :]) if match else None
+        if date:
+            return date
     return None
 
 

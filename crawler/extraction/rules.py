@@ -49,6 +49,10 @@ DATE_LINE_PREFIXES = (
     "发布", "posted @", "posted on", "published", "publish date",
 )
 
+#: Words opening a forum or blog post's signature line, its date after 于:
+#: "本贴由大卫于2005年8月12日16:12:21在〖…〗发表".
+POST_SIGNATURE_OPENERS = ("本贴", "本帖", "本文", "此贴", "此帖")
+
 #: Class or id words of elements that show the date line (``<span class="pubtime">``, ``<p class="ly">``).
 DATE_CLASS_PATTERN = r"date|time|pubtime|publish|info|source|(?<![a-z])ly(?![a-z])|meta|post-?date|riqi"
 
@@ -207,6 +211,15 @@ BOILERPLATE_LINES = (
     ),
     # ... and "欢迎关注我们" only where the line starts with it ("社会应关注我们身边的老人。" is text).
     re.compile(r"^[\s【\[（(]*(欢迎|歡迎|请|請|敬请|敬請)?(关注我们|關注我們)"),
+    # ... and a whole short line inviting to follow an account by its name: "欢迎关注电大小微".
+    re.compile(r"^(欢迎|歡迎|敬请|敬請)(关注|關注)[^。，；,！!]{1,16}[。！!]?$"),
+    # Calls to click: "考生如有疑问【点击在线咨询】", "更多资讯[点击进入]".
+    re.compile(r"^[^。！？]{0,24}[【\[]\s*(点击|點擊)[^】\]]{1,12}[】\]]$"),
+    # A pager alone on its line: "返回目录 下一页", "上一页 | 首页".
+    re.compile(r"^(?:(?:返回?|回到?)?(?:目录|目錄|首页|首頁)|上一页|下一页|上一頁|下一頁|[\s|｜/\ue000-\uf8ff])+$"),
+    # Blog engine footers: "本文通告引用(Trackback)链接: ...", "(本文发表于..., 已被阅读178次)".
+    re.compile(r"^[^。]{0,16}(trackback|引用通告)[^。]{0,12}[:：]", re.IGNORECASE),
+    re.compile(r"^[(（]?[^。]{0,30}已被(阅读|閱讀|浏览|瀏覽)\s*\d+\s*次[)）]?$"),
 )
 
 #: Credit lines (editor, source, reviewer, photographer) that end an article: cut from the end

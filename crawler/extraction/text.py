@@ -13,6 +13,8 @@ BLOCK_TAGS = frozenset(
     "address article aside blockquote caption dd div dl dt figcaption figure footer form h1 h2 h3 h4 h5 h6 "
     "header hr li main nav ol p pre section table tbody thead tfoot tr ul".split()
 )
+#: A text this long with a comma or full stop is article prose.
+PROSE_MIN_CHARS = 30
 CELL_TAGS = frozenset(("td", "th"))
 INVISIBLE_TAGS = frozenset(("script", "style", "noscript", "template", "head", "title"))
 
@@ -20,6 +22,18 @@ INVISIBLE_TAGS = frozenset(("script", "style", "noscript", "template", "head", "
 def normalize_space(text: str) -> str:
     """Runs of any whitespace (full-width and non-breaking included) become one space."""
     return _WHITESPACE_RE.sub(" ", text).strip()
+
+
+def squash(text: str) -> str:
+    """``text`` without any whitespace, to compare lines however they are broken."""
+    return _WHITESPACE_RE.sub("", text)
+
+
+def is_prose(text: str) -> bool:
+    """Whether ``text`` is a sentence of article prose (long, with a comma or a full stop), not
+    a headline, a date line or a label."""
+    stripped = text.strip()
+    return len(stripped) >= PROSE_MIN_CHARS and any(mark in stripped for mark in "，。；！？,")
 
 
 #: Text nodes below an element, those of scripts and styles excluded. ``parent::``, not
