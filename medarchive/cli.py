@@ -1159,10 +1159,14 @@ def ingest(redis_url, redis_prefix, db_path, follow, idle, show_dead_letters, re
     if replay_dead_letters:
         replayed = _redis_call(distributed.replay_dead_letters, redis_url, redis_prefix)
         click.echo(f"{replayed} messages set aside before are back in the queue")
-    _redis_call(distributed.reachable, redis_url)  # before the archive is created: no empty file left
+    new = not db_path.exists()
+    if new:
+        _redis_call(distributed.reachable, redis_url)  # before the archive is created: no empty file left
     _check_archive(db_path)
     counts = distributed.IngestCounts()
     with _locked(db_path), _written_archive(db_path) as db:
+        if not new:  # after what the archive says of itself (locked, disk full), before a run is recorded
+            _redis_call(distributed.reachable, redis_url)
         run = writer.start_run(db, [], {"REDIS_PREFIX": redis_prefix}, mode="ingest")
         status = "failed"
         # SIGTERM (systemd, kill) ends the ingest as Ctrl-C does: with the run's row closed.
