@@ -17,8 +17,9 @@ from crawler import settings
 ROOT = Path(__file__).parent.parent
 README = (ROOT / "README.md").read_text("utf-8")
 DOCS = ROOT / "docs"
-#: The pages written by hand; the command and schema references are generated at build time.
-PROSE = "\n".join(page.read_text("utf-8") for page in sorted(DOCS.glob("*.md")) if page.name not in ("cli.md", "schema.md"))
+#: The pages written by hand; the command and schema references are generated at build time, the
+#: home page is the README.
+PROSE = "\n".join([README] + [page.read_text("utf-8") for page in sorted(DOCS.glob("*.md")) if page.name not in ("cli.md", "schema.md", "index.md")])
 MKDOCS = Path(sys.executable).parent / "mkdocs"
 #: A line that makes the bare commands of the lines after it work.
 ACTIVATE = re.compile(r"^\$ (source|\.) \.venv/bin/activate")
