@@ -1,4 +1,4 @@
-"""Regenerate the README's screenshots of the archive in datasette (``docs/img/*.png``).
+"""Regenerate the documentation's screenshots of the archive in datasette (``docs/img/*.png``).
 
 Builds the demo archive (``medarchive demo``: two replica portals on loopback), serves it
 with ``medarchive serve`` and photographs, in Debian's Chromium driven by Playwright, the
