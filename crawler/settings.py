@@ -122,9 +122,9 @@ PORTAL_DISCOVER = True
 #: Formerly RECHECK_NEWEST.
 PORTAL_RECHECK_NEWEST = 5
 #: A TOML file of per-site selectors that override the extraction heuristics for those hosts
-#: (``medarchive crawl --site-rules``); see README, "Pointing it at another portal".
+#: (``medarchive crawl --site-rules``); see docs/new-portal.md, "Per-site rules".
 PORTAL_SITE_RULES = os.environ.get("MEDARCHIVE_SITE_RULES") or None
-#: A TOML file of drift thresholds (``archive/drift.py``, README "Noticing a portal's
+#: A TOML file of drift thresholds (``archive/drift.py``, docs/operations.md "Noticing a portal's
 #: change"); unset: the defaults.
 DRIFT_CONFIG = None
 

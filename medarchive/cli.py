@@ -132,7 +132,7 @@ def cli():
 @redis_options(required=False)
 @click.option("--max-pages", type=click.IntRange(min=1), help="Pages fetched from one site at most in this crawl (default 200000).")
 @crawl_options
-@click.option("--drift-config", type=click.Path(exists=True, dir_okay=False), help="A TOML file of drift thresholds (README: Noticing a portal's change).")
+@click.option("--drift-config", type=click.Path(exists=True, dir_okay=False), help="A TOML file of drift thresholds (docs/operations.md: Noticing a portal's change).")
 @click.option("--notify-command", metavar="CMD", help="Shell command run when the crawl drifted, with the alerts as JSON on its stdin (e.g. 'mail -s drift ops@example.org').")
 def crawl(urls, db_path, full, chain_only, recheck, redis_url, redis_prefix, delay, concurrency, max_pages, scrapy_settings, verbose, log_file, site_rules,
           drift_config, notify_command):

@@ -31,7 +31,7 @@ def site_rules_option(function):
         "--site-rules",
         type=click.Path(dir_okay=False, path_type=Path),
         envvar="MEDARCHIVE_SITE_RULES",
-        help="A TOML file of per-site selectors (title, date, body, drop, prev, next) overriding the heuristics for those hosts; see the README.",
+        help="A TOML file of per-site selectors (title, date, body, drop, prev, next) overriding the heuristics for those hosts; see docs/new-portal.md, Per-site rules.",
     )(function)
 
 
