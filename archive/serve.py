@@ -245,6 +245,12 @@ def make_datasette(db_path, *, settings: dict | None = None):
         and serve an error page instead).
     """
     from datasette.app import Datasette
+    from datasette import handle_exception  # after datasette.app, which registers it as a plugin
+
+    # datasette prints a traceback with every local for each error, a refused query's included, as
+    # soon as ``rich`` is importable (some 90 KB a time, the request's headers among the locals):
+    # here an error page is the answer, and a server error still prints its plain traceback.
+    handle_exception.rich = None
 
     path = Path(db_path)
     if not path.is_file():

@@ -20,6 +20,7 @@ import subprocess
 import sys
 import time
 import urllib.parse
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -502,3 +503,29 @@ def test_the_read_only_helpers_choose_immutable_only_while_the_file_alone_holds_
     assert readonly_uri(path).endswith("?mode=ro")
     writing.close()  # the last connection checkpoints and removes the -wal
     assert readonly_uri(path).endswith("&immutable=1")
+
+
+def test_a_refused_query_prints_no_traceback_to_the_terminal(archive_path, tmp_path):
+    """datasette prints a traceback with every local for each error once ``rich`` is installed
+    (the test extra brings it): some 90 KB a refused query, which also filled an unread pipe and
+    stopped the server."""
+    log = tmp_path / "serve.log"
+    port = free_loopback_port()
+    with open(log, "wb") as output:
+        process = subprocess.Popen([sys.executable, "-m", "medarchive", "serve", "--db", str(archive_path), "--port", str(port)],
+                                   cwd=ROOT, stdout=output, stderr=subprocess.STDOUT)
+        try:
+            served = type("Served", (), {"url": f"http://127.0.0.1:{port}"})
+            for _ in range(150):
+                try:
+                    urllib.request.urlopen(served.url + "/-/versions.json", timeout=1).read()
+                    break
+                except OSError:
+                    time.sleep(0.2)
+            status, _, body = request(served, sql_path(big_steps(200_000, 1_000_000)))
+            assert status == 400 and "too long" in body
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+    printed = log.read_text(errors="replace")
+    assert "Traceback" not in printed and len(printed) < 2000, printed[:500]
