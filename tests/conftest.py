@@ -236,8 +236,12 @@ class ServedArchive:
         import time
         import urllib.request
 
+        import tempfile
+
         self.url = f"http://127.0.0.1:{port}"
-        self.process = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        # A file, not a pipe: a pipe nobody reads stops the server once 64 KB are printed.
+        self.output = tempfile.TemporaryFile()
+        self.process = subprocess.Popen(argv, cwd=cwd, stdout=self.output, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
         while True:
             try:
@@ -246,7 +250,8 @@ class ServedArchive:
             except OSError:
                 if self.process.poll() is not None or time.monotonic() > deadline:
                     self.process.kill()
-                    raise RuntimeError(f"datasette did not start: {self.process.stdout.read().decode(errors='replace')}")
+                    self.output.seek(0)
+                    raise RuntimeError(f"datasette did not start: {self.output.read().decode(errors='replace')}")
                 time.sleep(0.2)
 
     def stop(self):
@@ -255,6 +260,7 @@ class ServedArchive:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             self.process.kill()
+        self.output.close()
 
 
 def written_archive(directory, articles):
