@@ -49,8 +49,9 @@ def wait_for(url: str, process: subprocess.Popen) -> None:
 
 
 def shots(base: str, db_name: str, article_url: str) -> dict[str, str]:
-    """File name -> page, in the order the README shows them."""
+    """File name -> page, in the order the documentation shows them."""
     return {
+        "home.png": f"{base}/",
         "articles-table.png": f"{base}/{db_name}/articles",
         "article-page.png": f"{base}/-/article/{db_name}?url={quote(article_url, safe='')}",
         "search-result.png": f"{base}/{db_name}/search?q={quote('外泌体 哮喘')}",
