@@ -267,3 +267,11 @@ def test_the_month_chart_shows_each_sites_articles_per_month(wordpress_crawl):
         expected = {f"{month} {site}: {count}" for month, site, count in conn.execute(
             "select substr(published_day, 1, 7), site, count(*) from articles where published_day is not null group by 1, 2")}
     assert {rect.find(f"{SVG}title").text for rect in svg.iter(f"{SVG}rect") if rect.find(f"{SVG}title") is not None} == expected
+
+
+def test_the_publishers_chart_reads_an_index_not_the_doi_rows(wordpress_crawl):
+    with sqlite3.connect(wordpress_crawl.db_path) as conn:
+        statements = _statements(conn, lambda c: stats.chart_svg(c, "cited_journals"))
+        plans = [detail for sql in statements if "article_dois" in sql
+                 for *_, detail in conn.execute("explain query plan " + sql, [stats.TOP_PUBLISHERS] if "?" in sql else [])]
+    assert plans and all("COVERING INDEX" in detail for detail in plans if "article_dois" in detail), plans
