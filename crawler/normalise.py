@@ -110,7 +110,7 @@ class UnreadDates:
     def note(self, url: str | None, published_raw: str | None, published: str | None) -> None:
         """Keep an article's published date as an example when it was shown but not read."""
         if published_raw and not published and len(self.examples) < UNREAD_DATE_EXAMPLES:
-            self.examples.append(f"{published_raw!r} on {url}")
+            self.examples.append(f"{published_raw!r} on {url!r}")  # repr: page text reaches a terminal
 
     def report(self, stats) -> None:
         """One warning line if ``stats`` counted unreadable dates; nothing otherwise."""
