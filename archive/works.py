@@ -29,13 +29,12 @@ CITED = (
 )
 #: Each article with each resolved work it cites, by whichever identifier it cites it. Through
 #: the lookups, not the works' columns: Crossref answers an alias DOI with the work's own DOI.
-ARTICLE_WORKS = (
-    "select distinct cited.article_url, l.work_id from ("
-    "select article_url, 'doi' as scheme, doi as identifier from article_dois"
-    " union all select article_url, 'pmid', pmid from article_pmids"
-    " union all select article_url, 'pmcid', pmcid from article_pmcids"
-    ") as cited join work_lookups as l on l.scheme = cited.scheme and l.identifier = cited.identifier"
-    " where l.status = 'resolved'"
+ARTICLE_WORKS = " union ".join(
+    # From the resolved lookups to the citations (by the identifier's index), not from every
+    # citation to its lookup: an archive holds more citations than resolved works.
+    f"select cited.article_url, l.work_id from work_lookups as l join article_{scheme}s as cited"
+    f" on cited.{scheme} = l.identifier where l.status = 'resolved' and l.scheme = '{scheme}'"
+    for scheme in ("doi", "pmid", "pmcid")
 )
 
 

@@ -45,7 +45,8 @@ def normalise_dates(article: ArticleItem, count: Count) -> None:
     fetch. A relative date (``昨天``) makes ``published_source`` ``relative``. A neighbour's date
     is taken only when it shows its year (``dates/neighbour_not_full`` counts the others): the
     page's fetch time and years say nothing of another page. A date that cannot be read is kept
-    raw, left NULL and counted as ``dates/unparsed``."""
+    raw, left NULL and counted as ``dates/unparsed``; each is logged at INFO (a run reports them
+    once, through :class:`UnreadDates`)."""
     now = fetch_time(article)
     if article.published_raw:
         result = _read_date(article.published_raw, now, _years(article, now), article.url, count)
@@ -88,10 +89,35 @@ def _read_date(raw: str, now, years, url: str, count: Count):
     result = normalize_date(raw, now=now, years=years)
     if result is None:
         count("dates/unparsed")
-        logger.warning("Could not read the date %r on %s; kept raw", raw, url)
+        logger.info("Could not read the date %r on %s; kept raw", raw, url)
         return None
     count(f"dates/parsed/{result.method}")
     return result
+
+
+#: How many unreadable dates a run's summary shows as examples.
+UNREAD_DATE_EXAMPLES = 3
+
+
+class UnreadDates:
+    """The dates a run could not read, reported in one warning line at its end rather than
+    one per page: how many (``dates/unparsed``) and, as examples, the first few published
+    dates with their pages."""
+
+    def __init__(self):
+        self.examples = []
+
+    def note(self, url: str | None, published_raw: str | None, published: str | None) -> None:
+        """Keep an article's published date as an example when it was shown but not read."""
+        if published_raw and not published and len(self.examples) < UNREAD_DATE_EXAMPLES:
+            self.examples.append(f"{published_raw!r} on {url!r}")  # repr: page text reaches a terminal
+
+    def report(self, stats) -> None:
+        """One warning line if ``stats`` counted unreadable dates; nothing otherwise."""
+        unread = stats.get("dates/unparsed", 0)
+        if unread:
+            shown = f", e.g. {'; '.join(self.examples)}" if self.examples else ""
+            logger.warning("Could not read %d dates; kept raw, left empty (dates/unparsed)%s", unread, shown)
 
 
 def find_identifiers(article: ArticleItem, count: Count) -> None:

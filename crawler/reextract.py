@@ -24,7 +24,7 @@ from .extraction.listings import is_menu_listing
 from .extraction.pagination import join_pages
 from .extraction.site_rules import SiteRules
 from .jobs import Lost, Workers
-from .normalise import InvalidArticle, counter_into, normalise
+from .normalise import InvalidArticle, UnreadDates, counter_into, normalise
 from .spiders.portal import article_item
 
 logger = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ def reextract(db, batch_size: int = 50, site_rules: SiteRules | None = None, *, 
     With ``jobs`` above 1 the pages are read by that many worker processes
     (:mod:`crawler.jobs`), and one that takes longer than ``max_seconds`` is skipped; this
     process writes, in the pages' order, so the archive ends the same as with one job."""
-    stats = Counter()
+    stats, unread = Counter(), UnreadDates()
     read = partial(read_page, site_rules=site_rules or SiteRules())
     batch = []
     with ExitStack() as stack:
@@ -60,11 +60,13 @@ def reextract(db, batch_size: int = 50, site_rules: SiteRules | None = None, *, 
             item, counts = result
             stats.update(counts)
             if item is not None:
+                unread.note(item["url"], item["published_raw"], item["published"])
                 batch.append(item)
             if len(batch) >= batch_size:
                 _write(db, batch, stats)
                 batch = []
     _write(db, batch, stats)
+    unread.report(stats)
     return stats
 
 

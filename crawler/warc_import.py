@@ -26,6 +26,7 @@ from archive.selection import site_origins
 from .extraction.site_rules import SiteRules
 from .extraction.pagination import MAX_ARTICLE_PAGES
 from .extraction.urls import clean_url, origin
+from .normalise import UnreadDates
 from .reextract import KeptPage, read_page
 
 logger = logging.getLogger(__name__)
@@ -66,6 +67,7 @@ class ImportState:
     requests: dict = field(default_factory=dict)
     located: dict = field(default_factory=dict)  # URL -> where its page's record is: the later pages of split articles
     split: list = field(default_factory=list)  # page 1 of each article split over pages, read once every file is
+    unread: UnreadDates = field(default_factory=UnreadDates)
 
 
 def import_warcs(db, paths, *, sites=(), site_rules: SiteRules | None = None, batch_size: int = 50) -> Counter:
@@ -83,12 +85,13 @@ def import_warcs(db, paths, *, sites=(), site_rules: SiteRules | None = None, ba
                 if origins and origin(capture.url) not in origins:
                     state.stats["import/other_site"] += 1
                     continue
-                batch = _add(db, batch, _article(capture, state, rules), run, state.stats, batch_size)
+                batch = _add(db, batch, _article(capture, state, rules), run, state, batch_size)
         for location, urls in state.split:
-            batch = _add(db, batch, _joined(location, urls, state, rules), run, state.stats, batch_size)
+            batch = _add(db, batch, _joined(location, urls, state, rules), run, state, batch_size)
         _write(db, batch, run, state.stats)
         status = "finished"
     finally:
+        state.unread.report(state.stats)
         writer.finish_run(db, run, status, {**state.stats, "response_received_count": state.stats["import/pages"]})
     return state.stats
 
@@ -335,13 +338,14 @@ def _read_article(page: KeptPage, capture: Capture, stats: Counter, rules: SiteR
     return article
 
 
-def _add(db, batch: list, item: dict | None, run, stats: Counter, batch_size: int) -> list:
+def _add(db, batch: list, item: dict | None, run, state: ImportState, batch_size: int) -> list:
     """``batch`` with ``item`` added (if any), or a new one once it was full and written."""
     if item is not None:
+        state.unread.note(item["url"], item["published_raw"], item["published"])
         batch.append(item)
     if len(batch) < batch_size:
         return batch
-    _write(db, batch, run, stats)
+    _write(db, batch, run, state.stats)
     return []
 
 

@@ -276,9 +276,12 @@ def written_archive(directory, articles):
 
 
 def undo_sortable_dates(path):
-    """Make the archive at ``path`` as the release before migration m009 left it."""
+    """Make the archive at ``path`` as the release before migration m009 left it (and so
+    before m022's index on ``published_day``)."""
     with sqlite3.connect(path) as db:
-        for sql in ("drop index idx_articles_published_at", "drop index idx_articles_published_day",
+        for sql in ("drop index idx_articles_published_day_site_category_group",
+                    "delete from _sqlite_migrations where name = 'm022_chart_indexes'",
+                    "drop index idx_articles_published_at", "drop index if exists idx_articles_published_day",
                     "alter table articles drop column published_day", "alter table articles drop column published_at",
                     "delete from _sqlite_migrations where name = 'm009_sortable_dates'"):
             db.execute(sql)

@@ -40,9 +40,12 @@ def test_the_writer_files_each_category_under_its_simplified_spelling(db_path):
 
 
 def forget_category_groups(path):
-    """Make the archive at ``path`` as the release before migration m012 left it."""
+    """Make the archive at ``path`` as the release before migration m012 left it (and so
+    before m022's index on ``category_group``)."""
     with sqlite3.connect(path) as conn:
-        for sql in ("drop index idx_articles_category_group", "alter table articles drop column category_group",
+        for sql in ("drop index idx_articles_published_day_site_category_group",
+                    "delete from _sqlite_migrations where name = 'm022_chart_indexes'",
+                    "drop index idx_articles_category_group", "alter table articles drop column category_group",
                     "delete from _sqlite_migrations where name = 'm012_category_groups'"):
             conn.execute(sql)
     conn.close()

@@ -152,8 +152,10 @@ PAGES = {
 
 
 class _Pages(BaseHTTPRequestHandler):
+    pages = PAGES
+
     def do_GET(self):
-        body = PAGES.get(self.path)
+        body = self.pages.get(self.path)
         self.send_response(200 if body else 404)
         self.send_header("Content-Type", "text/html; charset=utf-8")
         self.end_headers()
@@ -166,14 +168,18 @@ class _Pages(BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture
-def dated_site():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Pages)
+def _served(handler):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture
+def dated_site():
+    yield from _served(_Pages)
 
 
 def _dates(db_path):
@@ -200,3 +206,39 @@ def test_reextract_a_year_later_gives_the_dates_the_crawl_gave(dated_site, tmp_p
     assert reextract.returncode == 0, reextract.stderr
     assert reextract.stdout.startswith("0 updated"), reextract.stdout
     assert _dates(db_path) == crawled
+
+
+# --- dates that cannot be read, reported once per run ---------------------------------------
+
+#: Six articles whose publication line names a thirteenth month.
+UNREADABLE = {
+    f"/news/{day}.html": page(under_headline=f"<p>发布时间：2019年13月{day}日</p>",
+                              elsewhere=f"<p>第{day}期</p>")
+    for day in range(20, 26)
+}
+
+
+class _UnreadablePages(_Pages):
+    pages = UNREADABLE
+
+
+@pytest.fixture
+def unreadable_site():
+    yield from _served(_UnreadablePages)
+
+
+def test_reextract_reports_unreadable_dates_in_one_counted_line(unreadable_site, tmp_path):
+    db_path = tmp_path / "archive.db"
+    crawl = medarchive("crawl", *(unreadable_site + path for path in UNREADABLE), "--db", str(db_path), *FAST)
+    assert crawl.returncode == 0, crawl.stderr
+    assert _raw_dates(db_path) == [(None, f"发布时间：2019年13月{day}日") for day in range(20, 26)]
+    reextract = medarchive("reextract", "--db", str(db_path), "--jobs", "1")
+    assert reextract.returncode == 0, reextract.stderr
+    lines = [line for line in reextract.stderr.splitlines() if "Could not read" in line]
+    assert len(lines) == 1, reextract.stderr
+    assert "Could not read 6 dates" in lines[0] and "发布时间：2019年13月20日" in lines[0]
+
+
+def _raw_dates(db_path):
+    with sqlite3.connect(db_path) as db:
+        return db.execute("select published, published_raw from articles order by url").fetchall()

@@ -238,3 +238,40 @@ def test_chart_links_carry_hostile_values_as_well_formed_attributes(tmp_path):
     assert len(hrefs) == 3 and f"/archive/articles?category_group={hostile}&published_day__startswith=2026-01" in hrefs
     assert not any(list(svg.iter(f"{SVG}script")) for svg in charts.values())
     assert ("article_dois", {"prefix": "10.1177"}) in seen
+
+
+def _statements(conn, draw) -> list[str]:
+    """The SQL statements ``draw(conn)`` runs."""
+    run = []
+    conn.set_trace_callback(run.append)
+    try:
+        draw(conn)
+    finally:
+        conn.set_trace_callback(None)
+    return run
+
+
+@pytest.mark.parametrize("name", ["articles_per_month", "categories_over_time"])
+def test_the_month_charts_read_an_index_not_the_article_rows(wordpress_crawl, name):
+    with sqlite3.connect(wordpress_crawl.db_path) as conn:
+        statements = _statements(conn, lambda c: stats.chart_svg(c, name))
+        plans = [detail for sql in statements if sql.lstrip().lower().startswith("select")
+                 for *_, detail in conn.execute("explain query plan " + sql)]
+    assert any("INDEX" in detail for detail in plans), plans
+    assert "SCAN articles" not in plans, plans
+
+
+def test_the_month_chart_shows_each_sites_articles_per_month(wordpress_crawl):
+    with sqlite3.connect(wordpress_crawl.db_path) as conn:
+        svg = ET.fromstring(stats.chart_svg(conn, "articles_per_month"))
+        expected = {f"{month} {site}: {count}" for month, site, count in conn.execute(
+            "select substr(published_day, 1, 7), site, count(*) from articles where published_day is not null group by 1, 2")}
+    assert {rect.find(f"{SVG}title").text for rect in svg.iter(f"{SVG}rect") if rect.find(f"{SVG}title") is not None} == expected
+
+
+def test_the_publishers_chart_reads_an_index_not_the_doi_rows(wordpress_crawl):
+    with sqlite3.connect(wordpress_crawl.db_path) as conn:
+        statements = _statements(conn, lambda c: stats.chart_svg(c, "cited_journals"))
+        plans = [detail for sql in statements if "article_dois" in sql
+                 for *_, detail in conn.execute("explain query plan " + sql, [stats.TOP_PUBLISHERS] if "?" in sql else [])]
+    assert plans and all("COVERING INDEX" in detail for detail in plans if "article_dois" in detail), plans

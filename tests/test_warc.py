@@ -286,6 +286,24 @@ def test_what_a_warc_file_says_reaches_the_terminal_escaped(wordpress_crawl, tmp
     assert "\x1b" not in line and "\\x1b[2J" in line
 
 
+def test_import_reports_unreadable_dates_in_one_counted_escaped_line(tmp_path):
+    path = tmp_path / "dates.warc.gz"
+    prose = "<p>" + "研究人员发现间充质干细胞治疗可以改善慢性心力衰竭患者的心功能，随访期间没有严重不良事件。" * 4 + "</p>"
+    with open(path, "wb") as stream:
+        writer = WARCWriter(stream, gzip=True)
+        for day in (20, 21, 22):
+            body = (f"<html><head><title>第{day}期 干细胞治疗心衰</title></head><body><div class='article'>"
+                    f"<h1>第{day}期 干细胞治疗心衰</h1><p>发布时间：2019年13月{day}日</p>{prose}</div></body></html>").encode()
+            write_response(writer, f"https://news.example.cn/a/{day}.html?\x1b[2J", body, "text/html; charset=utf-8",
+                           "2026-03-01T08:00:00Z")
+    db_path = tmp_path / "dates.db"
+    result = medarchive("import", str(path), "--db", str(db_path))
+    assert result.returncode == 0, result.stderr
+    assert rows(db_path, "select count(*) from articles where published is null and published_raw like '%13月%'") == [(3,)]
+    (line,) = [line for line in result.stderr.splitlines() if "Could not read" in line]
+    assert "Could not read 3 dates" in line and "\x1b" not in line
+
+
 def test_import_resolves_a_revisit_to_the_page_it_refers_to(wordpress_crawl, tmp_path):
     url, body, content_type = article_page(wordpress_crawl)
     path = tmp_path / "revisit.warc.gz"

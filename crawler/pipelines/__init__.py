@@ -3,16 +3,18 @@
 from scrapy.exceptions import DropItem
 
 from ..items import ArticleItem
-from ..normalise import InvalidArticle, normalise
+from ..normalise import InvalidArticle, UnreadDates, normalise
 
 
 class NormalisePipeline:
     """Runs the normalising steps over each article, counting into the crawl's stats; an
-    article that cannot be stored is dropped with the reason. Anything else passes through."""
+    article that cannot be stored is dropped with the reason; the dates it could not read are
+    reported once, when the crawl closes. Anything else passes through."""
 
     def __init__(self, crawler):
         self.crawler = crawler
         self.stats = crawler.stats
+        self.unread = UnreadDates()
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -24,4 +26,8 @@ class NormalisePipeline:
                 normalise(item, self.stats.inc_value)
             except InvalidArticle as error:
                 raise DropItem(str(error)) from None
+            self.unread.note(item.url, item.published_raw, item.published)
         return item
+
+    def close_spider(self):
+        self.unread.report(self.stats.get_stats())
