@@ -15,7 +15,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from . import cjkfts
+from .search import matching_rowids
 from .reference_parsing import parse_reference
 from .schema import has_table
 
@@ -81,7 +81,7 @@ def cited_works(conn, query: str | None = None) -> list[CitedWork]:
     """Every work cited by the archive's articles (or by those matching the search ``query``),
     once, ordered by key. ``conn`` is an SQLite connection to the archive.
 
-    :raises cjkfts.QuerySyntaxError: when ``query`` cannot be read.
+    :raises archive.cjkfts.QuerySyntaxError: when ``query`` cannot be read.
     """
     citations = _citations(conn, query)
     groups = _Groups()
@@ -110,8 +110,8 @@ def _citations(conn, query):
     """(scheme, identifier, article title, article URL) of every citation, oldest article first."""
     where, params = "", []
     if query:
-        where = "where a.id in (select rowid from articles_search where articles_search match ?)"
-        params = [cjkfts.match_query(query, columns=("title", "body"))]
+        matching, params = matching_rowids(query)
+        where = f"where a.id in ({matching})"
     union = " union all ".join(f"select '{scheme}' as scheme, {scheme} as value, article_url from {table}" for scheme, table in SCHEMES.items())
     return conn.execute(
         f"select c.scheme, c.value, a.title, a.url from ({union}) c join articles a on a.url = c.article_url {where}"

@@ -54,6 +54,7 @@ __all__ = [
     "index_text",
     "match_query",
     "parse_query",
+    "as_query",
     "phrase_queries",
     "to_simplified",
     "split_by_script",
@@ -242,6 +243,12 @@ def parse_query(query: str) -> Query:
     return parsed
 
 
+def as_query(query: Query | str) -> Query:
+    """``query`` parsed (:func:`parse_query`), or as it is when it is already a :class:`Query`:
+    callers parse a query once and hand the :class:`Query` down."""
+    return query if isinstance(query, Query) else parse_query(query)
+
+
 def _make_term(phrase: str | None, word: str | None, minus: str) -> Term:
     if phrase is not None:
         text, prefix = phrase.strip(), False
@@ -331,13 +338,14 @@ def _index_columns(columns: tuple[str, ...] | None, exact_script: bool) -> tuple
 
 
 def match_query(
-    query: str,
+    query: Query | str,
     *,
     columns: tuple[str, ...] | None = None,
     exact_script: bool = False,
     found_in: tuple[str, ...] | None = None,
 ) -> str:
-    """The FTS5 MATCH expression for the user's ``query``, with the same rewrite as :func:`index_text`.
+    """The FTS5 expression looking for the user's ``query`` (a :class:`Query`, or its text), with
+    the same rewrite as :func:`index_text`.
 
     :param columns: restrict the search to these texts (of :data:`TEXT_COLUMNS`; an FTS5
         column filter over their columns).
@@ -349,7 +357,7 @@ def match_query(
     >>> match_query("外泌体 COPD")
     '("外泌 泌体" AND "copd")'
     """
-    parsed = parse_query(query)
+    parsed = as_query(query)
     groups = ["(" + " AND ".join(_alternatives(t, exact_script) for t in group) + ")" for group in parsed.groups]
     expression = " OR ".join(groups)
     if found_in:
@@ -363,22 +371,22 @@ def match_query(
     return expression
 
 
-def phrase_queries(query: str, *, columns: tuple[str, ...] | None = None, exact_script: bool = False) -> list[str]:
+def phrase_queries(query: Query | str, *, columns: tuple[str, ...] | None = None, exact_script: bool = False) -> list[str]:
     """Each FTS5 phrase of :func:`match_query`'s expression on its own (excluded ones too), in
     ``columns`` as :func:`match_query` searches them: what bm25 counts the matches of, one
     phrase at a time, before it can rank anything."""
-    parsed = parse_query(query)
+    parsed = as_query(query)
     phrases = [phrase for term in parsed.terms + parsed.excluded for phrase in _phrases(term, exact_script)]
     searched = _index_columns(columns, exact_script)
     return [_column_filter(searched, phrase) for phrase in phrases] if searched else phrases
 
 
-def highlight_pieces(query: str) -> list[tuple[str, str]]:
+def highlight_pieces(query: Query | str) -> list[tuple[str, str]]:
     """What to highlight in a snippet for ``query``: ``(piece, kind)`` for each CJK run
     (``"cjk"``), Latin token (``"word"``) or prefix token (``"prefix"``) of the terms
     looked for (not of the excluded ones), as typed and folded to Simplified, longest first."""
     pieces = set()
-    for term in parse_query(query).terms:
+    for term in as_query(query).terms:
         typed = unicodedata.normalize("NFKC", term.text)
         pieces.update(_pieces(typed, term.prefix))
         pieces.update(_pieces(to_simplified(typed), term.prefix))

@@ -14,10 +14,9 @@ import io
 import json
 from contextlib import contextmanager
 
-from . import cjkfts
 from .files import CannotWrite
 from .schema import published_at
-from .search import SEARCH_TABLE
+from .search import Query, matching_rowids
 from .selection import Selection, dated
 
 FORMATS = ("csv", "jsonl", "parquet")
@@ -54,7 +53,7 @@ def columns(with_html: bool = False) -> list[str]:
     return own + list(CITED)
 
 
-def article_rows(db, selection: Selection = Selection(), query: str | None = None, with_html: bool = False):
+def article_rows(db, selection: Selection = Selection(), query: Query | str | None = None, with_html: bool = False):
     """Each selected article as a dict of :func:`columns`, in ``id`` order, read as it is yielded.
 
     :param query: only articles matching it, as ``medarchive search`` reads it (every match, unranked).
@@ -74,13 +73,14 @@ def article_rows(db, selection: Selection = Selection(), query: str | None = Non
         yield article
 
 
-def selected(conn, selection: Selection, query: str | None) -> tuple[list[str], list]:
+def selected(conn, selection: Selection, query: Query | str | None) -> tuple[list[str], list]:
     """SQL conditions (and their parameters) on the ``articles`` table named ``a`` picking the
     articles of ``selection`` that match ``query``, as every export format picks them."""
     where, params = selection.where(conn, "a")
     if query is not None:
-        where.append(f"a.id in (select rowid from {SEARCH_TABLE} where {SEARCH_TABLE} match ?)")
-        params.append(cjkfts.match_query(query, columns=("title", "body")))
+        matching, matched = matching_rowids(query)
+        where.append(f"a.id in ({matching})")
+        params.extend(matched)
     return where, params
 
 
@@ -167,7 +167,7 @@ def require_pyarrow() -> None:
         raise ExportError("Parquet needs pyarrow: pip install 'medarchive[parquet]'") from None
 
 
-def export(db, fmt: str, binary, *, selection: Selection = Selection(), query: str | None = None,
+def export(db, fmt: str, binary, *, selection: Selection = Selection(), query: Query | str | None = None,
            with_html: bool = False, bom: bool = False, raw: bool = False) -> int:
     """Write the selected articles as ``fmt`` (one of :data:`FORMATS`) into the ``binary`` file;
     returns how many were written. ``raw``: CSV cells as stored, formulas included."""

@@ -38,12 +38,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from . import cjkfts
-from .cjkfts import QuerySyntaxError
+from .cjkfts import Query, QuerySyntaxError, as_query, parse_query
 from .selection import Selection, dated
 
 __all__ = [
+    "Query",
+    "parse_query",
     "QuerySyntaxError",
     "SearchFailed",
+    "match_clause",
+    "matching_rowids",
     "create_search_index",
     "index_articles",
     "remove_articles",
@@ -265,7 +269,7 @@ def refresh_search_index(db) -> int:
 # --- searching -----------------------------------------------------------------------
 
 
-def search(db, query: str, *, markup: str = "text", **criteria) -> list[dict]:
+def search(db, query: Query | str, *, markup: str = "text", **criteria) -> list[dict]:
     """Articles matching ``query``, best first: :func:`rank`'s choice (``criteria`` are its
     keyword parameters: ``limit``, ``selection``, ``sort``...), read from ``articles``.
 
@@ -283,6 +287,7 @@ def search(db, query: str, *, markup: str = "text", **criteria) -> list[dict]:
     if markup not in ("text", "html"):
         raise ValueError(f"markup must be 'text' or 'html', not {markup!r}")
     conn = _conn(db)
+    query = as_query(query)
     ranked, order = ranking(conn, query, **criteria)
     if not ranked:
         return []
@@ -313,7 +318,7 @@ def search(db, query: str, *, markup: str = "text", **criteria) -> list[dict]:
 
 def ranking(
     db,
-    query: str,
+    query: Query | str,
     *,
     limit: int = 20,
     selection: Selection = Selection(),
@@ -331,7 +336,8 @@ def ranking(
     matches, those with the terms in the title first, each part newest first (score 10 for a
     title match, 1 for a body match).
 
-    :param query: the user's query; see :mod:`archive.cjkfts` for the language.
+    :param query: the user's query, parsed (:func:`archive.cjkfts.parse_query`) or as typed;
+        see :mod:`archive.cjkfts` for the language.
     :param selection: only the articles it selects (dates, site, category).
     :param sort: ``"rank"`` (best first) or ``"date"`` (newest first, among every match; ``score`` is then None).
     :param include_references: also match reference-list texts (off: a cited paper's
@@ -344,46 +350,45 @@ def ranking(
     if sort not in ("rank", "date"):
         raise ValueError(f"sort must be 'rank' or 'date', not {sort!r}")
     conn = _conn(db)
+    query = as_query(query)
     columns = _columns(include_references, include_disclaimer)
     expression = cjkfts.match_query(query, columns=columns, exact_script=exact_script)
-    where, params = _where(conn, expression, selection)
-    filters = "".join(f" AND {clause}" for clause in where[1:])
+    clauses, params = selection.where(conn, "a")
+    filters = "".join(f" AND {clause}" for clause in clauses)
     try:
         if sort == "date":
             # Newest first among every match, unscored: bm25 of even the rows shown costs FTS5 a
             # pass over every match (it counts each term's documents), for a common term 2-7x
             # the sort itself on 20,000 articles.
+            matched, matched_params = match_clause(expression)
             return conn.execute(
                 f"SELECT a.id, NULL FROM {SEARCH_TABLE} JOIN articles a ON a.id = {SEARCH_TABLE}.rowid "
-                f"WHERE {' AND '.join(where)} ORDER BY {dated(conn, 'published_at', 'a')} DESC, a.id DESC LIMIT ?",
-                [*params, int(limit)],
+                f"WHERE {matched}{filters} ORDER BY {dated(conn, 'published_at', 'a')} DESC, a.id DESC LIMIT ?",
+                [*matched_params, *params, int(limit)],
             ).fetchall(), "date"
         # bm25 first counts every match of each phrase (a whole-archive walk per query: 186 ms for
         # 间充质 at 100,000 articles, growing with the archive), so it only ranks rarer phrases.
-        newest = conn.execute(
-            f"SELECT rowid FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH ? ORDER BY rowid DESC LIMIT 2 OFFSET ?",
-            [expression, RANK_AT_MOST - 1],
-        ).fetchall()
+        newest = conn.execute(*_nth_newest(expression, RANK_AT_MOST - 1, 2)).fetchall()
         # Counted in the columns searched: a word common only in reference lists or disclaimers
         # (术 in 学术) is still ranked by bm25, which counts its matches in those columns only.
         phrases = cjkfts.phrase_queries(query, columns=columns, exact_script=exact_script)
         if len(newest) == 2 or any(_found_in_more_than(conn, phrase, RANK_AT_MOST) for phrase in phrases):
             floor = newest[0][0] if len(newest) == 2 else 0
             title_expression = cjkfts.match_query(query, columns=columns, exact_script=exact_script, found_in=("title",))
-            return _newest_title_first(conn, expression, title_expression, floor, filters, params[1:], int(limit)), "newest"
-        return _by_bm25(conn, expression, filters, params[1:], int(limit)), "bm25"
+            return _newest_title_first(conn, expression, title_expression, floor, filters, params, int(limit)), "newest"
+        return _by_bm25(conn, expression, filters, params, int(limit)), "bm25"
     except sqlite3.DatabaseError as error:
         # Our expressions are always valid FTS5, so this is the archive, never the query.
         raise SearchFailed(f"cannot search the archive now ({error})") from error
 
 
-def rank(db, query: str, **criteria) -> list[tuple[int, float | None]]:
+def rank(db, query: Query | str, **criteria) -> list[tuple[int, float | None]]:
     """``(articles.id, score)`` of :func:`ranking`, without saying how they were ordered."""
     return ranking(db, query, **criteria)[0]
 
 
 def count_matches(
-    db, query: str, *, selection: Selection = Selection(), include_references: bool = False,
+    db, query: Query | str, *, selection: Selection = Selection(), include_references: bool = False,
     include_disclaimer: bool = False, exact_script: bool = False,
 ) -> Count:
     """How many articles match ``query`` (and ``selection``): all of them, not only those
@@ -392,19 +397,20 @@ def count_matches(
     ``COUNT_AT_MOST`` matches are the ones checked against it. Same parameters and errors as
     :func:`search`."""
     conn = _conn(db)
-    expression = cjkfts.match_query(query, columns=_columns(include_references, include_disclaimer), exact_script=exact_script)
-    where, params = _where(conn, expression, selection)
-    newest = f"SELECT rowid FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH ? ORDER BY rowid DESC LIMIT {COUNT_AT_MOST + 1}"
+    newest, expression = matching_rowids(
+        query, columns=_columns(include_references, include_disclaimer), exact_script=exact_script, newest=COUNT_AT_MOST + 1
+    )
+    where, params = selection.where(conn, "a")
     try:
-        if len(where) == 1:
+        if not where:
             # The index alone counts: a join costs ten times more for a term in every article.
-            matches = conn.execute(f"SELECT count(*) FROM ({newest})", [expression]).fetchone()[0]
+            matches = conn.execute(f"SELECT count(*) FROM ({newest})", expression).fetchone()[0]
             return Count(matches, exact=matches <= COUNT_AT_MOST)
-        filters = " AND ".join(where[1:])
+        filters = " AND ".join(where)
         matches, selected = conn.execute(
             f"WITH m AS ({newest}) SELECT (SELECT count(*) FROM m), "
             f"(SELECT count(*) FROM m JOIN articles a ON a.id = m.rowid WHERE {filters})",
-            [expression, *params[1:]],
+            [*expression, *params],
         ).fetchone()
         # Past the bound, ``selected`` of the newest matches are selected; older ones may be too.
         return Count(selected, exact=matches <= COUNT_AT_MOST)
@@ -418,17 +424,45 @@ def _columns(include_references: bool, include_disclaimer: bool) -> tuple[str, .
     return None if len(columns) == len(COLUMNS) else tuple(columns)
 
 
-def _where(conn, expression: str, selection: Selection) -> tuple[list[str], list]:
-    clauses, params = selection.where(conn, "a")
-    return [f"{SEARCH_TABLE} MATCH ?", *clauses], [expression, *params]
+#: The texts a search looks in unless asked for more: what ``search``, ``export``, ``cite`` and
+#: datasette's search box read.
+SEARCHED = ("title", "body")
+
+
+def match_clause(expression: str, *, from_rowid: int | None = None) -> tuple[str, list]:
+    """``(condition, params)``: the SQL condition that a row of the index matches the FTS5
+    ``expression`` (:func:`archive.cjkfts.match_query`), from rowid ``from_rowid`` on when given.
+    The one place that writes an FTS ``MATCH``: every search, count, export, citation file and
+    datasette's search box reaches the index through it."""
+    if from_rowid is None:
+        return f"{SEARCH_TABLE} MATCH ?", [expression]
+    return f"{SEARCH_TABLE} MATCH ? AND {SEARCH_TABLE}.rowid >= ?", [expression, int(from_rowid)]
+
+
+def matching_rowids(
+    query: Query | str, *, columns: tuple[str, ...] | None = SEARCHED, exact_script: bool = False, newest: int | None = None
+) -> tuple[str, list]:
+    """``(sql, params)``: a SELECT of the rowids (``articles.id``) of the articles matching ``query``
+    in the texts ``columns`` (None: every text), newest first and at most ``newest`` of them when
+    given (walking the newest matches stops there; every match costs a walk over them all).
+
+    :raises QuerySyntaxError: when the query cannot be understood.
+    """
+    condition, params = match_clause(cjkfts.match_query(as_query(query), columns=columns, exact_script=exact_script))
+    sql = f"SELECT rowid FROM {SEARCH_TABLE} WHERE {condition}"
+    return (sql, params) if newest is None else (f"{sql} ORDER BY rowid DESC LIMIT {int(newest)}", params)
+
+
+def _nth_newest(expression: str, offset: int, limit: int = 1) -> tuple[str, list]:
+    """``(sql, params)`` of the rowids of ``expression``'s matches from the ``offset``-th newest on."""
+    condition, params = match_clause(expression)
+    return f"SELECT rowid FROM {SEARCH_TABLE} WHERE {condition} ORDER BY rowid DESC LIMIT ? OFFSET ?", [*params, limit, offset]
 
 
 def _found_in_more_than(conn, phrase: str, count: int) -> bool:
     """Whether ``phrase`` is in more than ``count`` articles: a walk over its ``count`` newest
     matches, which stops there, unlike a ``count(*)``."""
-    return conn.execute(
-        f"SELECT rowid FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?", [phrase, count]
-    ).fetchone() is not None
+    return conn.execute(*_nth_newest(phrase, count)).fetchone() is not None
 
 
 def _matches(filters) -> str:
@@ -440,10 +474,11 @@ def _matches(filters) -> str:
 def _by_bm25(conn, expression: str, filters: str, params: list, limit: int) -> list[tuple[int, float]]:
     """``(id, score)`` of the best ``limit`` matches by bm25, title weighted 10x."""
     weights = ", ".join(str(w) for w in _COLUMN_WEIGHTS)
+    condition, matched = match_clause(expression)
     rows = conn.execute(
         f"SELECT {SEARCH_TABLE}.rowid, bm25({SEARCH_TABLE}, {weights}) AS rank FROM {_matches(filters)} "
-        f"WHERE {SEARCH_TABLE} MATCH ?{filters} ORDER BY rank LIMIT ?",
-        [expression, *params, limit],
+        f"WHERE {condition}{filters} ORDER BY rank LIMIT ?",
+        [*matched, *params, limit],
     )
     return [(id_, round(-rank, 4)) for id_, rank in rows]
 
@@ -451,21 +486,25 @@ def _by_bm25(conn, expression: str, filters: str, params: list, limit: int) -> l
 def _newest_title_first(conn, expression: str, title_expression: str, floor: int, filters: str, params: list, limit: int) -> list[tuple[int, float]]:
     """``(id, score)`` of ``limit`` of the matches from rowid ``floor`` on: those found in the
     title first, then the others, each newest first; the score is the column's bm25 weight."""
-    window = f"SELECT {SEARCH_TABLE}.rowid FROM {_matches(filters)} WHERE {SEARCH_TABLE} MATCH ? AND {SEARCH_TABLE}.rowid >= ?{filters}"
-    newest = f"{window} ORDER BY {SEARCH_TABLE}.rowid DESC LIMIT ?"
+    def window(expression: str) -> tuple[str, list]:
+        condition, matched = match_clause(expression, from_rowid=floor)
+        return f"SELECT {SEARCH_TABLE}.rowid FROM {_matches(filters)} WHERE {condition}{filters}", [*matched, *params]
+
     # Title matches are walked upwards from the floor, where the index ends the walk: FTS5 checks
     # a rowid bound only on matching rows, so a newest-first walk with few title matches went on
     # searching below the floor (4.4 -> 16 ms from 100,000 to 300,000 articles; now 1.2 -> 1.4 ms).
-    titled = [id_ for (id_,) in conn.execute(f"{window} ORDER BY {SEARCH_TABLE}.rowid", [title_expression, floor, *params])][::-1][:limit]
+    titles, titles_params = window(title_expression)
+    titled = [id_ for (id_,) in conn.execute(f"{titles} ORDER BY {SEARCH_TABLE}.rowid", titles_params)][::-1][:limit]
     ranked = [(id_, BM25_WEIGHTS[0]) for id_ in titled]
     if len(ranked) < limit:
         seen = set(titled)
-        others = conn.execute(newest, [expression, floor, *params, limit + len(titled)])
+        newest, newest_params = window(expression)
+        others = conn.execute(f"{newest} ORDER BY {SEARCH_TABLE}.rowid DESC LIMIT ?", [*newest_params, limit + len(titled)])
         ranked += [(id_, BM25_WEIGHTS[1]) for (id_,) in others if id_ not in seen][: limit - len(ranked)]
     return ranked
 
 
-def highlight_pattern(query: str) -> re.Pattern:
+def highlight_pattern(query: Query | str) -> re.Pattern:
     """A regex finding, in raw text, what ``query`` looks for (case-insensitive for Latin)."""
     latin = rf"[^\W_{cjkfts.CJK_RANGES}]"  # a letter or digit that unicode61 joins into one token
     parts = []

@@ -485,8 +485,9 @@ def search(query, db_path, limit, since, until, site, category, sort, include_re
                "include_disclaimer": include_disclaimer, "exact_script": exact_script}
     with _existing_archive(db_path) as db:
         try:
-            hits = archive_search.search(db, query, limit=limit, sort=sort, **options)
-            total = archive_search.count_matches(db, query, **options)
+            parsed = archive_search.parse_query(query)
+            hits = archive_search.search(db, parsed, limit=limit, sort=sort, **options)
+            total = archive_search.count_matches(db, parsed, **options)
         except archive_search.QuerySyntaxError as error:
             raise click.UsageError(f"cannot read the query {query!r}: {error}")
         except archive_search.SearchFailed as error:
