@@ -10,15 +10,18 @@ is in ``pyproject.toml``. Everything is limited to databases that have our
   pasted, :func:`archive.browse.doi_from_input`), ``trial_from_input(text)`` (a trial
   number as typed, :func:`archive.browse.trial_from_input`) and ``doi_publisher(prefix)``
   (:func:`archive.stats.publisher`), and replaces datasette's
-  ``escape_fts``: datasette's search box runs
-  ``id in (select rowid from articles_search where articles_search match escape_fts(:search))``
-  (``fts_table``/``fts_pk`` come from ``metadata.json``), so the box now gets the
-  same rewrite as :func:`archive.search.search`, over title and body. ``trylast``
+  ``escape_fts`` with :func:`lenient_box_query` (for a datasette given ``metadata.json``'s
+  ``fts_table`` without our metadata hook). ``trylast``
   makes ours run after datasette's own ``datasette.sql_functions`` plugin, which
   would otherwise register ``escape_fts`` over it. Any web page can make a browser
   call these functions with any argument, so their input is bounded: a query over
   :data:`MAX_QUERY_CHARS` matches nothing, ``cjk_index`` refuses text over
   :data:`MAX_TEXT_CHARS`, ``cjk_snippet`` looks only at that many characters.
+* ``filters_from_request`` answers the articles table's search box (``?_search=``) in place of
+  datasette's own search (our metadata leaves out ``fts_table``): the
+  :data:`archive.search.RANK_AT_MOST` most recently archived matches of title and body
+  (:func:`archive.search.newest_matches`), so that the rows, count and facets of a word in
+  every article read that many rows, and the page says which rows these are.
 * ``render_cell`` shows ``body_html`` sanitised again by the crawler's nh3 allow-list
   (article HTML is untrusted, and a file may have been written by an older or another
   tool: no script, no event handler, no ``javascript:`` URL survives) and ``body`` with
@@ -50,6 +53,7 @@ from importlib import resources
 from urllib.parse import parse_qsl, quote, urlencode
 
 from datasette import hookimpl
+from datasette.filters import FilterArguments
 from markupsafe import Markup, escape
 
 from . import browse, cjkfts, coverage, drift, search, stats
@@ -57,7 +61,7 @@ from .sanitize import sanitize_html
 from .schema import category_group_column, has_table, readonly_uri, sortable_dates
 
 #: The columns the search box searches, as :func:`archive.search.search` does by default.
-BOX_COLUMNS = ("title", "body")
+BOX_COLUMNS = search.SEARCHED
 #: An FTS5 expression that matches nothing (an empty phrase), for queries we cannot read.
 MATCH_NOTHING = '""'
 _OPERATOR_CHARS = re.compile(r'["(){}^*:]')
@@ -100,21 +104,28 @@ def cjk_query_error(query):
     return None
 
 
-def lenient_box_query(query):
-    """The search box's expression: our rewrite over title and body; for a query it cannot
-    read (``"哮喘``, ``哮喘 AND``) the same words without the syntax, never an FTS5 error."""
+def box_query(query) -> cjkfts.Query | None:
+    """The search box's query, parsed: for one it cannot read (``"哮喘``, ``哮喘 AND``) the same
+    words without the syntax; None when nothing is left to look for (or it is too long)."""
     query = query or ""
     if len(query) > MAX_QUERY_CHARS:
-        return MATCH_NOTHING
+        return None
     try:
-        return cjkfts.match_query(query, columns=BOX_COLUMNS)
+        return cjkfts.parse_query(query)
     except cjkfts.QuerySyntaxError:
-        words = [w for w in _OPERATOR_CHARS.sub(" ", query or "").split() if w not in _OPERATOR_WORDS]
+        words = [w for w in _OPERATOR_CHARS.sub(" ", query).split() if w not in _OPERATOR_WORDS]
         words = [w.lstrip("-") for w in words if w.lstrip("-")]
         try:
-            return cjkfts.match_query(" ".join(words), columns=BOX_COLUMNS)
+            return cjkfts.parse_query(" ".join(words))
         except cjkfts.QuerySyntaxError:
-            return MATCH_NOTHING
+            return None
+
+
+def lenient_box_query(query):
+    """The FTS5 expression of :func:`box_query` over title and body; one matching nothing when
+    nothing is left to look for: never an FTS5 error."""
+    parsed = box_query(query)
+    return MATCH_NOTHING if parsed is None else cjkfts.match_query(parsed, columns=BOX_COLUMNS)
 
 
 @functools.lru_cache(maxsize=256)
@@ -228,6 +239,7 @@ def _metadata_for(datasette, name: str) -> dict:
     """``metadata.json``'s database section for the archive ``name``: with links to its articles and charts,
     and on an archive without the date columns, canned queries that compute them."""
     metadata = copy.deepcopy(_archive_metadata())
+    without_datasettes_search(metadata)
     charts = datasette.urls.path(f"/-/charts/{quote(name, safe='')}")
     metadata["description_html"] = Markup(
         '{} <a class="medarchive-articles-link" href="{}">Start with the articles</a> (search, facets, each title opens the article) · '
@@ -307,11 +319,51 @@ async def _with_snippet(datasette, database: str, url: str, query: str, link: Ma
     return link + Markup('<div class="medarchive-snippet">{}</div>').format(hits_as_marks(snippet))
 
 
+def without_datasettes_search(database: dict) -> dict:
+    """``database`` (a database section of metadata) with the articles table's ``fts_table`` and
+    ``fts_pk`` taken out: with them datasette's own search would add a condition walking every
+    match to :func:`filters_from_request`'s bounded one. Returns it, changed in place."""
+    articles = database.get("tables", {}).get("articles", {})
+    articles.pop("fts_table", None)
+    articles.pop("fts_pk", None)
+    return database
+
+
+def canned_search() -> dict:
+    """The canned query ``search``: :func:`archive.search.ranking`'s order through ``cjk_ranked``,
+    described with the weights and bound the code uses."""
+    title_weight = search.BM25_WEIGHTS[0] / search.BM25_WEIGHTS[1]
+    return {
+        "title": "Search articles (Chinese, Latin, DOIs)",
+        "description": (
+            'Words are ANDed; "quoted phrase"; a OR b; -word excludes. Best matches first by relevance '
+            f"(bm25, title weighted {title_weight:g}x), as `medarchive search` ranks them; a word found in more than "
+            f"{search.RANK_AT_MOST:,} articles is too common to rank: its newest matches are listed, title matches "
+            "first, and ranked_by says so. A title opens the archived article, hits are highlighted. A query that "
+            "cannot be read gives one row saying why. Needs the medarchive datasette plugin (installed with medarchive)."
+        ),
+        "sql": (
+            "select * from (\n"
+            "  select articles.url, articles.title, articles.published_day, articles.category, cjk_snippet(articles.body, :q) as snippet,\n"
+            "    json_extract(ranked.value, '$[2]') as ranked_by\n"
+            "  from json_each(cjk_ranked(:q)) as ranked join articles on articles.id = json_extract(ranked.value, '$[0]')\n"
+            "  order by ranked.key\n"
+            ")\n"
+            "union all\n"
+            "select null, '无法搜索 / cannot search: ' || cjk_query_error(:q), null, null, null, null\n"
+            "where :q != '' and cjk_query_error(:q) is not null"
+        ),
+        "hide_sql": True,
+    }
+
+
 @functools.cache
 def _archive_metadata() -> dict:
-    """The database section of ``metadata.json``, for any archive however its file is named."""
-    metadata = json.loads(resources.files("archive").joinpath("metadata.json").read_text(encoding="utf-8"))
-    return metadata["databases"]["archive"]
+    """The database section of ``metadata.json``, for any archive however its file is named, with
+    the canned search (:func:`canned_search`) first among its queries: made once, at start-up."""
+    metadata = json.loads(resources.files("archive").joinpath("metadata.json").read_text(encoding="utf-8"))["databases"]["archive"]
+    metadata["queries"] = {"search": canned_search(), **metadata.get("queries", {})}
+    return metadata
 
 
 @hookimpl
@@ -420,6 +472,45 @@ def extra_template_vars(view_name, database, table, request, datasette):
         return {"medarchive_search_count": f"{count} article{'' if count.exact and count.value == 1 else 's'} match"}
 
     return template_vars
+
+
+def _box_description(query: str, count: search.Count, shown: int) -> str:
+    """What the rows of a table search for ``query`` are, after datasette's "where": every match,
+    or the newest :data:`archive.search.RANK_AT_MOST` of ``count``."""
+    described = f'search matches "{query}"'
+    if count.exact and count.value <= shown:
+        return described
+    return f"{described} (the {shown:,} most recently archived of {count} matching articles)"
+
+
+async def _box_search(datasette, database: str, query: str) -> FilterArguments:
+    """The articles table's ``?_search=``: its newest matches as the rows' condition, said in words."""
+    parsed = box_query(query)
+    if parsed is None:
+        return FilterArguments(["0"], {}, [f'search matches "{query}"'], {"supports_search": True, "search": query})
+    ids, count = await datasette.get_database(database).execute_fn(lambda conn: search.newest_matches(conn, parsed))
+    return FilterArguments(
+        ["id in (select value from json_each(:medarchive_search_ids))"],
+        {"medarchive_search_ids": json.dumps(ids)},
+        [_box_description(query, count, len(ids))],
+        {"supports_search": True, "search": query},
+    )
+
+
+@hookimpl(trylast=True)
+def filters_from_request(request, database, table, datasette):
+    # trylast: our supports_search wins over datasette's own search filter, which finds no
+    # fts_table in our metadata and so adds no walk over every match.
+    if table != "articles" or not is_archive(datasette, database):
+        return None
+
+    async def inner():
+        query = request.args.get("_search")
+        if not query:
+            return FilterArguments([], extra_context={"supports_search": True})
+        return await _box_search(datasette, database, query)
+
+    return inner
 
 
 def _articles_table_of(datasette, path: str) -> str | None:

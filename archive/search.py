@@ -58,6 +58,7 @@ __all__ = [
     "ranking",
     "ORDERS",
     "count_matches",
+    "newest_matches",
     "Count",
     "COUNT_AT_MOST",
     "make_snippet",
@@ -416,6 +417,29 @@ def count_matches(
         return Count(selected, exact=matches <= COUNT_AT_MOST)
     except sqlite3.DatabaseError as error:
         raise SearchFailed(f"cannot search the archive now ({error})") from error
+
+
+def newest_matches(db, query: Query | str, *, at_most: int | None = None) -> tuple[list[int], Count]:
+    """``(ids, count)``: the ``articles.id`` of the ``at_most`` (:data:`RANK_AT_MOST`) most recently archived articles
+    matching ``query`` in title or body, newest first, and how many match in all
+    (:func:`count_matches`). What datasette's search box lists: its rows, count and facets then
+    read at most ``at_most`` articles, however common the word (a walk over every match of 患者
+    took past datasette's 3 s limit at a million articles).
+
+    :raises QuerySyntaxError: when the query cannot be understood.
+    :raises SearchFailed: when the archive cannot be searched (locked, a damaged index).
+    """
+    conn = _conn(db)
+    query = as_query(query)
+    at_most = RANK_AT_MOST if at_most is None else at_most
+    sql, params = matching_rowids(query, newest=at_most + 1)
+    try:
+        ids = [id_ for (id_,) in conn.execute(sql, params)]
+    except sqlite3.DatabaseError as error:
+        raise SearchFailed(f"cannot search the archive now ({error})") from error
+    if len(ids) <= at_most:
+        return ids, Count(len(ids))
+    return ids[:at_most], count_matches(conn, query)
 
 
 def _columns(include_references: bool, include_disclaimer: bool) -> tuple[str, ...] | None:

@@ -68,7 +68,7 @@ def load_metadata(db_path) -> dict:
     metadata = json.loads(resources.files("archive").joinpath("metadata.json").read_text(encoding="utf-8"))
     databases = metadata.get("databases", {})
     if METADATA_DATABASE in databases:
-        databases[Path(db_path).stem] = databases.pop(METADATA_DATABASE)
+        databases[Path(db_path).stem] = datasette_plugin.without_datasettes_search(databases.pop(METADATA_DATABASE))
     return metadata
 
 

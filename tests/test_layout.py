@@ -33,3 +33,15 @@ def test_the_command_module_holds_no_sql():
     # SQL a user is told to type (a hint after `medarchive demo`) is shown text, not a query the command runs.
     code = [line for line in (ROOT / "medarchive" / "cli.py").read_text("utf-8").splitlines() if "sqlite3 {db_path}" not in line]
     assert [line for line in code if re.search(r"\b(select|insert|update|delete)\b .*\b(from|into|set)\b", line, re.I)] == []
+
+
+def test_one_module_writes_the_fts_match():
+    # The operator in capitals, or in any case applied to a parameter or datasette's escape_fts.
+    writing = set()
+    for package in ("archive", "crawler", "medarchive"):
+        for path in (ROOT / package).rglob("*"):
+            if path.suffix in (".py", ".json", ".html", ".sql") and path.is_file():
+                text = path.read_text("utf-8")
+                if re.search(r"\bMATCH\b", text) or re.search(r"\bmatch\s+(?:\?|:\w|escape_fts\b)", text, re.I):
+                    writing.add(str(path.relative_to(ROOT)))
+    assert writing == {"archive/search.py"}

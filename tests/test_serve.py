@@ -339,6 +339,46 @@ def test_a_search_with_other_filters_keeps_datasettes_own_count(db_path):
     assert "medarchive-search-count" not in page
 
 
+def test_a_table_search_of_a_word_in_more_articles_than_the_bound_lists_its_newest_and_says_so(db_path, monkeypatch):
+    from archive import search
+
+    monkeypatch.setattr(search, "RANK_AT_MOST", 2)
+    table = get_json(db_path, "/archive/articles.json?_shape=objects&_col=title&_search=" + urllib.request.quote("哮喘"))
+    newest = [a["title"] for a in ARTICLES if a["title"] in WITH_ASTHMA][-2:]
+    assert sorted(row["title"] for row in table["rows"]) == sorted(newest)
+    assert table["human_description_en"].startswith(f'where search matches "哮喘" (the 2 most recently archived of {len(WITH_ASTHMA)} matching articles)')
+    page = get_text(db_path, "/archive/articles?_search=" + urllib.request.quote("哮喘") + "&category=" + urllib.request.quote("呼吸"))
+    assert f"the 2 most recently archived of {len(WITH_ASTHMA)} matching articles" in page
+
+
+def test_a_table_search_of_a_word_below_the_bound_lists_every_match_and_keeps_the_search_box(db_path):
+    page = get_text(db_path, "/archive/articles?_search=" + urllib.request.quote("哮喘"))
+    assert 'id="_search"' in page and f'value="哮喘"' in page and "most recently archived" not in page
+
+
+def test_the_served_archive_leaves_the_search_box_to_the_plugin_not_to_datasettes_walk_over_every_match(db_path):
+    from datasette.filters import search_filters
+
+    datasette = serve.make_datasette(db_path)
+    assert "fts_table" not in datasette.table_metadata("archive", "articles")
+
+    class Request:
+        args = {"_search": "哮喘"}
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:  # Playwright keeps a loop running in this thread
+        datasettes_own = pool.submit(asyncio.run, search_filters(Request(), "archive", "articles", datasette)()).result()
+    assert datasettes_own.where_clauses == []
+
+
+def test_the_canned_search_is_described_with_the_bound_and_weights_the_code_uses(db_path, monkeypatch):
+    from archive import datasette_plugin, search
+
+    monkeypatch.setattr(search, "RANK_AT_MOST", 1234)
+    monkeypatch.setattr(search, "BM25_WEIGHTS", (6.0, 2.0, 0.5, 0.5))
+    description = datasette_plugin.canned_search()["description"]
+    assert "more than 1,234 articles" in description and "title weighted 3x" in description
+
+
 def test_the_canned_search_lists_what_the_cli_search_ranks_in_the_same_order(db_path):
     from archive.schema import open_archive
     from archive import search
