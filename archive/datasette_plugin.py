@@ -505,6 +505,13 @@ def filters_from_request(request, database, table, datasette):
         return None
 
     async def inner():
+        from datasette.utils.asgi import BadRequest
+
+        one_column = sorted(name for name in request.args if name.startswith("_search_"))
+        if one_column:
+            # datasette's own search of one column, gone with fts_table: refused rather than ignored,
+            # which would list every article as if it matched.
+            raise BadRequest(f"{one_column[0]} is not supported: ?_search= searches titles and bodies")
         query = request.args.get("_search")
         if not query:
             return FilterArguments([], extra_context={"supports_search": True})

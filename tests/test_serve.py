@@ -370,6 +370,15 @@ def test_the_served_archive_leaves_the_search_box_to_the_plugin_not_to_datasette
     assert datasettes_own.where_clauses == []
 
 
+def test_a_search_of_one_column_is_refused_rather_than_listing_every_article(db_path):
+    async def fetch():
+        return await serve.make_datasette(db_path).client.get("/archive/articles.json?_search_title=" + urllib.request.quote("哮喘"))
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        response = pool.submit(asyncio.run, fetch()).result()
+    assert response.status_code == 400 and "_search_title is not supported" in response.text
+
+
 def test_the_canned_search_is_described_with_the_bound_and_weights_the_code_uses(db_path, monkeypatch):
     from archive import datasette_plugin, search
 
