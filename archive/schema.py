@@ -3,7 +3,9 @@
 The archive is one SQLite file. Each change to its shape is a named migration
 in ``MIGRATIONS``, applied in order and recorded in ``_sqlite_migrations``, so
 an archive made by an older release is brought up to date when it is opened.
-Append new migrations; never edit one that has shipped.
+Append new migrations; never edit one that has shipped. The migrations use only
+:mod:`archive.search_index` and :mod:`archive.categories`, which import only :mod:`archive.cjkfts`
+of the archive, so every module may import this one (opening a file is :mod:`archive.db`).
 """
 
 import sqlite3
