@@ -5,7 +5,7 @@ import sqlite3
 from pathlib import Path
 
 from .files import CannotWrite, disk_full_message, written_whole
-from .schema import BUSY_TIMEOUT_MS, can_change, readonly_uri
+from .db import BUSY_TIMEOUT_MS, can_change, readonly_uri
 
 #: Pages copied per step of the backup; between steps a Ctrl-C or SIGTERM is answered.
 PAGES_PER_STEP = 1024

@@ -57,8 +57,9 @@ from datasette.filters import FilterArguments
 from markupsafe import Markup, escape
 
 from . import browse, cjkfts, coverage, drift, search, stats
+from .db import readonly_uri
 from .sanitize import sanitize_html
-from .schema import category_group_column, has_table, readonly_uri, sortable_dates
+from .schema import category_group_column, has_table, sortable_dates
 
 #: The columns the search box searches, as :func:`archive.search.search` does by default.
 BOX_COLUMNS = search.SEARCHED

@@ -23,7 +23,7 @@ import tomllib
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 
-from . import coverage, search
+from . import coverage, search_index
 
 #: How far below its baseline each field's share may fall before it is drift, as a share of
 #: articles. A title is required to store an article at all, so any loss of it is drift.
@@ -265,7 +265,7 @@ def settle_losses(db, run_id: int) -> int:
             for table in ("article_references", "article_dois", "article_pmids", "article_pmcids"):
                 db.execute(f"delete from {table} where article_url = ?", [url])
         db.execute("delete from field_losses where url = ? and field = ?", [url, name])
-    search.index_articles(db, sorted({article_id for _, name, article_id in rows if name != "date"}))
+    search_index.index_articles(db, sorted({article_id for _, name, article_id in rows if name != "date"}))
     return len(rows)
 
 

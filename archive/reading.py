@@ -5,56 +5,9 @@ so the command line holds no SQL.
 """
 
 import json
-import sqlite3
-from contextlib import contextmanager
-from pathlib import Path
 
 from . import coverage, drift
-from .schema import can_change, has_table, open_archive, open_readonly, readonly_uri
-
-
-class NoArchive(FileNotFoundError):
-    """There is no archive file at the path given."""
-
-
-class UnreadableArchive(OSError):
-    """The archive file exists but cannot be read (permissions, a vanished mount)."""
-
-
-@contextmanager
-def existing_archive(db_path):
-    """The archive at ``db_path`` for reading, closed afterwards.
-
-    An archive no one can write (a read-only file, directory or mount) is read as it is,
-    neither upgraded nor switched to WAL, and nothing is created next to it.
-
-    :raises NoArchive: when there is no file at ``db_path``
-    :raises UnreadableArchive: when the file cannot be opened
-    :raises sqlite3.DatabaseError: when it is not a usable archive
-    """
-    if not Path(db_path).is_file():
-        raise NoArchive(str(db_path))
-    try:
-        db = open_archive(db_path) if can_change(db_path) else open_readonly(db_path)
-    except OSError as error:
-        raise UnreadableArchive(error.strerror or str(error)) from error
-    try:
-        yield db
-    finally:
-        db.close()
-
-
-def check_servable(db_path) -> None:
-    """Read the archive at ``db_path`` once, read-only, creating, migrating and writing nothing.
-
-    :raises NoArchive: when there is no file at ``db_path``
-    :raises sqlite3.DatabaseError, OSError: when it is not a usable SQLite file
-    """
-    if not Path(db_path).is_file():
-        raise NoArchive(str(db_path))
-    with sqlite3.connect(readonly_uri(db_path), uri=True) as db:
-        db.execute("select count(*) from sqlite_master").fetchone()
-    db.close()
+from .schema import has_table
 
 
 def recent_runs(db, limit: int) -> list[dict]:

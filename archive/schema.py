@@ -3,32 +3,20 @@
 The archive is one SQLite file. Each change to its shape is a named migration
 in ``MIGRATIONS``, applied in order and recorded in ``_sqlite_migrations``, so
 an archive made by an older release is brought up to date when it is opened.
-Append new migrations; never edit one that has shipped.
+Append new migrations; never edit one that has shipped. The migrations use only
+:mod:`archive.search_index` and :mod:`archive.categories`, which import only :mod:`archive.cjkfts`
+of the archive, so every module may import this one (opening a file is :mod:`archive.db`).
 """
 
-import itertools
-import logging
-import os
 import sqlite3
 import threading
-import time
-from pathlib import Path
-from urllib.parse import quote
 
-import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
-logger = logging.getLogger(__name__)
+from . import search_index
+from .categories import category_group
 
 MIGRATIONS = Migrations("medarchive")
-
-#: Busy timeout for every connection, in ms: a reader holding the file
-#: briefly must not make the crawl fail.
-BUSY_TIMEOUT_MS = 30_000
-#: How long the final checkpoint waits for readers: each try waits this long (ms) ...
-CHECKPOINT_BUSY_MS = 500
-#: ... this many times, a little longer each time.
-CHECKPOINT_TRIES = 5
 
 
 @MIGRATIONS()
@@ -135,10 +123,8 @@ def m004_runs(db):
 @MIGRATIONS()
 def m005_search_index(db):
     """Chinese full-text search: the contentless FTS5 table ``articles_search`` and its state, filled from every article."""
-    from . import search
-
-    search.create_search_index(db)
-    search.rebuild_search_index(db)
+    search_index.create_search_index(db)
+    search_index.rebuild_search_index(db)
 
 
 @MIGRATIONS()
@@ -327,8 +313,6 @@ def m011_works(db):
 def m012_category_groups(db):
     """``category_group``: the category in Simplified characters (OpenCC), so that a portal's
     政策法规 and its Traditional mirror's 政策法規 count as one category; filled for every row."""
-    from .writer import category_group
-
     db["articles"].add_column("category_group", str)
     categories = [category for (category,) in db.execute("select distinct category from articles where category is not null")]
     db.conn.executemany(
@@ -343,13 +327,11 @@ def m013_search_index_v2(db):
     """The search index again, now with FTS5's 1-character prefix index (``prefix='1'``),
     built from every article: a 1-character query no longer merges the doclists of every
     bigram that starts with that character."""
-    from . import search
-
-    (shape,) = db.execute("select sql from sqlite_master where name = ?", [search.SEARCH_TABLE]).fetchone()
+    (shape,) = db.execute("select sql from sqlite_master where name = ?", [search_index.SEARCH_TABLE]).fetchone()
     if "prefix='1'" in shape:
         return  # made by m005 of this version just now: already this shape, already filled
-    db.execute(f"drop table {search.SEARCH_TABLE}")
-    search.rebuild_search_index(db)
+    db.execute(f"drop table {search_index.SEARCH_TABLE}")
+    search_index.rebuild_search_index(db)
 
 
 @MIGRATIONS()
@@ -369,10 +351,8 @@ def m017_search_index_line_breaks(db):
     (:data:`archive.cjkfts.LINE_BREAK`), so that a phrase no longer matches across a line or
     paragraph break; the index's rows must be rewritten whole, as a contentless index only
     forgets a row given the very text it indexed."""
-    from . import search
-
     if db.execute("select 1 from articles limit 1").fetchone():
-        search.rebuild_search_index(db)
+        search_index.rebuild_search_index(db)
 
 
 @MIGRATIONS()
@@ -402,13 +382,11 @@ def m021_search_index_both_scripts(db):
     """The search index again, now with each text's lines that folding to Simplified changes
     both as written and folded (:func:`archive.cjkfts.split_by_script`), so that a Simplified
     query finds Traditional text and the reverse; a new table shape, filled from every article."""
-    from . import search
-
-    (shape,) = db.execute("select sql from sqlite_master where name = ?", [search.SEARCH_TABLE]).fetchone()
-    if search.COLUMNS[-1] in shape:
+    (shape,) = db.execute("select sql from sqlite_master where name = ?", [search_index.SEARCH_TABLE]).fetchone()
+    if search_index.COLUMNS[-1] in shape:
         return  # made by m005 of this version just now: already this shape, already filled
-    db.execute(f"drop table {search.SEARCH_TABLE}")
-    search.rebuild_search_index(db)
+    db.execute(f"drop table {search_index.SEARCH_TABLE}")
+    search_index.rebuild_search_index(db)
 
 
 @MIGRATIONS()
@@ -444,162 +422,3 @@ def sortable_dates(conn) -> dict[str, str]:
     if "published_at" in columns:
         return {"published_at": "published_at", "published_day": "published_day"}
     return {"published_at": f"({PUBLISHED_AT_SQL})", "published_day": f"substr(({PUBLISHED_AT_SQL}), 1, 10)"}
-
-
-class NotAnArchive(sqlite3.DatabaseError):
-    """The file is an SQLite database that medarchive did not make."""
-
-
-def check_is_archive(path) -> None:
-    """Raise :class:`NotAnArchive` if ``path`` is someone else's SQLite database, reading
-    it without changing a byte. A missing or empty file, or one with no table yet (a
-    first crawl killed before its schema was committed), will become an archive."""
-    path = Path(path)
-    if not path.is_file() or path.stat().st_size == 0:
-        return
-    conn = sqlite3.connect(readonly_uri(path), uri=True)
-    try:
-        tables = {name for (name,) in conn.execute("select name from sqlite_master where type = 'table' and name not like 'sqlite_%'")}
-        sets = set()
-        if MIGRATIONS.migrations_table in tables:
-            sets = {name for (name,) in conn.execute(f"select distinct migration_set from {MIGRATIONS.migrations_table}")}
-    finally:
-        conn.close()
-    if MIGRATIONS.name in sets:
-        return
-    others = sorted(tables - {MIGRATIONS.migrations_table})
-    if others or sets:
-        shown = ", ".join(others[:3]) + (", ..." if len(others) > 3 else "")
-        raise NotAnArchive(f"it is another application's database (tables {shown or 'of ' + ', '.join(sorted(sets))}); it was left as it was")
-
-
-#: For tests/test_crash_consistency.py: ``MEDARCHIVE_PAUSE_AT=SQL[@N]`` stops the process at
-#: the N-th statement (the first by default) that holds SQL, on any of its connections, to be
-#: killed exactly there (mid-schema, mid-batch, before a commit).
-PAUSE_AT = "MEDARCHIVE_PAUSE_AT"
-_statements_matched = itertools.count(1)
-
-
-def _pause_where_asked(statement: str) -> None:
-    """Say ``paused before SQL`` on stderr and wait for ever, if ``statement`` is the one
-    ``MEDARCHIVE_PAUSE_AT`` names."""
-    sql, _, nth = os.environ[PAUSE_AT].partition("@")
-    if sql.lower() in statement.lower() and next(_statements_matched) == int(nth or 1):
-        os.write(2, f"paused before {sql}\n".encode())
-        while True:
-            time.sleep(3600)
-
-
-def open_archive(path, *, create=True) -> sqlite_utils.Database:
-    """Open (and, with ``create``, make or upgrade) the archive at ``path``.
-
-    Every connection uses WAL so that readers never block the crawl's writer. Another
-    application's SQLite file is refused before anything is written to it.
-    """
-    if create:
-        check_is_archive(path)
-    db = sqlite_utils.Database(path)
-    if os.environ.get(PAUSE_AT):
-        db.conn.set_trace_callback(_pause_where_asked)
-    db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    db.execute("PRAGMA foreign_keys = ON")
-    if create:
-        db.enable_wal()
-        MIGRATIONS.apply(db)
-    return db
-
-
-def can_change(path) -> bool:
-    """True when a writer could change the archive at ``path``: the file and its directory
-    (where a writer's journal goes) are both writable. False on a read-only mount."""
-    path = Path(path).resolve()
-    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
-
-
-def wal_has_pages(path) -> bool:
-    """True when the ``-wal`` file of ``path`` holds pages: a writer is at work, or left
-    committed pages there that only a WAL-aware reader sees."""
-    wal = Path(f"{path}-wal")
-    return wal.exists() and wal.stat().st_size > 0
-
-
-def readonly_uri(path) -> str:
-    """The SQLite URI that reads ``path`` without creating or changing any file.
-
-    ``mode=ro`` never writes the database, but on a WAL file it creates ``-wal`` and
-    ``-shm`` next to it when they are missing (and fails on a read-only mount). While the
-    ``-wal`` holds no page, the file alone holds everything, so ``immutable=1`` reads it
-    creating nothing; a writer that starts later makes such a connection stale
-    (:func:`wal_has_pages` turns true), and :mod:`archive.serve` then opens a new one.
-    A file in rollback-journal mode is read with ``mode=ro`` (which creates nothing there)
-    unless it cannot change at all.
-    """
-    path = Path(path).resolve()
-    with open(path, "rb") as handle:
-        wal_mode = handle.read(20)[18:20] == b"\x02\x02"
-    uri = f"file:{quote(str(path))}?mode=ro"
-    if not wal_has_pages(path) and (wal_mode or not can_change(path)):
-        uri += "&immutable=1"
-    return uri
-
-
-def open_readonly(path) -> sqlite_utils.Database:
-    """Open the archive at ``path`` for reading only (:func:`readonly_uri`): on a read-only
-    mount or file, and without migrating it.
-
-    :raises sqlite3.DatabaseError: when the file is not an SQLite database
-    """
-    return sqlite_utils.Database(sqlite3.connect(readonly_uri(path), uri=True))
-
-
-#: Free space (bytes) under which a disk I/O error is taken for a full disk: SQLite reports
-#: a full disk as SQLITE_FULL when a write fails, but as a plain I/O error when it cannot
-#: even map its ``-shm`` file.
-NEARLY_FULL = 1 << 20
-
-
-def disk_full(error: sqlite3.Error, path=None) -> bool:
-    """True when SQLite failed because the disk (or the user's quota) holding ``path`` is full."""
-    code = getattr(error, "sqlite_errorcode", None)
-    if code == sqlite3.SQLITE_FULL:
-        return True
-    if path is None or code is None or code & 0xFF != sqlite3.SQLITE_IOERR:
-        return False
-    try:
-        status = os.statvfs(os.path.dirname(os.path.abspath(path)))
-    except OSError:
-        return False
-    return status.f_bavail * status.f_frsize < NEARLY_FULL
-
-
-def checkpoint(db) -> bool:
-    """Move everything in the ``-wal`` file into the archive file and empty the ``-wal``, so
-    that the ``.db`` file alone holds the archive (a copy of it is a backup).
-
-    A reader in the middle of a transaction keeps its snapshot and so holds the checkpoint
-    back: it is tried again a few times. Returns False if readers held it every time (the
-    next writer's checkpoint finishes the job), logging why.
-    """
-    db.execute(f"PRAGMA busy_timeout = {CHECKPOINT_BUSY_MS}")
-    try:
-        for attempt in range(1, CHECKPOINT_TRIES + 1):
-            try:
-                busy, _, _ = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-            except sqlite3.OperationalError as error:
-                logger.warning("Could not checkpoint the archive (%s); the -wal file keeps the latest writes", error)
-                return False
-            if not busy:
-                return True
-            time.sleep(0.2 * attempt)
-        logger.warning("Readers held back the checkpoint; the -wal file keeps the latest writes until the next writer")
-        return False
-    finally:
-        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-
-
-def close_archive(db) -> None:
-    """Checkpoint (see :func:`checkpoint`) and close an archive that was written."""
-    try:
-        checkpoint(db)
-    finally:
-        db.close()

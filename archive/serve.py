@@ -31,7 +31,7 @@ from pathlib import Path
 from datasette.database import Database, connections
 
 from . import datasette_plugin, webguard
-from .schema import readonly_uri, wal_has_pages
+from .db import readonly_uri, wal_has_pages
 
 #: Longest string or blob any SQL value may be (SQLITE_LIMIT_LENGTH): twice the largest
 #: page the crawler keeps (``DOWNLOAD_MAXSIZE``, 10 MB), so every stored value still reads.
@@ -190,7 +190,7 @@ class _PromptlyInterrupted(sqlite3.Connection):
 
 class ArchiveDatabase(Database):
     """The archive as datasette reads it: read-only connections that create no file next to
-    it (:func:`archive.schema.readonly_uri`), with bounded values and no path shown.
+    it (:func:`archive.db.readonly_uri`), with bounded values and no path shown.
 
     A connection opened ``immutable`` (no writer at work then) goes stale once a writer puts
     pages in the ``-wal``; the next query on it gets a new ``mode=ro`` connection first.

@@ -4,18 +4,15 @@ The writer takes plain dicts (an ``ArticleItem`` as a dict), so a crawl, a
 re-extraction or an ingest from a queue all write the same way.
 """
 
-import functools
 import hashlib
 import json
-import sqlite3
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from . import search
-from .cjkfts import to_simplified
-from .schema import disk_full
+from . import search_index
+from .categories import category_group
 
 #: Fields whose change makes an article "updated": everything stored about it that
 #: comes from the page (the page's furniture and neighbour links do not count).
@@ -101,13 +98,6 @@ class Batch:
             self.articles, self.aliases, self.gaps, self.sitemap, self.not_articles, self.revisits = [], [], [], [], [], []
 
 
-@functools.lru_cache(maxsize=4096)
-def category_group(category: str | None) -> str | None:
-    """The group ``category`` counts in: its Simplified spelling (政策法規 -> 政策法规). A portal
-    has few categories, so each is converted once."""
-    return to_simplified(category) if category else None
-
-
 def content_hash(article: dict) -> str:
     """A digest of what the article says (not of the page around it), to notice edits."""
     payload = json.dumps([article.get(name) for name in CONTENT_FIELDS], ensure_ascii=False, sort_keys=True)
@@ -173,7 +163,7 @@ def write_batch(
         # A link that failed before and leads to an archived article is no gap any more.
         db.execute("delete from gaps where to_url in (select url from articles union all select alias_url from aliases)")
         if changed_ids:
-            search.index_articles(db, changed_ids)
+            search_index.index_articles(db, changed_ids)
         if run_id is not None:
             _count_in_run(db, run_id, counts, pages)
     return counts
@@ -366,7 +356,7 @@ def delete_articles(db, urls) -> int:
             for table, column in ARTICLE_CHILD_TABLES.items():
                 db.execute(f"delete from {table} where {column} = ?", [url])
             db.execute("delete from articles where url = ?", [url])
-        search.remove_articles(db, ids)
+        search_index.remove_articles(db, ids)
     return len(ids)
 
 
@@ -562,76 +552,3 @@ def resolve_neighbour_dates(db, urls=None) -> int:
 
 def _year(iso: str | None) -> int | None:
     return int(iso[:4]) if iso else None
-
-
-# --- runs ------------------------------------------------------------------------
-
-
-@dataclass
-class Run:
-    id: int
-    counts: WriteCounts = field(default_factory=WriteCounts)
-
-
-def start_run(db, start_urls: list[str], settings: dict, mode: str = "full") -> Run:
-    """Record that a crawl has begun; its row says ``running`` until ``finish_run``.
-    Runs still marked ``running`` were killed (the caller holds the archive's lock)."""
-    with db.atomic():
-        db.execute("update runs set status = 'killed' where status = 'running'")
-        table = db["runs"].insert(
-            {
-                "started": utc_now(),
-                "status": "running",
-                "mode": mode,
-                "start_urls": json.dumps(start_urls),
-                "settings": json.dumps(settings, ensure_ascii=False, sort_keys=True),
-            }
-        )
-    return Run(id=table.last_pk)
-
-
-def abandon_run(db, run_id: int, status: str, stats: dict) -> None:
-    """Close the row of a run whose crawl could not close it (stopped at once), with the
-    counts its stats recorded at its last committed batch."""
-    counts = WriteCounts(**{name: stats.get(f"archive/articles_{name}", 0) for name in ("new", "updated", "unchanged")})
-    finish_run(db, Run(id=run_id, counts=counts), status, stats)
-
-
-def finish_run(db, run: Run, status: str, stats: dict) -> None:
-    """Close the run's row with its outcome, counts and Scrapy's stats.
-
-    On a full disk the row may still take the outcome without the stats (the largest part)."""
-    try:
-        _finish_run(db, run, status, stats)
-    except sqlite3.OperationalError as error:
-        if not disk_full(error):
-            raise
-        with db.atomic():
-            db.execute("update runs set finished = ?, status = ? where id = ?", [utc_now(), status, run.id])
-
-
-def crawl_errors(stats: dict) -> int:
-    """A crawl's errors, as its run's row and its progress line count them: pages that could
-    not be fetched and exceptions in the spider's callbacks."""
-    return sum(v for k, v in stats.items() if k.startswith(("portal/failed/", "spider_exceptions/")) and isinstance(v, int))
-
-
-def _finish_run(db, run: Run, status: str, stats: dict) -> None:
-    errors = crawl_errors(stats)
-    with db.atomic():
-        db["runs"].update(
-            run.id,
-            {
-                "finished": utc_now(),
-                "status": status,
-                "pages": stats.get("response_received_count", 0),
-                "articles_new": run.counts.new,
-                "articles_updated": run.counts.updated,
-                "articles_unchanged": run.counts.unchanged,
-                "items_dropped": stats.get("item_dropped_count", 0),
-                "errors": errors,
-                "gaps": db.execute("select count(*) from gaps where run_id = ?", [run.id]).fetchone()[0],
-                "not_modified": stats.get("portal/not_modified", 0),
-                "stats": json.dumps(stats, default=str, ensure_ascii=False, sort_keys=True),
-            },
-        )

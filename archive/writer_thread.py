@@ -10,7 +10,7 @@ loses the batches still waiting, never part of one.
 import queue
 import threading
 
-from .schema import open_archive
+from .db import open_archive
 from .writer import Batch
 
 #: Batches waiting for the thread at most, besides the one being written.

@@ -24,7 +24,7 @@ from _common import OUT, PY, machine, median, save, table  # noqa: E402
 from crawl_bench import run_child  # noqa: E402
 from search_bench import generate_rows  # noqa: E402
 
-from archive.schema import open_archive  # noqa: E402
+from archive import open_archive  # noqa: E402
 
 FORMATS = ("csv", "jsonl", "parquet")
 INSERT = ("insert into articles (url, id, site, title, body, published, published_raw, year, first_seen, last_fetched) "

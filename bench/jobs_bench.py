@@ -90,7 +90,7 @@ def messages(archive: Path) -> list[bytes]:
     """Every article of ``archive`` as a worker's queue message, raw page included."""
     from dataclasses import replace
 
-    from archive.schema import open_archive
+    from archive import open_archive
     from crawler.distributed import to_message
     from crawler.extraction.site_rules import SiteRules
     from crawler.reextract import _item, kept_pages
@@ -110,7 +110,7 @@ def reextract_split(archive: Path, work: Path, jobs: int) -> tuple[float, float]
     reading of the archive, the hand-over and the writing) and its workers' (start-up included)."""
     import resource
 
-    from archive.schema import close_archive, open_archive
+    from archive import close_archive, open_archive
     from crawler.reextract import reextract
 
     copy = work / "split.db"
@@ -129,7 +129,7 @@ def ingest_split(queued: list[bytes], work: Path) -> dict:
     """CPU seconds of each part of ingesting ``queued``, in this process, into a fresh archive."""
     import pickle
 
-    from archive.schema import close_archive, open_archive
+    from archive import close_archive, open_archive
     from crawler.distributed import _write, from_message
 
     target = work / "split.db"

@@ -29,7 +29,7 @@ from _common import ROOT
 
 from archive import citations, writer
 from archive.reference_parsing import parse_reference
-from archive.schema import open_archive
+from archive import open_archive
 from crawler.extraction.references import parse_references
 from crawler.replica import corpus
 

@@ -17,7 +17,7 @@ page in 50 is recorded as not an article, as a default crawl leaves them.
 ``grow`` makes an archive K times larger from a built one, where building through the writer
 would take hours (on 2 shared cores the writer made 100-150 articles/s): every row copied in
 SQL with its URLs moved under ``/c1/``, ``/c2/``..., and the search index filled with the rows
-``search.index_articles`` writes.
+``search_index.index_articles`` writes.
 
 ``report`` prints the file's size per article split by dbstat (rows, raw pages, search
 index), the index against the title+body text it indexes, the time to read an incremental
@@ -46,8 +46,7 @@ from _common import PY, machine, median, p95, save, table  # noqa: E402
 from search_bench import QUERIES, generate_rows  # noqa: E402
 from write_bench import make_articles  # noqa: E402
 
-from archive import search  # noqa: E402
-from archive.schema import close_archive, open_archive  # noqa: E402
+from archive import close_archive, open_archive, search, search_index  # noqa: E402
 from archive.state import load_state  # noqa: E402
 from archive.writer import write_batch  # noqa: E402
 from crawler.settings import PORTAL_RECHECK_NEWEST  # noqa: E402
@@ -171,7 +170,7 @@ def _copy_select(conn, table: str, k: int, id_offset: int) -> tuple[list[str], s
 
 def grow(source: Path, out: Path, times: int) -> dict:
     """A copy of the archive ``source`` with every article ``times`` times over (URLs under
-    ``/c1/``, ``/c2/``...), its search index filled with the same rows `search.index_articles`
+    ``/c1/``, ``/c2/``...), its search index filled with the same rows `search_index.index_articles`
     writes, the text rewritten once per source article."""
     for suffix in ("", "-wal", "-shm"):
         Path(f"{out}{suffix}").unlink(missing_ok=True)
@@ -182,7 +181,7 @@ def grow(source: Path, out: Path, times: int) -> dict:
     conn.execute("attach database ? as src", [f"file:{source}?mode=ro"])
     id_offset, = conn.execute("select max(id) from src.articles").fetchone()
     tables = [name for (name,) in conn.execute("select name from src.sqlite_master where type = 'table' order by name")
-              if not name.startswith((*NOT_COPIED, search.SEARCH_TABLE))]
+              if not name.startswith((*NOT_COPIED, search_index.SEARCH_TABLE))]
     for k in range(1, times):
         conn.execute("begin")
         for table in tables:
@@ -192,16 +191,16 @@ def grow(source: Path, out: Path, times: int) -> dict:
         print(f"  rows of copy {k} in {time.perf_counter() - t0:.0f} s", flush=True)
     source_conn = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
     ids = [id_ for (id_,) in source_conn.execute("select id from articles order by id")]
-    marks = ", ".join("?" * (1 + len(search.COLUMNS)))
+    marks = ", ".join("?" * (1 + len(search_index.COLUMNS)))
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
-        values = search._current_sources(source_conn, chunk)
-        rows = {id_: (search._shadow(v), search._pack(v)) for id_, v in values.items()}
+        values = search_index._current_sources(source_conn, chunk)
+        rows = {id_: (search_index._shadow(v), search_index._pack(v)) for id_, v in values.items()}
         conn.execute("begin")
         for k in range(1, times):
-            conn.executemany(f"insert into {search.SEARCH_TABLE}(rowid, {', '.join(search.COLUMNS)}) values ({marks})",
+            conn.executemany(f"insert into {search_index.SEARCH_TABLE}(rowid, {', '.join(search_index.COLUMNS)}) values ({marks})",
                              [(id_ + k * id_offset, *shadow) for id_, (shadow, _) in rows.items()])
-            conn.executemany(f"insert into {search.STATE_TABLE}(id, source) values (?, ?)",
+            conn.executemany(f"insert into {search_index.STATE_TABLE}(id, source) values (?, ?)",
                              [(id_ + k * id_offset, blob) for id_, (_, blob) in rows.items()])
         conn.execute("commit")
         if start % 10_000 == 0:
@@ -220,7 +219,7 @@ def grow(source: Path, out: Path, times: int) -> dict:
 
 #: Which part of the file each table (and its indexes) is, by table name.
 RAW_PAGE_TABLES = ("pages", "unextracted_pages")
-INDEX_PREFIX = search.SEARCH_TABLE
+INDEX_PREFIX = search_index.SEARCH_TABLE
 
 
 def part_of(table_name: str) -> str:
@@ -318,7 +317,8 @@ def spider_start(path: Path, reps: int) -> dict:
     from scrapy.utils.test import get_crawler
 
     install_reactor("twisted.internet.asyncioreactor.AsyncioSelectorReactor")
-    from crawler.runner import crawl_state, project_settings
+    from crawler.runner import project_settings
+    from crawler.start import crawl_state
     from crawler.spiders.portal import PortalSpider
 
     settings = project_settings({"ARCHIVE_DB_PATH": str(path), "PORTAL_MODE": "incremental"})

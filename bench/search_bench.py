@@ -11,7 +11,7 @@ as COPD, FEV1, HbA1c), recombined into new articles, each on one topic (90% of i
 its topic's pool, 10% from any topic); with `--traditional SHARE`, that share of the articles
 (evenly spread) written in Traditional characters (OpenCC `s2t`), which the index keeps twice
 (as written and folded). Rows go straight into `articles` (executemany),
-then `archive.search.rebuild_search_index` builds the index: its time and the file size are
+then `archive.search_index.rebuild_search_index` builds the index: its time and the file size are
 reported, and the index (FTS5 pages and the state table, by dbstat) against the title and body
 text it indexes. `--grow N` makes the archive instead as N copies of the one N times smaller
 (see `grow`): a million articles in a tenth of the Python work.
@@ -42,7 +42,8 @@ from _common import OUT, machine, median, p95, save, table  # noqa: E402
 
 from archive import cjkfts  # noqa: E402
 from archive import search as S  # noqa: E402
-from archive.schema import open_archive  # noqa: E402
+from archive import search_index  # noqa: E402
+from archive import open_archive  # noqa: E402
 
 QUERIES = {
     "1-char": ["肺", "肝", "肾", "脑", "疫", "炎", "骨", "血", "糖", "药", "菌", "症"],
@@ -127,7 +128,7 @@ def build(path: Path, n: int, seed: int, traditional: float = 0.0) -> dict:
     insert_s = time.perf_counter() - t0
     size_before = path.stat().st_size
     t0 = time.perf_counter()
-    S.rebuild_search_index(db)
+    search_index.rebuild_search_index(db)
     conn.commit() if conn.in_transaction else None
     index_s = time.perf_counter() - t0
     db.close()
@@ -141,12 +142,12 @@ def _describe(path: Path, n: int, chars: int, insert_s: float, index_s: float, *
     text_bytes = con.execute("select sum(length(cast(title as blob)) + length(cast(body as blob))) from articles").fetchone()[0]
     sizes = dict(con.execute("select name, sum(pgsize) from dbstat group by name order by 2 desc"))
     con.close()
-    fts = sum(v for k, v in sizes.items() if k.startswith(S.SEARCH_TABLE) and k != S.STATE_TABLE)
+    fts = sum(v for k, v in sizes.items() if k.startswith(search_index.SEARCH_TABLE) and k != search_index.STATE_TABLE)
     info = {"articles": n, "mean_body_chars": chars / n, "insert_rows_s": insert_s, "index_build_s": index_s,
             "index_ms_per_article": 1000 * index_s / n, "file_mb": path.stat().st_size / 1e6, **extra,
-            "index_mb": (fts + sizes.get(S.STATE_TABLE, 0)) / 1e6, "fts_mb": fts / 1e6,
-            "state_mb": sizes.get(S.STATE_TABLE, 0) / 1e6, "indexed_text_mb": text_bytes / 1e6,
-            "fts_to_text": fts / text_bytes, "index_to_text": (fts + sizes.get(S.STATE_TABLE, 0)) / text_bytes,
+            "index_mb": (fts + sizes.get(search_index.STATE_TABLE, 0)) / 1e6, "fts_mb": fts / 1e6,
+            "state_mb": sizes.get(search_index.STATE_TABLE, 0) / 1e6, "indexed_text_mb": text_bytes / 1e6,
+            "fts_to_text": fts / text_bytes, "index_to_text": (fts + sizes.get(search_index.STATE_TABLE, 0)) / text_bytes,
             "top_objects_mb": {k: v / 1e6 for k, v in list(sizes.items())[:8]}}
     Path(str(path) + ".json").write_text(json.dumps(info, indent=2))
     return info
@@ -155,7 +156,7 @@ def _describe(path: Path, n: int, chars: int, insert_s: float, index_s: float, *
 def grow(source: Path, path: Path, times: int) -> dict:
     """An archive of ``times`` copies of the archive at ``source``: its articles again under new
     ids and URLs (``/c1/``, ``/c2/``...), and its search index filled with the same rows
-    ``search.rebuild_search_index`` writes, each article's index text computed once. Every term
+    ``search_index.rebuild_search_index`` writes, each article's index text computed once. Every term
     keeps its share of articles, which is what a search's cost follows, at a tenth of the build's
     Python work; the FTS5 inserts and the final 'optimize' are all done."""
     for suffix in ("", "-wal", "-shm"):
@@ -179,16 +180,16 @@ def grow(source: Path, path: Path, times: int) -> dict:
     ids = [row[0] for row in conn.execute("select id from source.articles order by id")]
     indexed = {}
     for start in range(0, len(ids), 500):
-        values = S._current_sources(conn, ids[start:start + 500])  # copy 0 has the source's ids
-        indexed.update({id_: (S._shadow(v), S._pack(v)) for id_, v in values.items()})
-    marks = ", ".join("?" * (1 + len(S.COLUMNS)))
+        values = search_index._current_sources(conn, ids[start:start + 500])  # copy 0 has the source's ids
+        indexed.update({id_: (search_index._shadow(v), search_index._pack(v)) for id_, v in values.items()})
+    marks = ", ".join("?" * (1 + len(search_index.COLUMNS)))
     conn.execute("BEGIN")
     for k in range(times):
-        conn.executemany(f"insert into {S.SEARCH_TABLE}(rowid, {', '.join(S.COLUMNS)}) values ({marks})",
+        conn.executemany(f"insert into {search_index.SEARCH_TABLE}(rowid, {', '.join(search_index.COLUMNS)}) values ({marks})",
                          ((id_ + k * n, *shadow) for id_, (shadow, _) in indexed.items()))
-        conn.executemany(f"insert into {S.STATE_TABLE}(id, source) values (?, ?)",
+        conn.executemany(f"insert into {search_index.STATE_TABLE}(id, source) values (?, ?)",
                          ((id_ + k * n, blob) for id_, (_, blob) in indexed.items()))
-    conn.execute(f"INSERT INTO {S.SEARCH_TABLE}({S.SEARCH_TABLE}) VALUES('optimize')")
+    conn.execute(f"INSERT INTO {search_index.SEARCH_TABLE}({search_index.SEARCH_TABLE}) VALUES('optimize')")
     conn.execute("COMMIT")
     index_s = time.perf_counter() - t0
     conn.execute("DETACH DATABASE source")

@@ -7,7 +7,7 @@ Article dicts are real: the live pages of a WordPress replica (`--source` articl
 `dataclasses.asdict` as `ArchivePipeline` does; they are copied (paths suffixed `-k`, neighbour
 links too) up to `--articles`. Variants, interleaved `--reps` times, each into a fresh archive:
   * write_batch          -- as the crawl writes (search index included);
-  * write_batch, no index -- same, with `archive.search.index_articles` replaced by a no-op
+  * write_batch, no index -- same, with `archive.search_index.index_articles` replaced by a no-op
                              (bench-side monkeypatch) to separate the index's cost;
   * write_batch, index v1 -- same, into an archive whose search index has the shape it had before
                              m013 (no `prefix='1'`), to separate the 1-character prefix index's cost;
@@ -37,9 +37,8 @@ from _common import OUT, machine, median, save, table  # noqa: E402
 
 from scrapy.http import HtmlResponse  # noqa: E402
 
-import archive.search  # noqa: E402
-from archive import writer  # noqa: E402
-from archive.schema import open_archive  # noqa: E402
+import archive.search_index  # noqa: E402
+from archive import open_archive, writer  # noqa: E402
 from crawler.extraction.article import extract_article  # noqa: E402
 from crawler.replica import build_portal  # noqa: E402
 
@@ -107,16 +106,16 @@ def run_write(path: Path, articles, *, index=True, index_v1=False) -> float:
     if index_v1:
         db.execute("drop table articles_search")
         db.execute(SEARCH_TABLE_V1)
-    original = archive.search.index_articles
+    original = archive.search_index.index_articles
     if not index:
-        archive.search.index_articles = lambda db, ids: 0
+        archive.search_index.index_articles = lambda db, ids: 0
     try:
         t0 = time.perf_counter()
         for batch in batches(articles):
             writer.write_batch(db, batch)
         dt = time.perf_counter() - t0
     finally:
-        archive.search.index_articles = original
+        archive.search_index.index_articles = original
     db.close()
     return dt
 
@@ -214,9 +213,9 @@ def main(argv=None):
     shares = {name: cum(key) for name, key in (
         ("write_batch", "writer.py:write_batch"),
         ("_upsert_article", "writer.py:_upsert_article"),
-        ("search.index_articles", "search.py:index_articles"),
+        ("search_index.index_articles", "search_index.py:index_articles"),
         ("  cjkfts.index_text", "cjkfts.py:index_text"),
-        ("  FTS5 insert (executemany in _insert_rows)", "search.py:_insert_rows"),
+        ("  FTS5 insert (executemany in _insert_rows)", "search_index.py:_insert_rows"),
         ("resolve_neighbour_dates", "writer.py:resolve_neighbour_dates"),
         ("_write_page (raw page, zlib)", "writer.py:_write_page"),
         ("_write_references", "writer.py:_write_references"),

@@ -25,7 +25,7 @@ from contextlib import closing
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, NotConfigured, ScrapyDeprecationWarning
 
-from archive.writer import Batch, WriteCounts, utc_now
+from archive import Batch, WriteCounts, utc_now
 
 from .items import ArticleItem, ChainGap, NotArticle, NotModified, PageAlias, SitemapSeen
 from .pipelines.archive import WRITES

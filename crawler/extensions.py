@@ -9,7 +9,7 @@ import time
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
-from archive.writer import crawl_errors
+from archive import crawl_errors
 
 from .middlewares import INTERRUPTED, NotFetched
 

@@ -5,7 +5,6 @@ remains the way to run it with Scrapy's own tooling.
 """
 
 import os
-import sqlite3
 from dataclasses import dataclass, field
 
 from scrapy import signals
@@ -13,11 +12,8 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
 
-from archive.state import CrawlState, load_state
-
-from .extraction.urls import clean_url, origin
-from .renamed_settings import setting
-from .spiders.portal import PortalSpider, _as_list
+from .spiders.portal import PortalSpider
+from .start import crawl_state
 
 #: Exit status when the crawl reached no article at all (wrong URL, site down, robots.txt).
 EXIT_NOTHING_REACHED = 3
@@ -85,8 +81,7 @@ def settle(result: CrawlResult, crawler) -> CrawlResult:
         result.reason = "aborted"
         run_id, path = result.stats.get("archive/run_id"), crawler.settings.get("ARCHIVE_DB_PATH")
         if run_id and path:
-            from archive.schema import close_archive, open_archive
-            from archive.writer import abandon_run
+            from archive import abandon_run, close_archive, open_archive
 
             db = open_archive(path, create=False)
             try:
@@ -102,22 +97,6 @@ def project_settings(overrides: dict | None = None) -> Settings:
     settings = get_project_settings()
     settings.setdict(overrides or {}, priority="cmdline")
     return settings
-
-
-def crawl_state(settings: Settings, start_urls=(), origins=()) -> CrawlState:
-    """What the archive holds that an incremental crawl from ``start_urls`` (and within
-    ``origins``) needs, read before the crawl starts: only what lies on its sites; nothing
-    for a full crawl. The spider is handed it and never opens the archive itself."""
-    if setting(settings, "PORTAL_MODE") != "incremental":
-        return CrawlState()
-    start_urls = [clean_url(url) for url in _as_list(start_urls)]
-    sites = {origin(url) for url in [*start_urls, *_as_list(origins)]}
-    try:
-        return load_state(settings.get("ARCHIVE_DB_PATH"), setting(settings, "PORTAL_RECHECK_NEWEST", "getint"),
-                          start_urls, sites)
-    except sqlite3.DatabaseError:
-        # Not an archive at all: the archive pipeline refuses it, in one line, before any page is fetched.
-        return CrawlState()
 
 
 def run_crawl(start_urls: list[str], settings: Settings, origins: list[str] = ()) -> CrawlResult:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from archive import writer
+from archive import finish_run, start_run, write_batch
 from archive.selection import site_origins
 
 from .extraction.site_rules import SiteRules
@@ -76,7 +76,7 @@ def import_warcs(db, paths, *, sites=(), site_rules: SiteRules | None = None, ba
     the batches written and marks the run ``interrupted``."""
     rules = site_rules or SiteRules()
     origins = {name for site in sites for name in site_origins(site)}
-    run = writer.start_run(db, [], {"WARC_FILES": [str(path) for path in paths], "SITES": list(sites)}, mode="import")
+    run = start_run(db, [], {"WARC_FILES": [str(path) for path in paths], "SITES": list(sites)}, mode="import")
     state = ImportState()
     batch, status = [], "interrupted"
     try:
@@ -92,7 +92,7 @@ def import_warcs(db, paths, *, sites=(), site_rules: SiteRules | None = None, ba
         status = "finished"
     finally:
         state.unread.report(state.stats)
-        writer.finish_run(db, run, status, {**state.stats, "response_received_count": state.stats["import/pages"]})
+        finish_run(db, run, status, {**state.stats, "response_received_count": state.stats["import/pages"]})
     return state.stats
 
 
@@ -352,7 +352,7 @@ def _add(db, batch: list, item: dict | None, run, state: ImportState, batch_size
 def _write(db, batch, run, stats) -> None:
     if not batch:
         return
-    counts = writer.write_batch(db, batch, run_id=run.id, pages=stats["import/pages"])
+    counts = write_batch(db, batch, run_id=run.id, pages=stats["import/pages"])
     run.counts.add(counts)
     for name in ("new", "updated", "unchanged"):
         stats[f"import/{name}"] += getattr(counts, name)

@@ -8,7 +8,8 @@ drift from them. ``.venv/bin/python docs/gen_schema.py`` prints it.
 import tempfile
 from pathlib import Path
 
-from archive.schema import MIGRATIONS, open_archive
+from archive import open_archive
+from archive.schema import MIGRATIONS
 
 MARKER = "<!-- schema -->"
 #: FTS5's own shadow tables are not the user's business.

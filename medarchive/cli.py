@@ -14,12 +14,11 @@ from urllib.parse import urlsplit
 
 import click
 
+from archive import NoArchive, NotAnArchive, UnreadableArchive, can_change, check_servable, close_archive, disk_full, existing_archive, finish_run, open_archive, start_run
 from archive import stats as archive_stats
-from archive import writer
 from archive.files import CannotWrite, replaced_atomically
 from archive.sanitize import terminal_text
-from archive.reading import NoArchive, UnreadableArchive, chain_gaps, check_servable, existing_archive, field_losses, newest_articles, raw_pages, recent_runs
-from archive.schema import NotAnArchive, can_change, close_archive, disk_full, open_archive
+from archive.reading import chain_gaps, field_losses, newest_articles, raw_pages, recent_runs
 from archive.works import lookup_counts
 from crawler.enrichment.crossref import CROSSREF_URL
 from crawler.enrichment.enrich import RETRY_UNKNOWN_DAYS
@@ -429,7 +428,7 @@ def _require_archive(db_path: Path) -> None:
 def _existing_archive(db_path: Path):
     """The archive at ``db_path`` for reading, closed afterwards; a clear error if there is none.
 
-    An archive no one can write is read as it is (:func:`archive.reading.existing_archive`).
+    An archive no one can write is read as it is (:func:`archive.db.existing_archive`).
     """
     try:
         with existing_archive(db_path) as db:
@@ -1168,7 +1167,7 @@ def ingest(redis_url, redis_prefix, db_path, follow, idle, show_dead_letters, re
     with _locked(db_path), _written_archive(db_path) as db:
         if not new:  # after what the archive says of itself (locked, disk full), before a run is recorded
             _redis_call(distributed.reachable, redis_url)
-        run = writer.start_run(db, [], {"REDIS_PREFIX": redis_prefix}, mode="ingest")
+        run = start_run(db, [], {"REDIS_PREFIX": redis_prefix}, mode="ingest")
         status = "failed"
         # SIGTERM (systemd, kill) ends the ingest as Ctrl-C does: with the run's row closed.
         signal.signal(signal.SIGTERM, signal.default_int_handler)
@@ -1184,7 +1183,7 @@ def ingest(redis_url, redis_prefix, db_path, follow, idle, show_dead_letters, re
             raise
         finally:
             run.counts = counts.written
-            writer.finish_run(db, run, status, {"queue/ingested": counts.messages, "queue/set_aside": counts.set_aside})
+            finish_run(db, run, status, {"queue/ingested": counts.messages, "queue/set_aside": counts.set_aside})
     written = counts.written
     click.echo(f"{counts.messages} messages: {written.new} new, {written.updated} updated, {written.unchanged} unchanged articles -> {db_path}")
     if counts.set_aside:

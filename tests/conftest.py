@@ -265,8 +265,7 @@ class ServedArchive:
 
 def written_archive(directory, articles):
     """An archive at ``directory``/archive.db holding ``articles`` (writer item dicts), closed."""
-    from archive import writer
-    from archive.schema import open_archive
+    from archive import open_archive, writer
 
     path = directory / "archive.db"
     db = open_archive(path)

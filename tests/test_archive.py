@@ -5,8 +5,7 @@ import sqlite3
 import pytest
 from conftest import undo_sortable_dates
 
-from archive import writer
-from archive.schema import open_archive
+from archive import open_archive, runs, writer
 
 A = "https://site.example/a/1.html"
 B = "https://site.example/a/2.html"
@@ -154,15 +153,15 @@ def test_ids_are_stable_across_updates(db):
 
 
 def test_a_run_records_its_outcome(db):
-    run = writer.start_run(db, [A], {"DOWNLOAD_DELAY": 0.5})
+    run = runs.start_run(db, [A], {"DOWNLOAD_DELAY": 0.5})
     assert rows(db, "select status from runs") == [("running",)]
     run.counts.add(writer.write_batch(db, [article(A)]))
-    writer.finish_run(db, run, "finished", {"response_received_count": 3, "portal/failed/http_404": 1})
+    runs.finish_run(db, run, "finished", {"response_received_count": 3, "portal/failed/http_404": 1})
     assert rows(db, "select status, pages, articles_new, errors from runs") == [("finished", 3, 1, 1)]
 
 
 def test_a_crawls_errors_are_its_failed_fetches_and_spider_exceptions():
-    from archive.writer import crawl_errors
+    from archive import crawl_errors
 
     stats = {"portal/failed/http_404": 2, "portal/failed/robots": 1, "spider_exceptions/ValueError": 1,
              "spider_exceptions_count": 1, "item_dropped_count": 4, "portal/articles": 9, "start_time": "2026-11-25"}

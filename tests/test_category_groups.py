@@ -7,8 +7,7 @@ import sqlite3
 import pytest
 from datasette.app import Datasette
 
-from archive import stats
-from archive.schema import open_archive
+from archive import open_archive, stats
 from conftest import medarchive, written_archive
 
 SIMPLIFIED, TRADITIONAL = "政策法规", "政策法規"

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from archive.schema import PAUSE_AT
+from archive.db import PAUSE_AT
 from conftest import FAST, StderrWatch, medarchive, middle_article
 from crawler.replica import build_portal, serve
 

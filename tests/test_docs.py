@@ -90,7 +90,7 @@ def test_every_setting_of_ours_is_in_the_configuration_page_with_its_default(nam
 
 
 def archive_tables(tmp_path):
-    from archive.schema import open_archive
+    from archive import open_archive
 
     db = open_archive(tmp_path / "archive.db")
     try:
@@ -169,8 +169,7 @@ def docs_sql(name: str, section: str) -> list[str]:
 
 
 def test_the_example_queries_return_each_row_once(tmp_path):
-    from archive import writer
-    from archive.schema import open_archive
+    from archive import open_archive, writer
 
     # An article citing two SAGE papers: a join on article_dois would list it twice.
     sage = ["10.1177/0963689724131234", "10.1177/1559325820985432"]

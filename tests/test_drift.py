@@ -8,8 +8,7 @@ from datetime import date
 
 import pytest
 
-from archive import drift, writer
-from archive.schema import open_archive
+from archive import drift, open_archive, runs, writer
 from conftest import FAST, medarchive
 from crawler.replica import build_portal, serve
 
@@ -120,10 +119,10 @@ def db(tmp_path):
 
 def run_of(db, articles, today=date(2026, 2, 1)):
     """One finished crawl run that extracted ``articles``; returns its id and alerts."""
-    run = writer.start_run(db, [SITE], {})
+    run = runs.start_run(db, [SITE], {})
     writer.write_batch(db, articles, run_id=run.id)
     alerts = drift.check_run(db, run.id, today=today)
-    writer.finish_run(db, run, "finished", {})
+    runs.finish_run(db, run, "finished", {})
     return run.id, alerts
 
 
@@ -164,7 +163,7 @@ def test_a_lost_field_loses_its_flag_once_a_page_gives_it_again(db):
 
 def test_pages_that_stopped_reading_as_articles_are_drift(db):
     run_of(db, [article(n) for n in range(20)])
-    run = writer.start_run(db, [f"{SITE}/a/1.html"], {})
+    run = runs.start_run(db, [f"{SITE}/a/1.html"], {})
     skipped = [(f"{SITE}/a/{n}.html", "not_article") for n in range(4, 20)]
     writer.write_batch(db, [article(n) for n in range(4)], not_articles=skipped, run_id=run.id)
     alerts = drift.check_run(db, run.id, today=date(2026, 2, 1))

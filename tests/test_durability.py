@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from archive import schema, writer
+import archive.db
+from archive import checkpoint, open_archive, start_run, writer
 from archive.lock import archive_lock
-from archive.schema import checkpoint, open_archive
 from conftest import FAST, medarchive, middle_article
 from test_export import many_articles, sigterm_once_written
 from test_serve_hardening import make_archive, read_only_mount_prefix
@@ -62,8 +62,8 @@ def test_the_checkpoint_waits_for_a_reader_to_let_go_of_its_snapshot(tmp_path):
 
 
 def test_a_reader_that_never_lets_go_holds_the_checkpoint_back_without_failing_the_writer(tmp_path, monkeypatch, caplog):
-    monkeypatch.setattr(schema, "CHECKPOINT_TRIES", 2)
-    monkeypatch.setattr(schema, "CHECKPOINT_BUSY_MS", 50)
+    monkeypatch.setattr(archive.db, "CHECKPOINT_TRIES", 2)
+    monkeypatch.setattr(archive.db, "CHECKPOINT_BUSY_MS", 50)
     db_path = tmp_path / "archive.db"
     db = open_archive(db_path)
     writer.write_batch(db, [article(1)])
@@ -135,7 +135,7 @@ def test_every_way_of_writing_meets_the_lock_even_through_a_symlink_and_leaves_a
     link.symlink_to(real)
     with archive_lock(real):  # this process is the archive's live writer
         with closing(open_archive(real)) as db:
-            writer.start_run(db, [], {})
+            start_run(db, [], {})
         result = _through(link, command, wordpress_site.url)
     assert f"is being written by medarchive pid {os.getpid()}" in result.stderr
     assert "Traceback" not in result.stderr
@@ -147,12 +147,11 @@ def test_a_run_left_running_by_a_dead_process_is_marked_killed(tmp_path, wordpre
     db_path = tmp_path / "archive.db"
     holder = subprocess.Popen([sys.executable, "-c", f"""
 from archive.lock import archive_lock
-from archive.schema import open_archive
-from archive import writer
+from archive import open_archive, start_run
 import os
 with archive_lock({str(db_path)!r}):
     db = open_archive({str(db_path)!r})
-    writer.start_run(db, [], {{}})
+    start_run(db, [], {{}})
     os.kill(os.getpid(), 9)
 """], cwd=ROOT)
     holder.wait(timeout=60)

@@ -235,7 +235,7 @@ def test_a_failed_export_leaves_neither_the_file_nor_a_partial_one(tmp_path):
 
 def many_articles(path, n: int) -> None:
     """An archive of ``n`` articles written straight into ``articles`` (no search index needed to export)."""
-    from archive.schema import open_archive
+    from archive import open_archive
 
     open_archive(path).close()
     body = "间充质干细胞治疗膝骨关节炎的随机对照试验结果显示疗效与安全性均良好。\n" * 40

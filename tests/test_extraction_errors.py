@@ -6,7 +6,7 @@ import pytest
 from scrapy.http import HtmlResponse
 from scrapy.utils.test import get_crawler
 
-from archive.schema import open_archive
+from archive import open_archive
 from archive.writer import write_batch
 from crawler.items import NotArticle
 from crawler.reextract import reextract

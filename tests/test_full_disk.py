@@ -7,8 +7,7 @@ from contextlib import closing
 
 import pytest
 
-from archive import writer
-from archive.schema import open_archive
+from archive import open_archive, runs, writer
 from conftest import FAST, medarchive, middle_article, written_archive
 from crawler.replica import build_portal, serve
 
@@ -105,14 +104,14 @@ def test_a_crawl_that_fills_the_disk_stops_with_its_run_closed_and_the_archive_w
 def test_on_a_full_disk_the_run_still_records_how_it_ended_without_its_stats(small_disk):
     db_path = small_disk / "archive.db"
     db = open_archive(db_path)
-    run = writer.start_run(db, [], {})
+    run = runs.start_run(db, [], {})
     writer.write_batch(db, [{"url": f"https://site.example/{n}", "site": "https://site.example", "title": "标题", "body": "正文" * 500}
                             for n in range(20)], run_id=run.id)
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     writer.write_batch(db, [{"url": "https://site.example/x", "site": "https://site.example", "title": "标题", "body": "正文"}])
     db.execute("PRAGMA wal_checkpoint(PASSIVE)")  # the -wal file keeps its size, ready to be reused
     fill(small_disk)
-    writer.finish_run(db, run, "finished", {"huge": "统计" * 300_000})  # the stats alone do not fit
+    runs.finish_run(db, run, "finished", {"huge": "统计" * 300_000})  # the stats alone do not fit
     db.close()
     assert rows(db_path, "select status, finished is not null, stats from runs") == [("finished", 1, None)]
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from archive.schema import close_archive, open_archive
+from archive import close_archive, open_archive
 from archive.writer import write_batch
 from crawler.jobs import Lost, Workers
 from crawler.reextract import reextract

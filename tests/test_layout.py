@@ -1,6 +1,7 @@
 """The arrows run one way: the archive is a library, the crawler fills it, the command sits on top."""
 
 import ast
+import graphlib
 import re
 from pathlib import Path
 
@@ -45,3 +46,38 @@ def test_one_module_writes_the_fts_match():
                 if re.search(r"\bMATCH\b", text) or re.search(r"\bmatch\s+(?:\?|:\w|escape_fts\b)", text, re.I):
                     writing.add(str(path.relative_to(ROOT)))
     assert writing == {"archive/search.py"}
+
+
+def imported_names(node) -> list[str]:
+    """The dotted names an import statement of ``archive/`` imports (``.db`` is ``archive.db``)."""
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names]
+    if not isinstance(node, ast.ImportFrom):
+        return []
+    base = "archive" + (f".{node.module}" if node.module else "") if node.level == 1 else node.module
+    return [f"{base}.{alias.name}" for alias in node.names] if base == "archive" else [base]
+
+
+def archive_imports() -> dict[str, set[str]]:
+    """For each module of ``archive/``, the modules of ``archive/`` it imports, inside functions
+    too; the package itself (``__init__``, the front door) imports those of ``archive.FRONT_DOOR``."""
+    import archive
+
+    modules = {path.stem for path in (ROOT / "archive").glob("*.py")}
+    found = {}
+    for path in sorted((ROOT / "archive").glob("*.py")):
+        names = [name.split(".") for node in ast.walk(ast.parse(path.read_text("utf-8"))) for name in imported_names(node)]
+        found[path.stem] = {parts[1] if parts[1:] and parts[1] in modules else "__init__" for parts in names if parts[0] == "archive"}
+    found["__init__"] |= set(archive.FRONT_DOOR)
+    return found
+
+
+def test_the_archive_package_has_no_import_circle():
+    try:
+        graphlib.TopologicalSorter(archive_imports()).prepare()
+    except graphlib.CycleError as error:
+        pytest.fail(f"archive/ imports in a circle: {' -> '.join(reversed(error.args[1]))}")
+
+
+def test_the_spider_is_handed_its_crawl_state_and_imports_nothing_from_the_archive():
+    assert "archive" not in imported_packages("crawler")["crawler/spiders/portal.py"]

@@ -79,7 +79,7 @@ def test_a_log_file_in_a_missing_directory_is_a_usage_error(tmp_path):
 def read_only_archive(tmp_path):
     """An archive the crawl cannot write: chmod 444, or immutable when running as root
     (root writes through file modes)."""
-    from archive.schema import open_archive
+    from archive import open_archive
 
     path = tmp_path / "archive.db"
     open_archive(path).close()

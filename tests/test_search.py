@@ -10,8 +10,8 @@ import pytest
 
 from conftest import medarchive, written_archive
 
-from archive import citations, cjkfts, export, search, writer
-from archive.schema import MIGRATIONS, open_archive
+from archive import citations, cjkfts, export, open_archive, search, search_index, writer
+from archive.schema import MIGRATIONS
 from archive.search import QuerySyntaxError
 from archive.selection import Selection
 
@@ -314,7 +314,7 @@ def test_updates_and_deletes_keep_the_index_exactly_as_a_rebuild_would(fresh):
     for query in ["哮喘", "外泌体", "COPD", "鼻炎", "改"]:
         assert found(fresh, query) == scan(fresh, query)
     incremental = vocabulary(fresh)
-    search.rebuild_search_index(fresh)
+    search_index.rebuild_search_index(fresh)
     assert vocabulary(fresh) == incremental
 
 
@@ -323,9 +323,9 @@ def test_edits_made_outside_the_writer_are_caught_up_by_a_refresh(fresh):
     fresh.execute("update articles set body = body || '额外的鼻窦炎' where id <= 5")
     fresh.conn.commit()
     assert not found(fresh, "鼻窦炎")
-    assert search.refresh_search_index(fresh) == 5
+    assert search_index.refresh_search_index(fresh) == 5
     assert found(fresh, "鼻窦炎") == scan(fresh, "鼻窦炎") and len(scan(fresh, "鼻窦炎")) == 5
-    assert search.refresh_search_index(fresh) == 0
+    assert search_index.refresh_search_index(fresh) == 0
 
 
 def test_an_older_archive_gains_the_index_when_opened(tmp_path):
@@ -446,7 +446,7 @@ def write_with_one_column_per_text(db, articles, monkeypatch):
     """Write ``articles`` into an archive whose index has one column per text, as before m021,
     indexing them as that version did: each text as written, nothing folded."""
     with monkeypatch.context() as old:
-        old.setattr(search, "index_articles", lambda db, ids: 0)
+        old.setattr(search_index, "index_articles", lambda db, ids: 0)
         writer.write_batch(db, articles)
     rows = db.execute(
         "select a.id, a.title, a.body, (select group_concat(text, char(10)) from "
@@ -456,7 +456,7 @@ def write_with_one_column_per_text(db, articles, monkeypatch):
         texts = [text or "" for text in texts]
         db.execute("insert into articles_search(rowid, title, body, refs, disclaimer) values (?, ?, ?, ?, ?)",
                    [id_, *map(cjkfts.index_text, texts)])
-        db.execute("insert or replace into articles_search_state(id, source) values (?, ?)", [id_, search._pack(texts)])
+        db.execute("insert or replace into articles_search_state(id, source) values (?, ?)", [id_, search_index._pack(texts)])
     db.conn.commit()
 
 
@@ -475,7 +475,7 @@ def test_an_archive_indexed_before_the_prefix_index_is_reindexed_when_opened(tmp
     for query in ["哮", "癌", "哮喘", "外泌体", "支气管哮喘", "COPD"]:
         assert found(db, query) == scan(db, query)
     migrated = vocabulary(db)
-    search.rebuild_search_index(db)
+    search_index.rebuild_search_index(db)
     assert vocabulary(db) == migrated
     db.close()
 
@@ -576,7 +576,7 @@ def test_an_archive_indexed_in_one_script_is_reindexed_in_both_when_opened(tmp_p
     writer.write_batch(db, articles[:1])  # an edit deletes the migrated row exactly, then reindexes it
     assert found(db, "改写") == {articles[0]["url"]} and found(db, "干细胞") == scan(db, "干细胞")
     migrated = vocabulary(db)
-    search.rebuild_search_index(db)
+    search_index.rebuild_search_index(db)
     assert vocabulary(db) == migrated
     db.close()
 

@@ -63,12 +63,11 @@ WITH_ASTHMA = {a["title"] for a in ARTICLES if "哮喘" in a["title"] + a["body"
 @pytest.fixture(scope="module")
 def db_path(tmp_path_factory):
     path = written_archive(tmp_path_factory.mktemp("serve"), ARTICLES)
-    from archive import writer
-    from archive.schema import open_archive
+    from archive import open_archive, runs
 
     db = open_archive(path)
-    run = writer.start_run(db, ["https://site.example/"], {})
-    writer.finish_run(db, run, "finished", {f"downloader/response_status_count/{n}": n for n in range(100, 160)})
+    run = runs.start_run(db, ["https://site.example/"], {})
+    runs.finish_run(db, run, "finished", {f"downloader/response_status_count/{n}": n for n in range(100, 160)})
     db.close()
     return path
 
@@ -389,8 +388,7 @@ def test_the_canned_search_is_described_with_the_bound_and_weights_the_code_uses
 
 
 def test_the_canned_search_lists_what_the_cli_search_ranks_in_the_same_order(db_path):
-    from archive.schema import open_archive
-    from archive import search
+    from archive import open_archive, search
 
     db = open_archive(db_path)
     try:

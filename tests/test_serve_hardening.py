@@ -25,8 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from archive import datasette_plugin, serve, webguard, writer
-from archive.schema import open_archive
+from archive import datasette_plugin, open_archive, serve, webguard, writer
 from conftest import ServedArchive, free_loopback_port, medarchive
 from test_serve import ARTICLES, WITH_ASTHMA, article, page  # noqa: F401 - fixture: a Chromium page via Playwright
 
@@ -493,7 +492,7 @@ def test_serve_on_ipv6_loopback(archive_path):
 
 
 def test_the_read_only_helpers_choose_immutable_only_while_the_file_alone_holds_everything(tmp_path):
-    from archive.schema import readonly_uri
+    from archive.db import readonly_uri
 
     path = make_archive(tmp_path / "data")
     assert readonly_uri(path).endswith("&immutable=1")

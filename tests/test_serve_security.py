@@ -21,8 +21,7 @@ from pathlib import Path
 import pytest
 from datasette.utils import tilde_encode
 
-from archive import serve, writer
-from archive.schema import open_archive
+from archive import open_archive, serve, writer
 from conftest import ServedArchive, free_loopback_port, medarchive
 from hostile_site import XSS_BODY, XSS_MARKERS
 from test_serve import page  # noqa: F401 - fixture: a page of Debian's Chromium via Playwright

@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import medarchive, undo_sortable_dates, written_archive
 
-from archive import stats
-from archive.schema import open_archive, open_readonly
+from archive import open_archive, open_readonly, stats
 
 SVG = "{http://www.w3.org/2000/svg}"
 

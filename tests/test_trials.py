@@ -12,8 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from archive import browse
-from archive.schema import open_archive
+from archive import browse, open_archive
 from archive.writer import write_batch
 from crawler.extraction.trials import find_trials, trials_in_urls
 from crawler.reextract import reextract

@@ -6,8 +6,7 @@ import threading
 import time
 from contextlib import closing
 
-from archive.schema import open_archive
-from archive.writer import Batch, WriteCounts, start_run
+from archive import Batch, WriteCounts, open_archive, start_run
 from archive.writer_thread import WriterThread
 
 

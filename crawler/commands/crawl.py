@@ -11,7 +11,8 @@ from scrapy.exceptions import UsageError
 from scrapy.spiderloader import get_spider_loader
 
 from ..checked_settings import BadSetting, check_settings
-from ..runner import crawl_state, exit_status, settle, watch
+from ..runner import exit_status, settle, watch
+from ..start import crawl_state
 
 #: Exit status of bad usage, as for ``medarchive``.
 EXIT_USAGE = 2

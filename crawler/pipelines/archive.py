@@ -9,10 +9,10 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 
-from archive import coverage, drift, writer
-from archive.writer_thread import WriterThread
-from archive.lock import ArchiveBusy, ArchiveUnavailable, archive_lock
-from archive.schema import close_archive, disk_full, open_archive
+from archive import (
+    ArchiveBusy, ArchiveUnavailable, Batch, WriteCounts, WriterThread, archive_lock, close_archive, coverage, disk_full, drift,
+    finish_run, open_archive, start_run,
+)
 
 from ..items import ArticleItem, ChainGap, NotArticle, NotModified, PageAlias, SitemapSeen
 from ..renamed_settings import setting
@@ -36,16 +36,16 @@ RECORDED_SETTINGS = (
 
 #: How the archive writes each type of item.
 WRITES = {
-    ArticleItem: writer.Batch.add_article,
-    PageAlias: writer.Batch.add_alias,
-    ChainGap: writer.Batch.add_gap,
-    SitemapSeen: writer.Batch.add_sitemap,
-    NotArticle: writer.Batch.add_not_article,
-    NotModified: writer.Batch.add_revisit,
+    ArticleItem: Batch.add_article,
+    PageAlias: Batch.add_alias,
+    ChainGap: Batch.add_gap,
+    SitemapSeen: Batch.add_sitemap,
+    NotArticle: Batch.add_not_article,
+    NotModified: Batch.add_revisit,
 }
 
 
-def add_to_batch(batch: writer.Batch, item) -> None:
+def add_to_batch(batch: Batch, item) -> None:
     """Add ``item`` to ``batch`` as its type is written; anything the archive does not store is left out."""
     write = WRITES.get(type(item))
     if write is not None:
@@ -69,7 +69,7 @@ class ArchivePipeline:
         self.mode = mode
         self.batch_size = batch_size
         self.drift_config = drift_config or drift.DriftConfig()
-        self.batch = writer.Batch()
+        self.batch = Batch()
         self.db = None
         self.run = None
         self.writer = None
@@ -96,7 +96,7 @@ class ArchivePipeline:
         try:
             self.db = open_archive(self.path)
             settings = {name: setting(self.crawler.settings, name) for name in RECORDED_SETTINGS}
-            self.run = writer.start_run(self.db, list(getattr(self.crawler.spider, "start_urls", [])), settings, self.mode)
+            self.run = start_run(self.db, list(getattr(self.crawler.spider, "start_urls", [])), settings, self.mode)
         except sqlite3.Error as error:
             self.refuse(self.describe(error), "archive_error")
             self.db = None
@@ -127,14 +127,14 @@ class ArchivePipeline:
         """Queue the batch for the writer thread (waiting while it is behind) and start a new one."""
         if self.batch:
             self.writer.write(self.batch, pages=self.crawler.stats.get_value("response_received_count", 0))
-            self.batch = writer.Batch()
+            self.batch = Batch()
 
     def take_results(self) -> None:
         """Count the batches the writer thread has written. If the archive refused one (rolled
         back as a whole), stop the crawl rather than fetch pages that cannot be stored."""
         while not self.writer.results.empty():
             result = self.writer.results.get()
-            if isinstance(result, writer.WriteCounts):
+            if isinstance(result, WriteCounts):
                 self.run.counts.add(result)
                 for name in ("new", "updated", "unchanged"):
                     self.crawler.stats.set_value(f"archive/articles_{name}", getattr(self.run.counts, name))
@@ -170,7 +170,7 @@ class ArchivePipeline:
             except sqlite3.Error as error:
                 logger.error("Could not measure the coverage of run %s in %s: %s", self.run.id, self.path, error)
             try:
-                writer.finish_run(self.db, self.run, status, self.crawler.stats.get_stats())
+                finish_run(self.db, self.run, status, self.crawler.stats.get_stats())
             except sqlite3.Error as error:
                 logger.error("Could not record the end of run %s in %s: %s", self.run.id, self.path, error)
             close_archive(self.db)

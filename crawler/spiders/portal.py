@@ -23,8 +23,6 @@ from scrapy.http import TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.defer import maybe_deferred_to_future
 
-from archive.state import CrawlState
-
 from ..extraction.listings import looks_like_article_url, read_listing, read_sitemap, section_links, sitemaps_in_robots, url_shape
 from ..extraction.pagination import MAX_ARTICLE_PAGES, join_pages
 from ..extraction.rules import SITEMAP_PATHS
@@ -36,6 +34,7 @@ from ..exchange import http_exchange
 from ..items import ArticleItem, ChainGap, ContinuedPage, KeptPage, NotArticle, NotModified, PageAlias, SitemapSeen
 from ..middlewares import ForbiddenByRobots, NotFetched, TooLarge
 from ..renamed_settings import setting
+from ..start import as_list, nothing_known
 
 #: Answers that send the crawl elsewhere; the spider follows them itself.
 REDIRECT_STATUSES = [301, 302, 303, 307, 308]
@@ -58,15 +57,15 @@ class PortalSpider(scrapy.Spider):
 
     name = "portal"
 
-    def __init__(self, start_urls=None, origins=None, state: CrawlState | None = None, *args, **kwargs):
+    def __init__(self, start_urls=None, origins=None, state=None, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.start_urls = [clean_url(url) for url in _as_list(start_urls)]
+        self.start_urls = [clean_url(url) for url in as_list(start_urls)]
         # A worker joining a distributed crawl has no start URLs, only the crawl's sites.
-        self.origins = {origin(url) for url in self.start_urls} | {origin(url) for url in _as_list(origins)}
+        self.origins = {origin(url) for url in self.start_urls} | {origin(url) for url in as_list(origins)}
         self.allowed_domains = sorted({site.split("://", 1)[1].split(":")[0] for site in self.origins})
         self.seen_articles: set[str] = set()
         self.site_rules = SiteRules()
-        self.state = state or CrawlState()
+        self.state = state or nothing_known()
         #: Every page that links to a URL as its neighbour, and URLs that failed: a dead
         #: neighbour is a gap for each page linking to it, not only for the first.
         self.linked_from: dict[str, set[tuple[str, str]]] = {}
@@ -687,13 +686,6 @@ def _too_large(failure) -> bool:
     """A download cut at DOWNLOAD_MAXSIZE (Scrapy cancels a download only for that), or a
     compressed body that grew past it while being decompressed (a gzip bomb)."""
     return bool(failure.check(DownloadCancelledError, TooLarge))
-
-
-def _as_list(value) -> list[str]:
-    """A list of URLs from a list or a comma-separated string (``-a start_urls=a,b``)."""
-    if isinstance(value, str):
-        value = value.split(",")
-    return [url.strip() for url in value or () if url and url.strip()]
 
 
 def _kept_headers(response) -> dict:
