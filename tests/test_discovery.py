@@ -252,7 +252,7 @@ def test_an_endless_pager_is_read_up_to_max_listing_pages(tmp_path):
 
 
 def test_report_lines_show_control_characters_of_a_url_escaped():
-    from medarchive.cli import _discovery_lines
+    from medarchive.cli.common import _discovery_lines
 
     hostile = "http://example.cn/a\x1b[2J\x9b31m.html"
     stats = {"discovery/report": {"http://example.cn": {"reached": {}, "not_stored_examples": {hostile: "http_404"}}}}

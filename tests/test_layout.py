@@ -31,5 +31,6 @@ def test_no_package_imports_one_above_it(package, above):
 
 def test_the_command_module_holds_no_sql():
     # SQL a user is told to type (a hint after `medarchive demo`) is shown text, not a query the command runs.
-    code = [line for line in (ROOT / "medarchive" / "cli.py").read_text("utf-8").splitlines() if "sqlite3 {db_path}" not in line]
+    code = [line for path in sorted((ROOT / "medarchive").rglob("*.py"))
+            for line in path.read_text("utf-8").splitlines() if "sqlite3 {db_path}" not in line]
     assert [line for line in code if re.search(r"\b(select|insert|update|delete)\b .*\b(from|into|set)\b", line, re.I)] == []
