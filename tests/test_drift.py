@@ -258,6 +258,11 @@ def test_notify_command_receives_the_alerts_as_json(history):
     assert sent["alerts"][0]["examples"][0].startswith(history["site"])
 
 
+def test_a_failing_notify_command_is_named_with_its_exit_status():
+    with pytest.raises(drift.NotifyFailed, match="^failed with exit status 3$"):
+        drift.notify("cat > /dev/null; exit 3", "archive.db", 1, [])
+
+
 def test_redesign_keeps_the_own_dates_it_lost_and_flags_them(history):
     with sqlite3.connect(history["db"]) as db:
         own_before = {url for (url,) in db.execute("select url from run_articles where run_id = 1 and own_date")}

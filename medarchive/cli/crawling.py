@@ -1,9 +1,7 @@
 """The commands that fill the archive: ``crawl``, ``worker``, ``ingest``, ``import`` and ``demo``."""
 
-import json
 import signal
 import sqlite3
-import subprocess
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -147,7 +145,7 @@ def _check_drift_config(path) -> None:
 
 def _report_drift(db_path: Path, run_id: int, notify_command: str | None) -> None:
     """One WARNING line per alert on stderr; the alerts as JSON to ``notify_command``."""
-    from archive.drift import alerts_of_runs, summary_line
+    from archive.drift import NotifyFailed, alerts_of_runs, notify, summary_line
 
     with _existing_archive(db_path) as db:
         alerts = alerts_of_runs(db, [run_id])
@@ -155,14 +153,10 @@ def _report_drift(db_path: Path, run_id: int, notify_command: str | None) -> Non
         click.echo(summary_line(alert), err=True)
     if not notify_command:
         return
-    message = json.dumps({"archive": str(db_path), "run_id": run_id, "alerts": alerts}, ensure_ascii=False, indent=2)
     try:
-        done = subprocess.run(notify_command, shell=True, input=message, text=True, encoding="utf-8", timeout=120)
-    except subprocess.TimeoutExpired:
-        click.echo(f"--notify-command {notify_command!r} did not finish within 120 s", err=True)
-        return
-    if done.returncode:
-        click.echo(f"--notify-command {notify_command!r} failed with exit status {done.returncode}", err=True)
+        notify(notify_command, db_path, run_id, alerts)
+    except NotifyFailed as error:
+        click.echo(f"--notify-command {notify_command!r} {error}", err=True)
 
 
 def _crawl_settings(verbose: bool, chain_only: bool, scrapy_settings: tuple[str, ...], **settings) -> dict:
