@@ -24,7 +24,7 @@ from scholarly_apis import ScholarlyApis, ServedApis, catalogue_of  # noqa: E402
 
 from archive import writer  # noqa: E402
 from archive.schema import open_archive  # noqa: E402
-from crawler.enrichment.enrich import Sources, enrich  # noqa: E402
+from enrichment.enrich import Sources, enrich  # noqa: E402
 
 
 def synthetic_archive(path, dois: int):

@@ -41,7 +41,7 @@ import archive.search  # noqa: E402
 from archive import writer  # noqa: E402
 from archive.schema import open_archive  # noqa: E402
 from crawler.extraction.article import extract_article  # noqa: E402
-from crawler.replica import build_portal  # noqa: E402
+from replica import build_portal  # noqa: E402
 
 BASE = "http://127.0.0.1:8000"
 BATCH = 50

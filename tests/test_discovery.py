@@ -8,7 +8,7 @@ import pytest
 
 from conftest import Crawl, middle_article
 
-from crawler.replica import build_portal, serve
+from replica import build_portal, serve
 
 
 @pytest.fixture(scope="module")
@@ -196,7 +196,7 @@ def test_a_headline_link_that_proves_no_article_is_read_as_a_listing(tmp_path):
     headlines leads to: fetched as likely articles, read as the listings they are."""
     import re
 
-    from crawler.replica.model import Page
+    from replica.model import Page
 
     portal = build_portal("trs", n=12, seed=6)
     second = [article for article in portal.live_articles if "/jcdt/" in article.path]

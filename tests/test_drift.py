@@ -11,7 +11,7 @@ import pytest
 from archive import drift, writer
 from archive.schema import open_archive
 from conftest import FAST, medarchive
-from crawler.replica import build_portal, serve
+from replica import build_portal, serve
 
 SITE = "https://site.example"
 

@@ -10,7 +10,7 @@ import pytest
 from archive import writer
 from archive.schema import open_archive
 from conftest import FAST, medarchive, middle_article, written_archive
-from crawler.replica import build_portal, serve
+from replica import build_portal, serve
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import re
 from datetime import date, datetime
 from urllib.parse import urlsplit
 
-from crawler.replica import build_portal
+from replica import build_portal
 
 
 def fetch(site, path, method="GET", headers=None):

@@ -230,8 +230,8 @@ def demo(db_path, articles, port, families):
     Fixed ports keep the article URLs, and so the archive's rows, the same from
     one demo to the next.
     """
-    from crawler.replica.portal import build_portal
-    from crawler.replica.server import serve
+    from replica.portal import build_portal
+    from replica.server import serve
     from crawler.runner import LOOPBACK_SETTINGS, project_settings, run_crawl
 
     _check_archive(db_path)

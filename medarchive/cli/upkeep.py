@@ -10,9 +10,9 @@ import click
 
 from archive.files import CannotWrite
 from archive.works import lookup_counts
-from crawler.enrichment.crossref import CROSSREF_URL
-from crawler.enrichment.enrich import RETRY_UNKNOWN_DAYS
-from crawler.enrichment.ncbi import EUTILS_URL, IDCONV_URL
+from enrichment.crossref import CROSSREF_URL
+from enrichment.enrich import RETRY_UNKNOWN_DAYS
+from enrichment.ncbi import EUTILS_URL, IDCONV_URL
 
 from .common import _archive_error, _load_site_rules, _locked, _require_archive, _say, _sigterm_interrupts, _written_archive
 from .options import check_http_url, db_option, jobs_option, site_rules_option
@@ -226,7 +226,7 @@ def enrich(db_path, mailto, limit, retry_days, ncbi_api_key, crossref_url, idcon
     import logging
     from importlib.metadata import version
 
-    from crawler.enrichment.enrich import EnrichCounts, Sources, enrich as run_enrich
+    from enrichment.enrich import EnrichCounts, Sources, enrich as run_enrich
 
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(message)s")
     _require_archive(db_path)

@@ -3,7 +3,7 @@
     with serve(build_portal("wordpress", 24)) as site:
         urllib.request.urlopen(site.url + "/robots.txt")
 
-Command line: ``python -m crawler.replica.server --style dedecms --articles 12``.
+Command line: ``python -m replica.server --style dedecms --articles 12``.
 """
 
 from __future__ import annotations
