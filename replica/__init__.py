@@ -10,7 +10,7 @@
 Modules: `corpus` (seeded article generator), `vocab` (word tables),
 `wordpress` (site A), `dedecms` (site B), `trs` (site C), `phpcms` (site D),
 `chains` (pieces of the sites whose sections each have a chain), `model` (Page/TruthArticle/Site),
-`portal` (`build_portal`, `Portal`), `server` (`serve`, `ReplicaServer`, CLI:
+`portal` (`build_portal`, `Portal`), `server` (`serve`, `serve_all`, `ReplicaServer`, CLI:
 ``python -m replica.server --style dedecms --articles 12``).
 
 Ground truth (`portal.articles`, oldest first, one `TruthArticle` each):

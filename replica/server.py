@@ -120,6 +120,28 @@ def serve(portal: Portal, host: str = "127.0.0.1", port: int = 0, latency: float
     return ReplicaServer(portal, host, port, latency)
 
 
+class PortUnavailable(OSError):
+    """A replica site could not listen on ``port``; the error it met is its ``__cause__``."""
+
+    def __init__(self, port: int):
+        super().__init__(f"cannot listen on port {port}")
+        self.port = port
+
+
+def serve_all(portals: list[Portal], port: int = 0) -> list[ReplicaServer]:
+    """Serve each of ``portals``, on ``port`` and the ports after it (free ones for 0). When one
+    cannot listen, those started are stopped again and :class:`PortUnavailable` names its port."""
+    servers = []
+    try:
+        for offset, portal in enumerate(portals):
+            servers.append(serve(portal, port=port + offset if port else 0))
+    except OSError as error:
+        for server in servers:
+            server.stop()
+        raise PortUnavailable(port + len(servers)) from error
+    return servers
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Serve a replica news portal until Ctrl-C.")
     parser.add_argument("--style", choices=sorted(STYLES), default="wordpress")

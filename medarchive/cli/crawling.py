@@ -1,14 +1,12 @@
 """The commands that fill the archive: ``crawl``, ``worker``, ``ingest``, ``import`` and ``demo``."""
 
 import signal
-import sqlite3
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import click
 
-from archive import writer
 from archive.reading import newest_articles
 from archive.schema import open_archive
 
@@ -230,23 +228,19 @@ def demo(db_path, articles, port, families):
     Fixed ports keep the article URLs, and so the archive's rows, the same from
     one demo to the next.
     """
-    from replica.portal import build_portal
-    from replica.server import serve
     from crawler.runner import LOOPBACK_SETTINGS, project_settings, run_crawl
+    from replica.portal import build_portal
+    from replica.server import PortUnavailable, serve_all
 
     _check_archive(db_path)
     portals = []
     for family in dict.fromkeys(families):
         share, fewest, seed = DEMO_FAMILIES[family]
         portals.append(build_portal(family, max(fewest, articles // share), seed=seed))
-    servers = []
     try:
-        for offset, portal in enumerate(portals):
-            servers.append(serve(portal, port=port + offset if port else 0))
-    except OSError as error:
-        for server in servers:
-            server.stop()
-        raise click.ClickException(f"cannot serve the replica on port {port + len(servers)} ({error}); try --port 0")
+        servers = serve_all(portals, port)
+    except PortUnavailable as error:
+        raise click.ClickException(f"cannot serve the replica on port {error.port} ({error.__cause__}); try --port 0")
     start_urls = []
     for server, portal in zip(servers, portals):
         live = portal.live_articles
@@ -407,23 +401,13 @@ def ingest(redis_url, redis_prefix, db_path, follow, idle, show_dead_letters, re
     with _locked(db_path), _written_archive(db_path) as db:
         if not new:  # after what the archive says of itself (locked, disk full), before a run is recorded
             _redis_call(distributed.reachable, redis_url)
-        run = writer.start_run(db, [], {"REDIS_PREFIX": redis_prefix}, mode="ingest")
-        status = "failed"
         # SIGTERM (systemd, kill) ends the ingest as Ctrl-C does: with the run's row closed.
         signal.signal(signal.SIGTERM, signal.default_int_handler)
         try:
-            _redis_call(lambda *args: distributed.ingest(*args, follow=follow, idle_seconds=idle, run_id=run.id, counts=counts),
+            _redis_call(lambda *args: distributed.ingest_run(*args, follow=follow, idle_seconds=idle, counts=counts),
                         redis_url, redis_prefix, db)
-            status = "finished"
         except KeyboardInterrupt:
-            status = "shutdown"
             raise click.ClickException(f"interrupted after {counts.messages} messages; the rest stay queued for the next ingest")
-        except sqlite3.Error:
-            status = "archive_error"  # the messages of the failed batch stay queued
-            raise
-        finally:
-            run.counts = counts.written
-            writer.finish_run(db, run, status, {"queue/ingested": counts.messages, "queue/set_aside": counts.set_aside})
     written = counts.written
     click.echo(f"{counts.messages} messages: {written.new} new, {written.updated} updated, {written.unchanged} unchanged articles -> {db_path}")
     if counts.set_aside:

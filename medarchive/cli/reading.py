@@ -138,18 +138,6 @@ def _echo_rows(rows: list[dict], names: list[str], as_csv: bool) -> None:
         write_csv(rows, names, stdout)
 
 
-#: The format ``export`` writes when -o names a file with this suffix and no --format is given.
-EXPORT_SUFFIXES = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".warc": "warc", ".warc.gz": "warc",
-                   ".wacz": "wacz"}
-
-
-def _export_format(output: Path | None) -> str | None:
-    """The format -o's suffix names (``.warc.gz`` as a whole), if any."""
-    if output is None:
-        return None
-    return next((fmt for suffix, fmt in EXPORT_SUFFIXES.items() if output.name.lower().endswith(suffix)), None)
-
-
 @click.command()
 @click.option("--format", "fmt", type=click.Choice(["csv", "jsonl", "parquet", "warc", "wacz"]),
               help="csv (lists ;-joined), jsonl (one JSON object a line), parquet (needs -o); warc (the kept pages"
@@ -179,6 +167,7 @@ def export(fmt, output, db_path, since, until, site, category, query, with_html,
     """
     from archive import export as archive_export
     from archive.search import QuerySyntaxError
+    from archive.warc import write_web_archive
 
     selection = _selection(since, until, site, category)
     fmt = fmt or _format_of(output)
@@ -196,7 +185,7 @@ def export(fmt, output, db_path, since, until, site, category, query, with_html,
         options = {"selection": selection, "query": query, "filename": output.name if output else "-"}
         if fmt == "warc":
             options["gzip"] = not (output and output.name.lower().endswith(".warc"))
-        write = _write_web_archive
+        write = write_web_archive
     try:
         with _sigterm_interrupts(), _existing_archive(db_path) as db:
             if output is None:
@@ -220,19 +209,14 @@ def export(fmt, output, db_path, since, until, site, category, query, with_html,
 
 def _format_of(output: Path | None) -> str:
     """The format ``export`` writes to ``output`` without --format: its suffix's; a usage error saying what to give."""
+    from archive.export import SUFFIXES, format_of_name
+
     if output is None:
         raise click.UsageError("say which --format (csv, jsonl, parquet, warc or wacz), or give -o FILE ending in .csv, .jsonl, .parquet, .warc.gz or .wacz")
-    fmt = _export_format(output)
+    fmt = format_of_name(output.name)
     if fmt is None:
-        raise click.UsageError(f"-o {output}: its suffix names no format ({', '.join(EXPORT_SUFFIXES)}); say which --format")
+        raise click.UsageError(f"-o {output}: its suffix names no format ({', '.join(SUFFIXES)}); say which --format")
     return fmt
-
-
-def _write_web_archive(db, fmt, binary, **options) -> int:
-    """``export --format warc`` or ``wacz``, called as ``archive.export.export`` is; the pages written."""
-    from archive.warc import write_wacz, write_warc
-
-    return (write_warc if fmt == "warc" else write_wacz)(db, binary, **options)
 
 
 def _quiet_stdout() -> None:
