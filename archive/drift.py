@@ -19,6 +19,7 @@ Thresholds come from a TOML file (``load_config``); every key is optional.
 import json
 import math
 import statistics
+import subprocess
 import tomllib
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
@@ -290,3 +291,24 @@ def summary_line(alert: dict) -> str:
     """The one-line WARNING a scheduler's log shows for ``alert``."""
     examples = " ".join(alert["examples"])
     return f"WARNING: drift on {alert['site']}: {alert['message']}" + (f"; e.g. {examples}" if examples else "")
+
+
+# --- telling -----------------------------------------------------------------------------
+
+#: Seconds the notification command may run before it is given up.
+NOTIFY_SECONDS = 120
+
+
+class NotifyFailed(Exception):
+    """The notification command did not finish in time, or failed; the message says which."""
+
+
+def notify(command: str, archive, run_id: int, alerts: list[dict]) -> None:
+    """Run the shell ``command`` with the alerts of run ``run_id`` of ``archive`` as JSON on its stdin."""
+    message = json.dumps({"archive": str(archive), "run_id": run_id, "alerts": alerts}, ensure_ascii=False, indent=2)
+    try:
+        done = subprocess.run(command, shell=True, input=message, text=True, encoding="utf-8", timeout=NOTIFY_SECONDS)
+    except subprocess.TimeoutExpired:
+        raise NotifyFailed(f"did not finish within {NOTIFY_SECONDS} s") from None
+    if done.returncode:
+        raise NotifyFailed(f"failed with exit status {done.returncode}")

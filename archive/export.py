@@ -45,6 +45,17 @@ class ExportError(CannotWrite):
     failures are :class:`archive.files.CannotWrite`)."""
 
 
+#: The format a file name's suffix names (``.warc.gz`` as a whole): what ``medarchive export -o FILE``
+#: writes without ``--format``.
+SUFFIXES = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".warc": "warc", ".warc.gz": "warc",
+            ".wacz": "wacz"}
+
+
+def format_of_name(name: str) -> str | None:
+    """The format the suffix of the file ``name`` names, if any."""
+    return next((fmt for suffix, fmt in SUFFIXES.items() if name.lower().endswith(suffix)), None)
+
+
 def columns(with_html: bool = False) -> list[str]:
     """The columns of an export, in order."""
     own = list(ARTICLE_COLUMNS)

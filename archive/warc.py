@@ -94,6 +94,11 @@ def write_warc(db, binary, *, selection: Selection = Selection(), query: str | N
     return count
 
 
+def write_web_archive(db, fmt: str, binary, **options) -> int:
+    """``fmt`` ``warc`` or ``wacz`` into ``binary``, called as :func:`archive.export.export` is; the pages written."""
+    return (write_warc if fmt == "warc" else write_wacz)(db, binary, **options)
+
+
 def write_wacz(db, binary, *, selection: Selection = Selection(), query: str | None = None, filename: str = "medarchive.wacz") -> int:
     """Write the selected articles' kept pages into the ``binary`` file as a WACZ (a zip of the
     WARC, its index and the list of article pages, for ReplayWeb.page); returns the pages written.

@@ -82,7 +82,7 @@ def cached_portal(style: str, n: int, seed: int):
     """build_portal(style, n, seed), pickled under bench/out/ so a re-run skips the (slow) build.
 
     Returns (portal, build_seconds, cached: bool); build_seconds is the original build time."""
-    from crawler.replica import build_portal
+    from replica import build_portal
 
     path = OUT / f"portal-{style}-{n}-{seed}.pickle"
     if path.exists():

@@ -2,7 +2,7 @@
 
     /tmp/venv/bin/python bench/crawl_bench.py [--quick] [--articles 5000] [--reps 3] [--latency 0.05]
 
-Measures, against one `crawler.replica.serve` server (in this process):
+Measures, against one `replica.serve` server (in this process):
   0. the server alone: a threaded urllib fetch loop (in a child process) over every live article
      path, at concurrency 1, 4 and 8 -> pages/s;
   a. `bench/bare_spider.py` (Scrapy following rel=prev/next with one XPath, nothing else);
@@ -202,7 +202,7 @@ def main(argv=None):
     result = {"machine": info, "articles": n, "pages_total": len(portal.pages), "build_s": build_s,
               "reachable": len(reachable), "live": len(live_paths), "concurrency": args.concurrency}
 
-    from crawler.replica import serve
+    from replica import serve
 
     server = serve(portal)
     timed = Timed(server)

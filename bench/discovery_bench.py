@@ -19,7 +19,7 @@ from pathlib import Path
 
 from _common import PY, ROOT, table
 
-from crawler.replica import build_portal, serve
+from replica import build_portal, serve
 
 FAST = ["--delay", "0", "--concurrency", "8", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "RETRY_TIMES=0"]
 #: family -> (articles, seed), as the tests build them.

@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import PY, ROOT, cached_portal, machine, median, save, table  # noqa: E402
 
 sys.path.insert(0, str(ROOT))
-from crawler.replica import serve  # noqa: E402
+from replica import serve  # noqa: E402
 
 WORKER_OPTIONS = ["--delay", "0", "--concurrency", "2", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "WORKER_IDLE_SECONDS=1"]
 

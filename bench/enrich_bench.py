@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from scholarly_apis import ScholarlyApis, ServedApis, catalogue_of  # noqa: E402
 
 from archive import open_archive, writer  # noqa: E402
-from crawler.enrichment.enrich import Sources, enrich  # noqa: E402
+from enrichment.enrich import Sources, enrich  # noqa: E402
 
 
 def synthetic_archive(path, dois: int):

@@ -54,9 +54,9 @@ from crawler.extraction.navigation import find_neighbours  # noqa: E402
 from crawler.extraction.references import dois_in_urls, find_dois, find_pmcids, find_pmids, parse_references  # noqa: E402
 from crawler.extraction.urls import _absolute_url, absolute_url, canonical_url, looks_like_listing  # noqa: E402
 from crawler.normalise import counter_into, normalise, split_disclaimer  # noqa: E402
-from crawler.replica import build_portal  # noqa: E402
 from crawler.single_page import response_for  # noqa: E402
 from crawler.spiders.portal import article_item  # noqa: E402
+from replica import build_portal  # noqa: E402
 
 BASE = "http://127.0.0.1:8000"
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)

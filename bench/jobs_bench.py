@@ -49,7 +49,7 @@ def crawled_archive(articles: int) -> Path:
     path = OUT / f"jobs-{articles}.db"
     if path.exists():
         return path
-    from crawler.replica import serve
+    from replica import serve
 
     portal, _, _ = cached_portal("wordpress", articles, 7)
     middle = portal.live_articles[len(portal.live_articles) // 2]

@@ -5,7 +5,7 @@
 1. ``tests/cases/references.jsonl`` (hand-labelled): per field, precision (fields read that
    are the printed value, over fields read) and recall (printed values read, over values
    printed), over all entries and per source.
-2. The replica's reference entries (``crawler/replica/corpus.py``, N articles, seed 7) written
+2. The replica's reference entries (``replica/corpus.py``, N articles, seed 7) written
    into an archive as the crawler stores them: how many entries of ``medarchive cite`` carry a
    title and a journal before ``enrich``, with and without the printed fields (``without`` is
    the writer fed nothing but the ``works`` table, as before this change), and the median time
@@ -31,7 +31,7 @@ from archive import citations, writer
 from archive.reference_parsing import parse_reference
 from archive import open_archive
 from crawler.extraction.references import parse_references
-from crawler.replica import corpus
+from replica import corpus
 
 FIELDS = ("title", "authors", "container_title", "publisher", "type", "year", "volume", "issue", "pages")
 

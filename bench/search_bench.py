@@ -6,7 +6,7 @@
 
 Builds (once; reused from bench/out/search-N.db unless --rebuild) an archive of N synthetic
 articles of ~2,000 Chinese characters: sentences and titles taken from the replica corpus
-(`crawler.replica.corpus.generate_articles`, 8 topics: medical vocabulary with Latin terms such
+(`replica.corpus.generate_articles`, 8 topics: medical vocabulary with Latin terms such
 as COPD, FEV1, HbA1c), recombined into new articles, each on one topic (90% of its sentences from
 its topic's pool, 10% from any topic); with `--traditional SHARE`, that share of the articles
 (evenly spread) written in Traditional characters (OpenCC `s2t`), which the index keeps twice
@@ -62,7 +62,7 @@ _SENT_END = re.compile(r"(?<=[。!?！？;；])")
 
 
 def corpus_pools(seed: int):
-    from crawler.replica.corpus import generate_articles
+    from replica.corpus import generate_articles
 
     rng = random.Random(seed)
     arts = generate_articles(rng, 800, date(2024, 1, 1))

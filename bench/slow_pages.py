@@ -1,4 +1,4 @@
-"""Slow pages: extraction time per MB on flat and deeply nested pages (`crawler/replica/deep.py`),
+"""Slow pages: extraction time per MB on flat and deeply nested pages (`replica/deep.py`),
 for this code and for the code before issue 14 (commit e39a2f0, taken with `git archive`); then
 a crawl of a replica alone and of the same replica plus one 9.7 MB nested page.
 
@@ -31,7 +31,7 @@ def one(code_root: str, depth: int, size: int) -> None:
     from parsel import Selector
 
     from crawler.extraction.article import extract_article
-    from crawler.replica.deep import nested_page as page_of  # the page comes from this tree
+    from replica.deep import nested_page as page_of  # the page comes from this tree
 
     text = page_of(depth, size).decode()
     started = time.perf_counter()
@@ -79,8 +79,8 @@ def crawl_with_and_without(articles: int) -> list[dict]:
     import sqlite3
     import tempfile
 
-    from crawler.replica import serve
-    from crawler.replica.deep import WithDeepPage, nested_page
+    from replica import serve
+    from replica.deep import WithDeepPage, nested_page
 
     portal, _, _ = cached_portal("wordpress", articles, 7)
     site = WithDeepPage(portal, DEEP_PATH, nested_page(depth=100, size=int(9.7 * MB)))

@@ -172,7 +172,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.quick:
         args.rounds, args.articles = 3, 300
-    from crawler.replica import serve
+    from replica import serve
 
     portal, build_seconds, cached = cached_portal("wordpress", args.articles, 7)
     work = OUT / f"soak-{args.articles}"

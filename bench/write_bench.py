@@ -40,7 +40,7 @@ from scrapy.http import HtmlResponse  # noqa: E402
 import archive.search_index  # noqa: E402
 from archive import open_archive, writer  # noqa: E402
 from crawler.extraction.article import extract_article  # noqa: E402
-from crawler.replica import build_portal  # noqa: E402
+from replica import build_portal  # noqa: E402
 
 BASE = "http://127.0.0.1:8000"
 BATCH = 50

@@ -1,5 +1,5 @@
 """Spider contracts for ``scrapy check portal``, reading their pages from a site of the
-user's choice: the callbacks' ``@url`` lines name paths of a replica portal (crawler/replica),
+user's choice: the callbacks' ``@url`` lines name paths of a replica portal (the replica/ package),
 and ``PORTAL_CHECK_SITE`` says where it is served."""
 
 from urllib.parse import urljoin

@@ -25,7 +25,7 @@ from contextlib import closing
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, NotConfigured, ScrapyDeprecationWarning
 
-from archive import Batch, WriteCounts, utc_now
+from archive import Batch, WriteCounts, finish_run, start_run, utc_now
 
 from .items import ArticleItem, ChainGap, NotArticle, NotModified, PageAlias, SitemapSeen
 from .pipelines.archive import WRITES
@@ -285,6 +285,28 @@ def ingest(redis_url: str, prefix: str, db, *, batch_size: int = 50, follow: boo
             if message is None:
                 break
         return counts
+
+
+def ingest_run(redis_url: str, prefix: str, db, *, follow: bool = False, idle_seconds: float = 5.0,
+               counts: IngestCounts | None = None) -> IngestCounts:
+    """:func:`ingest` recorded as a run of the archive (mode ``ingest``), whose row is closed
+    however it ends: ``finished``, ``shutdown`` (Ctrl-C), ``archive_error`` or ``failed``."""
+    counts = counts or IngestCounts()
+    run = start_run(db, [], {"REDIS_PREFIX": prefix}, mode="ingest")
+    status = "failed"
+    try:
+        ingest(redis_url, prefix, db, follow=follow, idle_seconds=idle_seconds, run_id=run.id, counts=counts)
+        status = "finished"
+    except KeyboardInterrupt:
+        status = "shutdown"
+        raise
+    except sqlite3.Error:
+        status = "archive_error"  # the messages of the failed batch stay queued
+        raise
+    finally:
+        run.counts = counts.written
+        finish_run(db, run, status, {"queue/ingested": counts.messages, "queue/set_aside": counts.set_aside})
+    return counts
 
 
 def _write_messages(db, messages: list[bytes], run_id, counts: IngestCounts) -> list[bytes]:

@@ -87,7 +87,7 @@ SPIDER_CONTRACTS = {
     "crawler.contracts.ScrapesContract": 3,
 }
 #: The site whose pages ``scrapy check portal`` checks the spider's callbacks against: the
-#: replica ``medarchive demo`` crawls, served by ``python -m crawler.replica.server --articles 40
+#: replica ``medarchive demo`` crawls, served by ``python -m replica.server --articles 40
 #: --seed 1 --port 8731``.
 PORTAL_CHECK_SITE = "http://127.0.0.1:8731"
 

@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from crawler.replica import build_portal, serve
+from replica import build_portal, serve
 
 
 @pytest.fixture(scope="session")

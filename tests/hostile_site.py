@@ -1,7 +1,7 @@
 """A hostile replica site: bad pages and a failing server, with the truth a robust crawl meets.
 
     from hostile_site import HostileSite   # tests/ is on the path of the suite
-    from crawler.replica.server import serve
+    from replica.server import serve
     site = HostileSite()
     with serve(site) as server:              # crawl server.url + site.start_path
         ...
@@ -60,7 +60,7 @@ from html import escape
 
 from opencc import OpenCC
 
-from crawler.replica.model import BASE
+from replica.model import BASE
 
 #: Stands for the same server under another host name (``localhost``): another site.
 OTHER_HOST = "@@REPLICA-OTHER-HOST@@"
@@ -180,7 +180,7 @@ def _link(href: str, text: str) -> str:
 
 
 class HostileSite:
-    """A Portal-like site for `crawler.replica.server.serve`: `response()` answers plain
+    """A Portal-like site for `replica.server.serve`: `response()` answers plain
     requests, `raw_handler()` the misbehaving ones."""
 
     style = "hostile"
@@ -522,7 +522,7 @@ def _send(handler, status: int, headers: dict, body: bytes) -> None:
 
 def main() -> None:
     """Serve the hostile site until Ctrl-C: ``python tests/hostile_site.py``."""
-    from crawler.replica.server import serve, wait_for_interrupt
+    from replica.server import serve, wait_for_interrupt
 
     site = HostileSite()
     with serve(site, port=8740) as server:

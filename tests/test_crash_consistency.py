@@ -11,7 +11,7 @@ import pytest
 
 from archive.db import PAUSE_AT
 from conftest import FAST, StderrWatch, medarchive, middle_article
-from crawler.replica import build_portal, serve
+from replica import build_portal, serve
 
 SLOW = [*FAST, "--concurrency", "1", "-s", "ARCHIVE_BATCH_SIZE=2"]
 

@@ -13,7 +13,7 @@ import pytest
 
 from conftest import FAST, Crawl, medarchive, middle_article
 
-from crawler.replica.corpus import short_indices
+from replica.corpus import short_indices
 
 @pytest.fixture(params=["wordpress", "dedecms"])
 def crawl(request):

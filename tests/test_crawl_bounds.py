@@ -7,7 +7,7 @@ import sqlite3
 import pytest
 
 from conftest import FAST, medarchive, middle_article
-from crawler.replica.server import serve
+from replica.server import serve
 from trap_sites import LISTED, EndlessChainSite
 
 UNLISTED_LIMIT = 25

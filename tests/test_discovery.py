@@ -8,7 +8,7 @@ import pytest
 
 from conftest import Crawl, middle_article
 
-from crawler.replica import build_portal, serve
+from replica import build_portal, serve
 
 
 @pytest.fixture(scope="module")
@@ -196,7 +196,7 @@ def test_a_headline_link_that_proves_no_article_is_read_as_a_listing(tmp_path):
     headlines leads to: fetched as likely articles, read as the listings they are."""
     import re
 
-    from crawler.replica.model import Page
+    from replica.model import Page
 
     portal = build_portal("trs", n=12, seed=6)
     second = [article for article in portal.live_articles if "/jcdt/" in article.path]
@@ -252,7 +252,7 @@ def test_an_endless_pager_is_read_up_to_max_listing_pages(tmp_path):
 
 
 def test_report_lines_show_control_characters_of_a_url_escaped():
-    from medarchive.cli import _discovery_lines
+    from medarchive.cli.common import _discovery_lines
 
     hostile = "http://example.cn/a\x1b[2J\x9b31m.html"
     stats = {"discovery/report": {"http://example.cn": {"reached": {}, "not_stored_examples": {hostile: "http_404"}}}}

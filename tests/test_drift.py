@@ -10,7 +10,7 @@ import pytest
 
 from archive import drift, open_archive, runs, writer
 from conftest import FAST, medarchive
-from crawler.replica import build_portal, serve
+from replica import build_portal, serve
 
 SITE = "https://site.example"
 
@@ -255,6 +255,11 @@ def test_notify_command_receives_the_alerts_as_json(history):
     sent = json.loads(history["alert_file"].read_text(encoding="utf-8"))
     assert [alert["field"] for alert in sent["alerts"]] == ["date", "neighbours"]
     assert sent["alerts"][0]["examples"][0].startswith(history["site"])
+
+
+def test_a_failing_notify_command_is_named_with_its_exit_status():
+    with pytest.raises(drift.NotifyFailed, match="^failed with exit status 3$"):
+        drift.notify("cat > /dev/null; exit 3", "archive.db", 1, [])
 
 
 def test_redesign_keeps_the_own_dates_it_lost_and_flags_them(history):

@@ -10,7 +10,7 @@ import sqlite3
 
 import pytest
 
-from crawler.enrichment import limits
+from enrichment import limits
 from scholarly_apis import Paper, Raw, ScholarlyApis, ServedApis
 
 from conftest import medarchive_in_process, written_archive
@@ -203,7 +203,7 @@ def test_an_answer_that_is_not_json_is_retried_then_named(archive, apis):
 
 
 def test_ctrl_c_keeps_the_batches_already_written(archive, apis, monkeypatch):
-    from crawler.enrichment import enrich as enrichment
+    from enrichment import enrich as enrichment
 
     monkeypatch.setattr(enrichment, "BATCH", 2)
     # The replica interrupts this process (a real SIGINT, as Ctrl-C sends) at the third DOI asked of Crossref.

@@ -9,7 +9,7 @@ import pytest
 
 from archive import open_archive, runs, writer
 from conftest import FAST, medarchive, middle_article, written_archive
-from crawler.replica import build_portal, serve
+from replica import build_portal, serve
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from conftest import FAST, HeldPages, medarchive, middle_article
-from crawler.replica import build_portal, serve
+from replica import build_portal, serve
 
 SEED, ARTICLES, EDITED = 5, 26, 8
 #: Category listings of the WordPress replica's menu.

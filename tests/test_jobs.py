@@ -16,7 +16,7 @@ from archive import close_archive, open_archive
 from archive.writer import write_batch
 from crawler.jobs import Lost, Workers
 from crawler.reextract import reextract
-from crawler.replica.deep import nested_page
+from replica.deep import nested_page
 
 from conftest import medarchive
 

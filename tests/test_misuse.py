@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from conftest import FAST, HeldPages, StderrWatch, free_loopback_port, medarchive, middle_article
-from crawler.replica import build_portal, serve
+from replica import build_portal, serve
 from trap_sites import GzipBombSite, SlowPageSite
 
 REPO = Path(__file__).parent.parent

@@ -15,10 +15,10 @@ from crawler.extraction.article import extract_article
 from crawler.extraction.navigation import find_neighbours
 from crawler.extraction.pagination import MAX_ARTICLE_PAGES, find_pagination, join_pages
 from crawler.items import ContinuedPage
-from crawler.replica import build_portal, serve
-from crawler.replica.dedecms import page_path
-from crawler.replica.model import Page
 from crawler.single_page import response_for
+from replica import build_portal, serve
+from replica.dedecms import page_path
+from replica.model import Page
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 

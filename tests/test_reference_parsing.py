@@ -35,7 +35,7 @@ def test_every_printed_field_is_read_unless_the_case_says_why_not(case):
 def test_the_labelled_set_holds_forty_entries_of_the_replica_the_real_pages_and_the_seed():
     sources = {case["source"].split(":")[0].split(" ")[0] for case in CASES}
     assert len(CASES) >= 40
-    assert {"crawler/replica/corpus.py", "tests/realpages/pages/cwced_hanspub_1.html", "../shared/seeds/000_6a370fb8f12199e5.txt"} <= sources
+    assert {"replica/corpus.py", "tests/realpages/pages/cwced_hanspub_1.html", "../shared/seeds/000_6a370fb8f12199e5.txt"} <= sources
 
 
 @pytest.mark.parametrize(

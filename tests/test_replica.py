@@ -3,10 +3,14 @@
 import html
 import http.client
 import re
+import socket
 from datetime import date, datetime
 from urllib.parse import urlsplit
 
-from crawler.replica import build_portal
+import pytest
+
+from replica import build_portal
+from replica.server import PortUnavailable, serve_all
 
 
 def fetch(site, path, method="GET", headers=None):
@@ -139,3 +143,28 @@ def test_build_is_deterministic():
 def test_requests_are_logged_with_status(wordpress_site):
     fetch(wordpress_site, "/no-such-page.html")
     assert ("GET", "/no-such-page.html", 404) in wordpress_site.requests
+
+
+def taken_port_after_a_free_one() -> socket.socket:
+    """A socket listening on a port whose port before it is free."""
+    while True:
+        taken = socket.socket()
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        try:
+            with socket.socket() as probe:
+                probe.bind(("127.0.0.1", taken.getsockname()[1] - 1))
+            return taken
+        except OSError:
+            taken.close()
+
+
+def test_serving_on_a_taken_port_names_it_and_leaves_no_site_running():
+    portals = [build_portal("wordpress", 10, seed=1), build_portal("dedecms", 6, seed=2)]
+    with taken_port_after_a_free_one() as taken:
+        first = taken.getsockname()[1] - 1
+        with pytest.raises(PortUnavailable) as raised:
+            serve_all(portals, first)
+    assert raised.value.port == first + 1
+    with socket.socket() as again:
+        again.bind(("127.0.0.1", first))  # the first site, started before the failure, was stopped

@@ -25,8 +25,8 @@ from conftest import free_loopback_port, medarchive, middle_article, needs_redis
 from crawler import settings as project_defaults
 from crawler.checked_settings import CHOICES, FILES, NUMBERS, BadSetting, check_settings
 from crawler.feeds import ArticleRecord, ArticleRecordPipeline, XmlItemExporter
-from crawler.replica import build_portal, serve
 from crawler.runner import project_settings
+from replica import build_portal, serve
 
 ROOT = Path(__file__).parent.parent
 #: Settings for a replica on loopback, as ``-s`` options.

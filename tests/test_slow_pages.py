@@ -17,8 +17,8 @@ from parsel import Selector
 
 from crawler.extraction.article import extract_article
 from crawler.extractor import READY, ExtractionTimeout, Extractor
-from crawler.replica import serve
-from crawler.replica.deep import WithDeepPage, nested_page
+from replica import serve
+from replica.deep import WithDeepPage, nested_page
 
 from conftest import FAST, StderrWatch, medarchive, middle_article
 

@@ -1,4 +1,4 @@
-"""Sites that set traps for a crawler, served by `crawler.replica.server.serve` like a
+"""Sites that set traps for a crawler, served by `replica.server.serve` like a
 replica portal (`response()` answers each request):
 
 * `EndlessChainSite`: a prev/next chain that never ends, ``/a/N.html`` linking to

@@ -1,6 +1,6 @@
 """Local replicas of the portals we crawl, with ground truth, for tests.
 
-    from crawler.replica import build_portal, serve
+    from replica import build_portal, serve
     portal = build_portal("wordpress", n=24, seed=1)
     with serve(portal) as site:          # site.url == "http://127.0.0.1:PORT"
         ...crawl site.url...
@@ -10,8 +10,8 @@
 Modules: `corpus` (seeded article generator), `vocab` (word tables),
 `wordpress` (site A), `dedecms` (site B), `trs` (site C), `phpcms` (site D),
 `chains` (pieces of the sites whose sections each have a chain), `model` (Page/TruthArticle/Site),
-`portal` (`build_portal`, `Portal`), `server` (`serve`, `ReplicaServer`, CLI:
-``python -m crawler.replica.server --style dedecms --articles 12``).
+`portal` (`build_portal`, `Portal`), `server` (`serve`, `serve_all`, `ReplicaServer`, CLI:
+``python -m replica.server --style dedecms --articles 12``).
 
 Ground truth (`portal.articles`, oldest first, one `TruthArticle` each):
 `path` canonical path; `title` exact visible title; `category` label as shown
@@ -99,7 +99,7 @@ from .portal import Portal, build_portal
 
 
 def __getattr__(name):
-    # Imported lazily so `python -m crawler.replica.server` does not find the
+    # Imported lazily so `python -m replica.server` does not find the
     # module already loaded by the package (runpy warns about that).
     if name in ("serve", "ReplicaServer"):
         from . import server

@@ -1,5 +1,5 @@
 """Checks that an API's JSON has the shape the parsers read, so that any other answer is
-refused with a reason (:class:`~crawler.enrichment.limits.Unusable`) instead of raising
+refused with a reason (:class:`~enrichment.limits.Unusable`) instead of raising
 somewhere, or storing a wrong value: a number where text belongs, a year of 10^30, a title
 of megabytes (the bounds are :data:`archive.works.TEXT_LIMITS`)."""
 

@@ -2,14 +2,14 @@
 
 Each batch of identifiers not yet resolved (:func:`archive.works.pending`) is asked about
 in three steps: NCBI's ID converter cross-links PMCID, PMID and DOI (one request per
-:data:`~crawler.enrichment.ncbi.BATCH` identifiers); Crossref describes each work with a
+:data:`~enrichment.ncbi.BATCH` identifiers); Crossref describes each work with a
 DOI; PubMed's ``esummary`` describes those Crossref does not know and those without a DOI
 (one request per batch). The batch's answers are then written in one transaction, so an
 interrupted run keeps every batch before it.
 
-An API that stays down (:class:`~crawler.enrichment.limits.SourceDown`) is asked nothing more
+An API that stays down (:class:`~enrichment.limits.SourceDown`) is asked nothing more
 in the run; what needed it is recorded ``failed`` and asked again by the next run. An answer
-that cannot be stored (:class:`~crawler.enrichment.limits.Unusable`: too large, of the wrong
+that cannot be stored (:class:`~enrichment.limits.Unusable`: too large, of the wrong
 shape, about another identifier) is recorded ``unusable`` for the identifier it answers, with
 the reason, and asked again after the days an unknown one waits; the run goes on. With a time
 limit, the run stops asking once it has passed; what it did not ask waits for the next run.

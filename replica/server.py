@@ -3,7 +3,7 @@
     with serve(build_portal("wordpress", 24)) as site:
         urllib.request.urlopen(site.url + "/robots.txt")
 
-Command line: ``python -m crawler.replica.server --style dedecms --articles 12``.
+Command line: ``python -m replica.server --style dedecms --articles 12``.
 """
 
 from __future__ import annotations
@@ -118,6 +118,28 @@ def _handler_for(server: ReplicaServer):
 def serve(portal: Portal, host: str = "127.0.0.1", port: int = 0, latency: float = 0.0) -> ReplicaServer:
     """Start serving `portal`; `port=0` picks a free port (see `.url`)."""
     return ReplicaServer(portal, host, port, latency)
+
+
+class PortUnavailable(OSError):
+    """A replica site could not listen on ``port``; the error it met is its ``__cause__``."""
+
+    def __init__(self, port: int):
+        super().__init__(f"cannot listen on port {port}")
+        self.port = port
+
+
+def serve_all(portals: list[Portal], port: int = 0) -> list[ReplicaServer]:
+    """Serve each of ``portals``, on ``port`` and the ports after it (free ones for 0). When one
+    cannot listen, those started are stopped again and :class:`PortUnavailable` names its port."""
+    servers = []
+    try:
+        for offset, portal in enumerate(portals):
+            servers.append(serve(portal, port=port + offset if port else 0))
+    except OSError as error:
+        for server in servers:
+            server.stop()
+        raise PortUnavailable(port + len(servers)) from error
+    return servers
 
 
 def main(argv: list[str] | None = None) -> None:
