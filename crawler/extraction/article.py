@@ -160,7 +160,7 @@ def read_article(selector: Selector, url: str, rule: SiteRule | None = None) -> 
     page_years = years_on_page(texts) if published_raw and not has_year(published_raw) else []
     breadcrumb = extract_breadcrumb(root, title.text, names)
     neighbours, neighbour_rule = _ruled_neighbours(root, url, rule, find_neighbours(root, url, texts))
-    metadata, metadata_found_by = read_metadata(root, url, title.element, read_from, body, body_root, rule)
+    metadata, metadata_found_by = read_metadata(root, url, title.element, read_from, body, body_root, rule, names)
     return ArticleItem(
         url=canonical_url(root, url),
         title=title.text,

@@ -34,6 +34,9 @@ LAZY_SOURCES = ("data-original", "data-src", "data-lazy-src", "data-url", "src")
 #: A body is Chinese by its script when at least this share of its letters are Han characters
 #: (and it has no kana or hangul): "unambiguous", as a few Latin words in Chinese text are common.
 MIN_HAN_SHARE = 0.8
+#: The body's script is judged on its first this many characters: enough to tell, and reading a
+#: long body whole cost more than the rest of the metadata.
+SCRIPT_SAMPLE_CHARS = 2000
 #: Fewer letters than this say nothing of a language.
 MIN_SCRIPT_LETTERS = 20
 #: Languages whose pages are written in Han characters; a page declaring another is Chinese
@@ -61,14 +64,16 @@ def find_description(root) -> tuple[str | None, str]:
     return None, ""
 
 
-def find_keywords(root) -> tuple[list[str], str]:
+def find_keywords(root, names: frozenset | None = None) -> tuple[list[str], str]:
     """The page's keywords: meta ``keywords``/``article:tag``, JSON-LD ``keywords``, and the
-    page's own tag links, in that order without repeats; and the rules that gave any."""
+    page's own tag links, in that order without repeats; and the rules that gave any.
+    ``names``: the page's class words, to skip a tag-list selector naming a class it lacks."""
     found, rules = [], []
     for words, rule in (
         ([w for value in meta_contents(root, KEYWORDS_META, ("name", "property")) for w in split_keywords(value)], "meta"),
         ([w for data in _json_ld(root) for value in _json_ld_values(data, "keywords") for w in split_keywords(value)], "json-ld"),
-        ([normalize_space(text_content(a)) for css in TAG_LINK_SELECTORS for a in _compiled_css(css)(root)], "tag links"),
+        ([normalize_space(text_content(a)) for css in TAG_LINK_SELECTORS if _may_match(css, names) for a in _compiled_css(css)(root)],
+         "tag links"),
     ):
         new = [word for word in words if word and word not in found]
         if new:
@@ -216,11 +221,18 @@ def primary_tag(value: str | None) -> str | None:
 def language_by_script(text: str) -> str | None:
     """``zh`` when Han characters make at least ``MIN_HAN_SHARE`` of the text's letters and no
     kana or hangul stands among them; None otherwise (the script alone does not tell)."""
+    text = text[:SCRIPT_SAMPLE_CHARS]
     han = len(re.findall(r"[\u4e00-\u9fff\u3400-\u4dbf]", text))
     latin = len(re.findall(r"[A-Za-z\u00c0-\u024f]", text))
     if re.search(r"[\u3040-\u30ff\uac00-\ud7af]", text) or han + latin < MIN_SCRIPT_LETTERS:
         return None
     return "zh" if han / (han + latin) >= MIN_HAN_SHARE else None
+
+
+def _may_match(css: str, names: frozenset | None) -> bool:
+    """Whether a selector can match on a page using the class words ``names`` (None: unknown):
+    class tests are the slowest XPath there is."""
+    return names is None or all(word in names for word in re.findall(r"\.([\w-]+)", css))
 
 
 @lru_cache(maxsize=16)
@@ -231,11 +243,12 @@ def _compiled_css(css: str) -> etree.XPath:
 # --- all of it ------------------------------------------------------------------------------------
 
 
-def read_metadata(root, url: str, headline, block, body: str, body_root, rule=None) -> tuple[dict, dict]:
+def read_metadata(root, url: str, headline, block, body: str, body_root, rule=None, names: frozenset | None = None) -> tuple[dict, dict]:
     """The metadata fields of the article whose headline element is ``headline``, whose text
     ``body`` was read from ``block`` into ``body_root``: ``(fields, found_by)``, ``fields`` by
     their ``ArticleItem`` names, ``found_by`` the rule that found each field given. A site rule
-    (``site_rules.py``) selecting a field takes it from the page before the heuristics."""
+    (``site_rules.py``) selecting a field takes it from the page before the heuristics.
+    ``names``: the page's class and id words (``article.page_names``)."""
     lines = article_lines(headline, block, body)
     credits = find_credits(root, lines, url)
     fields = {"authors": credits.authors, "editor": credits.editor, "source": credits.source, "source_url": credits.source_url}
@@ -243,7 +256,7 @@ def read_metadata(root, url: str, headline, block, body: str, body_root, rule=No
                 "source": credits.source_rule, "source_url": "link" if credits.source_url else ""}
     fields["modified_raw"], found_by["modified"] = find_modified(root, lines.all)
     fields["description"], found_by["description"] = find_description(root)
-    fields["keywords"], found_by["keywords"] = find_keywords(root)
+    fields["keywords"], found_by["keywords"] = find_keywords(root, names)
     fields["images"] = find_images(body_root, url)
     found_by["images"] = "body" if fields["images"] else ""
     fields["language"], found_by["language"] = find_language(root, body)
