@@ -87,25 +87,49 @@ class ArticleLines:
 def article_lines(headline, container, body: str) -> ArticleLines:
     """The lines around the article whose headline element is ``headline`` (None when the
     headline is no element of the page) and whose text, ``body``, was read from ``container``:
-    read in the element holding both and one level more, where credit lines often stand."""
+    in the element holding both and one level more, where credit lines often stand. Only the
+    container and the blocks next to it are read, not the page's other furniture."""
     frame = _common_ancestor(headline, container) if headline is not None else container
     frame = container if frame is None else frame
     if frame.getparent() is not None and frame.tag not in ("body", "html"):
         frame = frame.getparent()
-    lines = joined_labels(block_lines(frame))
+    inside = joined_labels(block_lines(container))
     shown = body.split("\n")
-    start = _index(lines, normalize_space(text_content(headline)), 0) if headline is not None else None
-    first = _index(lines, shown[0], 0 if start is None else start + 1)
-    if first is None:
-        first = 0 if start is None else start + 1
-    last = _last_index(lines, shown[-1], first)
-    last = len(lines) - 1 if last is None else last
+    first = _index(inside, shown[0], 0) or 0
+    last = _last_index(inside, shown[-1], first)
+    last = len(inside) - 1 if last is None else last
     # A page showing its text twice (a print copy) has credit lines after the first copy's end.
-    ends = sorted({last, _index(lines, shown[-1][-MATCHED_CHARS:], first) or last})
-    head = lines[(0 if start is None else start + 1):first][-MAX_HEAD_LINES:]
-    edges = lines[first:min(first + EDGE_LINES, last + 1)] + lines[max(first + EDGE_LINES, last + 1 - EDGE_LINES):last + 1]
-    tail = [line for end in ends for line in lines[end + 1:end + 1 + MAX_TAIL_LINES]]
+    ends = sorted({last, _index(inside, shown[-1][-MATCHED_CHARS:], first) or last})
+    before = _lines_beside(container, frame, headline, backwards=True)
+    shown_headline = normalize_space(text_content(headline))[:MATCHED_CHARS] if headline is not None else ""
+    at = [i for i, line in enumerate(before) if shown_headline and shown_headline in line]
+    before = before[at[-1] + 1:] if at else before
+    head = (before + inside[:first])[-MAX_HEAD_LINES:]
+    edges = inside[first:min(first + EDGE_LINES, last + 1)] + inside[max(first + EDGE_LINES, last + 1 - EDGE_LINES):last + 1]
+    after = _lines_beside(container, frame, None, backwards=False)
+    tail = [line for end in ends for line in (inside[end + 1:] + after)[:MAX_TAIL_LINES]]
     return ArticleLines(head=head, edges=edges, tail=tail, frame=frame)
+
+
+def _lines_beside(container, frame, stop, backwards: bool) -> list[str]:
+    """Up to ``MAX_HEAD_LINES`` (``MAX_TAIL_LINES``) lines of the blocks before (after) ``container``
+    inside ``frame``, nearest last (first), stopping at the block holding ``stop``."""
+    wanted = MAX_HEAD_LINES if backwards else MAX_TAIL_LINES
+    holds_stop = {id(e) for e in (stop, *stop.iterancestors())} if stop is not None else set()
+    found: list[str] = []
+    element = container
+    while element is not frame and element.getparent() is not None and len(found) < wanted:
+        for sibling in (element.itersiblings(preceding=True) if backwards else element.itersiblings()):
+            if not isinstance(sibling.tag, str):
+                continue
+            lines = block_lines(sibling)
+            found = lines + found if backwards else found + lines
+            if id(sibling) in holds_stop or len(found) >= wanted:
+                break
+        if id(element.getparent()) in holds_stop:
+            break  # the headline's block is before: the lines above it are the page's, not the article's
+        element = element.getparent()
+    return joined_labels(found[-wanted:] if backwards else found[:wanted])
 
 
 def joined_labels(lines: list[str]) -> list[str]:
