@@ -209,3 +209,7 @@ def test_a_site_rule_selects_authors_and_source_before_the_heuristics():
 def test_a_site_rule_matching_nothing_leaves_the_heuristics_value():
     rule = SiteRule(host="news.example.cn", authors="span.writer")
     assert read(page(info="<span>作者：赵六</span>"), rule).authors == ["赵六"]
+
+
+def test_a_byline_keeps_the_latin_name_in_brackets_after_the_chinese_one():
+    assert read(page(info="<p>作者： 周思博 (Joel Spolsky)</p><p>译： Chen Bin</p>")).authors == ["周思博 (Joel Spolsky)"]

@@ -45,8 +45,9 @@ MAX_OUTLET_CHARS = 30
 
 _JSON_LD = etree.XPath("//script[@type='application/ld+json']/text()", smart_strings=False)
 _DECORATION = r"\s\u3000□■●◆▲►|｜丨·•\-—_*"
-#: Where one labelled value ends: a bar, a bracket, two spaces, or the next ``word：``.
-_VALUE_END = re.compile(r"\s*(?:[|｜丨【】\[\]）)]|[（(](?![A-Za-z][A-Za-z .'-]{1,40}[)）]))|\s{2,}|\s+[^\s:：]{1,8}\s*[:：]|\s+(?=\d)|[;；。]")
+#: Where one labelled value ends: a bar, a bracket (not one closing a Latin name, ``周思博 (Joel Spolsky)``),
+#: two spaces, a number after a space (a date), or the next ``word：``.
+_VALUE_END = re.compile(r"\s*(?:[|｜丨【】\[\]]|(?<![A-Za-z])[）)]|[（(](?![A-Za-z][A-Za-z .'-]{1,40}[)）]))|\s{2,}|\s+[^\s:：]{1,8}\s*[:：]|\s+(?=\d)|[;；。]")
 _HAN_NAME = r"[\u4e00-\u9fff]{2,4}|[\u4e00-\u9fff]{1,6}·[\u4e00-\u9fff]{1,8}"
 _NAME_RE = re.compile(rf"(?:{_HAN_NAME})(?:\s*[（(][A-Za-z][A-Za-z .'-]{{1,40}}[)）])?|[A-Z][A-Za-z.'-]+(?: [A-Z][A-Za-z.'-]+){{0,3}}")
 #: An editor is named as staff lists name them: a person, a desk (``宣传部``), a login (``amberma``, ``李曦_NN2587``).
