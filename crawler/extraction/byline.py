@@ -252,8 +252,8 @@ def _meta_authors(root) -> list[str]:
 
 def _json_ld_authors(root) -> list[str]:
     names = []
-    for data in _json_ld(root):
-        for author in _json_ld_values(data, "author"):
+    for data in json_ld_documents(root):
+        for author in json_ld_values(data, "author"):
             value = author.get("name") if isinstance(author, dict) else author
             if isinstance(value, str):
                 names += _split_names(value)
@@ -378,7 +378,8 @@ def _reporter_line_re() -> re.Pattern:
 # --- helpers -------------------------------------------------------------------------------------
 
 
-def _json_ld(root) -> list:
+def json_ld_documents(root) -> list:
+    """The page's JSON-LD documents that parse."""
     found = []
     for script in _JSON_LD(root):
         try:
@@ -388,15 +389,15 @@ def _json_ld(root) -> list:
     return found
 
 
-def _json_ld_values(data, key: str) -> list:
+def json_ld_values(data, key: str) -> list:
     """Every value of ``key`` in a JSON-LD document (lists and ``@graph`` followed), as a list."""
     if isinstance(data, list):
-        return [value for item in data for value in _json_ld_values(item, key)]
+        return [value for item in data for value in json_ld_values(item, key)]
     if not isinstance(data, dict):
         return []
     value = data.get(key)
     found = value if isinstance(value, list) else [] if value is None else [value]
-    return found + _json_ld_values(data.get("@graph", []), key)
+    return found + json_ld_values(data.get("@graph", []), key)
 
 
 def _common_ancestor(first, second):

@@ -10,7 +10,16 @@ from lxml import etree
 from parsel.csstranslator import css2xpath
 
 from ..items import ArticleImage
-from .byline import _json_ld, _json_ld_values, article_lines, as_outlet, byline_names, find_credits, labelled_values, names_in
+from .byline import (
+    article_lines,
+    as_outlet,
+    byline_names,
+    find_credits,
+    json_ld_documents,
+    json_ld_values,
+    labelled_values,
+    names_in,
+)
 from .dates import find_date_text
 from .rules import (
     CAPTION_ENDINGS,
@@ -57,8 +66,8 @@ def find_description(root) -> tuple[str | None, str]:
         text = normalize_space(value or "")
         if text:
             return text, "meta"
-    for data in _json_ld(root):
-        for value in _json_ld_values(data, "description"):
+    for data in json_ld_documents(root):
+        for value in json_ld_values(data, "description"):
             if isinstance(value, str) and normalize_space(value):
                 return normalize_space(value), "json-ld"
     return None, ""
@@ -71,11 +80,11 @@ def find_keywords(root, names: frozenset | None = None) -> tuple[list[str], str]
     found, rules = [], []
     for words, rule in (
         ([w for value in meta_contents(root, KEYWORDS_META, ("name", "property")) for w in split_keywords(value)], "meta"),
-        ([w for data in _json_ld(root) for value in _json_ld_values(data, "keywords") for w in split_keywords(value)], "json-ld"),
+        ([w for data in json_ld_documents(root) for value in json_ld_values(data, "keywords") for w in split_keywords(value)], "json-ld"),
         ([normalize_space(text_content(a)) for css in TAG_LINK_SELECTORS if _may_match(css, names) for a in _compiled_css(css)(root)],
          "tag links"),
     ):
-        new = [word for word in words if word and word not in found]
+        new = [word for word in dict.fromkeys(words) if word and word not in found]
         if new:
             found += new
             rules.append(rule)
@@ -102,8 +111,8 @@ def find_modified(root, lines: list[str]) -> tuple[str | None, str]:
     for value in meta_contents(root, MODIFIED_META, ("property", "name", "itemprop")):
         if value and value.strip():
             return value.strip(), "meta"
-    for data in _json_ld(root):
-        for value in _json_ld_values(data, "dateModified"):
+    for data in json_ld_documents(root):
+        for value in json_ld_values(data, "dateModified"):
             if isinstance(value, str) and value.strip():
                 return value.strip(), "json-ld"
     for index, line in enumerate(lines):
