@@ -171,6 +171,12 @@ def test_tracking_pixels_icons_and_logos_are_no_images_of_the_article():
     assert read(page(text=text)).images == []
 
 
+def test_a_body_without_images_takes_the_declared_lead_image_but_not_a_logo():
+    article = read(page(head="<meta property='og:image' content='/img/lead.jpg'>"))
+    assert (article.images, article.found_by["images"]) == ([ArticleImage("http://news.example.cn/img/lead.jpg")], "meta")
+    assert read(page(head="<meta property='og:image' content='/images/logo.png'>")).images == []
+
+
 def test_a_lazily_loaded_image_gives_its_real_address():
     text = "<p><img src='/loading.gif' data-original='/img/real.jpg'></p>" + TEXT
     assert [image.url for image in read(page(text=text)).images] == ["http://news.example.cn/img/real.jpg"]

@@ -27,6 +27,7 @@ from .rules import (
     DESCRIPTION_META,
     EDITOR_LABELS,
     FURNITURE_IMAGE_PATTERN,
+    IMAGE_META,
     KEYWORDS_META,
     MAX_CAPTION_CHARS,
     MIN_IMAGE_SIDE,
@@ -158,6 +159,19 @@ def find_images(body_root, base_url: str) -> list[ArticleImage]:
     return images
 
 
+def declared_image(root, base_url: str) -> tuple[list[ArticleImage], str]:
+    """The lead image the page declares (``og:image``, ``twitter:image``, else JSON-LD ``image``),
+    for a body showing none; a logo or an icon is none. ``([image], rule)`` or ``([], "")``."""
+    candidates = [(value, "meta") for value in meta_contents(root, IMAGE_META, ("property", "name", "itemprop"))]
+    candidates += [(value.get("url") if isinstance(value, dict) else value, "json-ld")
+                   for data in json_ld_documents(root) for value in json_ld_values(data, "image")]
+    for value, rule in candidates:
+        url = absolute_url(value, base_url) if isinstance(value, str) else None
+        if url and not url.startswith("data:") and not _furniture_image_re().search(url):
+            return [ArticleImage(url=url)], rule
+    return [], ""
+
+
 def image_url(image, base_url: str) -> str | None:
     """The image's real address (a lazily loaded image's ``data-src`` before its placeholder), absolute; None for an inline ``data:`` image."""
     url = next((absolute_url(image.get(name), base_url) for name in LAZY_SOURCES if image.get(name)), None)
@@ -268,6 +282,8 @@ def read_metadata(root, url: str, headline, block, body: str, body_root, rule=No
     fields["keywords"], found_by["keywords"] = find_keywords(root, names)
     fields["images"] = find_images(body_root, url)
     found_by["images"] = "body" if fields["images"] else ""
+    if not fields["images"]:
+        fields["images"], found_by["images"] = declared_image(root, url)
     fields["language"], found_by["language"] = find_language(root, body)
     if rule is not None:
         for name, value in ruled_metadata(root, url, rule).items():

@@ -325,6 +325,8 @@ SOURCE_META = ("source", "contentsource", "ContentSource")
 MODIFIED_META = ("article:modified_time", "og:updated_time", "dateModified", "dcterms.modified", "DC.date.modified", "modified")
 DESCRIPTION_META = ("description", "og:description", "twitter:description", "Description", "dc.description")
 KEYWORDS_META = ("keywords", "news_keywords", "Keywords", "article:tag")
+#: The page's declared lead image, taken when its body shows none.
+IMAGE_META = ("og:image", "og:image:url", "twitter:image", "twitter:image:src", "image")
 #: Links to the page's own tags (WordPress ``rel="tag"``, themes' tag lists).
 TAG_LINK_SELECTORS = ("a[rel~='tag']", ".post-tags a", ".tags-links a", ".article-tags a", ".entry-tags a", ".tag-links a")
 
