@@ -219,3 +219,9 @@ def test_a_site_rule_matching_nothing_leaves_the_heuristics_value():
 
 def test_a_byline_keeps_the_latin_name_in_brackets_after_the_chinese_one():
     assert read(page(info="<p>作者： 周思博 (Joel Spolsky)</p><p>译： Chen Bin</p>")).authors == ["周思博 (Joel Spolsky)"]
+
+
+def test_the_sources_name_linked_only_in_the_menu_gives_no_source_url():
+    html = page(info="<span>来源：新华网</span>").replace("<a href='/'>首页</a>", "<a href='https://www.xinhuanet.com/'>新华网</a>")
+    article = read(html)
+    assert (article.source, article.source_url) == ("新华网", None)

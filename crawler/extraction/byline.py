@@ -27,7 +27,7 @@ from .rules import (
     SOURCE_LABELS,
     SOURCE_META,
 )
-from .text import block_lines, meta_contents, normalize_space, text_content
+from .text import BLOCK_TAGS, block_lines, meta_contents, normalize_space, text_content
 from .urls import absolute_url
 
 #: Lines read between the headline and the text, and after the text, at most.
@@ -324,9 +324,13 @@ def as_outlet(value: str) -> str | None:
 
 
 def _source_link(frame, outlet: str, url: str) -> str | None:
-    """Where the source's name links, when it is a link."""
+    """Where the source's name links in its source line, when it is a link there (the same name
+    in the site's menu links elsewhere)."""
     for anchor in frame.iter("a"):
-        if normalize_space(text_content(anchor)).strip("[]【】《》 ") == outlet:
+        if normalize_space(text_content(anchor)).strip("[]【】《》 ") != outlet:
+            continue
+        line = next((e for e in anchor.iterancestors() if e.tag in BLOCK_TAGS or e.tag in ("td", "th")), None)
+        if line is not None and any(label in text_content(line) for label in SOURCE_LABELS):
             return absolute_url(anchor.get("href"), url)
     return None
 
