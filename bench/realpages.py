@@ -1,4 +1,4 @@
-"""Score extraction on the real-page corpus, side by side with trafilatura + htmldate and gne.
+"""Score extraction on the real-page corpus, side by side with trafilatura + htmldate, gne and news-please.
 
     python bench/realpages.py                 # the per-field table, medarchive and the anchors
     python bench/realpages.py --only medarchive --failures   # what medarchive gets wrong, page by page
@@ -11,7 +11,9 @@ neighbour's date that is the day of the run) or missing (nothing given, a senten
 
 The corpus is ``tests/realpages/``: real pages in their original bytes and, in ``expected.json``,
 what a person reads on each (title, day, first and last body sentence, boilerplate lines that
-must not be in the body, prev/next URLs). Every extractor gets the same bytes; medarchive decodes
+must not be in the body, prev/next URLs) and, for the pages ``metadata.json`` labels, the byline,
+source outlet, editor and modified day the page shows (``[]``/null where it shows none: a value
+given there is wrong). Every extractor gets the same bytes; medarchive decodes
 them as the crawler does. Timings are medians of per-page CPU time over ``--repeat`` runs.
 """
 
@@ -42,7 +44,17 @@ FIELDS = (
     ("neighbour_dates", "neighbour dates not the run's day"),
     ("accepted", "real articles accepted"),
     ("no_exception", "pages extracted without an exception"),
+    ("authors_shown", "authors (labelled pages showing a byline)"),
+    ("authors_none", "no author invented (labelled pages showing none)"),
+    ("source_shown", "source outlet (labelled pages naming one)"),
+    ("source_none", "no source invented (labelled pages naming none)"),
+    ("source_url", "source's link (labelled pages where it links)"),
+    ("editor", "editor (labelled pages)"),
+    ("modified", "modified day (labelled pages)"),
 )
+#: The labelled metadata fields, scored only on the pages ``metadata.json`` labels.
+METADATA = "metadata.json"
+METADATA_FIELDS = ("authors", "source", "source_url", "editor", "modified")
 
 #: What a field can be on one page: the page's value, another value, or nothing.
 RIGHT, WRONG, MISSING = "right", "wrong", "missing"
@@ -65,6 +77,7 @@ class Extracted:
     neighbours: dict | None = None  # {"prev": url | "END" | None, ...}; None when not supported
     neighbour_days: list = field(default_factory=list)  # the days given to neighbour links
     rejected: bool = False
+    metadata: dict = field(default_factory=dict)  # of METADATA_FIELDS, those the extractor gives
     error: str | None = None
     seconds: float = 0.0
 
@@ -93,7 +106,14 @@ class Score:
 
 
 def load_corpus(corpus: Path = CORPUS) -> list[dict]:
-    return json.loads((corpus / "expected.json").read_text(encoding="utf-8"))
+    """The corpus's pages, each labelled page's metadata under ``metadata``."""
+    pages = json.loads((corpus / "expected.json").read_text(encoding="utf-8"))
+    labelled = corpus / METADATA
+    labels = {entry["id"]: entry for entry in json.loads(labelled.read_text(encoding="utf-8"))} if labelled.exists() else {}
+    for page in pages:
+        if page["id"] in labels:
+            page["metadata"] = labels[page["id"]]
+    return pages
 
 
 # --- extractors ------------------------------------------------------------------------------
@@ -108,7 +128,10 @@ def run_medarchive(body: bytes, url: str, now: datetime | None) -> Extracted:
         return Extracted(rejected=True, neighbours={})
     neighbours = {link.rel: (link.url or "END") for link in item.neighbours}
     days = [link.date[:10] for link in item.neighbours if link.date]
-    return Extracted(title=item.title, day=result.published_day, body=item.body, neighbours=neighbours, neighbour_days=days)
+    metadata = {"authors": item.authors, "source": item.source, "source_url": item.source_url, "editor": item.editor,
+                "modified": item.modified[:10] if item.modified else None}
+    return Extracted(title=item.title, day=result.published_day, body=item.body, neighbours=neighbours, neighbour_days=days,
+                     metadata=metadata)
 
 
 def run_trafilatura(body: bytes, url: str, now: datetime | None) -> Extracted:
@@ -120,7 +143,10 @@ def run_trafilatura(body: bytes, url: str, now: datetime | None) -> Extracted:
     day = find_date(body, url=url, original_date=True, outputformat="%Y-%m-%d")
     if not document:
         return Extracted(day=day, rejected=True)
-    return Extracted(title=document.get("title"), day=day, body=document.get("text"))
+    # trafilatura's "sitename" is the nearest it has to a source outlet: scored as one.
+    metadata = {"authors": [name.strip() for name in (document.get("author") or "").split(";") if name.strip()],
+                "source": document.get("sitename") or None}
+    return Extracted(title=document.get("title"), day=day, body=document.get("text"), metadata=metadata)
 
 
 def run_gne(body: bytes, url: str, now: datetime | None) -> Extracted:
@@ -130,7 +156,19 @@ def run_gne(body: bytes, url: str, now: datetime | None) -> Extracted:
 
     result = GeneralNewsExtractor().extract(response_for(body, url).text)
     day = (result.get("publish_time") or "")[:10] or None
-    return Extracted(title=result.get("title"), day=_as_day(day), body=result.get("content"))
+    author = (result.get("author") or "").strip()
+    return Extracted(title=result.get("title"), day=_as_day(day), body=result.get("content"), metadata={"authors": [author] if author else []})
+
+
+def run_news_please(body: bytes, url: str, now: datetime | None) -> Extracted:
+    from newsplease import NewsPlease
+
+    from crawler.single_page import response_for
+
+    article = NewsPlease.from_html(response_for(body, url).text, url=url, fetch_images=False)
+    day = article.date_publish.date().isoformat() if article.date_publish else None
+    modified = article.date_modify.date().isoformat() if article.date_modify else None
+    return Extracted(title=article.title, day=day, body=article.maintext, metadata={"authors": list(article.authors or []), "modified": modified})
 
 
 def _as_day(value: str | None) -> str | None:
@@ -140,7 +178,7 @@ def _as_day(value: str | None) -> str | None:
     return normalized.iso[:10] if normalized else None
 
 
-EXTRACTORS = {"medarchive": run_medarchive, "trafilatura+htmldate": run_trafilatura, "gne": run_gne}
+EXTRACTORS = {"medarchive": run_medarchive, "trafilatura+htmldate": run_trafilatura, "gne": run_gne, "news-please": run_news_please}
 
 
 def available_extractors(names: list[str]) -> dict:
@@ -152,6 +190,8 @@ def available_extractors(names: list[str]) -> dict:
                 import trafilatura  # noqa: F401
             elif name == "gne":
                 import gne  # noqa: F401
+            elif name == "news-please":
+                import newsplease  # noqa: F401
         except ImportError:
             print(f"({name} is not installed: left out)", file=sys.stderr)
             continue
@@ -208,6 +248,36 @@ def body_outcomes(expected: dict, body: str | None) -> dict:
     return outcomes
 
 
+def as_outlet_name(text: str | None) -> str | None:
+    """An outlet's name compared without spaces and 《》."""
+    return squash(text).strip("《》") or None
+
+
+def metadata_outcomes(labels: dict, found: dict) -> dict:
+    """The outcomes of the metadata fields the extractor gives (``found``) on a labelled page.
+    Where the page shows no byline or names no source, any value given is WRONG."""
+    outcomes = {}
+    if "authors" in found:
+        names, shown = [squash(name) for name in found["authors"]], [squash(name) for name in labels["authors"]]
+        if shown:
+            outcomes["authors_shown"] = RIGHT if names == shown else MISSING if not names else WRONG
+        else:
+            outcomes["authors_none"] = WRONG if names else RIGHT
+    if "source" in found:
+        source = as_outlet_name(found["source"])
+        if labels["source"]:
+            outcomes["source_shown"] = value_outcome(source, as_outlet_name(labels["source"]))
+        else:
+            outcomes["source_none"] = WRONG if source else RIGHT
+    if "source_url" in found and labels.get("source_url"):
+        outcomes["source_url"] = value_outcome(found["source_url"], labels["source_url"])
+    if "editor" in found:
+        outcomes["editor"] = value_outcome(squash(found["editor"]) or None, squash(labels["editor"]) or None)
+    if "modified" in found:
+        outcomes["modified"] = value_outcome(found["modified"], labels["modified"])
+    return outcomes
+
+
 def neighbours_outcome(shown: dict, found: dict) -> str:
     """WRONG when a link given is not the page's, MISSING when one the page shows is not given."""
     outcomes = [value_outcome(found.get(rel), url) for rel, url in shown.items()]
@@ -225,6 +295,9 @@ def score_page(expected: dict, found: Extracted, score: Score, clock_days: set =
     score.add("date", page_id, value_outcome(found.day, expected.get("date")))
     for name, outcome in body_outcomes(expected, found.body).items():
         score.add(name, page_id, outcome)
+    if "metadata" in expected:
+        for name, outcome in metadata_outcomes(expected["metadata"], found.metadata).items():
+            score.add(name, page_id, outcome)
     if found.neighbours is None:
         return
     shown = {rel: expected[rel] for rel in ("prev", "next") if rel in expected}
@@ -287,7 +360,14 @@ def failure_detail(name: str, expected: dict, found: Extracted) -> tuple:
         "body_first": (expected["body_first"], body[:60]),
         "body_last": (expected["body_last"], body[-60:]),
         "body_clean": ([line for line in expected.get("boilerplate", []) if squash(line) in squash(body)], "in the body"),
-    }.get(name, ("", body[:60] + " ... " + body[-60:]))
+    }.get(name) or _metadata_detail(name, expected, found) or ("", body[:60] + " ... " + body[-60:])
+
+
+def _metadata_detail(name: str, expected: dict, found: Extracted) -> tuple | None:
+    key = name.removesuffix("_shown").removesuffix("_none")
+    if key in METADATA_FIELDS and "metadata" in expected:
+        return expected["metadata"].get(key), found.metadata.get(key)
+    return None
 
 
 def print_failures(pages: list[dict], score: Score, found_by_page: dict) -> None:

@@ -38,7 +38,8 @@ def require_fields(article: ArticleItem, count: Count) -> None:
 
 
 def normalise_dates(article: ArticleItem, count: Count) -> None:
-    """Fill ``published`` (ISO 8601, Asia/Shanghai) from ``published_raw``, and each neighbour
+    """Fill ``published`` (ISO 8601, Asia/Shanghai) from ``published_raw``, ``modified`` likewise
+    from ``modified_raw``, and each neighbour
     link's ``date`` from its ``date_raw``, read against the time the page was fetched
     (:func:`fetch_time`), never the clock. A date shown without its year takes the URL's year,
     else the one year of the page's other full dates, else the latest such day not after the
@@ -53,6 +54,9 @@ def normalise_dates(article: ArticleItem, count: Count) -> None:
         article.published = result.iso if result else None
         if result and result.method in RELATIVE_METHODS:
             article.published_source = "relative"
+    if article.modified_raw:
+        result = _read_date(article.modified_raw, now, _years(article, now), article.url, count)
+        article.modified = result.iso if result else None
     for link in article.neighbours:
         if link.date_raw:
             result = _read_date(link.date_raw, now, years_before(now), article.url, count)

@@ -28,7 +28,8 @@ def test_a_replica_article_by_url_gives_the_stored_fields_as_json(wordpress_port
     assert set(report["dois"]) == set(article.dois)
     assert {link["rel"] for link in report["neighbours"]} <= {"prev", "next"}
     assert set(report) >= {"title", "published", "published_raw", "published_source", "category", "body",
-                           "disclaimer", "dois", "pmids", "pmcids", "neighbours", "found_by"}
+                           "disclaimer", "dois", "pmids", "pmcids", "neighbours", "found_by", "authors", "editor",
+                           "source", "source_url", "modified", "modified_raw", "description", "keywords", "images", "language"}
 
 
 def test_a_saved_gbk_file_is_decoded_as_the_crawler_would():
@@ -38,6 +39,17 @@ def test_a_saved_gbk_file_is_decoded_as_the_crawler_would():
     assert report["title"] == '简单道理捅破"飞人"神话 耐克鞋的气垫"伤机"'
     assert report["published"].startswith("2004-12-10")
     assert report["encoding"] in ("gb18030", "gbk", "gb2312")
+
+
+def test_the_json_report_gives_the_source_outlet_and_the_rule_that_found_it():
+    report = json.loads(run(str(GBK_PAGE), "--url", "http://biz.163.com/41210/2/16V6IKFS00020QC3.html", "--json").output)
+    assert (report["source"], report["found_by"]["source"]) == ("网易商业报道", "label")
+    assert report["authors"] == [] and report["language"] == "zh"
+
+
+def test_the_text_report_shows_the_source_line():
+    result = run(str(GBK_PAGE))
+    assert "source      网易商业报道 " in result.output and "  [label]" in result.output
 
 
 def test_the_text_report_names_the_rule_behind_each_field():

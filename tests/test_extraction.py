@@ -212,3 +212,18 @@ def test_section_words_hold_no_whitespace():
 
     words = DISCLAIMER_MARKERS + REFERENCE_HEADINGS + RELATED_HEADINGS
     assert [word for word in words if normalize_space(f"x{word}x") != f"x{word}x" or " " in word] == []
+
+
+def test_keywords_are_the_pages_tags_each_once(wordpress):
+    assert wordpress.keywords == ["干细胞治疗", "哮喘", "外泌体"]
+
+
+def test_the_body_image_comes_with_its_figcaption_and_the_page_names_no_author(wordpress):
+    assert [(image.url, image.caption) for image in wordpress.images] == [
+        ("https://www.hjtdsm.com/wp-content/uploads/2026/02/exo.jpg", "图源:AI生成")]
+    assert (wordpress.authors, wordpress.editor, wordpress.source, wordpress.modified_raw) == ([], None, None, None)
+
+
+def test_the_source_line_of_a_dedecms_page_names_its_outlet_and_its_desk_is_no_author(dedecms):
+    assert (dedecms.source, dedecms.found_by["source"]) == ("细胞资讯网", "label")
+    assert dedecms.authors == []  # 作者:编辑部

@@ -104,3 +104,23 @@ def test_scorer_counts_a_neighbour_date_on_the_run_day_as_wrong():
     found = realpages.Extracted(neighbours={"next": "http://x.cn/2.html"}, neighbour_days=["2026-01-02"])
     assert outcomes_of(found, {"2026-01-02"})["neighbour_dates"] == realpages.WRONG
     assert outcomes_of(found, {"2026-01-03"})["neighbour_dates"] == realpages.RIGHT
+
+
+def metadata_outcomes(found: dict, **labels) -> dict:
+    shown = {"authors": [], "source": None, "source_url": None, "editor": None, "modified": None, **labels}
+    return realpages.metadata_outcomes(shown, found)
+
+
+def test_scorer_counts_an_author_given_on_a_page_showing_none_as_wrong():
+    assert metadata_outcomes({"authors": ["网易"]}) == {"authors_none": realpages.WRONG}
+    assert metadata_outcomes({"authors": []}) == {"authors_none": realpages.RIGHT}
+
+
+def test_scorer_counts_a_source_outlet_by_its_name_without_brackets():
+    assert metadata_outcomes({"source": "《光明日报》"}, source="光明日报") == {"source_shown": realpages.RIGHT}
+    assert metadata_outcomes({"source": "光明网"}, source="光明日报") == {"source_shown": realpages.WRONG}
+    assert metadata_outcomes({"source": None}, source="光明日报") == {"source_shown": realpages.MISSING}
+
+
+def test_scorer_leaves_out_the_fields_an_extractor_does_not_give():
+    assert metadata_outcomes({"authors": ["张三"]}, authors=["张三"], source="新华网") == {"authors_shown": realpages.RIGHT}

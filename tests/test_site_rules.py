@@ -164,3 +164,19 @@ def test_a_date_format_reads_the_date_inside_a_line(text, date_format, expected)
 def test_a_date_format_is_searched_with_bounded_repetitions_only():
     pattern = _format_re("%Y年%m月%d日 %B %b %I:%M:%S %p %y %%").pattern
     assert not re.search(r"(?<!\\)[+*]|\{\d+,\}", pattern), pattern
+
+
+def test_a_rules_file_gives_a_selector_for_each_metadata_field(tmp_path):
+    path = tmp_path / "rules.toml"
+    path.write_text('[sites."news.example.cn"]\nauthors = "span.writer"\nsource = "span.origin"\nmodified = "em.up"\n'
+                    'images = "#txt img"\nlanguage = "html"\n', encoding="utf-8")
+    rule = load_site_rules(path).for_url(URL)
+    assert (rule.authors, rule.source, rule.modified, rule.images, rule.language) == ("span.writer", "span.origin", "em.up", "#txt img", "html")
+
+
+def test_the_modified_rule_reads_the_date_the_site_shows(tmp_path):
+    path = tmp_path / "rules.toml"
+    path.write_text('[sites."news.example.cn"]\nbody = "#txt"\nmodified = "span.up"\n', encoding="utf-8")
+    html = PAGE.replace("<em class=\"zz\">", "<span class=\"up\">修订于 2025-03-04 09:30</span><em class=\"zz\">")
+    page = extract(rule=load_site_rules(path).for_url(URL), html=html)
+    assert (page.modified_raw, page.found_by["modified"]) == ("2025-03-04 09:30", "site rule")

@@ -20,6 +20,7 @@ from archive.sanitize import sanitize_html
 from ..items import ArticleItem, NeighbourLink
 from .body import HOLDER_TAGS, SENTENCE_ENDS, best_block, measure_blocks, score_blocks, text_score
 from .dates import find_date_text
+from .metadata import read_metadata
 from .navigation import LABEL_RE, MAX_NAV_BLOCK_CHARS, find_neighbours
 from .pagination import find_pagination
 from .published import find_published, has_year, years_on_page
@@ -140,6 +141,7 @@ def read_article(selector: Selector, url: str, rule: SiteRule | None = None) -> 
     if looks_garbled(title.text):
         return NotAnArticle("its headline is garbled: the page was decoded with the wrong charset")
     body_root, body, reference_texts, reference_hrefs, disclaimer = _cleaned(root, container, title, rule, stats, names, texts, url)
+    read_from = container
     if _too_short(body, title) and title.element is not None and body_rule != "site rule":
         # Cleaning left too little of the block (it was widgets): the text after the headline, if any.
         near = _best_sentence_block(_after_headline(title.element, stats), stats)
@@ -147,7 +149,7 @@ def read_article(selector: Selector, url: str, rule: SiteRule | None = None) -> 
             cleaned = _cleaned(root, near, title, rule, stats, names, texts, url)
             if not _too_short(cleaned[1], title):
                 body_root, body, reference_texts, reference_hrefs, disclaimer = cleaned
-                body_rule = "after the headline"
+                body_rule, read_from = "after the headline", near
     if _too_short(body, title):
         return NotAnArticle(f"its text is {len(body)} characters, fewer than {MIN_BODY_CHARS}: an empty template or a stub")
     if looks_garbled(body):
@@ -158,6 +160,7 @@ def read_article(selector: Selector, url: str, rule: SiteRule | None = None) -> 
     page_years = years_on_page(texts) if published_raw and not has_year(published_raw) else []
     breadcrumb = extract_breadcrumb(root, title.text, names)
     neighbours, neighbour_rule = _ruled_neighbours(root, url, rule, find_neighbours(root, url, texts))
+    metadata, metadata_found_by = read_metadata(root, url, title.element, read_from, body, body_root, rule, names)
     return ArticleItem(
         url=canonical_url(root, url),
         title=title.text,
@@ -174,7 +177,9 @@ def read_article(selector: Selector, url: str, rule: SiteRule | None = None) -> 
         body_hrefs=[href for href in (absolute_url(a.get("href"), url) for a in body_root.iter("a")) if href],
         neighbours=neighbours,
         pagination=find_pagination(root, url),
-        found_by={"title": title.rule, "published": published_source or "", "body": body_rule, "neighbours": neighbour_rule},
+        found_by={"title": title.rule, "published": published_source or "", "body": body_rule, "neighbours": neighbour_rule,
+                  **metadata_found_by},
+        **metadata,
     )
 
 

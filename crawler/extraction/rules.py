@@ -289,3 +289,55 @@ HEADLINE_CHARS = (8, 120)
 #: A block of repeated items is a list of articles when at least this many of its links read
 #: as headlines, and they make at least this share of its links.
 MIN_HEADLINES, MIN_HEADLINE_SHARE = 3, 0.6
+
+# --- who wrote it, where it comes from -----------------------------------------------
+
+#: Labels of a byline (``作者：张三``, ``文/李四``, ``采写：记者王五``), before a separator.
+AUTHOR_LABELS = ("本文作者", "作者", "作 者", "撰稿", "撰文", "采写", "采访", "文字", "文", "Author", "author")
+#: Role words a byline names its people by, with or without a separator and after the outlet's
+#: name (``光明日报记者 王建宏``, ``（总台记者 张倩）``, ``本报讯（记者叶婉）``).
+REPORTER_WORDS = ("实习记者", "特约记者", "记者", "記者", "通讯员", "通訊員", "实习生")
+#: Labels of the editor's line, best first: the 责任编辑 answers for the page.
+EDITOR_LABELS = ("责任编辑", "責任編輯", "责编", "責編", "值班编辑", "本版编辑", "编辑", "編輯")
+#: Labels of the line naming the outlet a reprint comes from (``来源：新华网``, ``转自《北京科技报》``).
+SOURCE_LABELS = ("稿件来源", "信息来源", "文章来源", "本文来源于", "本文来源", "新闻来源", "消息来源", "内容来源", "来源于", "来源", "來源",
+                 "本文转自", "转载自", "转自", "稿源", "出处")
+#: What a source line may say that names no outlet: "reprinted", "unknown", "the internet", "this site".
+NOT_AN_OUTLET = ("转载", "转载文章", "转帖", "未知", "不详", "佚名", "互联网", "网络", "网友", "本站", "本网", "原创", "网络转载", "网友投稿",
+                 "admin", "未知来源")
+#: A line giving the newspaper and issue a text first appeared in: "《光明日报》（ 2022年02月13日 02版）".
+PAPER_ISSUE_LINE = re.compile(r"^《([^》]{2,20})》\s*[（(]\s*\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日[^)）]{0,12}版\s*[)）]$")
+#: Words that are never a person's name where a name is expected: "（完）", "(待续)", a role, a place of reporting.
+NOT_A_NAME = ("完", "全文完", "本文完", "待续", "未完待续", "未完", "续", "图", "摄", "供图", "编辑", "责编", "记者", "通讯员", "本报", "本刊",
+              "校对", "审核", "来源", "作者", "报道", "综合", "整理", "编译", "原标题", "资料图", "受访者供图", "网络图片",
+              "博客", "调查", "观察", "手记", "专访", "团队", "联系", "信箱", "站")
+#: Endings of an organisation's or outlet's name, which a person's name of two to four characters does not have.
+ORGANISATION_ENDINGS = ("社", "报", "網", "网", "台", "刊", "部", "局", "院", "所", "会", "委", "办", "厅", "中心", "公司", "集团", "频道", "栏目")
+
+#: Labels of a visible "last changed" date (``更新时间：2025-03-02``); a date followed by ``更新``
+#: (``2005-01-06 08:13更新``) counts too. ``发布`` dates are publication dates, never these.
+MODIFIED_LABELS = ("最后更新时间", "最后更新", "最后修改", "更新时间", "更新日期", "更新於", "更新于", "修改时间", "修改日期", "修订时间",
+                   "Last updated", "Last modified", "Updated")
+
+#: Meta tags and JSON-LD keys of the page's head, best first, for each field.
+AUTHOR_META = ("author", "article:author", "byline", "dc.creator", "DC.creator", "parsely-author", "sailthru.author")
+SOURCE_META = ("source", "contentsource", "ContentSource")
+MODIFIED_META = ("article:modified_time", "og:updated_time", "dateModified", "dcterms.modified", "DC.date.modified", "modified")
+DESCRIPTION_META = ("description", "og:description", "twitter:description", "Description", "dc.description")
+KEYWORDS_META = ("keywords", "news_keywords", "Keywords", "article:tag")
+#: The page's declared lead image, taken when its body shows none.
+IMAGE_META = ("og:image", "og:image:url", "twitter:image", "twitter:image:src", "image")
+#: Links to the page's own tags (WordPress ``rel="tag"``, themes' tag lists).
+TAG_LINK_SELECTORS = ("a[rel~='tag']", ".post-tags a", ".tags-links a", ".article-tags a", ".entry-tags a", ".tag-links a")
+
+#: Class, id, alt or file words of images that are page furniture, not the article's pictures.
+FURNITURE_IMAGE_PATTERN = (r"logo|icon|avatar|qrcode|qr_?code|erweima|二维码|spacer|blank\.|pixel|loading|emoji|smiley|"
+                           r"/face/|share|weixin|wechat|arrow|button|btn|banner|gotop|clear\.gif|dot\.gif")
+#: An image declared this small (pixels, either side) is an icon or a tracking pixel.
+MIN_IMAGE_SIDE = 50
+#: Words a caption line under an image opens with (``图为...``, ``图片来源：``, ``▲...``), or ends with (``...摄``).
+CAPTION_OPENERS = ("图为", "圖為", "图：", "图:", "图/", "图片：", "图片:", "图片来源", "圖片來源", "资料图", "資料圖", "上图", "下图", "左图",
+                   "右图", "▲", "△", "↑", "（图", "(图")
+CAPTION_ENDINGS = ("摄", "攝", "供图", "供圖", "摄）", "摄)", "供图）", "供图)")
+#: A caption is one short line.
+MAX_CAPTION_CHARS = 120

@@ -9,6 +9,14 @@ body = "div#article-text"
 drop = [".editor", ".share-bar"]   # removed from the body
 prev = "div.pre-next a.prev"
 next = "div.pre-next a.next"
+authors = "span.author"            # each element's names (a 作者：/记者 label is read off)
+editor = "div.editor"
+source = "span.source"             # its link, if any, is the source's URL
+modified = "span.update-time"      # its text, or its datetime/content attribute
+description = "div.summary"
+keywords = "div.tags a"            # each element's text, split on commas
+images = "div#article-text img"    # the images, or the elements holding them
+language = "html"                  # its lang attribute, or its text
 ```
 
 A selector that matches nothing on a page falls back to the heuristics for that field, so a
@@ -28,7 +36,8 @@ from lxml import etree
 from parsel.csstranslator import css2xpath
 
 #: The keys a site's table may hold.
-SELECTOR_KEYS = ("title", "date", "body", "prev", "next")
+SELECTOR_KEYS = ("title", "date", "body", "prev", "next", "authors", "editor", "source", "modified", "description", "keywords", "images",
+                 "language")
 OTHER_KEYS = ("date_format", "drop")
 
 
@@ -48,6 +57,14 @@ class SiteRule:
     drop: tuple[str, ...] = ()
     prev: str | None = None
     next: str | None = None
+    authors: str | None = None
+    editor: str | None = None
+    source: str | None = None
+    modified: str | None = None
+    description: str | None = None
+    keywords: str | None = None
+    images: str | None = None
+    language: str | None = None
 
     def select(self, root, key: str) -> list:
         css = getattr(self, key)

@@ -106,6 +106,16 @@ def _extract_report(result) -> dict:
         "pmcids": item.pmcids,
         "trials": item.trials,
         "neighbours": [{"rel": link.rel, "url": link.url, "title": link.title, "date": link.date} for link in item.neighbours],
+        "authors": item.authors,
+        "editor": item.editor,
+        "source": item.source,
+        "source_url": item.source_url,
+        "modified": item.modified,
+        "modified_raw": item.modified_raw,
+        "description": item.description,
+        "keywords": item.keywords,
+        "images": [{"url": image.url, "alt": image.alt, "caption": image.caption} for image in item.images],
+        "language": item.language,
         "found_by": result.found_by,
         "encoding": result.encoding,
     }
@@ -120,6 +130,13 @@ def _print_extract_report(report: dict) -> None:
     shown = f" (shown as {report['published_raw']!r})" if report["published_raw"] else ""
     _say(f"published   {report['published'] or '-'}{shown}  [{found_by.get('published') or 'none found'}]")
     _say(f"category    {report['category'] or '-'}")
+    for name, value in (("authors", "、".join(report["authors"])), ("editor", report["editor"]),
+                        ("source", " ".join(filter(None, (report["source"], report["source_url"])))),
+                        ("modified", report["modified"] or report["modified_raw"]), ("language", report["language"])):
+        if value:
+            _say(f"{name:<11} {value}  [{found_by.get(name)}]")
+    if report["images"]:
+        _say(f"images      {len(report['images'])}, the first {report['images'][0]['url']}")
     for link in report["neighbours"]:
         _say(f"{link['rel']:<11} {link['url'] or '(end of the chain)'}  {link['title'] or ''}  {link['date'] or ''}".rstrip())
     for name in ("dois", "pmids", "pmcids"):
