@@ -53,6 +53,15 @@ class ReferenceEntry:
 
 
 @dataclass
+class ArticleImage:
+    """An image of the article's body, in body order: the first is the lead image."""
+
+    url: str
+    alt: str | None = None
+    caption: str | None = None
+
+
+@dataclass
 class ArticleItem:
     url: str  # canonical URL, the article's identity
     title: str
@@ -89,6 +98,16 @@ class ArticleItem:
     raw_body: bytes | None = None
     exchange: dict | None = None  # the HTTP exchange as fetched (crawler.exchange), for WARC export
     found_by: dict[str, str] = field(default_factory=dict)  # field -> the rule that found it; shown, not stored
+    authors: list[str] = field(default_factory=list)  # as the page names them: 作者, 文/, 记者, 通讯员, byline, meta, JSON-LD
+    editor: str | None = None  # 责任编辑, 编辑, 责编
+    source: str | None = None  # the outlet a reprint names: 来源, 稿件来源, 转载自, 本文转自
+    source_url: str | None = None  # the original's URL when the source line links it
+    modified_raw: str | None = None
+    modified: str | None = None  # ISO 8601, normalised like published; never from the clock
+    description: str | None = None  # meta/og/JSON-LD description as the page gives it; never a made-up summary
+    keywords: list[str] = field(default_factory=list)  # meta keywords and the page's own tag links
+    images: list[ArticleImage] = field(default_factory=list)
+    language: str | None = None  # BCP 47 primary tag as the page declares or its text shows: "zh", "en"
 
 
 @dataclass
