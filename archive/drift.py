@@ -36,6 +36,7 @@ DEFAULT_MAX_DROP = {
     "references": 0.3,
     "category": 0.3,
     "neighbours": 0.3,
+    **dict.fromkeys(coverage.METADATA_COVERAGE, 0.3),
 }
 
 

@@ -327,3 +327,19 @@ def test_the_coverage_chart_leaves_out_a_run_too_small_to_judge(db, tmp_path):
     assert f"{SITE}: share of articles with each field, runs 1-1" in chart
     assert "disclaimer 100%" in chart and "disclaimer 0%" not in chart
     assert f"fewer than {drift.DriftConfig().min_articles} articles" in chart
+
+
+# --- the metadata fields of m023 -------------------------------------------------------------
+
+
+def test_coverage_counts_the_share_of_articles_naming_authors_and_a_source(db):
+    run_id, _ = run_of(db, [article(n, authors=["张三"] if n % 4 == 0 else [], source="新华网" if n % 2 else None) for n in range(20)])
+    shares = dict(db.execute("select field, share from run_coverage where run_id = ? and field in ('authors', 'source', 'images')", [run_id]).fetchall())
+    assert shares == {"authors": 0.25, "source": 0.5, "images": 0.0}
+
+
+def test_vanished_bylines_are_drift(db):
+    for _ in range(2):
+        run_of(db, [article(n, authors=["张三"]) for n in range(20)])
+    _, alerts = run_of(db, [article(n) for n in range(20)])
+    assert [alert["field"] for alert in alerts] == ["authors"]
