@@ -240,10 +240,7 @@ def _metadata_for(datasette, name: str) -> dict:
     if _dates(datasette, name)["category_group"] != "category_group":
         metadata["tables"]["articles"]["facets"][0] = "category"
     if not _dates(datasette, name)["metadata"]:
-        # An archive from before m023 read as it is: no outlet or author to count.
-        metadata["tables"]["articles"]["facets"].remove("source")
-        for query in METADATA_QUERIES:
-            metadata["queries"].pop(query)
+        without_metadata_columns(metadata)
     if not _has_date_columns(datasette, name):
         dates = _dates(datasette, name)
         dated = f"(select *, {dates['published_at']} as published_at, {dates['published_day']} as published_day from articles) as articles"
@@ -251,6 +248,14 @@ def _metadata_for(datasette, name: str) -> dict:
         for query in metadata["queries"].values():
             query["sql"] = _ARTICLES_TABLE.sub(lambda match: f"{match.group(1)} {dated}", query["sql"])
     return metadata
+
+
+def without_metadata_columns(section: dict) -> None:
+    """Take out of ``section`` (``metadata.json``'s database section) the facet and canned queries
+    reading the columns of m023: an archive from before it, read as it is, has no outlet or author."""
+    section["tables"]["articles"]["facets"].remove("source")
+    for query in METADATA_QUERIES:
+        section["queries"].pop(query)
 
 
 def article_url(datasette, database: str, url: str) -> str:

@@ -437,7 +437,8 @@ def m023_article_metadata(db):
     each of them (``run_articles``). Old rows are NULL until ``reextract`` reads their kept pages."""
     for column in ("authors", "editor", "source", "source_url", "modified", "modified_raw", "description", "keywords", "language"):
         db["articles"].add_column(column, str)
-    db["articles"].create_index(["source"])
+    # The source facet, outlets_reprinted_most and stats count outlets and their sites from it, not the rows.
+    db["articles"].create_index(["source", "site"])
     db["article_images"].create(
         {"article_url": str, "position": int, "url": str, "alt": str, "caption": str},
         pk=("article_url", "position"),

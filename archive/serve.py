@@ -25,13 +25,14 @@ import socket
 import sqlite3
 import sys
 from base64 import b64encode
+from contextlib import closing
 from importlib import resources
 from pathlib import Path
 
 from datasette.database import Database, connections
 
 from . import datasette_plugin, webguard
-from .schema import readonly_uri, wal_has_pages
+from .schema import has_table, readonly_uri, wal_has_pages
 
 #: Longest string or blob any SQL value may be (SQLITE_LIMIT_LENGTH): twice the largest
 #: page the crawler keeps (``DOWNLOAD_MAXSIZE``, 10 MB), so every stored value still reads.
@@ -69,6 +70,10 @@ def load_metadata(db_path) -> dict:
     databases = metadata.get("databases", {})
     if METADATA_DATABASE in databases:
         databases[Path(db_path).stem] = databases.pop(METADATA_DATABASE)
+        with closing(sqlite3.connect(readonly_uri(db_path), uri=True)) as conn:
+            if not has_table(conn, "article_images"):
+                # This configuration comes before the plugin's: it must fit the file itself.
+                datasette_plugin.without_metadata_columns(databases[Path(db_path).stem])
     return metadata
 
 

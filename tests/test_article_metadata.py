@@ -130,7 +130,7 @@ def test_an_item_with_image_dataclasses_is_written_as_the_crawl_hands_it(db):
 def undo_m023(path):
     """Make the archive at ``path`` as the release before m023 left it."""
     with sqlite3.connect(path) as conn:
-        conn.execute("drop index idx_articles_source")
+        conn.execute("drop index idx_articles_source_site")
         conn.execute("drop table article_images")
         for column in ("authors", "editor", "source", "source_url", "modified", "modified_raw", "description", "keywords", "language"):
             conn.execute(f"alter table articles drop column {column}")

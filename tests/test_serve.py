@@ -437,3 +437,14 @@ def test_the_articles_from_an_outlet_query_lists_its_articles(db_path):
 def test_the_source_facet_counts_articles_per_outlet(db_path):
     facet = get_json(db_path, "/archive/articles.json")["facet_results"]["source"]["results"]
     assert {(value["value"], value["count"]) for value in facet} == {("新华网", 2), ("<b>新华网</b>", 1)}
+
+
+def test_an_archive_from_before_m023_serves_its_article_pages_without_the_metadata_queries(db_path, tmp_path):
+    from test_article_metadata import undo_m023
+
+    old = tmp_path / "archive.db"
+    shutil.copy(db_path, old)
+    undo_m023(old)
+    assert "张三" not in article_page(old, 1) and "支气管哮喘的干细胞治疗" in article_page(old, 1)
+    assert set(get_json(old, "/archive/articles.json")["facet_results"]) == {"category_group", "year"}
+    assert "outlets_reprinted_most" not in get_json(old, "/archive.json")["queries"]

@@ -308,3 +308,10 @@ def test_stats_text_shows_each_outlet_per_month_without_its_control_characters(r
     assert lines[start + 1].split() == ["新华网", "4", "2", "1", "2"]
     assert lines[start + 2].split() == ["]0;pwned人民网", "1", "1", "0", "1"]
     assert "\x1b" not in "\n".join(lines)
+
+
+def test_the_outlets_are_counted_from_an_index_not_the_article_rows(reprints):
+    with sqlite3.connect(reprints) as conn:
+        top = next(sql for sql in _statements(conn, stats.outlets_per_month) if "count(distinct site)" in sql)
+        plans = [detail for *_, detail in conn.execute("explain query plan " + top)]
+    assert any("COVERING INDEX idx_articles_source_site" in detail for detail in plans), plans
