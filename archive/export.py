@@ -36,6 +36,8 @@ TEXT_LISTS = ("authors", "keywords")
 METADATA_TEXT = ("editor", "source", "source_url", "modified", "modified_raw", "description", "language")
 #: The article's images, a list of objects in body order, as the column ``images`` after :data:`CITED`.
 IMAGE_FIELDS = ("url", "alt", "caption")
+#: The lists whose free text may hold a ``;``: JSON text in CSV.
+JSON_IN_CSV = (*TEXT_LISTS, "images")
 _IMAGES_SQL = (
     "(select json_group_array(json_object('url', url, 'alt', alt, 'caption', caption))"
     " from (select url, alt, caption from article_images where article_url = a.url order by position)) as images"
@@ -164,9 +166,9 @@ def csv_value(name: str, value):
     """A value as its CSV cell holds it, before formula escaping."""
     if not isinstance(value, list):
         return value
-    if name in CITED:
-        return ";".join(value)
-    return json.dumps(value, ensure_ascii=False) if value else None
+    if name in JSON_IN_CSV:
+        return json.dumps(value, ensure_ascii=False) if value else None
+    return ";".join(value)
 
 
 def write_jsonl(rows, stream) -> int:

@@ -10,7 +10,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.exporters import CsvItemExporter as ScrapyCsvItemExporter
 from scrapy.exporters import XmlItemExporter as ScrapyXmlItemExporter
 
-from archive.export import article_record, csv_value
+from archive.export import JSON_IN_CSV, article_record, csv_value
 
 from .extraction.text import XML_INCOMPATIBLE
 from .items import ArticleItem
@@ -57,10 +57,6 @@ class CsvItemExporter(ScrapyCsvItemExporter):
     def serialize_field(self, field, name, value):
         """Lists of free text (authors, keywords, images) as JSON text, as ``medarchive export`` writes them."""
         return super().serialize_field(field, name, csv_value(name, value) if name in JSON_IN_CSV else value)
-
-
-#: The record's lists whose free text may hold a ``;``: JSON text in CSV.
-JSON_IN_CSV = ("authors", "keywords", "images")
 
 
 class XmlItemExporter(ScrapyXmlItemExporter):
