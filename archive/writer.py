@@ -330,6 +330,8 @@ KEPT_ON_LOSS = {
     "category": (("category", "category_group", "breadcrumb"), "category is not null and category != ''"),
     "references": ((), "exists (select 1 from article_references r where r.article_url = articles.url)"
                        " or exists (select 1 from article_dois d where d.article_url = articles.url)"),
+    "authors": (("authors",), "authors is not null"),
+    "source": (("source", "source_url"), "source is not null"),
 }
 #: The item fields whose absence means the page lost the field.
 _LOSS_EVIDENCE = {
@@ -337,6 +339,8 @@ _LOSS_EVIDENCE = {
     "disclaimer": ("disclaimer",),
     "category": ("category",),
     "references": ("references", "dois"),
+    "authors": ("authors",),
+    "source": ("source",),
 }
 
 

@@ -108,10 +108,17 @@ def test_an_article_filled_with_metadata_is_unchanged_when_written_again(db):
     assert writer.write_batch(db, [article(**METADATA)]).unchanged == 1
 
 
-def test_a_page_that_no_longer_names_its_source_updates_the_article(db):
+def test_a_page_that_no_longer_names_its_source_keeps_the_stored_one_flagged_as_lost(db):
     writer.write_batch(db, [article(**METADATA)])
     assert writer.write_batch(db, [article(**{**METADATA, "source": None, "source_url": None})]).updated == 1
-    assert stored(db, "source, source_url") == (None, None)
+    assert stored(db, "source, source_url") == ("新华网", "http://www.news.cn/health/1.htm")
+    assert db.execute("select field from field_losses where url = ?", [URL]).fetchall() == [("source",)]
+
+
+def test_a_page_naming_another_author_replaces_the_stored_one(db):
+    writer.write_batch(db, [article(**METADATA)])
+    assert writer.write_batch(db, [article(**{**METADATA, "authors": ["赵六"]})]).updated == 1
+    assert stored(db, "authors") == ('["赵六"]',)
 
 
 def test_deleting_an_article_removes_its_images(db):

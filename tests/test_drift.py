@@ -338,8 +338,17 @@ def test_coverage_counts_the_share_of_articles_naming_authors_and_a_source(db):
     assert shares == {"authors": 0.25, "source": 0.5, "images": 0.0}
 
 
-def test_vanished_bylines_are_drift(db):
+def test_vanished_bylines_and_sources_are_drift_and_keep_their_last_values(db):
     for _ in range(2):
-        run_of(db, [article(n, authors=["张三"]) for n in range(20)])
-    _, alerts = run_of(db, [article(n) for n in range(20)])
-    assert [alert["field"] for alert in alerts] == ["authors"]
+        run_of(db, [article(n, authors=["张三"], source="新华网", source_url="http://www.news.cn/1.htm") for n in range(20)])
+    run_id, alerts = run_of(db, [article(n) for n in range(20)])
+    assert [alert["field"] for alert in alerts] == ["authors", "source"]
+    assert db.execute("select distinct authors, source, source_url from articles").fetchall() == [('["张三"]', "新华网", "http://www.news.cn/1.htm")]
+    assert db.execute("select field, count(*) from field_losses where last_run = ? group by field", [run_id]).fetchall() == [("authors", 20), ("source", 20)]
+
+
+def test_a_source_line_a_site_took_away_goes_once_the_run_did_not_drift(db):
+    run_of(db, [article(n, source="新华网") for n in range(20)])
+    run_of(db, [article(n, source="新华网" if n else None) for n in range(20)])
+    assert db.execute("select count(*) from articles where source is null").fetchone()[0] == 1
+    assert db.execute("select count(*) from field_losses").fetchone()[0] == 0
