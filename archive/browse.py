@@ -8,6 +8,7 @@ reading from contacting the portal, :func:`doi_from_input` reads a DOI as people
 """
 
 import html
+import json
 import re
 import unicodedata
 from urllib.parse import quote, unquote
@@ -100,6 +101,17 @@ _TRIALS_SQL = "select registry, trial_id from article_trials where article_url =
 ARTICLE_COLUMNS = "url, id, site, title, category, published_raw, body, body_html, disclaimer"
 
 
+#: What the page says of the article beyond its text (m023), when its archive has it.
+METADATA_COLUMNS = ("authors", "editor", "source", "source_url", "modified", "modified_raw", "description", "keywords", "language")
+_IMAGES_SQL = "select position, url, alt, caption from article_images where article_url = ? order by position"
+
+
+def _metadata_columns(conn) -> str:
+    """SQL selecting :data:`METADATA_COLUMNS`: NULL on an archive from before m023 read as it is."""
+    stored = {row[1] for row in conn.execute("pragma table_xinfo(articles)")}
+    return ", ".join(name if name in stored else f"null as {name}" for name in METADATA_COLUMNS)
+
+
 #: An article's reference list ...
 REFERENCES = "select position, text, doi from article_references where article_url = ? order by position"
 #: ... with the title, journal and year of each DOI ``enrich`` resolved.
@@ -114,17 +126,22 @@ def article_page(conn, url: str) -> dict | None:
     """The article at ``url`` (canonical, or any alias of it) with ``references`` (with the
     title, journal and year of each DOI's work once ``enrich`` resolved it), ``trials``
     (``registry``, ``trial_id`` and its registry's ``url``), ``versions`` (count of earlier
-    versions) and ``neighbours`` (``rel``, ``title``, ``url``
-    and ``archived``: whether the archive holds it), or None when the archive has no such article."""
+    versions), ``neighbours`` (``rel``, ``title``, ``url``
+    and ``archived``: whether the archive holds it), its metadata (:data:`METADATA_COLUMNS`,
+    ``authors`` and ``keywords`` as lists) and ``images`` (``position``, ``url``, ``alt``,
+    ``caption``), or None when the archive has no such article."""
     published_at = sortable_dates(conn)["published_at"]
     found = _dicts(conn.execute(
-        f"select {ARTICLE_COLUMNS}, {published_at} as published_at from articles"
+        f"select {ARTICLE_COLUMNS}, {_metadata_columns(conn)}, {published_at} as published_at from articles"
         " where url = coalesce((select article_url from aliases where alias_url = ?), ?)",
         [url, url],
     ))
     if not found:
         return None
     article = found[0]
+    for name in ("authors", "keywords"):
+        article[name] = json.loads(article[name]) if article[name] else []
+    article["images"] = _dicts(conn.execute(_IMAGES_SQL, [article["url"]])) if has_table(conn, "article_images") else []
     article["references"] = _dicts(conn.execute(REFERENCES_WITH_WORKS if has_table(conn, "works") else REFERENCES, [article["url"]]))
     article["trials"] = [
         {**trial, "url": trial_url(trial["registry"], trial["trial_id"])}

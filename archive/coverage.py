@@ -10,6 +10,8 @@ import json
 from html import escape
 from urllib.parse import urlsplit
 
+from .schema import METADATA_COVERAGE
+
 #: Each measured field as an SQL test over a ``run_articles`` row ``ra``. A date counts
 #: when the page shows its own or when a neighbour's link shows it after this run: a run
 #: that re-fetched the neighbours with a broken template has rewritten their links.
@@ -24,6 +26,8 @@ FIELDS = {
     "references": "ra.[references]",
     "category": "ra.category",
     "neighbours": "(ra.prev and ra.next)",
+    # NULL in the rows of runs from before m023, which did not look for them.
+    **{name: f"coalesce(ra.[{name}], 0)" for name in METADATA_COVERAGE},
 }
 #: The share of the pages fetched as articles (from prev/next links, sitemaps, listings) that
 #: read as one: a template the extraction no longer understands turns articles into skipped pages.
@@ -103,7 +107,8 @@ def coverage_of_runs(db, run_ids) -> dict[int, dict[str, dict[str, tuple[int, in
 # --- the chart datasette shows -------------------------------------------------------
 
 #: One colour per field, in the order of ``FIELDS``.
-COLOURS = ("#30343f", "#1b6ca8", "#d1495b", "#66a182", "#edae49", "#8d6a9f", "#00798c", "#a4243b")
+COLOURS = ("#30343f", "#1b6ca8", "#d1495b", "#66a182", "#edae49", "#8d6a9f", "#00798c", "#a4243b",
+           "#6c757d", "#e76f51", "#2a9d8f", "#264653", "#f4a261", "#9c6644", "#588157", "#bc4749", "#4361ee")
 WIDTH, HEIGHT, MARGIN = 640, 220, 40
 
 
@@ -143,14 +148,17 @@ def _site_chart(site: str, fields: dict, top: int) -> str:
         f'<line x1="{MARGIN}" y1="{y(0)}" x2="{WIDTH - MARGIN}" y2="{y(0)}" stroke="#999"/>',
         f'<text x="4" y="{y(1) + 4}">100%</text><text x="4" y="{y(0) + 4}">0%</text>',
     ]
-    for position, field in enumerate([ARTICLE_PAGES, *FIELDS]):
-        points = fields.get(field)
-        if not points:
-            continue
+    # A metadata field the site never gave is left out: a line at 0 for each would hide the rest.
+    drawn = [name for name in [ARTICLE_PAGES, *FIELDS]
+             if fields.get(name) and (name not in METADATA_COVERAGE or any(share for _, share in fields[name]))]
+    step = min(16, (HEIGHT - 40) // max(1, len(drawn)))
+    for field in drawn:
+        points = fields[field]
+        position = [ARTICLE_PAGES, *FIELDS].index(field)
         colour = COLOURS[position % len(COLOURS)]
         path = " ".join(f"{x(run_id):.1f},{y(share):.1f}" for run_id, share in points)
         parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{path}"><title>{field}</title></polyline>')
         # A point per run: a site measured in one run has no line to draw.
         parts += [f'<circle cx="{x(run_id):.1f}" cy="{y(share):.1f}" r="3" fill="{colour}"><title>{field}, run {run_id}: {share:.0%}</title></circle>' for run_id, share in points]
-        parts.append(f'<text x="{WIDTH - MARGIN + 10}" y="{top + 30 + 16 * position}" fill="{colour}">{field} {points[-1][1]:.0%}</text>')
+        parts.append(f'<text x="{WIDTH - MARGIN + 10}" y="{top + 30 + step * drawn.index(field)}" fill="{colour}">{field} {points[-1][1]:.0%}</text>')
     return "".join(parts)

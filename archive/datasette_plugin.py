@@ -210,7 +210,9 @@ def _archive_dates(path: str) -> dict | None:
     except (sqlite3.Error, OSError):
         return None
     try:
-        return {**sortable_dates(conn), "category_group": category_group_column(conn)} if _has_search_index(conn) else None
+        if not _has_search_index(conn):
+            return None
+        return {**sortable_dates(conn), "category_group": category_group_column(conn), "metadata": has_table(conn, "article_images")}
     except sqlite3.Error:
         return None
     finally:
@@ -232,6 +234,8 @@ def _has_date_columns(datasette, database) -> bool:
     return _dates(datasette, database)["published_at"] == "published_at"
 
 
+#: The canned queries reading the columns of m023.
+METADATA_QUERIES = ("articles_from_outlet", "outlets_reprinted_most", "authors")
 #: ``articles`` named in a canned query's ``from`` or ``join``.
 _ARTICLES_TABLE = re.compile(r"\b(from|join)\s+articles\b")
 
@@ -247,7 +251,9 @@ def _metadata_for(datasette, name: str) -> dict:
         '<a class="medarchive-charts-link" href="{}">Charts of the archive</a>'
     ).format(metadata.get("description", ""), datasette.urls.table(name, "articles"), charts)
     if _dates(datasette, name)["category_group"] != "category_group":
-        metadata["tables"]["articles"]["facets"] = ["category", "year"]
+        metadata["tables"]["articles"]["facets"][0] = "category"
+    if not _dates(datasette, name)["metadata"]:
+        without_metadata_columns(metadata)
     if not _has_date_columns(datasette, name):
         dates = _dates(datasette, name)
         dated = f"(select *, {dates['published_at']} as published_at, {dates['published_day']} as published_day from articles) as articles"
@@ -255,6 +261,14 @@ def _metadata_for(datasette, name: str) -> dict:
         for query in metadata["queries"].values():
             query["sql"] = _ARTICLES_TABLE.sub(lambda match: f"{match.group(1)} {dated}", query["sql"])
     return metadata
+
+
+def without_metadata_columns(section: dict) -> None:
+    """Take out of ``section`` (``metadata.json``'s database section) the facet and canned queries
+    reading the columns of m023: an archive from before it, read as it is, has no outlet or author."""
+    section["tables"]["articles"]["facets"].remove("source")
+    for query in METADATA_QUERIES:
+        section["queries"].pop(query)
 
 
 def article_url(datasette, database: str, url: str) -> str:
@@ -636,11 +650,17 @@ async def article_page(datasette, request):
         trial["naming_url"] = naming_url(datasette, name, trial["trial_id"])
     for neighbour in article["neighbours"]:
         neighbour["href"] = article_url(datasette, name, neighbour["url"]) if neighbour["archived"] else _web_link(neighbour["url"])
+    for image in article["images"]:
+        image["href"] = _web_link(image["url"])
+    articles_with = rows_link(datasette, name)
     context = {
         "database": name,
         "article": article,
         "body_html": readable_html(article["body_html"]) if article["body_html"] else None,
         "source_url": _web_link(article["url"]),
+        "outlet_url": _web_link(article["source_url"]),
+        "outlet_articles_url": articles_with("articles", {"source": article["source"]}) if article["source"] else None,
+        "authors": [(author, articles_with("articles", {"authors__arraycontains": author})) for author in article["authors"]],
         "versions_url": datasette.urls.table(name, "article_versions") + "?" + urlencode({"url": article["url"]}),
         "table_url": datasette.urls.table(name, "articles"),
     }

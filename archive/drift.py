@@ -37,6 +37,7 @@ DEFAULT_MAX_DROP = {
     "references": 0.3,
     "category": 0.3,
     "neighbours": 0.3,
+    **dict.fromkeys(coverage.METADATA_COVERAGE, 0.3),
 }
 
 
@@ -242,7 +243,8 @@ def check_run(db, run_id: int, config: DriftConfig | None = None, today: date | 
 
 
 #: How a settled loss empties the article's columns (references are rows of their own tables).
-_CLEARED_COLUMNS = {"disclaimer": "disclaimer = null", "category": "category = null, category_group = null, breadcrumb = '[]'"}
+_CLEARED_COLUMNS = {"disclaimer": "disclaimer = null", "category": "category = null, category_group = null, breadcrumb = '[]'",
+                    "authors": "authors = null", "source": "source = null, source_url = null"}
 
 
 def settle_losses(db, run_id: int) -> int:

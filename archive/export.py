@@ -7,15 +7,18 @@ a crawl writing meanwhile changes nothing in the file being written.
 
 What an article cites (DOIs, PubMed and PMC ids, trial registrations) goes with it as lists:
 JSON lists in JSON Lines and Parquet, ``;``-joined in CSV (no identifier contains a ``;``).
+Its authors, keywords and images (``url``, ``alt``, ``caption``, in body order) are lists too;
+their free text may hold a ``;``, so CSV writes each as JSON text.
 """
 
 import csv
 import io
 import json
 from contextlib import contextmanager
+from dataclasses import asdict, is_dataclass
 
 from .files import CannotWrite
-from .schema import published_at
+from .schema import has_table, published_at
 from .search import Query, matching_rowids
 from .selection import Selection, dated
 
@@ -23,7 +26,20 @@ FORMATS = ("csv", "jsonl", "parquet")
 #: The article's own columns, in the order written; ``body_html`` follows ``body`` when asked for.
 ARTICLE_COLUMNS = (
     "url", "id", "site", "title", "category", "published", "published_at", "published_raw", "published_source",
-    "body", "disclaimer", "first_seen", "last_changed",
+    "body", "disclaimer", "authors", "editor", "source", "source_url", "modified", "modified_raw", "description",
+    "keywords", "language", "first_seen", "last_changed",
+)
+#: Columns holding lists of free text, stored as JSON text (m023) ...
+TEXT_LISTS = ("authors", "keywords")
+#: ... and the other columns of m023, NULL rather than empty.
+METADATA_TEXT = ("editor", "source", "source_url", "modified", "modified_raw", "description", "language")
+#: The article's images, a list of objects in body order, as the column ``images`` after :data:`CITED`.
+IMAGE_FIELDS = ("url", "alt", "caption")
+#: The lists whose free text may hold a ``;``: JSON text in CSV.
+JSON_IN_CSV = (*TEXT_LISTS, "images")
+_IMAGES_SQL = (
+    "(select json_group_array(json_object('url', url, 'alt', alt, 'caption', caption))"
+    " from (select url, alt, caption from article_images where article_url = a.url order by position)) as images"
 )
 #: What an article cites, each a list: the column written, and the table and column it comes from.
 CITED = {
@@ -61,7 +77,7 @@ def columns(with_html: bool = False) -> list[str]:
     own = list(ARTICLE_COLUMNS)
     if with_html:
         own.insert(own.index("body") + 1, "body_html")
-    return own + list(CITED)
+    return own + list(CITED) + ["images"]
 
 
 def article_rows(db, selection: Selection = Selection(), query: Query | str | None = None, with_html: bool = False):
@@ -71,17 +87,29 @@ def article_rows(db, selection: Selection = Selection(), query: Query | str | No
     :raises QuerySyntaxError: when ``query`` cannot be understood.
     """
     conn = getattr(db, "conn", db)
-    own = [f"a.{name}" if name != "published_at" else f"{dated(conn, name, 'a')} as {name}" for name in columns(with_html) if name not in CITED]
+    stored = {row[1] for row in conn.execute("pragma table_xinfo(articles)")}
+    own = [_own_column(conn, name, stored) for name in columns(with_html) if name not in CITED and name != "images"]
     cited = [f"(select json_group_array({column}) from (select {column} from {table} where article_url = a.url order by {column})) as {name}"
              for name, (table, column) in CITED.items()]
+    # An archive from before m023 read as it is (a read-only file migrates nothing) has no images.
+    cited.append(_IMAGES_SQL if has_table(conn, "article_images") else "'[]' as images")
     where, params = selected(conn, selection, query)
     sql = f"select {', '.join(own + cited)} from articles a" + (f" where {' and '.join(where)}" if where else "") + " order by a.id"
     names = columns(with_html)
     for row in conn.execute(sql, params):
         article = dict(zip(names, row))
-        for name in CITED:
+        for name in (*CITED, "images"):
             article[name] = json.loads(article[name])
+        for name in TEXT_LISTS:
+            article[name] = json.loads(article[name]) if article[name] else []
         yield article
+
+
+def _own_column(conn, name: str, stored: set[str]) -> str:
+    """The SQL selecting the article's column ``name``: NULL for one its archive does not have yet."""
+    if name == "published_at":
+        return f"{dated(conn, name, 'a')} as {name}"
+    return f"a.{name}" if name in stored else f"null as {name}"
 
 
 def selected(conn, selection: Selection, query: Query | str | None) -> tuple[list[str], list]:
@@ -104,14 +132,23 @@ def article_record(article) -> dict:
     ``vars``) in the form of :func:`article_rows`: the same columns and value forms, lists sorted
     as the archive sorts them. :data:`ARCHIVE_ONLY` columns are None, and so is a date the
     page does not give itself (the archive takes one from the neighbours once a run is over)."""
-    record = {name: None if name in ARCHIVE_ONLY else article.get(name) for name in columns() if name not in CITED}
+    record = {name: None if name in ARCHIVE_ONLY else article.get(name) for name in columns() if name not in CITED and name != "images"}
+    record.update({name: article.get(name) or None for name in METADATA_TEXT})
+    record.update({name: list(article.get(name) or ()) for name in TEXT_LISTS})
     if not article.get("published_raw"):
         record.update(published=None, published_source=None)
     record["published_at"] = published_at(record["published"])
     for name in ("dois", "pmids", "pmcids"):
         record[name] = sorted(set(article.get(name) or ()))
     record["trials"] = sorted({trial["trial_id"] for trial in article.get("trials") or ()})
+    record["images"] = [_image(image) for image in article.get("images") or ()]
     return record
+
+
+def _image(image) -> dict:
+    """An image (an ``ArticleImage`` or its dict) as :func:`article_rows` gives it: empty text as None."""
+    fields = asdict(image) if is_dataclass(image) else image
+    return {name: fields.get(name) or None for name in IMAGE_FIELDS}
 
 
 def spreadsheet_text(value):
@@ -121,8 +158,9 @@ def spreadsheet_text(value):
 
 
 def write_csv(rows, names: list[str], stream, *, bom: bool = False, raw: bool = False) -> int:
-    """``rows`` (dicts) as CSV with a header into the text ``stream``; lists ``;``-joined, and
-    cells a spreadsheet would run as formulas made text unless ``raw``. Returns the rows written."""
+    """``rows`` (dicts) as CSV with a header into the text ``stream``; lists of identifiers
+    ``;``-joined, of free text (:data:`TEXT_LISTS`, images) as JSON text, and cells a
+    spreadsheet would run as formulas made text unless ``raw``. Returns the rows written."""
     if bom:
         stream.write(BOM)
     writer = csv.writer(stream)
@@ -130,9 +168,18 @@ def write_csv(rows, names: list[str], stream, *, bom: bool = False, raw: bool = 
     cell = (lambda value: value) if raw else spreadsheet_text
     count = 0
     for row in rows:
-        writer.writerow([cell(";".join(value) if isinstance(value, list) else value) for value in (row[name] for name in names)])
+        writer.writerow([cell(csv_value(name, row[name])) for name in names])
         count += 1
     return count
+
+
+def csv_value(name: str, value):
+    """A value as its CSV cell holds it, before formula escaping."""
+    if not isinstance(value, list):
+        return value
+    if name in JSON_IN_CSV:
+        return json.dumps(value, ensure_ascii=False) if value else None
+    return ";".join(value)
 
 
 def write_jsonl(rows, stream) -> int:
@@ -147,7 +194,8 @@ def write_jsonl(rows, stream) -> int:
 def parquet_schema(names: list[str]):
     import pyarrow as pa
 
-    types = {"id": pa.int64(), **{name: pa.list_(pa.string()) for name in CITED}}
+    types = {"id": pa.int64(), **{name: pa.list_(pa.string()) for name in (*CITED, *TEXT_LISTS)},
+             "images": pa.list_(pa.struct([(name, pa.string()) for name in IMAGE_FIELDS]))}
     return pa.schema([(name, types.get(name, pa.string())) for name in names])
 
 

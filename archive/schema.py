@@ -402,6 +402,32 @@ def m022_chart_indexes(db):
         db.execute(f"drop index if exists {index}")
 
 
+#: The fields of m023 whose presence ``run_articles`` records for each article of a run.
+METADATA_COVERAGE = ("authors", "editor", "source", "modified", "description", "keywords", "images", "language")
+
+
+@MIGRATIONS()
+def m023_article_metadata(db):
+    """What the page says of an article beyond its text: ``authors`` and ``keywords`` (JSON
+    lists), ``editor``, the ``source`` outlet a reprint names (and its ``source_url``), the date
+    ``modified`` (and ``modified_raw``), ``description`` and ``language``; its images in body
+    order (``article_images``, the first the lead image); and whether each run's extraction found
+    each of them (``run_articles``). Old rows are NULL until ``reextract`` reads their kept pages."""
+    for column in ("authors", "editor", "source", "source_url", "modified", "modified_raw", "description", "keywords", "language"):
+        db["articles"].add_column(column, str)
+    # The source facet, outlets_reprinted_most and stats count outlets and their sites from it, not the rows.
+    db["articles"].create_index(["source", "site"])
+    db["article_images"].create(
+        {"article_url": str, "position": int, "url": str, "alt": str, "caption": str},
+        pk=("article_url", "position"),
+        not_null={"url"},
+        foreign_keys=[("article_url", "articles", "url")],
+    )
+    for column in METADATA_COVERAGE:
+        db["run_articles"].add_column(column, int)
+
+
+
 def has_table(conn, name: str) -> bool:
     """Whether ``conn``'s archive has the table ``name``: an archive read as it is may be older than it."""
     return conn.execute("select 1 from sqlite_master where type = 'table' and name = ?", [name]).fetchone() is not None

@@ -25,6 +25,7 @@ import socket
 import sqlite3
 import sys
 from base64 import b64encode
+from contextlib import closing
 from importlib import resources
 from pathlib import Path
 
@@ -32,6 +33,7 @@ from datasette.database import Database, connections
 
 from . import datasette_plugin, webguard
 from .db import readonly_uri, wal_has_pages
+from .schema import has_table
 
 #: Longest string or blob any SQL value may be (SQLITE_LIMIT_LENGTH): twice the largest
 #: page the crawler keeps (``DOWNLOAD_MAXSIZE``, 10 MB), so every stored value still reads.
@@ -69,6 +71,10 @@ def load_metadata(db_path) -> dict:
     databases = metadata.get("databases", {})
     if METADATA_DATABASE in databases:
         databases[Path(db_path).stem] = datasette_plugin.without_datasettes_search(databases.pop(METADATA_DATABASE))
+        with closing(sqlite3.connect(readonly_uri(db_path), uri=True)) as conn:
+            if not has_table(conn, "article_images"):
+                # This configuration comes before the plugin's: it must fit the file itself.
+                datasette_plugin.without_metadata_columns(databases[Path(db_path).stem])
     return metadata
 
 

@@ -13,11 +13,12 @@ Every function takes an SQLite connection (or a ``sqlite_utils.Database``) and o
 
 import json
 import subprocess
+import unicodedata
 from pathlib import Path
 
 from .coverage import COLOURS
 from .files import replaced_atomically
-from .sanitize import xml_text
+from .sanitize import terminal_text, xml_text
 from .schema import category_group_column, has_table, sortable_dates
 from .works import cited_journals, median_lag_per_year, publication_lags
 
@@ -68,6 +69,10 @@ LAG_BINS = [("before issue", -1), ("0-30 d", 30), ("31-90 d", 90), ("91-180 d", 
             ("1-2 y", 730), ("2-5 y", 1826), ("> 5 y", None)]
 #: Categories drawn by name in ``categories_over_time``; the rest are summed as "其他 other".
 TOP_CATEGORIES = 6
+#: Source outlets (the ``来源`` a reprint names) the summary counts per month ...
+TOP_OUTLETS = 10
+#: ... over at most this many of the latest months in its text.
+OUTLET_MONTHS = 12
 #: Publishers shown in ``cited_journals``.
 TOP_PUBLISHERS = 12
 WIDTH, CHART_HEIGHT, LEFT, LEGEND = 760, 260, 48, 200
@@ -129,8 +134,54 @@ def summary(conn) -> dict:
         "citing_dois": totals[2],
         "open_gaps": conn.execute("select count(*) from gaps").fetchone()[0],
         "sites": list(sites.values()),
+        "outlets": outlets_per_month(conn),
         "last_run": dict(zip(names, last)) if last else None,
     }
+
+
+def outlets_per_month(conn, limit: int = TOP_OUTLETS) -> list[dict]:
+    """The ``limit`` source outlets naming the most articles, each with its ``articles``, the
+    ``sites`` reprinting it and its articles per month (``YYYY-MM``; ``undated`` for those
+    without a date). Empty on an archive from before m023 read as it is."""
+    if "source" not in {row[1] for row in conn.execute("pragma table_xinfo(articles)")}:
+        return []
+    top = conn.execute(
+        "select source, count(*), count(distinct site) from articles where source is not null"
+        " group by source order by 2 desc, source limit ?", [limit]).fetchall()
+    outlets = {source: {"source": source, "articles": articles, "sites": sites, "months": {}} for source, articles, sites in top}
+    rows = conn.execute(
+        f"select source, substr({sortable_dates(conn)['published_day']}, 1, 7), count(*) from articles"
+        " where source in (select value from json_each(?)) group by 1, 2 order by 1, 2",
+        [json.dumps(list(outlets), ensure_ascii=False)],
+    )
+    for source, month, articles in rows:
+        outlets[source]["months"][month or "undated"] = articles
+    return list(outlets.values())
+
+
+def format_outlets(outlets: list[dict]) -> list[str]:
+    """The lines of :func:`outlets_per_month`: one row per outlet, a column per month (the latest
+    :data:`OUTLET_MONTHS` of them)."""
+    if not outlets:
+        return []
+    months = sorted({month for outlet in outlets for month in outlet["months"] if month != "undated"})[-OUTLET_MONTHS:]
+    names = [terminal_text(outlet["source"]).replace("\n", " ").replace("\t", " ") for outlet in outlets]
+    width = max(shown_width(name) for name in [*names, "source outlet"])
+    lines = ["", padded("source outlet", width) + f"  {'articles':>8}  {'sites':>5}" + "".join(f"  {month:>7}" for month in months)]
+    for name, outlet in zip(names, outlets):
+        counts = "".join(f"  {outlet['months'].get(month, 0):>7}" for month in months)
+        lines.append(padded(name, width) + f"  {outlet['articles']:>8}  {outlet['sites']:>5}{counts}")
+    return lines
+
+
+def shown_width(text: str) -> int:
+    """The columns ``text`` takes on a terminal: two for each wide (Chinese) character."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def padded(text: str, width: int) -> str:
+    """``text`` padded with spaces to ``width`` terminal columns."""
+    return text + " " * (width - shown_width(text))
 
 
 def format_summary(numbers: dict) -> str:
@@ -156,6 +207,7 @@ def format_summary(numbers: dict) -> str:
         for site in numbers["sites"]:
             counts = "".join(f"  {site['years'].get(year, 0):>5}" for year in years)
             lines.append(f"{site['site']:<{width}}  {site['articles']:>8}{counts}  {site['undated']:>7}")
+    lines += format_outlets(numbers.get("outlets") or [])
     return "\n".join(lines)
 
 

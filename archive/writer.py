@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 
 from . import search_index
 from .categories import category_group
+from .schema import METADATA_COVERAGE
 
 #: Fields whose change makes an article "updated": everything stored about it that
 #: comes from the page (the page's furniture and neighbour links do not count).
@@ -30,6 +31,10 @@ CONTENT_FIELDS = (
     "pmids",
     "pmcids",
 )
+#: Fields read from the page since m023 (who wrote it, where it came from, ...): in the
+#: digest only when the page gives them, so that an article without any keeps the digest
+#: it had before they were read and does not look edited.
+METADATA_FIELDS = ("authors", "editor", "source", "source_url", "modified_raw", "description", "keywords", "images", "language")
 
 
 @dataclass
@@ -98,10 +103,24 @@ class Batch:
             self.articles, self.aliases, self.gaps, self.sitemap, self.not_articles, self.revisits = [], [], [], [], [], []
 
 
-def content_hash(article: dict) -> str:
-    """A digest of what the article says (not of the page around it), to notice edits."""
-    payload = json.dumps([article.get(name) for name in CONTENT_FIELDS], ensure_ascii=False, sort_keys=True)
+def content_hash(article: dict, *, with_metadata: bool = True) -> str:
+    """A digest of what the article says (not of the page around it), to notice edits; with
+    the :data:`METADATA_FIELDS` the page gives unless ``with_metadata`` is false."""
+    values = [article.get(name) for name in CONTENT_FIELDS]
+    metadata = {name: article[name] for name in METADATA_FIELDS if with_metadata and article.get(name)}
+    if metadata:
+        values.append(metadata)
+    payload = json.dumps(values, ensure_ascii=False, sort_keys=True)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def metadata_columns(article: dict) -> dict:
+    """The ``articles`` columns of the article's :data:`METADATA_FIELDS` (lists as JSON text),
+    each None when the page does not give it."""
+    columns = {name: article.get(name) or None for name in ("editor", "source", "source_url", "modified", "modified_raw", "description", "language")}
+    for name in ("authors", "keywords"):
+        columns[name] = json.dumps(article[name], ensure_ascii=False) if article.get(name) else None
+    return columns
 
 
 def utc_now() -> str:
@@ -191,8 +210,14 @@ def _upsert_article(db, article: dict, run_id: int | None = None) -> tuple[str, 
     now = article.get("fetched_at") or utc_now()
     existing = db.execute("select id, content_hash from articles where url = ?", [url]).fetchone()
     validators = {"etag": article.get("etag"), "last_modified": article.get("last_modified")}
-    if existing and existing[1] == digest:
-        _update_row(db, url, {"last_fetched": now, "http_status": article.get("http_status"), **validators})
+    if existing and (existing[1] == digest or existing[1] == content_hash(article, with_metadata=False)):
+        values = {"last_fetched": now, "http_status": article.get("http_status"), **validators}
+        if existing[1] != digest:
+            # Only metadata where none was stored: an archive from before m023 being filled
+            # (by reextract or the next crawl), not an edit.
+            values.update(metadata_columns(article), content_hash=digest)
+            _write_images(db, url, article)
+        _update_row(db, url, values)
         if _same_page(db, url, article):
             # The page kept is what was served again: a revisit of it, not a new capture.
             _record_revisits(db, [{"url": url, "fetched_at": now, "status": article.get("http_status"), "exchange": article.get("exchange")}])
@@ -221,6 +246,7 @@ def _upsert_article(db, article: dict, run_id: int | None = None) -> tuple[str, 
         "last_fetched": now,
         "last_changed": now,
         **validators,
+        **metadata_columns(article),
     }
     if article.get("published_raw"):
         # Without a date of its own the article keeps the one its neighbours give it.
@@ -246,6 +272,7 @@ def _upsert_article(db, article: dict, run_id: int | None = None) -> tuple[str, 
     if "references" not in lost:
         _write_references(db, url, article)
     _write_trials(db, url, article)
+    _write_images(db, url, article)
     _write_links(db, url, article.get("neighbours") or [])
     _write_aliases(db, url, article.get("aliases") or [])
     return outcome, article_id
@@ -269,6 +296,7 @@ def extracted_fields(article: dict) -> dict[str, bool]:
         "category": bool(article.get("category")),
         "prev": "prev" in rels,
         "next": "next" in rels,
+        **{name: bool(article.get(name)) for name in METADATA_COVERAGE},
     }
 
 
@@ -293,6 +321,8 @@ KEPT_ON_LOSS = {
     "category": (("category", "category_group", "breadcrumb"), "category is not null and category != ''"),
     "references": ((), "exists (select 1 from article_references r where r.article_url = articles.url)"
                        " or exists (select 1 from article_dois d where d.article_url = articles.url)"),
+    "authors": (("authors",), "authors is not null"),
+    "source": (("source", "source_url"), "source is not null"),
 }
 #: The item fields whose absence means the page lost the field.
 _LOSS_EVIDENCE = {
@@ -300,6 +330,8 @@ _LOSS_EVIDENCE = {
     "disclaimer": ("disclaimer",),
     "category": ("category",),
     "references": ("references", "dois"),
+    "authors": ("authors",),
+    "source": ("source",),
 }
 
 
@@ -336,6 +368,7 @@ ARTICLE_CHILD_TABLES = {
     "article_pmids": "article_url",
     "article_pmcids": "article_url",
     "article_trials": "article_url",
+    "article_images": "article_url",
     "links": "from_url",
     "aliases": "article_url",
     "article_versions": "url",
@@ -484,6 +517,16 @@ def _write_trials(db, url: str, article: dict) -> None:
     db.conn.executemany(
         "insert or ignore into article_trials (article_url, registry, trial_id) values (?, ?, ?)",
         [(url, trial["registry"], trial["trial_id"]) for trial in article.get("trials") or []],
+    )
+
+
+def _write_images(db, url: str, article: dict) -> None:
+    """The article's images in body order, numbered from 1 (the lead image)."""
+    db.conn.execute("delete from article_images where article_url = ?", [url])
+    db.conn.executemany(
+        "insert into article_images (article_url, position, url, alt, caption) values (?, ?, ?, ?, ?)",
+        [(url, position, image["url"], image.get("alt") or None, image.get("caption") or None)
+         for position, image in enumerate(article.get("images") or [], 1)],
     )
 
 

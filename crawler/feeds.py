@@ -10,7 +10,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.exporters import CsvItemExporter as ScrapyCsvItemExporter
 from scrapy.exporters import XmlItemExporter as ScrapyXmlItemExporter
 
-from archive.export import article_record
+from archive.export import JSON_IN_CSV, article_record, csv_value
 
 from .extraction.text import XML_INCOMPATIBLE
 from .items import ArticleItem
@@ -54,6 +54,10 @@ class CsvItemExporter(ScrapyCsvItemExporter):
     def __init__(self, file, join_multivalued=";", **kwargs):
         super().__init__(file, join_multivalued=join_multivalued, **kwargs)
 
+    def serialize_field(self, field, name, value):
+        """Lists of free text (authors, keywords, images) as JSON text, as ``medarchive export`` writes them."""
+        return super().serialize_field(field, name, csv_value(name, value) if name in JSON_IN_CSV else value)
+
 
 class XmlItemExporter(ScrapyXmlItemExporter):
     """Scrapy's XML exporter, leaving out the fields that have no value (Scrapy would write the
@@ -68,4 +72,6 @@ def _xml_text(value):
         return XML_INCOMPATIBLE.sub("", value)
     if isinstance(value, list):
         return [_xml_text(element) for element in value]
+    if isinstance(value, dict):  # an image: its fields without a value left out, as the record's are
+        return {name: _xml_text(element) for name, element in value.items() if element is not None}
     return value

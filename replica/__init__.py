@@ -23,7 +23,14 @@ article: meta, ``<time datetime>`` or a visible time); `has_own_date`;
 is); `disclaimer` exact text incl. label, or None; `dois` lower-cased, from
 text *and* hrefs (doi.org links, journal article URLs); `pmids` incl. PubMed
 hrefs; `pmcids`; `reference_count`; `deleted`; `keywords` (which of
-`corpus.MARKER_WORDS` the text contains); `traditional`.
+`corpus.MARKER_WORDS` the text contains); `traditional`; what the page says of
+itself: `authors` (WordPress: the byline's user; DedeCMS: the ``作者:`` of the
+info line, none for ``佚名``), `editor` (DedeCMS: a ``（责任编辑：王芳）`` line
+after the content, on every other article), `source` (the outlet of a ``来源``
+line: every third WordPress post is a reprint naming 新华网, 健康时报 or 人民网;
+DedeCMS names one on each page, none for ``本站原创``), `source_url` (when that
+line links the original), `modified` (WordPress ``article:modified_time``,
+DedeCMS's ``更新时间:`` stamp) and `description` (the meta description).
 `portal.awkward` maps each case below to the path that shows it.
 
 Site A, WordPress (UTF-8, absolute links, like www.hjtdsm.com):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import random
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from html import escape
 
 from . import vocab
@@ -49,6 +49,19 @@ def _date_line(form: str, a: Article, rng: random.Random, trad: bool) -> tuple[s
     # "updated": an update stamp later than publication sits beside it.
     later = t + timedelta(days=rng.randint(3, 30), hours=2)
     return f"{label or '发布日期:'}{iso_day} &nbsp;更新时间:{later:%Y-%m-%d %H:%M}", iso_day
+
+
+def _modified(date_html: str, a: Article) -> str | None:
+    """The truth of the ``更新时间`` stamp ``date_html`` shows, if any (to the minute, China time)."""
+    shown = re.search(r"更新时间:(\d{4}-\d\d-\d\d \d\d:\d\d)", date_html)
+    return datetime.strptime(shown.group(1), "%Y-%m-%d %H:%M").replace(tzinfo=a.published.tzinfo).isoformat() if shown else None
+
+
+def _source_html(source: str, aid: int) -> tuple[str, str | None]:
+    """The 来源 as the info line shows it (a link to the original when the outlet has one), and that URL."""
+    link = vocab.SOURCE_LINKS.get(source)
+    url = link.format(aid) if link else None
+    return (f"<a href='{url}' target='_blank'>{source}</a>" if url else source), url
 
 
 DATE_FORMS = ("minutes", "seconds", "dash", "cjk", "slash", "dot", "fullwidth", "updated")
@@ -182,9 +195,14 @@ def build(articles: list[Article], rng: random.Random) -> Site:
         nav_links[paths[i]] = links
         head = "" if i in no_canonical else f'<link rel="canonical" href="{BASE}{paths[i]}" />\n'
         head += f'<meta name="keywords" content="{",".join(sorted(a.keywords()))}" />\n'
+        description = a.first_paragraph()[:100]
+        head += f'<meta name="description" content="{escape(description)}" />\n'
         source = rng.choice(vocab.SOURCES)
-        info = (f'<div class="info">{date_html} <small>{"來源" if t else "来源"}:</small>{source} '
-                f'<small>作者:</small>{rng.choice(vocab.AUTHORS)} <small>{"點擊" if t else "点击"}:</small>'
+        source_html, source_url = _source_html(source, ids[i])
+        author = rng.choice(vocab.AUTHORS)
+        editor = vocab.EDITORS[i % len(vocab.EDITORS)] if i % 2 else None
+        info = (f'<div class="info">{date_html} <small>{"來源" if t else "来源"}:</small>{source_html} '
+                f'<small>作者:</small>{author} <small>{"點擊" if t else "点击"}:</small>'
                 f'<script src="/plus/count.php?view=yes&aid={ids[i]}&mid=1" type=\'text/javascript\' '
                 f'language="javascript"></script>次</div>')
         place = "當前位置" if t else "当前位置"
@@ -204,6 +222,7 @@ def build(articles: list[Article], rng: random.Random) -> Site:
 <div class="content"><table width='100%'><tr><td>
 {chr(10).join(part)}
 </td></tr></table>{pager}</div>
+{f'<div class="editor">（{"責任編輯" if t else "责任编辑"}：{editor}）</div>' if editor else ""}
 <div class="boxoff"><strong>------分隔线----------------------------</strong></div>
 <div class="handle"><div class="context"><ul>
 {"".join(items)}
@@ -215,6 +234,9 @@ def build(articles: list[Article], rng: random.Random) -> Site:
             first_paragraph=a.first_paragraph(), disclaimer=a.disclaimer, dois=frozenset(a.dois),
             pmids=frozenset(a.pmids), pmcids=frozenset(a.pmcids), reference_count=len(a.references),
             keywords=a.keywords(), traditional=t, trials=frozenset(a.trials),
+            authors=() if author in vocab.NOT_AN_AUTHOR else (author,), editor=editor,
+            source=None if source in vocab.NOT_AN_OUTLET else source, source_url=source_url,
+            modified=_modified(date_html, a), description=description,
             pages=tuple(page_path(paths[i], number) for number in range(2, len(parts) + 1)), page_openings=tuple(openings)))
 
     def listing(title: str, items: list[int]) -> str:

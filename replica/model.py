@@ -49,6 +49,12 @@ class TruthArticle:
     trials: frozenset[str] = frozenset()  # trial registration numbers, canonical
     pages: tuple[str, ...] = ()  # paths of pages 2..n of an article split over pages
     page_openings: tuple[str, ...] = ()  # the first paragraph of each of those pages
+    authors: tuple[str, ...] = ()  # as the byline or 作者 line names them
+    editor: str | None = None  # the name of the 责任编辑 line
+    source: str | None = None  # the outlet a 来源 line names (not the site itself)
+    source_url: str | None = None  # the original's URL, when the 来源 line links it
+    modified: str | None = None  # ISO 8601: the page's 更新时间 or article:modified_time
+    description: str | None = None  # the page's meta description
 
 
 @dataclass

@@ -121,6 +121,17 @@ SURNAMES = ("Wang", "Li", "Zhang", "Chen", "Liu", "Yusof", "Foo", "Smith", "Tana
 CN_NAMES = ("王喆", "李堃", "朱镕", "张伟", "陈静", "刘洋", "赵敏", "黄磊")
 SOURCES = ("细胞资讯网", "中国生物技术网", "医脉通", "健康报", "本站原创")
 AUTHORS = ("编辑部", "小细", "admin", "佚名")
+#: What no outlet or author is: the site's own work, or no name given.
+NOT_AN_OUTLET = ("本站原创",)
+NOT_AN_AUTHOR = ("佚名",)
+#: Where a reprint's 来源 line links its original, by outlet ({} is the article's id).
+SOURCE_LINKS = {"健康报": "http://www.jkb.com.cn/news/industryNews/2026/{}.html", "医脉通": "https://news.medlive.cn/all/info-news/show-{}_97.html"}
+#: The outlets WordPress reprints name, with the original's URL ({} is the post id) or None.
+WP_REPRINTED_FROM = (("新华网", "http://www.news.cn/health/2026/{}.htm"), ("健康时报", "http://www.jksb.com.cn/html/news/{}.html"),
+                     ("人民网", None))
+#: The WordPress user shown in each post's byline.
+WP_AUTHOR = ("小细", "xiaoxi")
+EDITORS = ("王芳", "李静", "陈晨")
 
 WP_DISCLAIMERS = (
     "免责说明:本文仅用于传播科普知识,分享行业观点,不构成任何临床诊断建议!杭吉干细胞所发布的信息不能替代医生或药剂师的专业建议。如有版权等疑问,请随时联系我。",

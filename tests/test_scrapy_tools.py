@@ -20,7 +20,7 @@ import requests
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.test import get_crawler
 
-from archive.export import ARCHIVE_ONLY, CITED, columns
+from archive.export import ARCHIVE_ONLY, CITED, TEXT_LISTS, columns
 from conftest import free_loopback_port, medarchive, middle_article, needs_redis
 from crawler import settings as project_defaults
 from crawler.checked_settings import CHOICES, FILES, NUMBERS, BadSetting, check_settings
@@ -58,8 +58,16 @@ def read_feed(path: Path) -> list[dict]:
         return json.loads(text)
     if path.suffix == ".csv":
         return list(csv.DictReader(text.splitlines(keepends=True)))
-    return [{field.tag: [value.text for value in field] if field.tag in CITED else field.text or "" for field in item}
-            for item in ET.fromstring(text)]
+    return [{field.tag: xml_value(field) for field in item} for item in ET.fromstring(text)]
+
+
+def xml_value(field) -> str | list:
+    """A field of an XML feed's item: text, a list of texts, or (images) a list of objects."""
+    if field.tag == "images":
+        return [{part.tag: part.text for part in value} for value in field]
+    if field.tag in (*CITED, *TEXT_LISTS):
+        return [value.text for value in field]
+    return field.text or ""
 
 
 def as_fed(row: dict, fmt: str) -> dict:
@@ -69,8 +77,10 @@ def as_fed(row: dict, fmt: str) -> dict:
     if row["published_source"] == "neighbour":
         row.update(dict.fromkeys(("published", "published_at", "published_raw", "published_source")))
     if fmt == "csv":
-        return {name: ";".join(value) if isinstance(value, list) else "" if value is None else str(value) for name, value in row.items()}
+        return {name: json.dumps(value, ensure_ascii=False) if value and name in (*TEXT_LISTS, "images") else
+                ";".join(value) if isinstance(value, list) else "" if value is None else str(value) for name, value in row.items()}
     if fmt == "xml":
+        row["images"] = [{name: value for name, value in image.items() if value is not None} for image in row["images"]]
         return {name: value for name, value in row.items() if value is not None}
     return row
 

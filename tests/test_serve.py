@@ -49,12 +49,20 @@ def article(n: int, title: str, body: str, **fields) -> dict:
     } | fields
 
 
+#: What a reprint's page says of it beyond its text.
+METADATA = {"authors": ["张三", "李四"], "editor": "王五", "source": "新华网", "source_url": "http://www.news.cn/health/1.htm",
+            "modified": "2025-02-03T10:00:00+08:00", "modified_raw": "更新时间：2025-02-03 10:00", "description": "干细胞减轻气道炎症",
+            "keywords": ["哮喘", "干细胞"], "images": [{"url": "https://img.example/lead.jpg", "alt": "示意图", "caption": "图1 间充质干细胞"}]}
+#: Metadata a hostile page gives: markup in every text, a script URL for the original and an image.
+EVIL_METADATA = {"authors": ["<script>window.__pwned = 'author'</script>"], "source": "<b>新华网</b>", "source_url": "javascript:alert(1)",
+                 "description": "<img src=x onerror=alert(1)>", "images": [{"url": "javascript:alert(2)", "caption": "<i>图</i>"}]}
+
 ARTICLES = [
-    article(1, "支气管哮喘的干细胞治疗", "间充质干细胞可减轻气道炎症。"),
-    article(2, "慢阻肺患者的康复", "COPD患者合并哮喘时，吸入治疗需要调整。"),
+    article(1, "支气管哮喘的干细胞治疗", "间充质干细胞可减轻气道炎症。", **METADATA),
+    article(2, "慢阻肺患者的康复", "COPD患者合并哮喘时，吸入治疗需要调整。", source="新华网", authors=["张三"]),
     article(3, "外泌体研究进展", "外泌体在支气管哮喘模型中降低了炎症因子。"),
     article(4, "糖尿病足护理", "血糖控制与足部护理同样重要。", category="内分泌"),
-    article(5, "肺癌靶向治疗", "EGFR突变患者的一线治疗。哮", category="肿瘤"),
+    article(5, "肺癌靶向治疗", "EGFR突变患者的一线治疗。哮", category="肿瘤", **EVIL_METADATA),
     article(6, "雾化吸入的注意事项", "雾化治疗后应漱口。", body_html=EVIL_HTML, category="护理"),
 ]
 WITH_ASTHMA = {a["title"] for a in ARTICLES if "哮喘" in a["title"] + a["body"]}
@@ -247,7 +255,7 @@ def get_json(db_path, path):
 def test_metadata_configures_sorting_facets_and_canned_queries(db_path):
     table = get_json(db_path, "/archive/articles.json")
     assert table["human_description_en"] == "sorted by published_at descending"
-    assert set(table["facet_results"]) == {"category_group", "year"}
+    assert set(table["facet_results"]) == {"category_group", "year", "source"}
     dois = get_json(db_path, "/archive/article_dois.json")
     assert "prefix" in dois["facet_results"]
     citing = get_json(db_path, "/archive/articles_citing_doi.json?_shape=array&doi=10.1177/0963689724131234")
@@ -421,3 +429,69 @@ def test_an_empty_query_over_works_says_to_run_enrich(db_path, query):
 
 def test_a_query_with_rows_has_no_empty_note(db_path):
     assert "medarchive-empty" not in get_text(db_path, "/archive/articles_per_month")
+
+
+# --- the metadata a page gives ---------------------------------------------------------------
+
+
+def article_page(db_path, n: int) -> str:
+    return get_text(db_path, "/-/article/archive?url=" + urllib.request.quote(f"https://site.example/a/{n}.html", safe=""))
+
+
+def test_the_article_page_shows_authors_editor_source_and_modified_date(db_path):
+    html = article_page(db_path, 1)
+    for text in ("张三", "李四", "王五", "新华网", "2025-02-03T10:00:00+08:00", "干细胞减轻气道炎症", "哮喘、干细胞"):
+        assert text in html
+    assert '<a class="outlet-original" href="http://www.news.cn/health/1.htm" rel="noreferrer">' in html
+
+
+def test_the_article_pages_source_and_authors_lead_to_their_articles(db_path):
+    html = article_page(db_path, 1)
+    assert "/archive/articles?source=%E6%96%B0%E5%8D%8E%E7%BD%91" in html
+    assert "authors__arraycontains=%E5%BC%A0%E4%B8%89" in html
+    by_author = get_json(db_path, "/archive/articles.json?_shape=array&_col=title&authors__arraycontains=张三")
+    assert {row["title"] for row in by_author} == {ARTICLES[0]["title"], ARTICLES[1]["title"]}
+
+
+def test_images_are_listed_as_links_with_captions_and_never_loaded(db_path):
+    html = article_page(db_path, 1)
+    assert '<a class="medarchive-image" href="https://img.example/lead.jpg" rel="noreferrer">示意图</a>: <span class="caption">图1 间充质干细胞</span>' in html
+    assert "<img" not in html
+
+
+def test_hostile_metadata_is_shown_as_text_and_its_script_urls_are_not_links(db_path):
+    html = article_page(db_path, 5)
+    assert "&lt;script&gt;window.__pwned = &#39;author&#39;&lt;/script&gt;" in html and "<script>window.__pwned" not in html
+    assert "&lt;b&gt;新华网&lt;/b&gt;" in html and "&lt;img src=x onerror=alert(1)&gt;" in html and "&lt;i&gt;图&lt;/i&gt;" in html
+    assert 'href="javascript:' not in html
+
+
+def test_the_outlets_reprinted_most_query_counts_articles_per_outlet(db_path):
+    rows = get_json(db_path, "/archive/outlets_reprinted_most.json?_shape=array")
+    assert [(row["source"], row["sites"], row["articles"]) for row in rows] == [("新华网", 1, 2), ("<b>新华网</b>", 1, 1)]
+
+
+def test_the_authors_query_counts_each_authors_articles(db_path):
+    rows = get_json(db_path, "/archive/authors.json?_shape=array")
+    assert [(row["author"], row["articles"]) for row in rows][:2] == [("张三", 2), ("<script>window.__pwned = 'author'</script>", 1)]
+
+
+def test_the_articles_from_an_outlet_query_lists_its_articles(db_path):
+    rows = get_json(db_path, "/archive/articles_from_outlet.json?_shape=array&source=新华网")
+    assert {row["title"] for row in rows} == {ARTICLES[0]["title"], ARTICLES[1]["title"]}
+
+
+def test_the_source_facet_counts_articles_per_outlet(db_path):
+    facet = get_json(db_path, "/archive/articles.json")["facet_results"]["source"]["results"]
+    assert {(value["value"], value["count"]) for value in facet} == {("新华网", 2), ("<b>新华网</b>", 1)}
+
+
+def test_an_archive_from_before_m023_serves_its_article_pages_without_the_metadata_queries(db_path, tmp_path):
+    from test_article_metadata import undo_m023
+
+    old = tmp_path / "archive.db"
+    shutil.copy(db_path, old)
+    undo_m023(old)
+    assert "张三" not in article_page(old, 1) and "支气管哮喘的干细胞治疗" in article_page(old, 1)
+    assert set(get_json(old, "/archive/articles.json")["facet_results"]) == {"category_group", "year"}
+    assert "outlets_reprinted_most" not in get_json(old, "/archive.json")["queries"]

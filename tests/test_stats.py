@@ -274,3 +274,43 @@ def test_the_publishers_chart_reads_an_index_not_the_doi_rows(wordpress_crawl):
         plans = [detail for sql in statements if "article_dois" in sql
                  for *_, detail in conn.execute("explain query plan " + sql, [stats.TOP_PUBLISHERS] if "?" in sql else [])]
     assert plans and all("COVERING INDEX" in detail for detail in plans if "article_dois" in detail), plans
+
+
+# --- source outlets ------------------------------------------------------------------------
+
+
+def reprint(n: int, source: str, published: str | None, site: str = "https://a.example") -> dict:
+    return {"url": f"{site}/a/{n}.html", "site": site, "title": f"t{n}", "body": "b", "body_html": "<p>b</p>", "source": source,
+            "published": published, "published_raw": published}
+
+
+@pytest.fixture
+def reprints(tmp_path):
+    """Articles naming their source outlets: 新华网 on two sites over two months, one undated; a hostile name."""
+    return written_archive(tmp_path, [
+        reprint(1, "新华网", "2026-01-05"), reprint(2, "新华网", "2026-02-01"), reprint(3, "新华网", None),
+        reprint(4, "新华网", "2026-02-03", site="https://b.example"), reprint(5, "健康时报", "2026-02-04"),
+        reprint(6, "\x1b]0;pwned\x07人民网", "2026-02-05"), reprint(7, None, "2026-02-06"),
+    ])
+
+
+def test_stats_json_counts_articles_per_outlet_per_month(reprints):
+    outlets = json.loads(medarchive("stats", "--db", str(reprints), "--json").stdout)["outlets"]
+    assert outlets[0] == {"source": "新华网", "articles": 4, "sites": 2, "months": {"2026-01": 1, "2026-02": 2, "undated": 1}}
+    assert [outlet["source"] for outlet in outlets[1:]] == ["\x1b]0;pwned\x07人民网", "健康时报"]
+
+
+def test_stats_text_shows_each_outlet_per_month_without_its_control_characters(reprints):
+    lines = medarchive("stats", "--db", str(reprints)).stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("source outlet"))
+    assert lines[start].split() == ["source", "outlet", "articles", "sites", "2026-01", "2026-02"]
+    assert lines[start + 1].split() == ["新华网", "4", "2", "1", "2"]
+    assert lines[start + 2].split() == ["]0;pwned人民网", "1", "1", "0", "1"]
+    assert "\x1b" not in "\n".join(lines)
+
+
+def test_the_outlets_are_counted_from_an_index_not_the_article_rows(reprints):
+    with sqlite3.connect(reprints) as conn:
+        top = next(sql for sql in _statements(conn, stats.outlets_per_month) if "count(distinct site)" in sql)
+        plans = [detail for *_, detail in conn.execute("explain query plan " + top)]
+    assert any("COVERING INDEX idx_articles_source_site" in detail for detail in plans), plans
