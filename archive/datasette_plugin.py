@@ -198,7 +198,9 @@ def _archive_dates(path: str) -> dict | None:
     except (sqlite3.Error, OSError):
         return None
     try:
-        return {**sortable_dates(conn), "category_group": category_group_column(conn)} if _has_search_index(conn) else None
+        if not _has_search_index(conn):
+            return None
+        return {**sortable_dates(conn), "category_group": category_group_column(conn), "kept_counts": has_table(conn, "article_months")}
     except sqlite3.Error:
         return None
     finally:
@@ -220,6 +222,16 @@ def _has_date_columns(datasette, database) -> bool:
     return _dates(datasette, database)["published_at"] == "published_at"
 
 
+#: What the canned queries reading m025's kept counts run instead on an archive from before m025 read
+#: as it is (``serve`` migrates nothing): the same numbers, counted from the rows.
+COUNTING_QUERIES = {
+    "articles_per_month": "select substr(day, 1, 7) as month, sum(articles) as articles\nfrom (select published_day as day,"
+                          " count(*) as articles from articles\n  where published_day is not null group by published_day)\n"
+                          "group by month order by month desc",
+    "most_cited_dois": "select doi, prefix, doi_publisher(prefix) as publisher, articles\nfrom (select doi, prefix, count(*)"
+                       " as articles from article_dois group by doi, prefix\n  order by articles desc, doi limit 100)\n"
+                       "order by articles desc, doi",
+}
 #: ``articles`` named in a canned query's ``from`` or ``join``.
 _ARTICLES_TABLE = re.compile(r"\b(from|join)\s+articles\b")
 
@@ -233,6 +245,9 @@ def _metadata_for(datasette, name: str) -> dict:
         '{} <a class="medarchive-articles-link" href="{}">Start with the articles</a> (search, facets, each title opens the article) · '
         '<a class="medarchive-charts-link" href="{}">Charts of the archive</a>'
     ).format(metadata.get("description", ""), datasette.urls.table(name, "articles"), charts)
+    if not _dates(datasette, name)["kept_counts"]:
+        for query, sql in COUNTING_QUERIES.items():
+            metadata["queries"][query]["sql"] = sql
     if _dates(datasette, name)["category_group"] != "category_group":
         metadata["tables"]["articles"]["facets"] = ["category", "year"]
     if not _has_date_columns(datasette, name):
