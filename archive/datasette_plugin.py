@@ -50,6 +50,7 @@ from importlib import resources
 from urllib.parse import parse_qsl, quote, urlencode
 
 from datasette import hookimpl
+from datasette.facets import ColumnFacet
 from markupsafe import Markup, escape
 
 from . import browse, cjkfts, coverage, drift, search, stats
@@ -232,6 +233,54 @@ COUNTING_QUERIES = {
                        " as articles from article_dois group by doi, prefix\n  order by articles desc, doi limit 100)\n"
                        "order by articles desc, doi",
 }
+#: The articles table's facets counted from m025's ``article_months``: column -> SQL giving
+#: (value, count) for every article, the numbers datasette's column facet counts from the rows.
+KEPT_FACETS = {
+    column: f"select {column} as value, sum(articles) as count from article_months where {column} is not null group by {column}"
+    for column in ("site", "category_group", "year")
+}
+#: A table page's rows before any filter (datasette's SQL for its facets): ``select … from articles``.
+_WHOLE_TABLE = re.compile(r"select [^;]* from articles\s*", re.S)
+#: datasette 0.65's column facet query: column, the rows' SQL, limit.
+_FACET_SQL = re.compile(r"\s*select (\w+) as value, count\(\*\) as count from \(\s*(.*?)\s*\)\s*where \1 is not null"
+                        r"\s*group by \1 order by count desc, value limit (\d+)\s*", re.S)
+
+
+class _KeptCountsDatasette:
+    """``datasette`` as :class:`KeptCountFacet` sees it: a facet query of :data:`KEPT_FACETS` over
+    the rows ``whole`` (every article) answered from the kept counts; all else as it is."""
+
+    def __init__(self, datasette, whole: str):
+        self._datasette, self._whole = datasette, whole.strip()
+
+    def __getattr__(self, name):
+        return getattr(self._datasette, name)
+
+    async def execute(self, database, sql, params=None, **kwargs):
+        match = _FACET_SQL.fullmatch(sql)
+        if match and match.group(1) in KEPT_FACETS and match.group(2) == self._whole and not params:
+            sql = f"{KEPT_FACETS[match.group(1)]} order by count desc, value limit {match.group(3)}"
+        return await self._datasette.execute(database, sql, params, **kwargs)
+
+
+class KeptCountFacet(ColumnFacet):
+    """datasette's column facet, which on an archive's ``articles`` table without a filter counts
+    ``site``, ``category_group`` and ``year`` from m025's kept counts (a few thousand rows) instead
+    of a pass over an index entry per article (0.17-0.35 s each at a million)."""
+
+    def __init__(self, datasette, *args, **kwargs):
+        super().__init__(datasette, *args, **kwargs)
+        if (self.table == "articles" and not self.params and _WHOLE_TABLE.fullmatch(self.sql)
+                and (_dates(datasette, self.database) or {}).get("kept_counts")):
+            self.ds = _KeptCountsDatasette(datasette, self.sql)
+
+
+@hookimpl(hookwrapper=True)
+def register_facet_classes():
+    outcome = yield
+    outcome.force_result([[KeptCountFacet if facet is ColumnFacet else facet for facet in facets] for facets in outcome.get_result()])
+
+
 #: ``articles`` named in a canned query's ``from`` or ``join``.
 _ARTICLES_TABLE = re.compile(r"\b(from|join)\s+articles\b")
 

@@ -44,7 +44,7 @@ def test_reextract_leaves_the_kept_counts_equal_to_a_recount(wordpress_crawl, tm
     result = medarchive("reextract", "--db", str(path))
     assert result.returncode == 0, result.stderr
     months = kept_and_recounted(path)["article_months"][0]
-    assert months and not any(category == "旧栏目" or month == "2001-01" for month, _, category, _ in months)
+    assert months and not any(category == "旧栏目" or month == "2001-01" for month, _, category, _, _ in months)
     assert_counts_hold(path)
 
 
@@ -144,3 +144,37 @@ def test_the_canned_queries_read_the_kept_counts(wordpress_crawl):
                        for word in detail.split() if word in {*COUNT_TABLES, "articles", "article_dois"}}
                 for name in ("articles_per_month", "most_cited_dois")}
     assert read == {"articles_per_month": {"article_months"}, "most_cited_dois": {"doi_citations"}}
+
+
+def facet_counts(path, query: str = "") -> dict:
+    """datasette's facets of the articles table (``_facet=site`` added to ``query``), as {facet: {value: count}}."""
+    async def fetch():
+        response = await Datasette([str(path)]).client.get(f"/archive/articles.json?_facet=site&_nosuggest=1&_sort=id{query}")
+        assert response.status_code == 200, response.text
+        return response.json()["facet_results"]
+
+    return {name: {row["value"]: row["count"] for row in facet["results"]} for name, facet in asyncio.run(fetch()).items()}
+
+
+def test_the_facets_count_as_the_rows_do(wordpress_crawl, before_m025):
+    counted = facet_counts(wordpress_crawl.db_path)
+    assert counted["site"] and counted["category_group"] and counted["year"] and counted == facet_counts(before_m025)
+
+
+def test_the_facets_of_every_article_read_the_kept_counts(wordpress_crawl, tmp_path):
+    path = shutil.copy(wordpress_crawl.db_path, tmp_path / "archive.db")
+    rows = facet_counts(path)
+    with sqlite3.connect(path) as conn:  # counts no row gives: only a facet reading them shows them
+        conn.execute("update article_months set articles = articles + 1000")
+    conn.close()
+    kept = facet_counts(path)
+    assert all(kept[name][value] >= 1000 + count for name in ("site", "category_group", "year") for value, count in rows[name].items())
+
+
+def test_a_filtered_table_counts_its_facets_from_its_rows(wordpress_crawl, tmp_path):
+    path = shutil.copy(wordpress_crawl.db_path, tmp_path / "archive.db")
+    with sqlite3.connect(path) as conn:
+        conn.execute("update article_months set articles = articles + 1000")
+        (site, articles), = conn.execute("select site, count(*) from articles group by site order by 2 desc limit 1")
+    conn.close()
+    assert facet_counts(path, f"&site={site}")["site"] == {site: articles}
