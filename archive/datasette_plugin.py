@@ -277,6 +277,8 @@ class KeptCountFacet(ColumnFacet):
 
 @hookimpl(hookwrapper=True)
 def register_facet_classes():
+    """datasette's facet classes, its column facet replaced by :class:`KeptCountFacet` (which does
+    what it does everywhere but on an archive's unfiltered articles table)."""
     outcome = yield
     outcome.force_result([[KeptCountFacet if facet is ColumnFacet else facet for facet in facets] for facets in outcome.get_result()])
 
