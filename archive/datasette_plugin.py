@@ -54,6 +54,7 @@ from urllib.parse import parse_qsl, quote, urlencode
 
 from datasette import hookimpl
 from datasette.filters import FilterArguments
+from datasette.facets import ColumnFacet
 from markupsafe import Markup, escape
 
 from . import browse, cjkfts, coverage, drift, search, stats
@@ -212,7 +213,8 @@ def _archive_dates(path: str) -> dict | None:
     try:
         if not _has_search_index(conn):
             return None
-        return {**sortable_dates(conn), "category_group": category_group_column(conn), "metadata": has_table(conn, "article_images")}
+        return {**sortable_dates(conn), "category_group": category_group_column(conn), "metadata": has_table(conn, "article_images"),
+                "kept_counts": has_table(conn, "article_months")}
     except sqlite3.Error:
         return None
     finally:
@@ -236,6 +238,67 @@ def _has_date_columns(datasette, database) -> bool:
 
 #: The canned queries reading the columns of m023.
 METADATA_QUERIES = ("articles_from_outlet", "outlets_reprinted_most", "authors")
+
+#: What the canned queries reading m025's kept counts run instead on an archive from before m025 read
+#: as it is (``serve`` migrates nothing): the same numbers, counted from the rows.
+COUNTING_QUERIES = {
+    "articles_per_month": "select substr(day, 1, 7) as month, sum(articles) as articles\nfrom (select published_day as day,"
+                          " count(*) as articles from articles\n  where published_day is not null group by published_day)\n"
+                          "group by month order by month desc",
+    "most_cited_dois": "select doi, prefix, doi_publisher(prefix) as publisher, articles\nfrom (select doi, prefix, count(*)"
+                       " as articles from article_dois group by doi, prefix\n  order by articles desc, doi limit 100)\n"
+                       "order by articles desc, doi",
+}
+#: The articles table's facets counted from m025's ``article_months``: column -> SQL giving
+#: (value, count) for every article, the numbers datasette's column facet counts from the rows.
+KEPT_FACETS = {
+    column: f"select {column} as value, sum(articles) as count from article_months where {column} is not null group by {column}"
+    for column in ("site", "category_group", "year")
+}
+#: A table page's rows before any filter (datasette's SQL for its facets): ``select … from articles``.
+_WHOLE_TABLE = re.compile(r"select [^;]* from articles\s*", re.S)
+#: datasette 0.65's column facet query: column, the rows' SQL, limit.
+_FACET_SQL = re.compile(r"\s*select (\w+) as value, count\(\*\) as count from \(\s*(.*?)\s*\)\s*where \1 is not null"
+                        r"\s*group by \1 order by count desc, value limit (\d+)\s*", re.S)
+
+
+class _KeptCountsDatasette:
+    """``datasette`` as :class:`KeptCountFacet` sees it: a facet query of :data:`KEPT_FACETS` over
+    the rows ``whole`` (every article) answered from the kept counts; all else as it is."""
+
+    def __init__(self, datasette, whole: str):
+        self._datasette, self._whole = datasette, whole.strip()
+
+    def __getattr__(self, name):
+        return getattr(self._datasette, name)
+
+    async def execute(self, database, sql, params=None, **kwargs):
+        match = _FACET_SQL.fullmatch(sql)
+        if match and match.group(1) in KEPT_FACETS and match.group(2) == self._whole and not params:
+            sql = f"{KEPT_FACETS[match.group(1)]} order by count desc, value limit {match.group(3)}"
+        return await self._datasette.execute(database, sql, params, **kwargs)
+
+
+class KeptCountFacet(ColumnFacet):
+    """datasette's column facet, which on an archive's ``articles`` table without a filter counts
+    ``site``, ``category_group`` and ``year`` from m025's kept counts (a few thousand rows) instead
+    of a pass over an index entry per article (0.17-0.35 s each at a million)."""
+
+    def __init__(self, datasette, *args, **kwargs):
+        super().__init__(datasette, *args, **kwargs)
+        if (self.table == "articles" and not self.params and _WHOLE_TABLE.fullmatch(self.sql)
+                and (_dates(datasette, self.database) or {}).get("kept_counts")):
+            self.ds = _KeptCountsDatasette(datasette, self.sql)
+
+
+@hookimpl(hookwrapper=True)
+def register_facet_classes():
+    """datasette's facet classes, its column facet replaced by :class:`KeptCountFacet` (which does
+    what it does everywhere but on an archive's unfiltered articles table)."""
+    outcome = yield
+    outcome.force_result([[KeptCountFacet if facet is ColumnFacet else facet for facet in facets] for facets in outcome.get_result()])
+
+
 #: ``articles`` named in a canned query's ``from`` or ``join``.
 _ARTICLES_TABLE = re.compile(r"\b(from|join)\s+articles\b")
 
@@ -250,6 +313,9 @@ def _metadata_for(datasette, name: str) -> dict:
         '{} <a class="medarchive-articles-link" href="{}">Start with the articles</a> (search, facets, each title opens the article) · '
         '<a class="medarchive-charts-link" href="{}">Charts of the archive</a>'
     ).format(metadata.get("description", ""), datasette.urls.table(name, "articles"), charts)
+    if not _dates(datasette, name)["kept_counts"]:
+        for query, sql in COUNTING_QUERIES.items():
+            metadata["queries"][query]["sql"] = sql
     if _dates(datasette, name)["category_group"] != "category_group":
         metadata["tables"]["articles"]["facets"][0] = "category"
     if not _dates(datasette, name)["metadata"]:

@@ -215,13 +215,19 @@ def format_summary(numbers: dict) -> str:
 
 
 def _per_day(conn, column: str) -> list[tuple[str, str, int]]:
-    """``(value of column, day, articles)`` for every dated article, sorted by value (NULL as
-    ``?``) and day. Grouped by the plain columns, so that SQLite reads m022's index on
-    (published_day, site, category_group) and none of the rows, which hold the bodies."""
-    rows = conn.execute(
-        f"select {column}, published_day, count(*) from {_articles(conn)}"
-        f" where published_day is not null group by published_day, {column}"
-    ).fetchall()
+    """``(value of column, day or month, articles)`` for every dated article, sorted by value
+    (NULL as ``?``) and day: per month from m025's ``article_months`` (a few thousand rows at
+    any size), or on an archive read as it is from before it, per day from the articles."""
+    if has_table(conn, "article_months"):
+        rows = conn.execute(
+            f"select {'category_group' if column == 'category' else column}, month, sum(articles) from article_months"
+            f" where month is not null group by month, 1"
+        ).fetchall()
+    else:
+        rows = conn.execute(
+            f"select {column}, published_day, count(*) from {_articles(conn)}"
+            f" where published_day is not null group by published_day, {column}"
+        ).fetchall()
     return sorted(rows, key=lambda row: ("?" if row[0] is None else row[0], row[1]))
 
 
@@ -329,11 +335,9 @@ def articles_per_month_svg(conn, link=None) -> str:
 
 def cited_publishers(conn, limit: int = TOP_PUBLISHERS) -> list[tuple[str, str, int]]:
     """``(prefix, publisher, articles citing it)``, most cited first."""
-    rows = conn.execute(
-        "select prefix, count(distinct article_url) as articles from article_dois where prefix is not null"
-        " group by prefix order by articles desc, prefix limit ?",
-        [limit],
-    ).fetchall()
+    counted = ("prefix_citations" if has_table(conn, "prefix_citations") else
+               "(select prefix, count(distinct article_url) as articles from article_dois where prefix is not null group by prefix)")
+    rows = conn.execute(f"select prefix, articles from {counted} order by articles desc, prefix limit ?", [limit]).fetchall()
     return [(prefix, publisher(prefix), articles) for prefix, articles in rows]
 
 

@@ -1,6 +1,6 @@
 """What an analyst waits for in the browser: every page of ``medarchive serve`` on a large archive.
 
-    .venv/bin/python bench/datasette_bench.py bench/out/scale-100000.db [--reps 20] [--before DIR]
+    .venv/bin/python bench/datasette_bench.py bench/out/scale-100000.db [--reps 20] [--before DIR] [--only WORD ...]
 
 Starts ``medarchive serve`` (``archive.serve`` in a subprocess, as the command runs it) on the
 archive and requests each page ``--reps`` times, pages interleaved, after one warm-up round:
@@ -8,7 +8,8 @@ the articles table as it opens, ``?_search=`` for a 1-, 2- and 3-character word 
 a facet, the article page, the canned search and other canned queries, and each chart SVG.
 Prints p50 and p95 of the wall time per page. With ``--before DIR`` a second server runs the
 code of the checkout ``DIR`` (its own ``.venv``) on the same file, requests alternating between
-the two, so that before -> after ratios come from one run on a shared machine.
+the two, so that before -> after ratios come from one run on a shared machine. ``--only`` keeps
+the pages whose name holds one of the words given (``--only chart canned facet``).
 """
 
 from __future__ import annotations
@@ -32,8 +33,8 @@ from archive.stats import CHART_TITLES  # noqa: E402
 READABLE = "_col=title&_col=published_day&_col=category&_col=site&_sort_desc=published_at"
 
 
-def pages(db: Path) -> dict[str, str]:
-    """Name -> path of every page measured, for the archive ``db``."""
+def pages(db: Path, only=()) -> dict[str, str]:
+    """Name -> path of every page measured (or of those whose name holds a word of ``only``), for the archive ``db``."""
     name = db.stem
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
@@ -54,7 +55,7 @@ def pages(db: Path) -> dict[str, str]:
         "canned most_cited_dois": f"/{name}/most_cited_dois",
     }
     found.update({f"chart {chart}": f"/-/charts/{name}/{chart}.svg" for chart in CHART_TITLES})
-    return found
+    return {page: path for page, path in found.items() if not only or any(word in page for word in only)}
 
 
 def free_port() -> int:
@@ -101,15 +102,16 @@ def main(argv=None):
     parser.add_argument("archive", type=Path)
     parser.add_argument("--reps", type=int, default=20)
     parser.add_argument("--before", type=Path, help="another checkout (with its .venv) to measure beside this one")
+    parser.add_argument("--only", nargs="+", default=(), metavar="WORD", help="measure only the pages whose name holds one of these words")
     args = parser.parse_args(argv)
     args.archive = args.archive.resolve()
     checkouts = {"after": ROOT} | ({"before": args.before.resolve()} if args.before else {})
     servers = {label: start(args.archive, checkout) for label, checkout in checkouts.items()}
-    timings = {(label, page): [] for label in servers for page in pages(args.archive)}
+    timings = {(label, page): [] for label in servers for page in pages(args.archive, args.only)}
     statuses = {}
     try:
         for rep in range(args.reps + 1):
-            for page, path in pages(args.archive).items():
+            for page, path in pages(args.archive, args.only).items():
                 for label, (_, base) in servers.items():
                     ms, status = fetch(base + path)
                     statuses[(label, page)] = status
@@ -120,7 +122,7 @@ def main(argv=None):
             process.terminate()
             process.wait(timeout=10)
     rows = []
-    for page in pages(args.archive):
+    for page in pages(args.archive, args.only):
         row = [page]
         for label in servers:
             samples = timings[(label, page)]

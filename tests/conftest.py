@@ -274,10 +274,34 @@ def written_archive(directory, articles):
     return path
 
 
+def undo_kept_counts(conn):
+    """Make the archive of ``conn`` as the release before migration m025 left it: without the
+    kept counts and their triggers (which name the columns older releases lack)."""
+    from archive.schema import COUNT_TABLES
+
+    for table in COUNT_TABLES:
+        for trigger in ("insert", "delete", "update"):
+            conn.execute(f"drop trigger {table}_{trigger}")
+        conn.execute(f"drop table {table}")
+    conn.execute("delete from _sqlite_migrations where name = 'm025_kept_counts'")
+
+
+@pytest.fixture(scope="module")
+def before_m025(wordpress_crawl, tmp_path_factory):
+    """The replica crawl's archive as the release before m025 left it, read as it is (serving
+    and reading migrate nothing): the charts and canned queries count the rows."""
+    path = shutil.copy(wordpress_crawl.db_path, tmp_path_factory.mktemp("before_m025") / "archive.db")
+    with sqlite3.connect(path) as conn:
+        undo_kept_counts(conn)
+    conn.close()
+    return path
+
+
 def undo_sortable_dates(path):
     """Make the archive at ``path`` as the release before migration m009 left it (and so
-    before m022's index on ``published_day``)."""
+    before m022's index on ``published_day`` and m025's kept counts)."""
     with sqlite3.connect(path) as db:
+        undo_kept_counts(db)
         for sql in ("drop index idx_articles_published_day_site_category_group",
                     "delete from _sqlite_migrations where name = 'm022_chart_indexes'",
                     "drop index idx_articles_published_at", "drop index if exists idx_articles_published_day",

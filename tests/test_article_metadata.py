@@ -9,8 +9,7 @@ from dataclasses import asdict
 
 import pytest
 
-from archive import writer
-from archive.schema import open_archive
+from archive import open_archive, writer
 from crawler.items import ArticleImage, ArticleItem
 
 URL = "https://site.example/a/1.html"

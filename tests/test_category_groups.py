@@ -8,7 +8,7 @@ import pytest
 from datasette.app import Datasette
 
 from archive import open_archive, stats
-from conftest import medarchive, written_archive
+from conftest import medarchive, undo_kept_counts, written_archive
 
 SIMPLIFIED, TRADITIONAL = "政策法规", "政策法規"
 
@@ -40,8 +40,9 @@ def test_the_writer_files_each_category_under_its_simplified_spelling(db_path):
 
 def forget_category_groups(path):
     """Make the archive at ``path`` as the release before migration m012 left it (and so
-    before m022's index on ``category_group``)."""
+    before m022's index on ``category_group`` and m025's kept counts)."""
     with sqlite3.connect(path) as conn:
+        undo_kept_counts(conn)
         for sql in ("drop index idx_articles_published_day_site_category_group",
                     "delete from _sqlite_migrations where name = 'm022_chart_indexes'",
                     "drop index idx_articles_category_group", "alter table articles drop column category_group",

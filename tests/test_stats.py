@@ -251,8 +251,8 @@ def _statements(conn, draw) -> list[str]:
 
 
 @pytest.mark.parametrize("name", ["articles_per_month", "categories_over_time"])
-def test_the_month_charts_read_an_index_not_the_article_rows(wordpress_crawl, name):
-    with sqlite3.connect(wordpress_crawl.db_path) as conn:
+def test_the_month_charts_read_an_index_not_the_article_rows(before_m025, name):
+    with sqlite3.connect(before_m025) as conn:
         statements = _statements(conn, lambda c: stats.chart_svg(c, name))
         plans = [detail for sql in statements if sql.lstrip().lower().startswith("select")
                  for *_, detail in conn.execute("explain query plan " + sql)]
@@ -268,8 +268,8 @@ def test_the_month_chart_shows_each_sites_articles_per_month(wordpress_crawl):
     assert {rect.find(f"{SVG}title").text for rect in svg.iter(f"{SVG}rect") if rect.find(f"{SVG}title") is not None} == expected
 
 
-def test_the_publishers_chart_reads_an_index_not_the_doi_rows(wordpress_crawl):
-    with sqlite3.connect(wordpress_crawl.db_path) as conn:
+def test_the_publishers_chart_reads_an_index_not_the_doi_rows(before_m025):
+    with sqlite3.connect(before_m025) as conn:
         statements = _statements(conn, lambda c: stats.chart_svg(c, "cited_journals"))
         plans = [detail for sql in statements if "article_dois" in sql
                  for *_, detail in conn.execute("explain query plan " + sql, [stats.TOP_PUBLISHERS] if "?" in sql else [])]
