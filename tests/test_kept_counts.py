@@ -10,8 +10,8 @@ import pytest
 from conftest import medarchive, undo_kept_counts, written_archive
 from datasette.app import Datasette
 
-from archive import stats, writer
-from archive.schema import COUNT_RECOUNTS, COUNT_TABLES, open_archive
+from archive import open_archive, stats, writer
+from archive.schema import COUNT_RECOUNTS, COUNT_TABLES
 
 
 def kept_and_recounted(path) -> dict:
