@@ -29,6 +29,12 @@ def test_no_package_imports_one_above_it(package, above):
     assert climbing == {}
 
 
+def test_extraction_imports_nothing_from_the_archive():
+    # Extraction reads HTML and nothing else; the page step (crawler/page.py) sanitises what it found.
+    reaching = {module: "archive" for module, tops in imported_packages("crawler/extraction").items() if "archive" in tops}
+    assert reaching == {}
+
+
 def test_the_command_module_holds_no_sql():
     # SQL a user is told to type (a hint after `medarchive demo`) is shown text, not a query the command runs.
     code = [line for line in (ROOT / "medarchive" / "cli.py").read_text("utf-8").splitlines() if "sqlite3 {db_path}" not in line]
