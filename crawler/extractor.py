@@ -25,6 +25,8 @@ from collections import Counter
 from multiprocessing.connection import Connection
 from typing import NamedTuple
 
+from .items import ArticleItem
+
 
 class ExtractionTimeout(Exception):
     """A page took longer than the bound to extract."""
@@ -75,6 +77,8 @@ class Extractor:
             self._idle.put(child)
         if not ok:
             raise result
+        if isinstance(result.article, ArticleItem):
+            result.article.raw_body = page.body
         return result
 
     def close(self) -> None:
@@ -155,6 +159,8 @@ def serve(requests: Connection, answers: Connection, log_level: int = logging.WA
         counts = Counter()
         try:
             article = page_to_article(page, rule, later=later, count=_count_into(counts))
+            if isinstance(article, ArticleItem):
+                article.raw_body = None  # the crawl has the page's bytes: not sent back
             answer = (True, Read(article, counts, records[:]))
         except Exception as error:  # the spider counts it and keeps the page
             answer = (False, error)

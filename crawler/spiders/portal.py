@@ -187,8 +187,8 @@ class PortalSpider(scrapy.Spider):
         if isinstance(page, Unstorable):
             self.logger.warning("Dropped %s: %s", response.url, page)
             return
-        response = self._decoded(response, counted=False)  # as the page step read it
         if isinstance(page, NotAnArticle):
+            response = self._decoded(response, counted=False)  # as the page step read it
             stats.inc_value("portal/skipped/not_article")
             self.logger.info("Skipped %s: not an article page", response.url)
             yield NotArticle(url=clean_url(response.url), reason="not_article")
@@ -683,6 +683,7 @@ class PortalSpider(scrapy.Spider):
         if not self.discover or folder in self.folders_read:
             return
         self.folders_read.add(folder)
+        response = self._decoded(response, counted=False)  # as the page step read it
         for url in section_links(response.selector.root, response.url):
             yield self._discovery(url, self.parse_listing)
 
