@@ -4,7 +4,7 @@
     /tmp/venv/bin/python bench/extract_bench.py --ratio [--corpus replica|real|both] [--repeats 7]
 
 ``--ratio``: per page, the CPU time of ``read_article`` plus the normalising chain
-(``article_item`` + ``crawler.normalise.STEPS``) over the CPU time of parsing the same page, on the
+(the page step's ``completed`` + ``crawler.normalise.STEPS``) over the CPU time of parsing the same page, on the
 replica's ~200 live pages and on the real-page corpus (``tests/realpages/``, 89 pages). Parse is
 timed two ways: the crawl's (``HtmlResponse(...).selector``: charset, decode, lxml) and lxml alone
 (``Selector(text=)`` on the decoded text). Each repetition parses and extracts every page back to
@@ -48,6 +48,7 @@ from lxml import etree  # noqa: E402
 from parsel import Selector  # noqa: E402
 from scrapy.http import HtmlResponse  # noqa: E402
 
+from archive.sanitize import sanitize_html  # noqa: E402
 from crawler.extraction import article as A  # noqa: E402
 from crawler.extraction.dates import normalize_date  # noqa: E402
 from crawler.extraction.navigation import find_neighbours  # noqa: E402
@@ -55,7 +56,7 @@ from crawler.extraction.references import dois_in_urls, find_dois, find_pmcids, 
 from crawler.extraction.urls import _absolute_url, absolute_url, canonical_url, looks_like_listing  # noqa: E402
 from crawler.normalise import counter_into, normalise, split_disclaimer  # noqa: E402
 from crawler.single_page import response_for  # noqa: E402
-from crawler.spiders.portal import article_item  # noqa: E402
+from crawler.page import Fetched, completed, sanitized  # noqa: E402
 from replica import build_portal  # noqa: E402
 
 BASE = "http://127.0.0.1:8000"
@@ -105,7 +106,8 @@ def parse_and_extract(page: dict) -> tuple[float, float, float]:
     s = clock()
     found = A.read_article(selector, page["url"])
     if not isinstance(found, A.NotAnArticle):
-        normalise(article_item(found, response, fetched_at=NOW.isoformat()), counter_into({}))
+        fetched = Fetched(page["url"], page["body"], page["headers"], 200, NOW.isoformat())
+        normalise(completed(sanitized(found), response, fetched), counter_into({}))
     return crawl_parse, lxml_parse, clock() - s
 
 
@@ -206,7 +208,7 @@ def staged_extract(sel, url, t: dict):
         return None
     s = clock()
     A._absolutize(body_root, url)
-    body_html = A.sanitize_html(etree.tostring(body_root, encoding="unicode", method="html"))
+    body_html = sanitize_html(etree.tostring(body_root, encoding="unicode", method="html"))
     t["sanitize (tostring+nh3)"] += clock() - s
     s = clock()
     published_raw, published_source = A.find_published(root, title.element, stats)

@@ -3,7 +3,7 @@
     /tmp/venv/bin/python bench/write_bench.py [--quick] [--articles 5000] [--reps 3]
 
 Article dicts are real: the live pages of a WordPress replica (`--source` articles) go through
-`extract_article`, the spider's `article_item` and the dates/references/disclaimer pipelines, then
+the page step (`crawler.page`: extraction, the fetch's fields, the dates/references/disclaimer steps), then
 `dataclasses.asdict` as `ArchivePipeline` does; they are copied (paths suffixed `-k`, neighbour
 links too) up to `--articles`. Variants, interleaved `--reps` times, each into a fresh archive:
   * write_batch          -- as the crawl writes (search index included);
@@ -30,16 +30,16 @@ import sqlite3
 import sys
 import tempfile
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import OUT, machine, median, save, table  # noqa: E402
 
-from scrapy.http import HtmlResponse  # noqa: E402
 
 import archive.search_index  # noqa: E402
 from archive import open_archive, writer  # noqa: E402
-from crawler.extraction.article import extract_article  # noqa: E402
+from crawler.items import ArticleItem  # noqa: E402
 from replica import build_portal  # noqa: E402
 
 BASE = "http://127.0.0.1:8000"
@@ -52,21 +52,18 @@ def make_articles(source: int, total: int, seed: int) -> list[dict]:
 
     # the replica's later articles are dated in the future, which the dates step logs per page
     logging.getLogger("crawler.normalise").setLevel(logging.ERROR)
-    from crawler.normalise import counter_into, normalise
-    from crawler.spiders.portal import article_item
+    from crawler.normalise import counter_into
+    from crawler.page import Fetched, page_to_article
 
     count = counter_into({})
     portal = build_portal("wordpress", source, seed=seed)
     base = []
     for art in portal.live_articles:
         status, headers, body = portal.response(art.path, BASE)
-        response = HtmlResponse(BASE + art.path, body=body, headers=headers, status=status)
-        page = extract_article(response.selector, response.url)
-        if page is None:
-            continue
-        item = article_item(page, response)
-        normalise(item, count)
-        base.append(dataclasses.asdict(item))
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        item = page_to_article(Fetched(BASE + art.path, body, headers, status, now), count=count)
+        if isinstance(item, ArticleItem):
+            base.append(dataclasses.asdict(item))
     out = []
     k = 0
     while len(out) < total:

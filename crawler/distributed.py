@@ -63,7 +63,7 @@ def redis_settings(redis_url: str, prefix: str = "medarchive") -> dict:
         "REDIS_ITEMS_KEY": key("items", prefix),
         # Workers have no archive to compare with: they fetch what they find.
         "PORTAL_MODE": "full",
-        "ITEM_PIPELINES": {"crawler.pipelines.NormalisePipeline": 100, "crawler.distributed.QueuePipeline": 900},
+        "ITEM_PIPELINES": {"crawler.pipelines.UnreadDatesPipeline": 100, "crawler.distributed.QueuePipeline": 900},
         "EXTENSIONS": {"crawler.extensions.Progress": 500, "crawler.distributed.WaitForPeers": 600},
     }
 

@@ -1,7 +1,7 @@
-"""Extraction in child processes, so that one slow page neither stalls the crawl nor runs
-for ever.
+"""The page step (:mod:`crawler.page`) in child processes, so that one slow page neither
+stalls the crawl nor runs for ever.
 
-The spider hands each page's text to `Extractor.extract_later`, which runs `Extractor.extract`
+The spider hands each page as fetched to `Extractor.extract_later`, which runs `Extractor.extract`
 in threads of its own: the reactor goes on downloading while the page is read. A thread cannot be
 stopped, though, and Python code in it would still hold the interpreter lock against the
 reactor; so the reading itself happens in two long-lived child processes
@@ -11,20 +11,34 @@ never waits longer than that for a page, nothing keeps working on it afterwards,
 other process reads the other pages meanwhile.
 
 Messages are pickles over the child's stdin and stdout; the child writes its own output,
-if any, to stderr.
+if any, to stderr. What the page step counted and logged comes back with its article.
 """
 
+import logging
 import os
 import pickle
 import queue
 import signal
 import subprocess
 import sys
+from collections import Counter
 from multiprocessing.connection import Connection
+from typing import NamedTuple
+
+from .items import ArticleItem
 
 
 class ExtractionTimeout(Exception):
     """A page took longer than the bound to extract."""
+
+
+class Read(NamedTuple):
+    """What the page step made of a page: the article (or why there is none), what it
+    counted (``count`` keys) and the log records it made, for the crawl's log."""
+
+    article: object
+    counts: Counter
+    records: list
 
 
 class Extractor:
@@ -38,7 +52,7 @@ class Extractor:
             self._idle.put(_Child())
         self._threads = self._trigger = None
 
-    def extract_later(self, text: str, url: str, rule):
+    def extract_later(self, page, rule, later=()):
         """`extract` in this extractor's own threads (pages queue there, not in the reactor's
         pool, which resolves host names): a Deferred."""
         from twisted.internet import reactor
@@ -50,18 +64,21 @@ class Extractor:
             self._threads.start()
             # Stopped at the reactor's shutdown if the spider never closes (a crash).
             self._trigger = reactor.addSystemEventTrigger("during", "shutdown", self._threads.stop)
-        return deferToThreadPool(reactor, self._threads, self.extract, text, url, rule)
+        return deferToThreadPool(reactor, self._threads, self.extract, page, rule, later)
 
-    def extract(self, text: str, url: str, rule):
-        """``extract_article`` of the page, as it would give it here; its exception if it
-        raises one; `ExtractionTimeout` after ``max_seconds``. Blocks: call it from a thread."""
+    def extract(self, page, rule, later=()) -> Read:
+        """The page step over ``page`` (a :class:`crawler.page.Fetched`) and the ``later`` pages
+        of its article, as it would give it here; its exception if it raises one;
+        `ExtractionTimeout` after ``max_seconds`` a page. Blocks: call it from a thread."""
         child = self._idle.get()
         try:
-            ok, result = child.extract((text, url, rule), self.max_seconds)
+            ok, result = child.extract((page, rule, tuple(later)), self.max_seconds * (1 + len(later)))
         finally:
             self._idle.put(child)
         if not ok:
             raise result
+        if isinstance(result.article, ArticleItem):
+            result.article.raw_body = page.body
         return result
 
     def close(self) -> None:
@@ -108,8 +125,10 @@ class _Child:
 
 def _start_child():
     """A new extraction process, once it is ready to read: its start-up (a second or more on a
-    busy machine) does not count against the first page's bound."""
-    process = subprocess.Popen([sys.executable, "-m", "crawler.extractor"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    busy machine) does not count against the first page's bound. It logs what this process
+    would log."""
+    level = str(logging.getLogger().getEffectiveLevel())
+    process = subprocess.Popen([sys.executable, "-m", "crawler.extractor", level], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     to_child = Connection(os.dup(process.stdin.fileno()), readable=False)
     from_child = Connection(os.dup(process.stdout.fileno()), writable=False)
     process.stdin.close()
@@ -122,31 +141,43 @@ def _start_child():
 READY = "ready"
 
 
-def serve(requests: Connection, answers: Connection) -> None:
-    """The child's loop: extract each page sent until the parent goes away."""
-    from parsel import Selector
+def serve(requests: Connection, answers: Connection, log_level: int = logging.WARNING) -> None:
+    """The child's loop: each page sent through the page step, until the parent goes away."""
+    from .jobs import capture_logs
+    from .page import page_to_article
 
-    from .extraction.article import extract_article
-
+    records = capture_logs(log_level)
     try:
         answers.send(READY)
     except OSError:  # the crawl has gone already
         return
     while True:
         try:
-            text, url, rule = requests.recv()
+            page, rule, later = requests.recv()
         except EOFError:
             return
+        counts = Counter()
         try:
-            answer = (True, extract_article(Selector(text=text, type="html", base_url=url), url, rule))
+            article = page_to_article(page, rule, later=later, count=_count_into(counts))
+            if isinstance(article, ArticleItem):
+                article.raw_body = None  # the crawl has the page's bytes: not sent back
+            answer = (True, Read(article, counts, records[:]))
         except Exception as error:  # the spider counts it and keeps the page
             answer = (False, error)
+        records.clear()
         try:
             answers.send(answer)
         except (pickle.PicklingError, TypeError, AttributeError) as error:
-            answers.send((False, RuntimeError(f"{type(answer[1]).__name__} from {url} could not be passed on: {error}")))
+            answers.send((False, RuntimeError(f"{type(answer[1]).__name__} from {page.url} could not be passed on: {error}")))
         except OSError:  # the crawl has gone (killed, or stopped while this page was read)
             return
+
+
+def _count_into(counts: Counter):
+    def count(key: str, n: int = 1) -> None:
+        counts[key] += n
+
+    return count
 
 
 def main() -> None:
@@ -154,8 +185,12 @@ def main() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     answers = Connection(os.dup(1), readable=False)
     os.dup2(2, 1)  # stray prints must not corrupt the answers
-    serve(Connection(os.dup(0), writable=False), answers)
+    level = int(sys.argv[1]) if len(sys.argv) > 1 else logging.WARNING
+    serve(Connection(os.dup(0), writable=False), answers, level)
 
 
 if __name__ == "__main__":
-    main()
+    # Run as the module proper, not as __main__: what it sends back must unpickle as crawler.extractor's.
+    from crawler.extractor import main as run
+
+    run()

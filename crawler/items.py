@@ -1,8 +1,9 @@
 """The items a crawl hands to the archive; an article is one ``ArticleItem`` all the way.
 
-Extraction fills what the page says, the spider what its response says (``fetched_url``,
-``site``, validators, the raw page), the normalising steps (``crawler.normalise``) the
-normalised fields (``published``, ``references``, ``dois`` ...). The archive stores it.
+Extraction fills what the page says, the page step (``crawler.page``) what the fetch says
+(``fetched_url``, ``site``, validators, the raw page) and, through the normalising steps
+(``crawler.normalise``), the normalised fields (``published``, ``references``, ``dois`` ...).
+The archive stores it.
 """
 
 from dataclasses import dataclass, field

@@ -84,7 +84,7 @@ class Workers:
                     worker.give(chunk)
             while following in done:
                 result, records = done.pop(following)
-                _emit(records)
+                emit(records)
                 yield out.pop(following), result
                 following += 1
             if out:
@@ -201,7 +201,7 @@ def _work(function, tasks, results, log_level: int) -> None:
     """A worker's loop. One thread takes chunks off the pipe as they come, so the main
     process never waits to give one, another sends results back, so reading goes on while
     the main process writes and does not read them."""
-    records = _capture_logs(log_level)
+    records = capture_logs(log_level)
     inbox, outbox = SimpleQueue(), SimpleQueue()
     threading.Thread(target=_take, args=(tasks, inbox), daemon=True).start()
     sender = threading.Thread(target=_send, args=(results, outbox), daemon=True)
@@ -249,7 +249,8 @@ class _Collect(logging.Handler):
         self.records.append(record)
 
 
-def _capture_logs(level: int) -> list:
+def capture_logs(level: int) -> list:
+    """A list the records this process logs at ``level`` and above go into, instead of its handlers."""
     records = []
     root = logging.getLogger()
     root.handlers[:] = [_Collect(records)]
@@ -257,7 +258,7 @@ def _capture_logs(level: int) -> list:
     return records
 
 
-def _emit(records) -> None:
+def emit(records) -> None:
     """Log, in the main process and through its handlers, what a worker logged."""
     for record in records:
         logger = logging.getLogger(record.name)

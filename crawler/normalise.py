@@ -2,8 +2,9 @@
 functions over the article: each fills or checks fields and counts what it did through
 ``count(key, n=1)`` (a crawl's Scrapy stats, or any counter).
 
-:data:`STEPS` lists them once, in order; the crawl's pipeline, ``reextract``, ``ingest``
-(through its workers) and ``medarchive extract`` all run it through :func:`normalise`.
+:data:`STEPS` lists them once, in order; the page step (``crawler.page``), which a crawl,
+``reextract``, a WARC import and ``medarchive extract`` all go through, runs them through
+:func:`normalise`.
 """
 
 import logging

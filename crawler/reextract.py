@@ -1,7 +1,7 @@
 """Rebuild every article's fields from the raw pages kept in the archive, without crawling.
 
-After a fix to extraction, ``medarchive reextract`` runs the same extraction and
-normalising steps over the stored pages; the writer then updates what changed (keeping
+After a fix to extraction, ``medarchive reextract`` runs the crawl's page step (``crawler.page``)
+over the stored pages; the writer then updates what changed (keeping
 the previous version in ``article_versions``) and leaves the rest untouched. An article
 split over pages is read from all its stored pages and joined again, as the crawl joined it.
 """
@@ -15,17 +15,14 @@ from dataclasses import asdict
 from functools import partial
 from typing import NamedTuple
 
-from scrapy.http import HtmlResponse
-
 from archive import writer
 
-from .extraction.article import extract_article
+from .extraction.article import NotAnArticle
 from .extraction.listings import is_menu_listing
-from .extraction.pagination import join_pages
 from .extraction.site_rules import SiteRules
 from .jobs import Lost, Workers
-from .normalise import InvalidArticle, UnreadDates, counter_into, normalise
-from .spiders.portal import article_item
+from .normalise import UnreadDates
+from .page import Fetched, Unstorable, decoded, page_to_article
 
 logger = logging.getLogger(__name__)
 
@@ -133,61 +130,45 @@ def read_page(page: KeptPage, site_rules: SiteRules) -> tuple[dict | None, Count
 
 def _item(page: KeptPage, stats, site_rules):
     url, fetched_url = page.url, page.fetched_url
-    response = _response(page)
-    if url is None and is_menu_listing(response.selector.root, fetched_url):
+    fetched = _fetched(page)
+    if url is None and is_menu_listing(decoded(fetched).selector.root, fetched_url):
         # Never archived as an article (a crawl would have read it as a listing): one now.
         stats["reextract/not_article"] += 1
         logger.info("%s is a listing its site's menu names, not an article", fetched_url)
         return None
     try:
-        article = extract_article(response.selector, fetched_url, site_rules.for_url(fetched_url))
+        # The article keeps its identity even if the new extraction reads its canonical URL differently.
+        found = page_to_article(fetched, site_rules.for_url(fetched_url), later=[_fetched(later) for later in page.later],
+                                identity=url, count=_count_into(stats))
     except Exception as error:  # the next page must still be tried
         stats["reextract/extraction_error"] += 1
         logger.error("Could not extract %s (%s: %s); kept as it was", url or fetched_url, type(error).__name__, error)
         return None
-    if article is None:
+    if isinstance(found, Unstorable):
+        stats["reextract/dropped"] += 1
+        logger.warning("%s: %s; its row is kept as it was", url, found)
+        return None
+    if isinstance(found, NotAnArticle):
         stats["reextract/not_article"] += 1
         if url is None:  # a page never archived: one more listing or home page, not news
             logger.info("%s does not read as an article", fetched_url)
         else:
             logger.warning("%s no longer reads as an article; its row is kept as it was", url)
         return None
-    if page.later:
-        article = join_pages(article, _later_articles(page, stats, site_rules))
-    # The article keeps its identity even if the new extraction reads its canonical URL differently.
-    item = article_item(article, response, fetched_at=page.fetched_at)
-    item.url = url or item.url
-    try:
-        normalise(item, counter_into(stats))
-    except InvalidArticle as error:
-        stats["reextract/dropped"] += 1
-        logger.warning("%s: %s; its row is kept as it was", url, error)
-        return None
-    return item
+    return found
 
 
-def _response(page: KeptPage) -> HtmlResponse:
-    return HtmlResponse(page.fetched_url, status=page.status or 200, headers=json.loads(page.headers or "{}"),
-                        body=zlib.decompress(page.body))
+def _fetched(page: KeptPage) -> Fetched:
+    return Fetched(page.fetched_url, zlib.decompress(page.body), json.loads(page.headers or "{}"), page.status, page.fetched_at)
 
 
-def _later_articles(page: KeptPage, stats, site_rules) -> list:
-    """The articles read from the later pages of ``page``'s article; a page that no longer
-    reads as one is left out of the body, counted."""
-    articles = []
-    for later in page.later:
-        response = _response(later)
-        try:
-            article = extract_article(response.selector, later.fetched_url, site_rules.for_url(later.fetched_url))
-        except Exception as error:  # the article's other pages still count
-            logger.error("Could not extract %s, page of %s (%s: %s)", later.fetched_url, page.url, type(error).__name__, error)
-            article = None
-        if article is None:
-            stats["reextract/missing_page"] += 1
-            logger.warning("%s, a page of %s, no longer reads as an article; left out of its body", later.fetched_url, page.url)
-            continue
-        articles.append(article)
-    return articles
+def _count_into(stats: Counter):
+    """A ``count`` adding into ``stats``, the page step's own keys as ``reextract/...``."""
+
+    def count(key: str, n: int = 1) -> None:
+        stats[key if "/" in key else f"reextract/{key}"] += n
+
+    return count
 
 
 def _write(db, batch, stats) -> None:

@@ -72,9 +72,9 @@ LOG_LEVEL = os.environ.get("MEDARCHIVE_LOG_LEVEL", "INFO")
 # Scrapy's 100 cost ~0.7 ms of CPU per page for nothing (bench/RESULTS.md, "Crawl CPU").
 CONCURRENT_ITEMS = 4
 
-# The normalising steps themselves are listed once, in ``crawler.normalise.STEPS``.
+# The normalising steps run as each page is read (``crawler.page``); the pipelines report and store.
 ITEM_PIPELINES = {
-    "crawler.pipelines.NormalisePipeline": 100,
+    "crawler.pipelines.UnreadDatesPipeline": 100,
     "crawler.pipelines.archive.ArchivePipeline": 900,
     "crawler.feeds.ArticleRecordPipeline": 1000,
 }

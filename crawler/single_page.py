@@ -1,27 +1,22 @@
-"""One page, outside a crawl: decoded, extracted and normalised as a crawl would store it.
+"""One page, outside a crawl: fetched or read from a file, then through the page step
+(:mod:`crawler.page`) as a crawl would store it.
 
-For ``medarchive extract`` (a saved file or one URL) and for scoring extraction on saved
-pages: the same charset rules as the crawler (HTTP header, BOM, ``<meta charset>``, then the
-CJK charset that fits a page its declared one cannot read), the same extraction, the same
-normalising steps.
+For ``medarchive extract`` (a saved file or one URL) and for scoring extraction on saved pages.
 """
 
 import os
 import urllib.request
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 
-from scrapy.http import HtmlResponse, TextResponse
+from scrapy.http import TextResponse
 
-from .extraction.article import NotAnArticle, read_article
+from .extraction.article import NotAnArticle
 from .extraction.site_rules import SiteRule
-from .extraction.text import REPLACEMENT_CHAR, better_encoding
 from .items import ArticleItem
-from .normalise import counter_into, normalise
+from .page import Fetched, decoded, page_to_article
 from .settings import DOWNLOAD_MAXSIZE, USER_AGENT
-from .spiders.portal import article_item
 
 FETCH_TIMEOUT = 30
 
@@ -48,19 +43,9 @@ class PageResult:
         return self.item.published[:10] if self.item and self.item.published else None
 
 
-def with_fitting_encoding(response: TextResponse) -> TextResponse:
-    """``response``, re-read in a charset that fits its bytes when the declared one does not
-    (GBK or Big5 pages sent as UTF-8); unchanged otherwise."""
-    if REPLACEMENT_CHAR in response.text:
-        encoding = better_encoding(response.body, response.encoding)
-        if encoding:
-            return response.replace(encoding=encoding)
-    return response
-
-
 def response_for(body: bytes, url: str, content_type: str | None = None, status: int = 200) -> TextResponse:
-    headers = {"Content-Type": content_type} if content_type else {}
-    return with_fitting_encoding(HtmlResponse(url, status=status, headers=headers, body=body))
+    """The page as a response read in the charset the page step reads it in."""
+    return decoded(_fetched(body, url, content_type, status))
 
 
 def extract_page(body: bytes, url: str, content_type: str | None = None, rule: SiteRule | None = None,
@@ -68,14 +53,15 @@ def extract_page(body: bytes, url: str, content_type: str | None = None, rule: S
     """What the crawler would store from a page with these bytes at ``url``, fetched at
     ``fetched_at``; without it, relative dates (``昨天``) and dates shown without a year that
     only the fetch time could place are left absent."""
-    response = response_for(body, url, content_type)
-    page = read_article(response.selector, url, rule)
-    if isinstance(page, NotAnArticle):
-        return PageResult(url=url, encoding=response.encoding, item=None, reason=str(page))
-    item = article_item(page, response)
-    item.fetched_at = fetched_at.isoformat(timespec="seconds") if fetched_at else None
-    normalise(item, counter_into(Counter()))
-    return PageResult(url=url, encoding=response.encoding, item=item, found_by=page.found_by)
+    page = _fetched(body, url, content_type, fetched_at=fetched_at.isoformat(timespec="seconds") if fetched_at else None)
+    found = page_to_article(page, rule)
+    if isinstance(found, NotAnArticle):
+        return PageResult(url=url, encoding=decoded(page).encoding, item=None, reason=str(found))
+    return PageResult(url=url, encoding=found.encoding, item=found, found_by=found.found_by)
+
+
+def _fetched(body: bytes, url: str, content_type: str | None, status: int = 200, fetched_at: str | None = None) -> Fetched:
+    return Fetched(url, body, {"Content-Type": content_type} if content_type else {}, status, fetched_at)
 
 
 def fetch(url: str) -> tuple[bytes, str | None, str, datetime]:

@@ -1,8 +1,7 @@
 """Archive the article pages of WARC files (web archives made by any crawler), without fetching.
 
-Each HTML page a ``response`` or ``resource`` record holds goes through the page-to-article step
-``reextract`` uses (:func:`crawler.reextract.read_page`: charset, extraction, dates, identifiers,
-neighbours, site rules) and is written in batches as a run of its own (mode ``import``). A
+Each HTML page a ``response`` or ``resource`` record holds goes through the page step
+(:mod:`crawler.page`, as ``reextract`` reads a kept page: :func:`crawler.reextract.read_page`) and is written in batches as a run of its own (mode ``import``). A
 ``revisit`` record is read as the earlier record it refers to, fetched again at its own date.
 Records are read one at a time: memory holds a batch of articles and, for revisits, where
 each earlier page was found.

@@ -73,3 +73,19 @@ def _is_utf8(body: bytes) -> bool:
     except UnicodeDecodeError:
         return False
     return True
+
+
+def test_reextract_reads_a_kept_page_in_the_charset_of_its_bytes(tmp_path):
+    from archive.schema import open_archive
+    from archive.writer import write_batch
+    from crawler.items import KeptPage
+    from crawler.reextract import reextract
+
+    url = "http://h.example/a/1.html"
+    kept = KeptPage(fetched_url=url, status=200, headers={"Content-Type": "text/html; charset=utf-8"},
+                    body=page(BIG5_TITLE, BIG5_PARAGRAPHS).encode("big5"))
+    db = open_archive(tmp_path / "archive.db")
+    write_batch(db, [], not_articles=[(url, "extraction_error", kept.__dict__)])
+    stats = reextract(db)
+    assert db.execute("select title, encoding from articles").fetchall() == [(BIG5_TITLE, "big5")]
+    assert stats["reextract/encoding_fallback"] == 1

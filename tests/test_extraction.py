@@ -7,6 +7,7 @@ from parsel import Selector
 from scrapy.http import HtmlResponse
 
 from crawler.extraction.article import extract_article
+from crawler.page import Fetched, page_to_article
 
 PAGES = Path(__file__).parent / "pages"
 WORDPRESS_URL = "https://www.hjtdsm.com/sc/zhiliao/59017.html?utm_source=wechat"
@@ -94,11 +95,13 @@ def test_dedecms_body_has_paragraph_text_without_indent(dedecms):
     assert "推荐内容" not in dedecms.body
 
 
-def test_body_html_is_sanitised(wordpress):
-    assert "<script" not in wordpress.body_html
-    assert "onerror" not in wordpress.body_html
-    assert "<figcaption>图源:AI生成</figcaption>" in wordpress.body_html
-    assert 'src="https://www.hjtdsm.com/wp-content/uploads/2026/02/exo.jpg"' in wordpress.body_html
+def test_body_html_is_sanitised_by_the_page_step():
+    body = (PAGES / "wordpress_article.html").read_bytes()
+    item = page_to_article(Fetched(WORDPRESS_URL, body, {"Content-Type": "text/html; charset=utf-8"}))
+    assert "<script" not in item.body_html
+    assert "onerror" not in item.body_html
+    assert "<figcaption>图源:AI生成</figcaption>" in item.body_html
+    assert 'src="https://www.hjtdsm.com/wp-content/uploads/2026/02/exo.jpg"' in item.body_html
 
 
 def test_reference_section_becomes_entry_lines_and_links(wordpress):

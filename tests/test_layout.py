@@ -50,6 +50,12 @@ def test_the_command_package_runs_no_query():
     assert calls == []
 
 
+def test_extraction_imports_nothing_from_the_archive():
+    # Extraction reads HTML and nothing else; the page step (crawler/page.py) sanitises what it found.
+    reaching = {module: "archive" for module, tops in imported_packages("crawler/extraction").items() if "archive" in tops}
+    assert reaching == {}
+
+
 def test_the_command_package_holds_no_sql():
     # SQL a user is told to type (a hint after `medarchive demo`) is shown text, not a query the command runs.
     code = [line for path in sorted((ROOT / "medarchive").rglob("*.py"))

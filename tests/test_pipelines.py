@@ -1,14 +1,16 @@
-"""Each normalising step does its one job on an article; the pipeline running them leaves anything else alone."""
+"""Each normalising step does its one job on an article; the page step runs them all; the
+pipeline after it reports unread dates and leaves anything else alone."""
 
+import re
 from collections import Counter
 
 import pytest
-from scrapy.exceptions import DropItem
+from scrapy.exceptions import ScrapyDeprecationWarning
 from scrapy.utils.test import get_crawler
 
 from crawler import normalise as steps
 from crawler.items import ArticleItem, NeighbourLink, PageAlias
-from crawler.pipelines import NormalisePipeline
+from crawler.pipelines import NormalisePipeline, UnreadDatesPipeline
 
 
 class Step:
@@ -29,7 +31,7 @@ def make(step):
 def pipeline():
     crawler = get_crawler()
     crawler.stats.open_spider()
-    return NormalisePipeline.from_crawler(crawler)
+    return UnreadDatesPipeline.from_crawler(crawler)
 
 
 def item(**fields):
@@ -62,11 +64,11 @@ def test_unreadable_date_is_kept_raw_and_counted():
     assert step.counts["dates/unparsed"] == 1
 
 
-def test_article_without_title_is_dropped_and_counted():
-    normalising = pipeline()
-    with pytest.raises(DropItem, match="has no title"):
-        normalising.process_item(item(title="  "))
-    assert normalising.stats.get_value("validate/dropped/missing_title") == 1
+def test_article_without_title_is_refused_and_counted():
+    counts = Counter()
+    with pytest.raises(steps.InvalidArticle, match="has no title"):
+        steps.normalise(item(title="  "), steps.counter_into(counts))
+    assert counts["validate/dropped/missing_title"] == 1
 
 
 def test_disclaimer_line_left_in_the_body_moves_out():
@@ -94,10 +96,26 @@ def test_aliases_pass_through_untouched():
     assert pipeline().process_item(alias) is alias
 
 
-def test_the_steps_are_listed_once_and_a_crawl_reextract_and_extract_run_that_list():
+def test_a_crawl_naming_the_old_normalising_pipeline_still_runs_with_a_warning():
+    from scrapy.utils.misc import build_from_crawler, load_object
+
+    crawler = get_crawler(settings_dict={"ITEM_PIPELINES": {"crawler.pipelines.NormalisePipeline": 100}})
+    with pytest.warns(ScrapyDeprecationWarning, match="remove it from ITEM_PIPELINES"):
+        old = build_from_crawler(load_object("crawler.pipelines.NormalisePipeline"), crawler)
+    article = item()
+    assert old.process_item(article) is article
+
+
+def test_the_steps_are_listed_once_and_only_the_page_step_runs_them():
     from pathlib import Path
 
     root = Path(__file__).parent.parent / "crawler"
     assert steps.STEPS == (steps.require_fields, steps.normalise_dates, steps.find_identifiers, steps.find_trial_registrations, steps.move_disclaimer)
-    for module in ("pipelines/__init__.py", "reextract.py", "single_page.py"):
-        assert "normalise(" in (root / module).read_text("utf-8"), module
+    running = sorted(str(path.relative_to(root)) for path in root.rglob("*.py") if "normalise(" in path.read_text("utf-8"))
+    assert running == ["normalise.py", "page.py"]
+    # The crawl's spider reaches it through its extraction processes (extractor.py).
+    for module in ("extractor.py", "reextract.py", "single_page.py"):
+        assert "page_to_article(" in (root / module).read_text("utf-8"), module
+    calling_extraction = [str(path.relative_to(root)) for path in root.glob("*.py")
+                          if re.search(r"\b(read|extract)_article\(", path.read_text("utf-8"))]
+    assert calling_extraction == ["page.py"]

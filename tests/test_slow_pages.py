@@ -17,6 +17,7 @@ from parsel import Selector
 
 from crawler.extraction.article import extract_article
 from crawler.extractor import READY, ExtractionTimeout, Extractor
+from crawler.page import Fetched
 from replica import serve
 from replica.deep import WithDeepPage, nested_page
 
@@ -97,8 +98,8 @@ def test_an_overrunning_page_is_given_up_and_the_next_page_is_read():
     extractor = Extractor(max_seconds=0.5)
     try:
         with pytest.raises(ExtractionTimeout):
-            extractor.extract(DEEP_PAGE.decode(), "http://127.0.0.1/deep.html", None)
-        page = extractor.extract(nested_page(depth=3, size=2_000).decode(), "http://127.0.0.1/a/1.html", None)
+            extractor.extract(Fetched("http://127.0.0.1/deep.html", DEEP_PAGE), None)
+        page = extractor.extract(Fetched("http://127.0.0.1/a/1.html", nested_page(depth=3, size=2_000)), None).article
     finally:
         extractor.close()
     assert page.title == "层层嵌套的页面"
@@ -109,13 +110,13 @@ def test_other_pages_are_read_while_one_process_reads_a_slow_page():
 
     def read_deep_page():
         with contextlib.suppress(ExtractionTimeout):  # a very busy machine may take longer: not the point here
-            extractor.extract(DEEP_PAGE.decode(), "http://127.0.0.1/deep.html", None)
+            extractor.extract(Fetched("http://127.0.0.1/deep.html", DEEP_PAGE), None)
 
     slow = threading.Thread(target=read_deep_page)
     try:
         slow.start()
         time.sleep(0.5)  # the deep page is being read
-        page = extractor.extract(nested_page(depth=3, size=2_000).decode(), "http://127.0.0.1/a/1.html", None)
+        page = extractor.extract(Fetched("http://127.0.0.1/a/1.html", nested_page(depth=3, size=2_000)), None).article
         assert slow.is_alive()  # read before the deep page was done
     finally:
         slow.join()
@@ -126,8 +127,8 @@ def test_other_pages_are_read_while_one_process_reads_a_slow_page():
 def test_an_error_in_extraction_reaches_the_spider_as_itself():
     extractor = Extractor(max_seconds=30)
     try:
-        with pytest.raises(ValueError, match="Selector needs text"):  # no page at all
-            extractor.extract(None, "http://127.0.0.1/a/1.html", None)
+        with pytest.raises(TypeError, match="Cannot convert unicode body"):  # text where bytes belong
+            extractor.extract(Fetched("http://127.0.0.1/a/1.html", "text, not bytes"), None)
     finally:
         extractor.close()
 
@@ -138,7 +139,7 @@ def test_an_extraction_process_whose_crawl_has_gone_ends_without_a_word():
         assert answers.recv() == READY
     child.stdout.close()  # the crawl is gone (SIGKILL) while the page is read
     requests = Connection(os.dup(child.stdin.fileno()), readable=False)
-    requests.send((nested_page(depth=100, size=300_000).decode(), "http://127.0.0.1/a.html", None))
+    requests.send((Fetched("http://127.0.0.1/a.html", nested_page(depth=100, size=300_000)), None, ()))
     requests.close()
     child.stdin.close()
     assert child.wait(timeout=60) == 0

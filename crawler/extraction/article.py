@@ -15,8 +15,6 @@ from lxml import etree
 from parsel import Selector
 from parsel.csstranslator import css2xpath
 
-from archive.sanitize import sanitize_html
-
 from ..items import ArticleItem, NeighbourLink
 from .body import HOLDER_TAGS, SENTENCE_ENDS, best_block, measure_blocks, score_blocks, text_score
 from .dates import find_date_text
@@ -165,7 +163,7 @@ def read_article(selector: Selector, url: str, rule: SiteRule | None = None) -> 
         url=canonical_url(root, url),
         title=title.text,
         body=body,
-        body_html=sanitize_html(etree.tostring(body_root, encoding="unicode", method="html")),
+        body_html=etree.tostring(body_root, encoding="unicode", method="html"),  # sanitised by the page step
         category=extract_category(root, breadcrumb, names),
         breadcrumb=breadcrumb,
         published_raw=published_raw,

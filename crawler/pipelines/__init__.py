@@ -1,18 +1,21 @@
-"""Item pipelines: normalise each article (``crawler.normalise``), then write or queue it."""
+"""Item pipelines: report the dates a crawl could not read, then write or queue each item.
 
-from scrapy.exceptions import DropItem
+The articles come normalised: the page step (``crawler.page``) normalises each as it reads it.
+"""
+
+import warnings
+
+from scrapy.exceptions import ScrapyDeprecationWarning
 
 from ..items import ArticleItem
-from ..normalise import InvalidArticle, UnreadDates, normalise
+from ..normalise import UnreadDates
 
 
-class NormalisePipeline:
-    """Runs the normalising steps over each article, counting into the crawl's stats; an
-    article that cannot be stored is dropped with the reason; the dates it could not read are
-    reported once, when the crawl closes. Anything else passes through."""
+class UnreadDatesPipeline:
+    """Notes each article's published date shown but not read, and reports them in one line
+    when the crawl closes. Every item passes through."""
 
     def __init__(self, crawler):
-        self.crawler = crawler
         self.stats = crawler.stats
         self.unread = UnreadDates()
 
@@ -22,12 +25,23 @@ class NormalisePipeline:
 
     def process_item(self, item):
         if isinstance(item, ArticleItem):
-            try:
-                normalise(item, self.stats.inc_value)
-            except InvalidArticle as error:
-                raise DropItem(str(error)) from None
             self.unread.note(item.url, item.published_raw, item.published)
         return item
 
     def close_spider(self):
         self.unread.report(self.stats.get_stats())
+
+
+class NormalisePipeline:
+    """The pipeline that normalised articles before the page step did: a user's
+    ``ITEM_PIPELINES`` naming it still loads, with a deprecation warning, and passes every item on."""
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        warnings.warn("crawler.pipelines.NormalisePipeline is gone: articles are normalised as they are read;"
+                      " remove it from ITEM_PIPELINES (it will stop loading in the next release)",
+                      ScrapyDeprecationWarning, stacklevel=2)
+        return cls()
+
+    def process_item(self, item):
+        return item

@@ -24,22 +24,22 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.defer import maybe_deferred_to_future
 
 from ..extraction.listings import looks_like_article_url, read_listing, read_sitemap, section_links, sitemaps_in_robots, url_shape
-from ..extraction.pagination import MAX_ARTICLE_PAGES, join_pages
+from ..extraction.article import NotAnArticle
+from ..extraction.pagination import MAX_ARTICLE_PAGES
 from ..extraction.rules import SITEMAP_PATHS
 from ..extraction.site_rules import SiteRules, load_site_rules
-from ..extraction.text import better_encoding
 from ..extraction.urls import absolute_url, clean_url, origin
 from ..extractor import ExtractionTimeout, Extractor
+from ..jobs import emit
 from ..exchange import http_exchange
 from ..items import ArticleItem, ChainGap, ContinuedPage, KeptPage, NotArticle, NotModified, PageAlias, SitemapSeen
 from ..middlewares import ForbiddenByRobots, NotFetched, TooLarge
+from ..page import Fetched, Unstorable, fitting_encoding, kept_headers
 from ..renamed_settings import setting
 from ..start import as_list, nothing_known
 
 #: Answers that send the crawl elsewhere; the spider follows them itself.
 REDIRECT_STATUSES = [301, 302, 303, 307, 308]
-#: Response headers kept with a raw page: enough to decode it again.
-KEPT_HEADERS = (b"Content-Type", b"Last-Modified", b"ETag", b"Date")
 #: Below discovery (-1): a long chain of unlisted pages waits until the sitemaps and
 #: listings are read, which decide whether it is given up (``PORTAL_MAX_UNLISTED_CHAIN``).
 UNLISTED_CHAIN_PRIORITY = -2
@@ -166,17 +166,13 @@ class PortalSpider(scrapy.Spider):
             for request in self._follow_redirect(response):
                 yield request
             return
-        response = self._decoded(response)
         if not isinstance(response, TextResponse):
             stats.inc_value("portal/skipped/not_text")
             self.logger.warning("Skipped %s: not a text page (%s)", response.url, response.headers.get("Content-Type"))
             yield NotArticle(url=clean_url(response.url), reason="not_text")
             return
         try:
-            # Read off the reactor thread, so downloads go on meanwhile (crawler/extractor.py).
-            page = await maybe_deferred_to_future(
-                self.extractor.extract_later(response.text, response.url, self.site_rules.for_url(response.url))
-            )
+            page = await self._read(response)
         except ExtractionTimeout as error:
             stats.inc_value("portal/skipped/slow_extraction")
             self.logger.warning("Skipped %s: %s (PORTAL_MAX_EXTRACT_SECONDS); page kept for `medarchive reextract`", response.url, error)
@@ -187,7 +183,11 @@ class PortalSpider(scrapy.Spider):
             self.logger.error("Could not extract %s (%s: %s); page kept for `medarchive reextract`", response.url, type(error).__name__, error)
             yield NotArticle(url=clean_url(response.url), reason="extraction_error", page=kept_page(response))
             return
-        if page is None:
+        if isinstance(page, Unstorable):
+            self.logger.warning("Dropped %s: %s", response.url, page)
+            return
+        if isinstance(page, NotAnArticle):
+            response = self._decoded(response, counted=False)  # as the page step read it
             stats.inc_value("portal/skipped/not_article")
             self.logger.info("Skipped %s: not an article page", response.url)
             yield NotArticle(url=clean_url(response.url), reason="not_article")
@@ -222,7 +222,7 @@ class PortalSpider(scrapy.Spider):
             stats.inc_value("portal/pagination/articles")
             pages = page.pagination
             assembly = _Assembly(item=item, urls=dict(pages.urls), unlisted=self._unlisted_run(page, response), tried={pages.current})
-            for found in self._next_page(assembly):
+            async for found in self._next_page(assembly):
                 yield found
             return
         yield item
@@ -282,7 +282,7 @@ class PortalSpider(scrapy.Spider):
             request.meta.update(unlisted=meta.get("unlisted", 0), on_its_own=True)
             yield request.replace(dont_filter=True)
 
-    def _next_page(self, assembly):
+    async def _next_page(self, assembly):
         """The request for the article's next page not yet read, or, when none is left (or
         ``MAX_ARTICLE_PAGES`` are read), the article joined from its pages."""
         # Only pages after the one read first: pages before it are read only when it is page 1.
@@ -298,15 +298,15 @@ class PortalSpider(scrapy.Spider):
         if pending:
             self.crawler.stats.inc_value("portal/bounded/article_pages")
             self.logger.warning("%s has more than %d pages; stored with its first %d", assembly.item.url, MAX_ARTICLE_PAGES, MAX_ARTICLE_PAGES)
-        for found in self._joined(assembly):
+        async for found in self._joined(assembly):
             yield found
 
-    def _joined(self, assembly):
+    async def _joined(self, assembly):
         """The article joined from its pages (pages 2..n as its aliases and kept pages), the
         gaps of the pages that failed, and the requests for its neighbours."""
         item = assembly.item
         parts = sorted(assembly.read, key=lambda part: part[1].number)
-        joined = join_pages(item, [page for page, _ in parts])
+        joined = await self._joined_item(item, [kept for _, kept in parts])
         later = {clean_url(kept.fetched_url) for _, kept in parts} | {page.url for page, _ in parts}
         for url in later:
             self.canonical_of[url] = item.url
@@ -322,28 +322,25 @@ class PortalSpider(scrapy.Spider):
         """Page 2, 3 ... of an article: its text is kept for the article, its pager may name
         pages the first one did not show."""
         assembly, number = response.meta["assembly"], response.meta["page_number"]
-        response = self._decoded(response)
         page = None
         if isinstance(response, TextResponse):
             try:
-                page = await maybe_deferred_to_future(
-                    self.extractor.extract_later(response.text, response.url, self.site_rules.for_url(response.url))
-                )
+                page = await self._read(response, first_page=False)
             except Exception as error:  # the article is stored with the pages that could be read
                 self.logger.warning("Could not extract page %d of %s (%s: %s)", number, assembly.item.url, type(error).__name__, error)
-        if page is None:
+        if page is None or isinstance(page, NotAnArticle):
             self._missing_page(assembly, number, "not_article", response.status)
         else:
             self.crawler.stats.inc_value("portal/pagination/pages")
             kept = ContinuedPage(number=number, fetched_url=response.url, status=response.status,
-                                 headers=_kept_headers(response), body=response.body, exchange=http_exchange(response))
+                                 headers=kept_headers(response.headers), body=response.body, exchange=http_exchange(response))
             assembly.read.append((page, kept))
             for later, url in (page.pagination.urls if page.pagination else {}).items():
                 assembly.urls.setdefault(later, url)
-        for found in self._next_page(assembly):
+        async for found in self._next_page(assembly):
             yield found
 
-    def on_later_page_error(self, failure):
+    async def on_later_page_error(self, failure):
         request = failure.request
         assembly, number = request.meta["assembly"], request.meta["page_number"]
         if failure.check(NotFetched):  # left out on purpose (--max-pages), and counted where it was
@@ -357,7 +354,7 @@ class PortalSpider(scrapy.Spider):
             # A failed fetch like any other (the summary's "not stored"), and a gap of the article.
             self.crawler.stats.inc_value(f"portal/failed/{reason}")
             self._missing_page(assembly, number, reason, status)
-        for found in self._next_page(assembly):
+        async for found in self._next_page(assembly):
             yield found
 
     def _missing_page(self, assembly, number, reason, status) -> None:
@@ -367,16 +364,57 @@ class PortalSpider(scrapy.Spider):
                             number, assembly.item.url, assembly.urls[number], reason)
         assembly.missing.append((number, assembly.urls[number], reason, status))
 
-    def _decoded(self, response):
+    async def _read(self, response, first_page=True):
+        """The page step over ``response``, as fetched now. Its normalising is counted when the
+        article is stored as read: one split over pages is counted once, when joined."""
+        page = Fetched(response.url, response.body, kept_headers(response.headers), response.status,
+                       datetime.now(timezone.utc).isoformat(timespec="seconds"))
+        read = await self._step(page)
+        self._count(read, normalised=first_page and not getattr(read.article, "pagination", None))
+        return read.article
+
+    async def _joined_item(self, item, kept: list) -> ArticleItem:
+        """The article read again from its first page (as ``item`` keeps it) and its ``kept``
+        later pages, joined as ``reextract`` joins them; page 1 alone if that fails."""
+        first = Fetched(item.fetched_url, item.raw_body, item.raw_headers, item.http_status, item.fetched_at)
+        later = [Fetched(page.fetched_url, page.body, page.headers, page.status) for page in kept]
+        try:
+            read = await self._step(first, later)
+        except Exception as error:  # each page was read once: only a loaded machine gets here
+            self.logger.warning("Could not join the pages of %s (%s: %s); stored with its first page", item.url, type(error).__name__, error)
+            return item
+        self._count(read, step=False)
+        if not isinstance(read.article, ArticleItem):
+            return item
+        return replace(read.article, aliases=item.aliases, exchange=item.exchange)
+
+    async def _step(self, page: Fetched, later=()):
+        """The page step, off the reactor thread so downloads go on meanwhile
+        (crawler/extractor.py); what it logged goes into the crawl's log."""
+        read = await maybe_deferred_to_future(self.extractor.extract_later(page, self.site_rules.for_url(page.url), later))
+        emit(read.records)
+        return read
+
+    def _count(self, read, step=True, normalised=True) -> None:
+        """What the page step counted, into the crawl's stats: with ``step`` its own counts (the
+        charset fallback, as ``portal/...``), with ``normalised`` the normalising steps'."""
+        for key, n in read.counts.items():
+            if "/" in key and normalised:
+                self.crawler.stats.inc_value(key, n)
+            elif "/" not in key and step:
+                self.crawler.stats.inc_value(f"portal/{key}", n)
+
+    def _decoded(self, response, counted=True):
         """The response read in the charset that fits its bytes when the declared one does not
-        (GBK sent as UTF-8)."""
-        if isinstance(response, TextResponse) and "\ufffd" in response.text:
-            encoding = better_encoding(response.body, response.encoding)
-            if encoding:
-                self.crawler.stats.inc_value("portal/encoding_fallback")
-                self.logger.warning("%s is not %s as declared; read as %s", response.url, response.encoding, encoding)
-                return response.replace(encoding=encoding)
-        return response
+        (GBK sent as UTF-8), as the page step reads it; with ``counted``, the fallback is
+        counted and logged."""
+        encoding = fitting_encoding(response) if isinstance(response, TextResponse) else None
+        if encoding is None:
+            return response
+        if counted:
+            self.crawler.stats.inc_value("portal/encoding_fallback")
+            self.logger.warning("%s is not %s as declared; read as %s", response.url, response.encoding, encoding)
+        return response.replace(encoding=encoding)
 
     def _unlisted_run(self, page, response) -> int | None:
         """Chain pages in a row up to this one that no sitemap or listing names, or None
@@ -644,6 +682,7 @@ class PortalSpider(scrapy.Spider):
         if not self.discover or folder in self.folders_read:
             return
         self.folders_read.add(folder)
+        response = self._decoded(response, counted=False)  # as the page step read it
         for url in section_links(response.selector.root, response.url):
             yield self._discovery(url, self.parse_listing)
 
@@ -665,7 +704,9 @@ class PortalSpider(scrapy.Spider):
         return sorted(urls)
 
     def _item(self, page, response) -> ArticleItem:
-        return article_item(page, response, self._aliases(page, response))
+        """The article the page step read, with what only the crawl knows: the URLs that led to
+        it, and the HTTP exchange."""
+        return replace(page, aliases=self._aliases(page, response), exchange=http_exchange(response))
 
 
 @dataclass
@@ -688,31 +729,6 @@ def _too_large(failure) -> bool:
     return bool(failure.check(DownloadCancelledError, TooLarge))
 
 
-def _kept_headers(response) -> dict:
-    return {name.decode(): response.headers.get(name).decode("latin-1") for name in KEPT_HEADERS if response.headers.get(name)}
-
-
 def kept_page(response) -> KeptPage:
     """The response as re-extraction needs it."""
-    return KeptPage(fetched_url=response.url, status=response.status, headers=_kept_headers(response), body=response.body)
-
-
-def article_item(page: ArticleItem, response, aliases=(), fetched_at: str | None = None) -> ArticleItem:
-    """The extracted ``page``, completed with what its ``response`` says: also used by
-    re-extraction and ``medarchive extract``."""
-    headers = _kept_headers(response)
-    return replace(
-        page,
-        neighbours=[replace(link, url=clean_url(link.url)) if link.url else link for link in page.neighbours],
-        fetched_url=response.url,
-        site=origin(response.url),
-        aliases=list(aliases),
-        fetched_at=fetched_at or datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        http_status=response.status,
-        encoding=response.encoding,
-        etag=headers.get("ETag"),
-        last_modified=headers.get("Last-Modified"),
-        raw_headers=headers,
-        raw_body=response.body,
-        exchange=http_exchange(response),
-    )
+    return KeptPage(fetched_url=response.url, status=response.status, headers=kept_headers(response.headers), body=response.body)
