@@ -76,7 +76,7 @@ def _is_utf8(body: bytes) -> bool:
 
 
 def test_reextract_reads_a_kept_page_in_the_charset_of_its_bytes(tmp_path):
-    from archive.schema import open_archive
+    from archive import open_archive
     from archive.writer import write_batch
     from crawler.items import KeptPage
     from crawler.reextract import reextract

@@ -1,18 +1,15 @@
 """Authors, editor, source, modified date, description, keywords, images and language, read off a
 page by the plain functions of ``crawler/extraction`` (no Scrapy): each the page's own, or absent."""
 
-from collections import Counter
 from datetime import datetime, timezone
 
 from parsel import Selector
-from scrapy.http import HtmlResponse
 
 from crawler.extraction.article import read_article
 from crawler.extraction.site_rules import SiteRule
 from crawler.items import ArticleImage
-from crawler.normalise import counter_into, normalise
+from crawler.page import Fetched, page_to_article
 from crawler.single_page import extract_page
-from crawler.spiders.portal import article_item
 
 URL = "http://news.example.cn/health/2025/0302/123.html"
 TEXT = "<p>春季是流感高发季节，专家提醒市民注意个人防护，勤洗手、多通风，出现发热症状应及时就医。</p>" * 3
@@ -118,9 +115,7 @@ def test_a_publication_date_is_no_modified_date():
 
 
 def test_the_http_last_modified_header_is_no_modified_date():
-    response = HtmlResponse(URL, body=page().encode(), headers={"Last-Modified": "Mon, 03 Mar 2025 10:20:00 GMT"}, encoding="utf-8")
-    item = article_item(read_article(response.selector, URL), response)
-    normalise(item, counter_into(Counter()))
+    item = page_to_article(Fetched(URL, page().encode(), {"Content-Type": "text/html; charset=utf-8", "Last-Modified": "Mon, 03 Mar 2025 10:20:00 GMT"}))
     assert item.last_modified == "Mon, 03 Mar 2025 10:20:00 GMT"
     assert (item.modified_raw, item.modified) == (None, None)
 
