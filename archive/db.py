@@ -62,13 +62,16 @@ def check_is_archive(path) -> None:
 #: killed exactly there (mid-schema, mid-batch, before a commit).
 PAUSE_AT = "MEDARCHIVE_PAUSE_AT"
 _statements_matched = itertools.count(1)
+_last_statement = [None]
 
 
 def _pause_where_asked(statement: str) -> None:
     """Say ``paused before SQL`` on stderr and wait for ever, if ``statement`` is the one
     ``MEDARCHIVE_PAUSE_AT`` names."""
+    # SQLite traces a statement again for each trigger it fires (m025's kept counts): one count.
+    repeated, _last_statement[0] = statement == _last_statement[0], statement
     sql, _, nth = os.environ[PAUSE_AT].partition("@")
-    if sql.lower() in statement.lower() and next(_statements_matched) == int(nth or 1):
+    if not repeated and sql.lower() in statement.lower() and next(_statements_matched) == int(nth or 1):
         os.write(2, f"paused before {sql}\n".encode())
         while True:
             time.sleep(3600)
