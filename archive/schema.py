@@ -424,6 +424,23 @@ def m022_chart_indexes(db):
         db.execute(f"drop index if exists {index}")
 
 
+
+@MIGRATIONS()
+def m024_stories(db):
+    """Reprints grouped into stories (:mod:`archive.stories`): each article's ``story``, each
+    story's earliest article (``stories.origin_url``), the MinHash signature of each article's
+    body and its band hashes, indexed so that a new article's candidates are found by SQL.
+    Existing articles get their story from ``reextract``."""
+    db.execute("alter table articles add column story integer")
+    db["articles"].create_index(["story"])
+    db["stories"].create({"id": int, "origin_url": str}, pk="id")
+    db["story_signatures"].create({"article_id": int, "signature": bytes}, pk="article_id")
+    db.execute(
+        "create table story_bands (band integer not null, hash integer not null, article_id integer not null,"
+        " primary key (band, hash, article_id)) without rowid"
+    )
+    db["story_settings"].create({"name": str, "value": str}, pk="name")
+
 def has_table(conn, name: str) -> bool:
     """Whether ``conn``'s archive has the table ``name``: an archive read as it is may be older than it."""
     return conn.execute("select 1 from sqlite_master where type = 'table' and name = ?", [name]).fetchone() is not None
