@@ -52,7 +52,7 @@ from urllib.parse import parse_qsl, quote, urlencode
 from datasette import hookimpl
 from markupsafe import Markup, escape
 
-from . import browse, cjkfts, coverage, drift, search, stats
+from . import browse, cjkfts, coverage, drift, search, stats, stories
 from .sanitize import sanitize_html
 from .schema import category_group_column, has_table, readonly_uri, sortable_dates
 
@@ -537,6 +537,9 @@ async def article_page(datasette, request):
         trial["naming_url"] = naming_url(datasette, name, trial["trial_id"])
     for neighbour in article["neighbours"]:
         neighbour["href"] = article_url(datasette, name, neighbour["url"]) if neighbour["archived"] else _web_link(neighbour["url"])
+    same_count, same_story = await datasette.get_database(name).execute_fn(lambda conn: stories.same_story(conn, article["url"]))
+    for other in same_story:
+        other["href"] = article_url(datasette, name, other["url"])
     context = {
         "database": name,
         "article": article,
@@ -544,6 +547,8 @@ async def article_page(datasette, request):
         "source_url": _web_link(article["url"]),
         "versions_url": datasette.urls.table(name, "article_versions") + "?" + urlencode({"url": article["url"]}),
         "table_url": datasette.urls.table(name, "articles"),
+        "same_count": same_count,
+        "same_story": same_story,
     }
     return await _render(datasette, request, "medarchive_article.html", context)
 

@@ -24,7 +24,7 @@ FORMATS = ("csv", "jsonl", "parquet")
 #: The article's own columns, in the order written; ``body_html`` follows ``body`` when asked for.
 ARTICLE_COLUMNS = (
     "url", "id", "site", "title", "category", "published", "published_at", "published_raw", "published_source",
-    "body", "disclaimer", "first_seen", "last_changed",
+    "body", "disclaimer", "first_seen", "last_changed", "story",
 )
 #: What an article cites, each a list: the column written, and the table and column it comes from.
 CITED = {
@@ -61,7 +61,7 @@ def article_rows(db, selection: Selection = Selection(), query: str | None = Non
     :raises QuerySyntaxError: when ``query`` cannot be understood.
     """
     conn = getattr(db, "conn", db)
-    own = [f"a.{name}" if name != "published_at" else f"{dated(conn, name, 'a')} as {name}" for name in columns(with_html) if name not in CITED]
+    own = [_own_column(conn, name) for name in columns(with_html) if name not in CITED]
     cited = [f"(select json_group_array({column}) from (select {column} from {table} where article_url = a.url order by {column})) as {name}"
              for name, (table, column) in CITED.items()]
     where, params = selected(conn, selection, query)
@@ -74,6 +74,16 @@ def article_rows(db, selection: Selection = Selection(), query: str | None = Non
         yield article
 
 
+def _own_column(conn, name: str) -> str:
+    """The SQL reading the article column ``name``; on an archive from before it, read as it is,
+    what stands for it: the expression of ``published_at``, no ``story``."""
+    if name == "published_at":
+        return f"{dated(conn, name, 'a')} as {name}"
+    if name == "story" and "story" not in {row[1] for row in conn.execute("pragma table_info(articles)")}:
+        return "null as story"
+    return f"a.{name}"
+
+
 def selected(conn, selection: Selection, query: str | None) -> tuple[list[str], list]:
     """SQL conditions (and their parameters) on the ``articles`` table named ``a`` picking the
     articles of ``selection`` that match ``query``, as every export format picks them."""
@@ -84,8 +94,8 @@ def selected(conn, selection: Selection, query: str | None) -> tuple[list[str], 
     return where, params
 
 
-#: What only the archive knows of an article: its row id, and when it first saw and last changed it.
-ARCHIVE_ONLY = ("id", "first_seen", "last_changed")
+#: What only the archive knows of an article: its row id, when it first saw and last changed it, its story.
+ARCHIVE_ONLY = ("id", "first_seen", "last_changed", "story")
 
 
 def article_record(article) -> dict:
@@ -136,7 +146,7 @@ def write_jsonl(rows, stream) -> int:
 def parquet_schema(names: list[str]):
     import pyarrow as pa
 
-    types = {"id": pa.int64(), **{name: pa.list_(pa.string()) for name in CITED}}
+    types = {"id": pa.int64(), "story": pa.int64(), **{name: pa.list_(pa.string()) for name in CITED}}
     return pa.schema([(name, types.get(name, pa.string())) for name in names])
 
 

@@ -433,6 +433,10 @@ def m024_stories(db):
     Existing articles get their story from ``reextract``."""
     db.execute("alter table articles add column story integer")
     db["articles"].create_index(["story"])
+    # A candidate's story read from the index, not from its row (which holds the body).
+    db["articles"].create_index(["id", "story"])
+    # `stats` counts the stories of each month from this index, not from the rows (which hold the bodies).
+    db["articles"].create_index(["published_day", "story"])
     db["stories"].create({"id": int, "origin_url": str}, pk="id")
     db["story_signatures"].create({"article_id": int, "signature": bytes}, pk="article_id")
     db.execute(

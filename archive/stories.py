@@ -22,6 +22,7 @@ The numbers (shingle size, threshold) were chosen on the labelled pairs of
 """
 
 import hashlib
+import json
 import re
 import unicodedata
 
@@ -153,7 +154,9 @@ def _leave(conn, article_id: int) -> None:
         conn.execute("delete from story_signatures where article_id = ?", [article_id])
     if row and row[1] is not None:
         conn.execute("update articles set story = null where id = ?", [article_id])
-        _set_origin(conn, row[1])
+        (origin,) = conn.execute("select origin_url from stories where id = ?", [row[1]]).fetchone() or (None,)
+        if origin == row[0]:  # another article is the origin now, or none is left
+            _set_origin(conn, row[1])
 
 
 def _candidates(conn, article_id: int, hashes: list[int]) -> set[int]:
@@ -169,8 +172,10 @@ def _matching_stories(conn, values: np.ndarray, candidates: set[int]) -> set[int
     """The stories of the candidates whose signature is at least :data:`THRESHOLD` similar to ``values``."""
     stories = set()
     for other in sorted(candidates):
+        # The story from m024's index on (id, story): the row holds the body, read past to reach the story.
         kept = conn.execute(
-            "select s.signature, a.story from story_signatures s join articles a on a.id = s.article_id where s.article_id = ?",
+            "select s.signature, a.story from story_signatures s join articles a indexed by idx_articles_id_story on a.id = s.article_id"
+            " where s.article_id = ?",
             [other],
         ).fetchone()
         if kept and kept[1] is not None and similarity(values, np.frombuffer(kept[0], dtype="<u4")) >= THRESHOLD:
@@ -192,39 +197,64 @@ def _assign_one(conn, article_id: int, url: str, body: str, story: int | None) -
             "insert or ignore into story_bands (band, hash, article_id) values (?, ?, ?)",
             [(band, value, article_id) for band, value in enumerate(hashes)],
         )
-    if stories:
-        target = min(stories)
-        for other in stories - {target}:
-            conn.execute("update articles set story = ? where story = ?", [target, other])
-            conn.execute("delete from stories where id = ?", [other])
-    else:
+    if not stories:
         target = conn.execute("select coalesce(max(id), 0) + 1 from stories").fetchone()[0]
         conn.execute("insert into stories (id, origin_url) values (?, ?)", [target, url])
+        conn.execute("update articles set story = ? where id = ?", [target, article_id])
+        return
+    target = min(stories)
+    origins = [url]
+    for other in sorted(stories):
+        origins.append(conn.execute("select origin_url from stories where id = ?", [other]).fetchone()[0])
+        if other != target:
+            conn.execute("update articles set story = ? where story = ?", [target, other])
+            conn.execute("delete from stories where id = ?", [other])
     conn.execute("update articles set story = ? where id = ?", [target, article_id])
-    _set_origin(conn, target)
+    # Each story's origin is already its earliest: the merged story's is the earliest of these.
+    conn.execute("update stories set origin_url = ? where id = ?", [_earliest(conn, origins), target])
+
+
+#: The order of a story's articles: the earliest published among those with a date, then the first fetched.
+_EARLIEST_FIRST = "order by published_at is null, published_at, first_seen, id"
+
+
+def _earliest(conn, urls: list[str]) -> str:
+    """The earliest of the articles ``urls``."""
+    return conn.execute(
+        f"select url from articles where url in (select value from json_each(?)) {_EARLIEST_FIRST} limit 1", [json.dumps(urls)]
+    ).fetchone()[0]
 
 
 def _set_origin(conn, story: int) -> None:
-    """Point ``story`` at its earliest article (published first, else fetched first); a story
+    """Point ``story`` at its earliest article, reading them all (after one left it); a story
     left without articles is removed."""
-    row = conn.execute(
-        "select url from articles where story = ? order by published_at is null, published_at, first_seen, id limit 1", [story]
-    ).fetchone()
+    row = conn.execute(f"select url from articles where story = ? {_EARLIEST_FIRST} limit 1", [story]).fetchone()
     if row is None:
         conn.execute("delete from stories where id = ?", [story])
     else:
         conn.execute("update stories set origin_url = ? where id = ?", [row[0], story])
 
 
-def same_story(db, url: str) -> list[dict]:
-    """The other articles of ``url``'s story (URL, title, site, published), earliest first."""
-    return [
-        {"url": row[0], "title": row[1], "site": row[2], "published": row[3]}
-        for row in _conn(db).execute(
-            """
-            select o.url, o.title, o.site, o.published from articles a join articles o on o.story = a.story and o.url != a.url
-            where a.url = ? order by o.published_at is null, o.published_at, o.first_seen, o.id
-            """,
-            [url],
-        )
-    ]
+#: At most this many of a story's other pages are listed on an article's page (all are counted).
+SHOWN_AT_MOST = 100
+
+
+def same_story(db, url: str, limit: int = SHOWN_AT_MOST) -> tuple[int, list[dict]]:
+    """How many other articles tell ``url``'s story, and the first ``limit`` of them (URL, title,
+    site, published, whether it is the story's origin), earliest first. An archive from before
+    stories, read as it is, has none."""
+    conn = _conn(db)
+    if "story" not in {row[1] for row in conn.execute("pragma table_info(articles)")}:
+        return 0, []
+    (story,) = conn.execute("select story from articles where url = ?", [url]).fetchone() or (None,)
+    if story is None:
+        return 0, []
+    (count,) = conn.execute("select count(*) - 1 from articles where story = ?", [story]).fetchone()
+    rows = conn.execute(
+        """
+        select a.url, a.title, a.site, a.published, a.url = s.origin_url from articles a join stories s on s.id = a.story
+        where a.story = ? and a.url != ? order by a.published_at is null, a.published_at, a.first_seen, a.id limit ?
+        """,
+        [story, url, limit],
+    )
+    return count, [{"url": row[0], "title": row[1], "site": row[2], "published": row[3], "origin": bool(row[4])} for row in rows]

@@ -1,15 +1,21 @@
 """Reprints grouped into stories: labelled pairs, incremental assignment, merges, origins."""
 
+import asyncio
+import shutil
+import sqlite3
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import pytest
+from conftest import medarchive, written_archive
+from datasette.app import Datasette
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 
 import story_pairs  # noqa: E402
 
-from archive import stories, writer  # noqa: E402
+from archive import stats, stories, writer  # noqa: E402
 from archive.schema import open_archive  # noqa: E402
 
 # Three real bodies of about 760 shingles each, none a reprint of another.
@@ -125,3 +131,59 @@ def test_articles_without_a_story_get_one_from_assign_missing(db, bodies):
     db.execute("update articles set story = null")
     assert stories.assign_missing(db) == 2
     assert story_of(db, 1) == story_of(db, 2) is not None
+
+
+@pytest.fixture(scope="module")
+def both_sites(two_sites, wordpress_crawl, dedecms_portal):
+    """The two replica sites in one archive; its path, and the press release's and its reprint's URLs."""
+    return (two_sites["db"], two_sites["wordpress"] + wordpress_crawl.portal.awkward["press_release"],
+            two_sites["dedecms"] + dedecms_portal.awkward["reprint"])
+
+
+def members(path, url):
+    with closing(sqlite3.connect(path)) as conn:
+        return {row[0] for row in conn.execute("select url from articles where story = (select story from articles where url = ?)", [url])}
+
+
+def test_the_crawled_reprint_on_the_other_site_shares_the_story_and_no_other_article_does(both_sites):
+    path, original, reprint = both_sites
+    assert members(path, original) == {original, reprint}
+
+
+def test_reextract_gives_an_archive_from_before_stories_its_stories(both_sites, tmp_path):
+    path, original, reprint = both_sites
+    old = tmp_path / "old.db"
+    shutil.copy(path, old)
+    with closing(sqlite3.connect(old)) as conn, conn:
+        conn.execute("update articles set story = null")
+        for table in ("stories", "story_signatures", "story_bands"):
+            conn.execute(f"delete from {table}")
+    result = medarchive("reextract", "--db", str(old), "--jobs", "1")
+    assert result.returncode == 0, result.stderr
+    assert members(old, original) == {original, reprint}
+    with closing(sqlite3.connect(old)) as conn:
+        assert conn.execute("select count(*) from articles where story is null").fetchone() == (0,)
+
+
+def test_the_article_page_links_the_same_story_on_other_pages_escaped(bodies, tmp_path):
+    hostile = "<script>alert(1)</script>转载"
+    path = written_archive(tmp_path, [article(1, bodies[X]["body"], "2026-03-01"),
+                                      {**article(2, "编者按：转发。\n" + bodies[X]["body"], "2026-03-02"), "title": hostile}])
+    datasette = Datasette([str(path)])
+
+    async def fetch(url):
+        return (await datasette.client.get("/-/article/archive?url=" + url)).text
+
+    page = asyncio.run(fetch(article(1, "")["url"]))
+    assert "the same story on 1 other page<" in page
+    assert f'href="/-/article/archive?url={article(2, "")["url"]}"' in page.replace("%3A", ":").replace("%2F", "/")
+    assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;转载" in page
+    assert "the same story on" not in asyncio.run(fetch(article(1, "")["url"].replace("/1.", "/9.")))
+
+
+def test_stats_counts_a_month_s_reprints_as_one_story(bodies, db):
+    writer.write_batch(db, [article(1, bodies[X]["body"], "2026-03-01"), article(2, "编者按：转发。\n" + bodies[X]["body"], "2026-03-02"),
+                            article(3, bodies[Y]["body"], "2026-03-05"), article(4, bodies[Z]["body"], "2026-04-01")])
+    assert stats.summary(db.conn)["months"] == [{"month": "2026-03", "articles": 3, "stories": 2},
+                                                {"month": "2026-04", "articles": 1, "stories": 1}]
+    assert "2026-03         3        2" in stats.report(db.conn)
