@@ -172,18 +172,22 @@ def _candidates(conn, article_id: int, hashes: list[int]) -> set[int]:
     return found
 
 
+#: Candidates read in one query: far below SQLite's limits, few enough to hold their signatures.
+_READ_AT_ONCE = 500
+
+
 def _matching_stories(conn, values: np.ndarray, candidates: set[int]) -> set[int]:
     """The stories of the candidates whose signature is at least :data:`THRESHOLD` similar to ``values``."""
-    stories = set()
-    for other in sorted(candidates):
+    stories, ordered = set(), sorted(candidates)
+    for start in range(0, len(ordered), _READ_AT_ONCE):
         # The story from m024's index on (id, story): the row holds the body, read past to reach the story.
-        kept = conn.execute(
+        rows = conn.execute(
             "select s.signature, a.story from story_signatures s join articles a indexed by idx_articles_id_story on a.id = s.article_id"
-            " where s.article_id = ?",
-            [other],
-        ).fetchone()
-        if kept and kept[1] is not None and similarity(values, np.frombuffer(kept[0], dtype="<u4")) >= THRESHOLD:
-            stories.add(kept[1])
+            " where s.article_id in (select value from json_each(?))",
+            [json.dumps(ordered[start : start + _READ_AT_ONCE])],
+        )
+        stories.update(story for blob, story in rows
+                       if story is not None and similarity(values, np.frombuffer(blob, dtype="<u4")) >= THRESHOLD)
     return stories
 
 

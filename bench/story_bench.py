@@ -5,8 +5,8 @@
 The archive is changed in place: give it a copy (``cp bench/out/scale-100000.db
 bench/out/stories-100000.db``, from ``scale.py build``), never an archive to keep. Opening it
 applies migration m024 (timed); then ``stories.assign_missing`` gives every article (or the
-first ``--articles``) its story, in transactions of 1,000 (timed, with the candidates
-compared per article); then ``--new`` articles, each an existing body with an editor's note
+first ``--articles``, or as many as ``--seconds`` allow) its story, in transactions of 1,000
+(timed); then ``--new`` articles, each an existing body with an editor's note
 added, are written one at a time, and ``stories.assign`` of each is timed again on its own.
 The synthetic bodies repeat one vocabulary, so the stories found here mean nothing: only the
 times and counts do.
@@ -45,21 +45,23 @@ def main() -> None:
     parser.add_argument("--db", type=Path, required=True, help="a copy of a scale.py archive: it is changed")
     parser.add_argument("--articles", type=int, help="assign only the first N articles (default: all)")
     parser.add_argument("--new", type=int, default=200, help="new articles written one at a time after the back-fill")
+    parser.add_argument("--seconds", type=float, help="stop the back-fill after this long (the rate is reported)")
     args = parser.parse_args()
     started = time.perf_counter()
     db = open_archive(args.db)
     migrated = time.perf_counter() - started
     ids = [row[0] for row in db.execute("select id from articles where story is null order by id")]
     ids = ids[: args.articles] if args.articles else ids
-    started = time.perf_counter()
+    started, assigned = time.perf_counter(), 0
     for start in range(0, len(ids), CHUNK):
         with db.atomic():
-            stories.assign(db, ids[start : start + CHUNK])
-        if start and start % 10_000 == 0:
-            print(f"  {start:,} assigned, {time.perf_counter() - started:.0f} s", flush=True)
+            assigned += stories.assign(db, ids[start : start + CHUNK])
+        print(f"  {assigned:,} assigned, {time.perf_counter() - started:.0f} s", flush=True)
+        if args.seconds and time.perf_counter() - started > args.seconds:
+            break
     backfill = time.perf_counter() - started
     rng = random.Random(26)
-    sample = rng.sample(ids, min(args.new, len(ids)))
+    sample = rng.sample(ids[:assigned], min(args.new, assigned))
     per_write, per_assign, compared = [], [], []
     for number, source in enumerate(sample):
         url, site, title, body = db.execute("select url, site, title, body from articles where id = ?", [source]).fetchone()
@@ -78,9 +80,10 @@ def main() -> None:
     result = {
         "machine": machine(),
         "articles": len(ids),
+        "assigned": assigned,
         "migration_s": round(migrated, 1),
         "backfill_s": round(backfill, 1),
-        "backfill_ms_per_article": round(backfill / max(len(ids), 1) * 1000, 2),
+        "backfill_ms_per_article": round(backfill / max(assigned, 1) * 1000, 2),
         "new_articles": len(sample),
         "new_write_ms_median": round(statistics.median(per_write) * 1000, 1),
         "new_assign_ms_median": round(statistics.median(per_assign) * 1000, 1),
