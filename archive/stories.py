@@ -124,7 +124,7 @@ def assign(db, ids) -> int:
     _ensure_scheme(conn)
     done = 0
     for article_id in sorted(set(ids)):
-        row = conn.execute("select url, body, story from articles where id = ?", [article_id]).fetchone()
+        row = conn.execute("select url, body from articles where id = ?", [article_id]).fetchone()
         if row is None:
             continue
         _assign_one(conn, article_id, *row)
@@ -144,6 +144,8 @@ def assign_missing(db) -> int:
 def forget(db, ids) -> None:
     """Take the articles ``ids`` out of their stories before they are deleted."""
     conn = _conn(db)
+    if not has_table(conn, "story_settings"):
+        return
     for article_id in ids:
         _leave(conn, article_id)
 
@@ -191,7 +193,7 @@ def _matching_stories(conn, values: np.ndarray, candidates: set[int]) -> set[int
     return stories
 
 
-def _assign_one(conn, article_id: int, url: str, body: str, story: int | None) -> None:
+def _assign_one(conn, article_id: int, url: str, body: str) -> None:
     """Store one article's signature and bands, and put it into the story it matches (merging
     the stories it bridges) or a new one."""
     _leave(conn, article_id)

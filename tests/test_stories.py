@@ -189,3 +189,12 @@ def test_stats_counts_a_month_s_reprints_as_one_story(bodies, db):
     assert stats.summary(db.conn)["months"] == [{"month": "2026-03", "articles": 3, "stories": 2},
                                                 {"month": "2026-04", "articles": 1, "stories": 1}]
     assert "2026-03         3        2" in stats.report(db.conn)
+
+
+def test_signatures_made_with_other_numbers_are_made_again(db, bodies):
+    writer.write_batch(db, [article(1, bodies[X]["body"]), article(2, "编者按：转发。\n" + bodies[X]["body"])])
+    db.execute("update story_settings set value = 'minhash of an older release'")
+    db.execute("update story_signatures set signature = zeroblob(512)")
+    assert stories.assign_missing(db) == 2
+    assert story_of(db, 1) == story_of(db, 2) is not None
+    assert db.execute("select value from story_settings").fetchall() == [(stories.SCHEME,)]
