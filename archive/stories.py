@@ -29,7 +29,7 @@ import unicodedata
 import numpy as np
 from datasketch import MinHash
 
-from .schema import has_table
+from .schema import has_table, sortable_dates
 
 #: Tokens per shingle: 3 CJK characters (or 3 Latin words) in a row.
 SHINGLE_SIZE = 3
@@ -260,10 +260,14 @@ def same_story(db, url: str, limit: int = SHOWN_AT_MOST) -> tuple[int, list[dict
     if story is None:
         return 0, []
     (count,) = conn.execute("select count(*) - 1 from articles where story = ?", [story]).fetchone()
+    # An archive read as it is may be from before published_at: its expression then.
+    published_at = sortable_dates(conn)["published_at"]
     rows = conn.execute(
-        """
-        select a.url, a.title, a.site, a.published, a.url = s.origin_url from articles a join stories s on s.id = a.story
-        where a.story = ? and a.url != ? order by a.published_at is null, a.published_at, a.first_seen, a.id limit ?
+        f"""
+        select url, title, site, published, url = origin_url from (
+          select a.url, a.title, a.site, a.published, s.origin_url, {published_at} as published_at, a.first_seen, a.id
+          from articles a join stories s on s.id = a.story where a.story = ? and a.url != ?
+        ) {_EARLIEST_FIRST} limit ?
         """,
         [story, url, limit],
     )
