@@ -57,7 +57,7 @@ from datasette.filters import FilterArguments
 from datasette.facets import ColumnFacet
 from markupsafe import Markup, escape
 
-from . import browse, cjkfts, coverage, drift, search, stats
+from . import browse, cjkfts, coverage, drift, search, stats, stories
 from .db import readonly_uri
 from .sanitize import sanitize_html
 from .schema import category_group_column, has_table, sortable_dates
@@ -719,6 +719,9 @@ async def article_page(datasette, request):
     for image in article["images"]:
         image["href"] = _web_link(image["url"])
     articles_with = rows_link(datasette, name)
+    same_count, same_story = await datasette.get_database(name).execute_fn(lambda conn: stories.same_story(conn, article["url"]))
+    for other in same_story:
+        other["href"] = article_url(datasette, name, other["url"])
     context = {
         "database": name,
         "article": article,
@@ -729,6 +732,8 @@ async def article_page(datasette, request):
         "authors": [(author, articles_with("articles", {"authors__arraycontains": author})) for author in article["authors"]],
         "versions_url": datasette.urls.table(name, "article_versions") + "?" + urlencode({"url": article["url"]}),
         "table_url": datasette.urls.table(name, "articles"),
+        "same_count": same_count,
+        "same_story": same_story,
     }
     return await _render(datasette, request, "medarchive_article.html", context)
 

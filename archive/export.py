@@ -27,7 +27,7 @@ FORMATS = ("csv", "jsonl", "parquet")
 ARTICLE_COLUMNS = (
     "url", "id", "site", "title", "category", "published", "published_at", "published_raw", "published_source",
     "body", "disclaimer", "authors", "editor", "source", "source_url", "modified", "modified_raw", "description",
-    "keywords", "language", "first_seen", "last_changed",
+    "keywords", "language", "first_seen", "last_changed", "story",
 )
 #: Columns holding lists of free text, stored as JSON text (m023) ...
 TEXT_LISTS = ("authors", "keywords")
@@ -106,7 +106,8 @@ def article_rows(db, selection: Selection = Selection(), query: Query | str | No
 
 
 def _own_column(conn, name: str, stored: set[str]) -> str:
-    """The SQL selecting the article's column ``name``: NULL for one its archive does not have yet."""
+    """The SQL selecting the article's column ``name``: NULL for one its archive does not have yet
+    (an archive from before m023 or m024, read as it is)."""
     if name == "published_at":
         return f"{dated(conn, name, 'a')} as {name}"
     return f"a.{name}" if name in stored else f"null as {name}"
@@ -123,8 +124,8 @@ def selected(conn, selection: Selection, query: Query | str | None) -> tuple[lis
     return where, params
 
 
-#: What only the archive knows of an article: its row id, and when it first saw and last changed it.
-ARCHIVE_ONLY = ("id", "first_seen", "last_changed")
+#: What only the archive knows of an article: its row id, when it first saw and last changed it, its story.
+ARCHIVE_ONLY = ("id", "first_seen", "last_changed", "story")
 
 
 def article_record(article) -> dict:
@@ -194,7 +195,7 @@ def write_jsonl(rows, stream) -> int:
 def parquet_schema(names: list[str]):
     import pyarrow as pa
 
-    types = {"id": pa.int64(), **{name: pa.list_(pa.string()) for name in (*CITED, *TEXT_LISTS)},
+    types = {"id": pa.int64(), "story": pa.int64(), **{name: pa.list_(pa.string()) for name in (*CITED, *TEXT_LISTS)},
              "images": pa.list_(pa.struct([(name, pa.string()) for name in IMAGE_FIELDS]))}
     return pa.schema([(name, types.get(name, pa.string())) for name in names])
 

@@ -427,6 +427,27 @@ def m023_article_metadata(db):
         db["run_articles"].add_column(column, int)
 
 
+@MIGRATIONS()
+def m024_stories(db):
+    """Reprints grouped into stories (:mod:`archive.stories`): each article's ``story``, each
+    story's earliest article (``stories.origin_url``), the MinHash signature of each article's
+    body and its band hashes, indexed so that a new article's candidates are found by SQL.
+    Existing articles get their story from ``reextract``."""
+    db.execute("alter table articles add column story integer")
+    db["articles"].create_index(["story"])
+    # A candidate's story read from the index, not from its row (which holds the body).
+    db["articles"].create_index(["id", "story"])
+    # `stats` counts the stories of each month from this index, not from the rows (which hold the bodies).
+    db["articles"].create_index(["published_day", "story"])
+    db["stories"].create({"id": int, "origin_url": str}, pk="id")
+    db["story_signatures"].create({"article_id": int, "signature": bytes}, pk="article_id")
+    db.execute(
+        "create table story_bands (band integer not null, hash integer not null, article_id integer not null,"
+        " primary key (band, hash, article_id)) without rowid"
+    )
+    db["story_settings"].create({"name": str, "value": str}, pk="name")
+
+
 #: The counts kept beside the rows they count, so that the charts and canned queries read a
 #: few thousand rows at any size: table -> (the rows counted, key columns as SQL over one of
 #: them written ``{r}``, the source's columns whose change moves a row to another key, and

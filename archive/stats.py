@@ -135,6 +135,7 @@ def summary(conn) -> dict:
         "open_gaps": conn.execute("select count(*) from gaps").fetchone()[0],
         "sites": list(sites.values()),
         "outlets": outlets_per_month(conn),
+        "months": _months(conn),
         "last_run": dict(zip(names, last)) if last else None,
     }
 
@@ -184,6 +185,22 @@ def padded(text: str, width: int) -> str:
     return text + " " * (width - shown_width(text))
 
 
+#: ``medarchive stats`` prints the articles and stories of this many latest months (``--json``: all).
+MONTHS_SHOWN = 12
+
+
+def _months(conn) -> list[dict]:
+    """Dated articles per month of publication, and the stories they tell (reprints of one text
+    count once a month; None on an archive from before stories, read as it is)."""
+    has_story = "story" in {row[1] for row in conn.execute("pragma table_info(articles)")}
+    day = sortable_dates(conn)["published_day"]
+    stories = "count(distinct story)" if has_story else "null"
+    rows = conn.execute(
+        f"select substr({day}, 1, 7) as month, count(*), {stories} from articles where {day} is not null group by month order by month"
+    ).fetchall()
+    return [{"month": month, "articles": articles, "stories": told} for month, articles, told in rows]
+
+
 def format_summary(numbers: dict) -> str:
     """:func:`summary` as the lines ``medarchive stats`` prints."""
     gaps = numbers["open_gaps"]
@@ -207,6 +224,11 @@ def format_summary(numbers: dict) -> str:
         for site in numbers["sites"]:
             counts = "".join(f"  {site['years'].get(year, 0):>5}" for year in years)
             lines.append(f"{site['site']:<{width}}  {site['articles']:>8}{counts}  {site['undated']:>7}")
+    if numbers["months"]:
+        lines += ["", f"{'month':<7}  {'articles':>8}  {'stories':>7}"]
+        for month in numbers["months"][-MONTHS_SHOWN:]:
+            told = "-" if month["stories"] is None else month["stories"]
+            lines.append(f"{month['month']:<7}  {month['articles']:>8}  {told:>7}")
     lines += format_outlets(numbers.get("outlets") or [])
     return "\n".join(lines)
 

@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from . import search_index
+from . import search_index, stories
 from .categories import category_group
 from .schema import METADATA_COVERAGE
 
@@ -183,6 +183,7 @@ def write_batch(
         db.execute("delete from gaps where to_url in (select url from articles union all select alias_url from aliases)")
         if changed_ids:
             search_index.index_articles(db, changed_ids)
+            stories.assign(db, changed_ids)
         if run_id is not None:
             _count_in_run(db, run_id, counts, pages)
     return counts
@@ -385,6 +386,7 @@ def delete_articles(db, urls) -> int:
     urls = list(urls)
     with db.atomic():
         ids = [row[0] for url in urls for row in db.execute("select id from articles where url = ?", [url])]
+        stories.forget(db, ids)
         for url in urls:
             for table, column in ARTICLE_CHILD_TABLES.items():
                 db.execute(f"delete from {table} where {column} = ?", [url])

@@ -290,6 +290,49 @@ def generate_articles(rng: random.Random, n: int, start: date, topics=None) -> l
     return articles
 
 
+#: A story both the WordPress and the DedeCMS replica carry (a reprint: the same text, which
+#: the DedeCMS site gives another headline and an editor's note), written apart from the
+#: generated articles so that none of them tells it too.
+PRESS_RELEASE_TITLE = "国家卫生健康委发布儿童青少年近视防控适宜技术指南(更新版)"
+REPRINT_TITLE = "儿童近视怎么防?权威指南更新,这些做法要记牢"
+REPRINT_NOTE = "编者按:近视已成为影响儿童青少年健康的突出问题。本站转载此文,供家长和学校参考。"
+PRESS_RELEASE = (
+    "近日,国家卫生健康委办公厅印发《儿童青少年近视防控适宜技术指南(更新版)》,对近视的筛查、预防和矫正作出细化规定,"
+    "要求各地卫生健康部门会同教育部门抓好落实。",
+    "指南指出,户外活动是预防近视最有效、最经济的措施。学龄儿童每天应保证日间户外活动累计达到两小时以上,"
+    "课间尽量走出教室,家长应在周末带孩子参加登山、骑行、球类等户外运动。",
+    "在用眼习惯方面,指南建议读写时做到\"一拳一尺一寸\",连续近距离用眼四十分钟左右应休息远眺十分钟。"
+    "小学生每天使用电子屏幕累计不宜超过一小时,学龄前儿童尽量避免接触手机和平板电脑。",
+    "指南明确,托幼机构和中小学校每学期应至少开展一次视力筛查,并为每名学生建立屈光发育档案。"
+    "筛查发现视力异常的,应及时告知家长并建议到医疗机构进一步检查,避免在眼镜店直接配镜。",
+    "对于已经近视的儿童,指南提示家长不要轻信\"治愈近视\"的宣传。角膜塑形镜、低浓度阿托品滴眼液等干预手段"
+    "须在眼科医生指导下使用,并定期复查眼轴长度和角膜健康状况。",
+    "国家卫生健康委有关负责人表示,下一步将会同有关部门加强对近视防控产品和服务的监管,"
+    "推动医疗机构、学校和家庭形成合力,力争实现全国儿童青少年总体近视率每年下降的目标。",
+)
+
+
+def reprint_index(articles: list[Article], taken: set[int]) -> int | None:
+    """Which article carries :data:`PRESS_RELEASE`: the first past the chain's oldest two that no
+    case of ``taken`` uses, is not short and cites no DOI or trial in its text (replacing its
+    text must not change what else the site shows); None on a site too small to spare one."""
+    n = len(articles)
+    return next((i for i in range(2, n - 2) if i not in taken | short_indices(n)
+                 and not articles[i].body_dois and not articles[i].trials and articles[i].topic != "policy"), None)
+
+
+def carry_press_release(articles: list[Article], index: int | None, reprint: bool) -> None:
+    """Give the article at ``index`` the press release's text; as a ``reprint``, with another
+    headline and an editor's note first."""
+    if index is None:
+        return
+    article = articles[index]
+    paragraphs = [("p", text) for text in PRESS_RELEASE]
+    article.title = REPRINT_TITLE if reprint else PRESS_RELEASE_TITLE
+    article.blocks = [("p", REPRINT_NOTE), *paragraphs] if reprint else paragraphs
+    article.references = []
+
+
 def short_indices(n: int) -> set[int]:
     """Which of ``n`` articles are short: the chain's two ends and one past its middle (the
     WordPress site deletes the middle one)."""

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from html import escape
 
 from . import vocab
-from .corpus import Article, Deck, text_of
+from .corpus import Article, Deck, carry_press_release, reprint_index, text_of
 from .model import BASE, Page, Site, TruthArticle
 
 SITE_NAME = "细胞资讯网"
@@ -167,6 +167,8 @@ def build(articles: list[Article], rng: random.Random) -> Site:
     paths = [f"/a/{c}/{i}.html" for c, i in zip(cats, ids)]
     gbk_title, no_canonical = 3, {1, n - 2}
     trad = set(rng.sample([i for i in range(n) if i != gbk_title], 2))
+    reprinted = reprint_index(articles, {gbk_title, *no_canonical, *trad, n // 3, n - 2})
+    carry_press_release(articles, reprinted, reprint=True)
     # 喆 and 堃 are GBK-only: they prove the page is decoded as GBK, not GB2312.
     articles[gbk_title].title = "王喆、李堃团队：" + re.sub(r"^\w+团队[:：]", "", articles[gbk_title].title)
     # Two articles split over pages, each with its own pager style.
@@ -258,6 +260,8 @@ def build(articles: list[Article], rng: random.Random) -> Site:
     pages["/robots.txt"] = Page(body=ROBOTS, content_type="text/plain")
     not_found = _gbk(_shell("404", "", "<div class='pleft'><h2>404 Not Found</h2><p>您访问的页面不存在!</p></div>"), 404)
     awkward = {"gbk_title": paths[gbk_title], "split_in_three": paths[n // 3], "split_in_two": paths[n - 2], "newest_chain_end": paths[-1], "oldest_chain_end": paths[0]}
+    if reprinted is not None:
+        awkward["reprint"] = paths[reprinted]
     awkward.update({f"no_canonical_{k}": paths[i] for k, i in enumerate(sorted(no_canonical))})
     awkward.update({f"traditional_{k}": paths[i] for k, i in enumerate(sorted(trad))})
     return Site(pages, truth, nav_links, not_found, ("/plus/", "/dede/", "/include/", "/member/"), awkward)

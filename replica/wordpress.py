@@ -12,7 +12,7 @@ from html import escape
 from urllib.parse import quote
 
 from . import vocab
-from .corpus import MARKER_WORDS, Article, Deck, short_indices
+from .corpus import MARKER_WORDS, Article, Deck, carry_press_release, reprint_index, short_indices
 from .model import BASE, WEEKDAYS, Page, Site, TruthArticle, cn_date
 
 SITE_NAME = "杭吉干细胞"
@@ -255,6 +255,8 @@ def build(articles: list[Article], rng: random.Random, unpublished: int = 0, edi
         articles[i].blocks.append(("p", EDIT_NOTE))
         r.modified[i] = articles[-1].published + timedelta(days=1)
     own_forms = Deck(rng, ("meta", "time", "visible"))
+    reprinted = reprint_index(articles, {deleted, shortlink_from, shortlink_from + 1, utm_from, utm_from - 1, private_in, *edited})
+    carry_press_release(articles, reprinted, reprint=False)
     candidates = [i for i in range(n) if i not in (deleted, shortlink_from + 1, utm_from - 1)]
     own = {i: own_forms.draw() for i in rng.sample(candidates, 4)}
     for a in articles:
@@ -334,4 +336,6 @@ def build(articles: list[Article], rng: random.Random, unpublished: int = 0, edi
         "tag": f"/tag/{quote('哮喘')}/",
     }
     awkward.update({f"own_date_{form}": r.paths[i] for i, form in own.items()})
+    if reprinted is not None:
+        awkward["press_release"] = r.paths[reprinted]
     return Site(pages, truth, nav_links, not_found, ("/wp-admin/", "/private/"), awkward)

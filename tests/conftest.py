@@ -263,6 +263,19 @@ class ServedArchive:
         self.output.close()
 
 
+@pytest.fixture(scope="module")
+def two_sites(wordpress_crawl, dedecms_portal, dedecms_site, tmp_path_factory):
+    """Both replica sites crawled into one archive (some of their articles name a trial registration)."""
+    path = tmp_path_factory.mktemp("two-sites") / "archive.db"
+    shutil.copy(wordpress_crawl.db_path, path)
+    crawl = subprocess.run(
+        [sys.executable, "-m", "medarchive", "crawl", dedecms_site.url + middle_article(dedecms_portal).path, "--db", str(path), *FAST],
+        capture_output=True, text=True, timeout=180,
+    )
+    assert crawl.returncode == 0, crawl.stderr
+    return {"db": path, "wordpress": wordpress_crawl.site.url, "dedecms": dedecms_site.url}
+
+
 def written_archive(directory, articles):
     """An archive at ``directory``/archive.db holding ``articles`` (writer item dicts), closed."""
     from archive import open_archive, writer
@@ -299,10 +312,10 @@ def before_m025(wordpress_crawl, tmp_path_factory):
 
 def undo_sortable_dates(path):
     """Make the archive at ``path`` as the release before migration m009 left it (and so
-    before m022's index on ``published_day`` and m025's kept counts)."""
+    before m022's and m024's indexes on ``published_day`` and m025's kept counts)."""
     with sqlite3.connect(path) as db:
         undo_kept_counts(db)
-        for sql in ("drop index idx_articles_published_day_site_category_group",
+        for sql in ("drop index idx_articles_published_day_site_category_group", "drop index if exists idx_articles_published_day_story",
                     "delete from _sqlite_migrations where name = 'm022_chart_indexes'",
                     "drop index idx_articles_published_at", "drop index if exists idx_articles_published_day",
                     "alter table articles drop column published_day", "alter table articles drop column published_at",

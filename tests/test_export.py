@@ -15,7 +15,7 @@ from contextlib import closing
 import pytest
 
 from archive.files import CannotWrite, replaced_atomically
-from conftest import FAST, medarchive_in_process, middle_article, written_archive
+from conftest import medarchive_in_process, written_archive
 from test_full_disk import small_disk  # noqa: F401 (a fixture)
 
 CITED = {"dois": "article_dois", "pmids": "article_pmids", "pmcids": "article_pmcids", "trials": "article_trials"}
@@ -23,7 +23,7 @@ CITED = {"dois": "article_dois", "pmids": "article_pmids", "pmcids": "article_pm
 #: from the code under test, so that a column it drops fails the tests.
 ARTICLE_COLUMNS = ["url", "id", "site", "title", "category", "published", "published_at", "published_raw",
                    "published_source", "body", "disclaimer", "authors", "editor", "source", "source_url", "modified",
-                   "modified_raw", "description", "keywords", "language", "first_seen", "last_changed"]
+                   "modified_raw", "description", "keywords", "language", "first_seen", "last_changed", "story"]
 #: Lists of free text the archive stores as JSON text, and CSV writes as JSON text.
 TEXT_LISTS = ("authors", "keywords")
 
@@ -31,19 +31,6 @@ TEXT_LISTS = ("authors", "keywords")
 def export(*args):
     """``medarchive export ARGS``, in this process: bytes of stdout are what a pipe would get."""
     return medarchive_in_process("export", *args)
-
-
-@pytest.fixture(scope="module")
-def two_sites(wordpress_crawl, dedecms_portal, dedecms_site, tmp_path_factory):
-    """Both replica sites crawled into one archive (some of their articles name a trial registration)."""
-    path = tmp_path_factory.mktemp("two-sites") / "archive.db"
-    shutil.copy(wordpress_crawl.db_path, path)
-    crawl = subprocess.run(
-        [sys.executable, "-m", "medarchive", "crawl", dedecms_site.url + middle_article(dedecms_portal).path, "--db", str(path), *FAST],
-        capture_output=True, text=True, timeout=180,
-    )
-    assert crawl.returncode == 0, crawl.stderr
-    return {"db": path, "wordpress": wordpress_crawl.site.url, "dedecms": dedecms_site.url}
 
 
 def archive_rows(db_path, where="1", params=()) -> list[dict]:
@@ -75,7 +62,7 @@ def read_csv(text: str) -> list[dict]:
     rows = []
     for row in csv.DictReader(io.StringIO(text, newline="")):
         row = {name: (value if value != "" else None) for name, value in row.items()}
-        rows.append({**row, "id": int(row["id"]), **{name: row[name].split(";") if row[name] else [] for name in CITED},
+        rows.append({**row, "id": int(row["id"]), "story": int(row["story"]), **{name: row[name].split(";") if row[name] else [] for name in CITED},
                      **{name: json.loads(row[name]) if row[name] else [] for name in (*TEXT_LISTS, "images")}})
     return rows
 
