@@ -11,30 +11,19 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from . import search_index, stories
+from . import record, search_index, stories
 from .categories import category_group
 from .schema import METADATA_COVERAGE
 
-#: Fields whose change makes an article "updated": everything stored about it that
-#: comes from the page (the page's furniture and neighbour links do not count).
-CONTENT_FIELDS = (
-    "title",
-    "body",
-    "body_html",
-    "category",
-    "breadcrumb",
-    "published_raw",
-    "disclaimer",
-    "reference_texts",
-    "references",
-    "dois",
-    "pmids",
-    "pmcids",
-)
-#: Fields read from the page since m023 (who wrote it, where it came from, ...): in the
-#: digest only when the page gives them, so that an article without any keeps the digest
-#: it had before they were read and does not look edited.
-METADATA_FIELDS = ("authors", "editor", "source", "source_url", "modified_raw", "description", "keywords", "images", "language")
+#: Fields whose change makes an article "updated": everything stored about it that comes
+#: from the page (the page's furniture and neighbour links do not count), as the record marks it.
+CONTENT_FIELDS = record.marked_fields("content", record.ALWAYS)
+#: Fields read from the page since m023 (who wrote it, where it came from, ...) that are in the
+#: digest only when the page gives them, so that an article without any keeps the digest it had
+#: before they were read and does not look edited.
+METADATA_FIELDS = record.marked_fields("content", record.WHEN_GIVEN)
+#: The ``articles`` columns of the page's metadata.
+_METADATA_COLUMNS = tuple(name for name in record.marked_fields("metadata") if name in record.COLUMNS)
 
 
 @dataclass
@@ -115,12 +104,9 @@ def content_hash(article: dict, *, with_metadata: bool = True) -> str:
 
 
 def metadata_columns(article: dict) -> dict:
-    """The ``articles`` columns of the article's :data:`METADATA_FIELDS` (lists as JSON text),
-    each None when the page does not give it."""
-    columns = {name: article.get(name) or None for name in ("editor", "source", "source_url", "modified", "modified_raw", "description", "language")}
-    for name in ("authors", "keywords"):
-        columns[name] = json.dumps(article[name], ensure_ascii=False) if article.get(name) else None
-    return columns
+    """The ``articles`` columns of the article's metadata (lists as JSON text), each None when
+    the page does not give it."""
+    return record.columns(article, _METADATA_COLUMNS)
 
 
 def utc_now() -> str:
@@ -231,32 +217,15 @@ def _upsert_article(db, article: dict, run_id: int | None = None) -> tuple[str, 
         _write_trials(db, url, article)
         return "unchanged", existing[0]
     row = {
-        "url": url,
-        "site": article["site"],
-        "title": article["title"],
-        "category": article.get("category"),
+        **record.columns(article),
         "category_group": category_group(article.get("category")),
-        "breadcrumb": json.dumps(article.get("breadcrumb") or [], ensure_ascii=False),
-        "body": article["body"],
-        "body_html": article.get("body_html"),
-        "disclaimer": article.get("disclaimer"),
-        "fetched_url": article.get("fetched_url"),
-        "http_status": article.get("http_status"),
-        "encoding": article.get("encoding"),
         "content_hash": digest,
         "last_fetched": now,
         "last_changed": now,
-        **validators,
-        **metadata_columns(article),
     }
     if article.get("published_raw"):
         # Without a date of its own the article keeps the one its neighbours give it.
-        row.update(
-            published=article.get("published"),
-            published_raw=article["published_raw"],
-            published_source=article.get("published_source"),
-            year=_year(article.get("published")),
-        )
+        row["year"] = _year(article.get("published"))
     lost = set()
     if existing:
         article_id = existing[0]
