@@ -386,12 +386,13 @@ def test_ctrl_c_keeps_the_batches_written_and_marks_the_run_interrupted(wordpres
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     with open(pipe, "wb") as stream:  # a WARC still being written: the import waits for more
         writer = WARCWriter(stream, gzip=True)
-        # One batch (50 pages, every article again and again) and some of the next.
+        # One batch (50 pages, every article again and again) and some of the next; fetched after
+        # every date the pages show (a date after the fetch is not read, and would be reported).
         for number in range(60):
             url, body, content_type = article_page(wordpress_crawl, number % 20)
             http = StatusAndHeaders("200 OK", [("Content-Type", content_type)], protocol="HTTP/1.1")
             writer.write_record(writer.create_warc_record(url, "response", payload=io.BytesIO(body), length=len(body),
-                                                          http_headers=http, warc_headers_dict={"WARC-Date": "2026-03-01T08:00:00Z"}))
+                                                          http_headers=http, warc_headers_dict={"WARC-Date": "2026-06-01T08:00:00Z"}))
         stream.flush()
         deadline = time.monotonic() + 60
         while not db_path.exists() or rows(db_path, "select coalesce(articles_new + articles_unchanged, 0) from runs") != [(50,)]:
