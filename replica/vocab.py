@@ -121,9 +121,10 @@ SURNAMES = ("Wang", "Li", "Zhang", "Chen", "Liu", "Yusof", "Foo", "Smith", "Tana
 CN_NAMES = ("王喆", "李堃", "朱镕", "张伟", "陈静", "刘洋", "赵敏", "黄磊")
 SOURCES = ("细胞资讯网", "中国生物技术网", "医脉通", "健康报", "本站原创")
 AUTHORS = ("编辑部", "小细", "admin", "佚名")
-#: What no outlet or author is: the site's own work, or no name given.
+#: What no outlet or author is: the site's own work, no name given ("anonymous"), the CMS's
+#: default login, a desk rather than a person.
 NOT_AN_OUTLET = ("本站原创",)
-NOT_AN_AUTHOR = ("佚名",)
+NOT_AN_AUTHOR = ("佚名", "admin", "编辑部")
 #: Where a reprint's 来源 line links its original, by outlet ({} is the article's id).
 SOURCE_LINKS = {"健康报": "http://www.jkb.com.cn/news/industryNews/2026/{}.html", "医脉通": "https://news.medlive.cn/all/info-news/show-{}_97.html"}
 #: The outlets WordPress reprints name, with the original's URL ({} is the post id) or None.

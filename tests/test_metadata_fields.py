@@ -60,6 +60,11 @@ def test_the_site_name_under_the_headline_is_no_author():
     assert read(page(info="<span>深圳康贝儿童医院</span> <span>2017-12-02 15:34</span>")).authors == []
 
 
+def test_an_anonymous_byline_or_the_cms_login_names_no_author():
+    for line in ("作者：佚名", "作者:Admin", "作者：匿名"):
+        assert read(page(info=f"<span>{line}</span>")).authors == [], line
+
+
 def test_a_meta_author_is_taken_only_when_the_page_shows_that_name():
     assert read(page(head="<meta name='author' content='Discuz! Team'>")).authors == []
     assert read(page(head="<meta name='author' content='李明'>", info="<span>李明</span>")).authors == ["李明"]
@@ -84,7 +89,7 @@ def test_a_source_line_names_the_outlet_and_its_link():
 
 
 def test_a_source_line_naming_no_outlet_gives_no_source():
-    for line in ("来源：转载文章", "来源：未知", "来自: 互联网", "来源： 浏览次数：642"):
+    for line in ("来源：转载文章", "来源：未知", "来自: 互联网", "来源： 浏览次数：642", "来源：本站原创"):
         assert read(page(info=f"<span>{line}</span>")).source is None, line
 
 
