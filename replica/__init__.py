@@ -28,7 +28,8 @@ itself: `authors` (WordPress: the byline's user; DedeCMS: the ``作者:`` of the
 info line, none for ``佚名``, the login ``admin`` and the desk ``编辑部``), `editor` (DedeCMS: a ``（责任编辑：王芳）`` line
 after the content, on every other article), `source` (the outlet of a ``来源``
 line: every third WordPress post is a reprint naming 新华网, 健康时报 or 人民网;
-DedeCMS names one on each page, none for ``本站原创``), `source_url` (when that
+DedeCMS names one on each page: 新华网 as WordPress does, the site itself (细胞资讯网), none for
+``本站原创``), `source_url` (when that
 line links the original), `modified` (WordPress ``article:modified_time``,
 DedeCMS's ``更新时间:`` stamp) and `description` (the meta description).
 `portal.awkward` maps each case below to the path that shows it.

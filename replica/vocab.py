@@ -119,7 +119,7 @@ JOURNALS = ("Stem Cell Res Ther", "SAGE Open Med Case Rep", "Cell Stem Cell", "L
 CN_JOURNALS = ("中华医学杂志", "中国组织工程研究", "天津医药", "中国生物制品学杂志", "中华结核和呼吸杂志")
 SURNAMES = ("Wang", "Li", "Zhang", "Chen", "Liu", "Yusof", "Foo", "Smith", "Tanaka", "Kim", "Garcia", "Müller")
 CN_NAMES = ("王喆", "李堃", "朱镕", "张伟", "陈静", "刘洋", "赵敏", "黄磊")
-SOURCES = ("细胞资讯网", "中国生物技术网", "医脉通", "健康报", "本站原创")
+SOURCES = ("细胞资讯网", "新华网", "医脉通", "健康报", "本站原创")
 AUTHORS = ("编辑部", "小细", "admin", "佚名")
 #: What no outlet or author is: the site's own work, no name given ("anonymous"), the CMS's
 #: default login, a desk rather than a person.

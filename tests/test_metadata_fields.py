@@ -166,6 +166,17 @@ def test_images_come_in_body_order_with_absolute_urls_alt_and_captions():
     ]
 
 
+def test_a_numbered_figure_or_table_line_under_an_image_is_its_caption():
+    for caption in ("图2：治疗前后主要指标变化", "表1 研究对象特征。", "Figure 3. Survival"):
+        text = TEXT + f"<p><img src='/img/f.png'></p><p>{caption}</p>"
+        assert read(page(text=text)).images[0].caption == caption
+
+
+def test_a_paragraph_after_an_image_is_no_caption():
+    text = TEXT + "<p><img src='/img/f.png'></p><p>图书馆里，专家为市民讲解流感防护知识。</p>"
+    assert read(page(text=text)).images[0].caption is None
+
+
 def test_tracking_pixels_icons_and_logos_are_no_images_of_the_article():
     text = "<p><img src='/t.gif' width='1' height='1'><img src='/images/logo.png'><img src='/i/share_icon.png'></p>" + TEXT
     assert read(page(text=text)).images == []

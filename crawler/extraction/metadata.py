@@ -23,6 +23,7 @@ from .byline import (
 from .dates import find_date_text
 from .rules import (
     CAPTION_ENDINGS,
+    CAPTION_NUMBERED,
     CAPTION_OPENERS,
     DESCRIPTION_META,
     EDITOR_LABELS,
@@ -212,9 +213,11 @@ def image_caption(image, body_root) -> str | None:
 
 
 def is_caption(text: str) -> bool:
-    """Whether a line reads as a picture's caption: short, and opening or ending as captions do."""
+    """Whether a line reads as a picture's caption: short, and opening (a numbered figure's too) or
+    ending as captions do."""
     text = text.strip()
-    return bool(text) and len(text) <= MAX_CAPTION_CHARS and (text.startswith(CAPTION_OPENERS) or text.endswith(CAPTION_ENDINGS))
+    return bool(text) and len(text) <= MAX_CAPTION_CHARS and (
+        text.startswith(CAPTION_OPENERS) or bool(CAPTION_NUMBERED.match(text)) or text.endswith(CAPTION_ENDINGS))
 
 
 # --- language --------------------------------------------------------------------------------------

@@ -338,8 +338,10 @@ FURNITURE_IMAGE_PATTERN = (r"logo|icon|avatar|qrcode|qr_?code|erweima|二维码|
 #: An image declared this small (pixels, either side) is an icon or a tracking pixel.
 MIN_IMAGE_SIDE = 50
 #: Words a caption line under an image opens with (``图为...``, ``图片来源：``, ``▲...``), or ends with (``...摄``).
-CAPTION_OPENERS = ("图为", "圖為", "图：", "图:", "图/", "图片：", "图片:", "图片来源", "圖片來源", "资料图", "資料圖", "上图", "下图", "左图",
-                   "右图", "▲", "△", "↑", "（图", "(图")
+CAPTION_OPENERS = ("图为", "圖為", "图：", "图:", "图/", "图片：", "图片:", "图片来源", "圖片來源", "图源", "圖源", "资料图", "資料圖", "上图",
+                   "下图", "左图", "右图", "▲", "△", "↑", "（图", "(图")
+#: A numbered figure's or table's caption: ``图2：治疗前后主要指标变化``, ``表1 研究对象特征``, ``Figure 3.``.
+CAPTION_NUMBERED = re.compile(r"^(?:[图圖表]\s*\d{1,3}|(?:Fig\.?|Figure|Table)\s*\d{1,3})\s*[:：.、\s]")
 CAPTION_ENDINGS = ("摄", "攝", "供图", "供圖", "摄）", "摄)", "供图）", "供图)")
 #: A caption is one short line.
 MAX_CAPTION_CHARS = 120
