@@ -157,6 +157,14 @@ def test_keywords_come_from_the_meta_tag_and_the_pages_tag_links():
 # --- images --------------------------------------------------------------------------------------------
 
 
+def test_chinese_keywords_separated_by_spaces_are_each_a_keyword():
+    assert read(page(head="<meta name='keywords' content='青少年心理健康 心成长 心理技能'>")).keywords == ["青少年心理健康", "心成长", "心理技能"]
+
+
+def test_a_keyword_phrase_with_spaces_between_latin_words_stays_whole():
+    assert read(page(head="<meta name='keywords' content='stem cell therapy'>")).keywords == ["stem cell therapy"]
+
+
 def test_images_come_in_body_order_with_absolute_urls_alt_and_captions():
     text = ("<figure><img src='/img/a.jpg' alt='门诊'><figcaption>市民在门诊排队</figcaption></figure>" + TEXT
             + "<p><img src='b.jpg'></p><p>图为医生为孩子接种疫苗。</p>")
