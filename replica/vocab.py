@@ -127,9 +127,10 @@ NOT_AN_OUTLET = ("本站原创",)
 NOT_AN_AUTHOR = ("佚名", "admin", "编辑部")
 #: Where a reprint's 来源 line links its original, by outlet ({} is the article's id).
 SOURCE_LINKS = {"健康报": "http://www.jkb.com.cn/news/industryNews/2026/{}.html", "医脉通": "https://news.medlive.cn/all/info-news/show-{}_97.html"}
-#: The outlets WordPress reprints name, with the original's URL ({} is the post id) or None.
-WP_REPRINTED_FROM = (("新华网", "http://www.news.cn/health/2026/{}.htm"), ("健康时报", "http://www.jksb.com.cn/html/news/{}.html"),
-                     ("人民网", None))
+#: The outlets WordPress reprints name, with the original's URL ({} is the post id) or None; a
+#: PHPCMS outlet's URL carries a query, whose ``&`` the page writes as ``&amp;``.
+WP_REPRINTED_FROM = (("新华网", "http://www.news.cn/health/2026/{}.htm"),
+                     ("健康时报", "http://www.jksb.com.cn/index.php?m=content&c=index&a=show&catid=12&id={}"), ("人民网", None))
 #: The WordPress user shown in each post's byline.
 WP_AUTHOR = ("小细", "xiaoxi")
 EDITORS = ("王芳", "李静", "陈晨")
