@@ -31,7 +31,8 @@ line: every third WordPress post is a reprint naming 新华网, 健康时报 or 
 DedeCMS names one on each page: 新华网 as WordPress does, the site itself (细胞资讯网), none for
 ``本站原创``), `source_url` (when that
 line links the original), `modified` (WordPress ``article:modified_time``,
-DedeCMS's ``更新时间:`` stamp) and `description` (the meta description).
+DedeCMS's ``更新时间:`` stamp), `description` (the meta description) and `images` (each body
+picture's path, alt text and caption, on whichever page of the article it stands).
 `portal.awkward` maps each case below to the path that shows it.
 
 Site A, WordPress (UTF-8, absolute links, like www.hjtdsm.com):

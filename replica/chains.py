@@ -14,7 +14,7 @@ def dated_truth(a: Article, path: str, category: str, deleted: bool, source: str
         path=path, title=a.title, category=category, published=a.published.date().isoformat(), has_own_date=True,
         first_paragraph=a.first_paragraph(), disclaimer=a.disclaimer, dois=frozenset(a.dois), pmids=frozenset(a.pmids),
         pmcids=frozenset(a.pmcids), reference_count=len(a.references), deleted=deleted, keywords=a.keywords(),
-        trials=frozenset(a.trials), source=source)
+        trials=frozenset(a.trials), source=source, images=a.images())
 
 
 def chain_block(chain: list[int], position: int, articles: list[Article], paths: list[str], href) -> tuple[list[str], str]:

@@ -89,6 +89,15 @@ def test_no_metadata_is_stored_where_the_page_gives_none(crawl, field):
     assert invented == {}
 
 
+def test_every_body_image_is_stored_in_order_with_its_alt_and_caption(crawl):
+    stored = {}
+    for url, image, alt, caption in crawl.rows("select article_url, url, alt, caption from article_images order by article_url, position"):
+        stored.setdefault(url, []).append((image, alt, caption))
+    expected = {url: [(crawl.site.url + path, alt, caption) for path, alt, caption in truth.images]
+                for url, truth in crawl.expected().items() if truth.images}
+    assert expected and stored == expected
+
+
 def test_body_starts_with_the_first_paragraph(crawl):
     stored = crawl.stored()
     wrong = {url: stored[url]["body"][:60] for url, truth in crawl.expected().items() if not stored[url]["body"].startswith(truth.first_paragraph)}
