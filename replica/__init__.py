@@ -25,12 +25,14 @@ text *and* hrefs (doi.org links, journal article URLs); `pmids` incl. PubMed
 hrefs; `pmcids`; `reference_count`; `deleted`; `keywords` (which of
 `corpus.MARKER_WORDS` the text contains); `traditional`; what the page says of
 itself: `authors` (WordPress: the byline's user; DedeCMS: the ``作者:`` of the
-info line, none for ``佚名``), `editor` (DedeCMS: a ``（责任编辑：王芳）`` line
+info line, none for ``佚名``, the login ``admin`` and the desk ``编辑部``), `editor` (DedeCMS: a ``（责任编辑：王芳）`` line
 after the content, on every other article), `source` (the outlet of a ``来源``
 line: every third WordPress post is a reprint naming 新华网, 健康时报 or 人民网;
-DedeCMS names one on each page, none for ``本站原创``), `source_url` (when that
+DedeCMS names one on each page: 新华网 as WordPress does, the site itself (细胞资讯网), none for
+``本站原创``), `source_url` (when that
 line links the original), `modified` (WordPress ``article:modified_time``,
-DedeCMS's ``更新时间:`` stamp) and `description` (the meta description).
+DedeCMS's ``更新时间:`` stamp), `description` (the meta description) and `images` (each body
+picture's path, alt text and caption, on whichever page of the article it stands).
 `portal.awkward` maps each case below to the path that shows it.
 
 Site A, WordPress (UTF-8, absolute links, like www.hjtdsm.com):
@@ -85,7 +87,8 @@ labelled gb2312, ``text/html`` without charset, no robots.txt, no sitemap): arti
 ``/xwzx/<section>/YYYYMM/tYYYYMMDD_ID.shtml`` with relative links, one chain per section,
 listings ``index.shtml``/``index_N.shtml`` (one pager of links, one written by
 ``createPageHTML``), ``awkward["deleted"]`` with three newer articles behind it
-(``awkward["behind_deleted"]``), the second section linked only from the home page.
+(``awkward["behind_deleted"]``), the second section linked only from the home page; each
+article's ``来源：`` line names the site itself (its truth `source`).
 
 Site D, PHPCMS hospital site (``build_portal("phpcms", ...)``, UTF-8): articles
 ``/show-CAT-ID-1.html``, listings ``/list-CAT-N.html`` with the ``#pages`` pager, one

@@ -8,13 +8,13 @@ from .corpus import Article
 from .model import TruthArticle
 
 
-def dated_truth(a: Article, path: str, category: str, deleted: bool) -> TruthArticle:
-    """The truth of an article whose page shows its publication day."""
+def dated_truth(a: Article, path: str, category: str, deleted: bool, source: str | None = None) -> TruthArticle:
+    """The truth of an article whose page shows its publication day (and ``source`` in its 来源 line)."""
     return TruthArticle(
         path=path, title=a.title, category=category, published=a.published.date().isoformat(), has_own_date=True,
         first_paragraph=a.first_paragraph(), disclaimer=a.disclaimer, dois=frozenset(a.dois), pmids=frozenset(a.pmids),
         pmcids=frozenset(a.pmcids), reference_count=len(a.references), deleted=deleted, keywords=a.keywords(),
-        trials=frozenset(a.trials))
+        trials=frozenset(a.trials), source=source, images=a.images())
 
 
 def chain_block(chain: list[int], position: int, articles: list[Article], paths: list[str], href) -> tuple[list[str], str]:

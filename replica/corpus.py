@@ -72,6 +72,11 @@ class Article:
     def first_paragraph(self) -> str:
         return text_of(next(b[1] for b in self.blocks if b[0] == "p"))
 
+    def images(self) -> tuple[tuple[str, str, str], ...]:
+        """The body's pictures in order, as the truth records them: (path, alt, caption); every
+        site shows a picture's caption as its alt text too."""
+        return tuple((b[1], b[2], b[2]) for b in self.blocks if b[0] == "figure")
+
     def plain_text(self) -> str:
         parts = [self.title]
         for block in self.blocks:

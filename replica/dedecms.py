@@ -238,7 +238,7 @@ def build(articles: list[Article], rng: random.Random) -> Site:
             keywords=a.keywords(), traditional=t, trials=frozenset(a.trials),
             authors=() if author in vocab.NOT_AN_AUTHOR else (author,), editor=editor,
             source=None if source in vocab.NOT_AN_OUTLET else source, source_url=source_url,
-            modified=_modified(date_html, a), description=description,
+            modified=_modified(date_html, a), description=description, images=a.images(),
             pages=tuple(page_path(paths[i], number) for number in range(2, len(parts) + 1)), page_openings=tuple(openings)))
 
     def listing(title: str, items: list[int]) -> str:

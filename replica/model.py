@@ -55,6 +55,7 @@ class TruthArticle:
     source_url: str | None = None  # the original's URL, when the 来源 line links it
     modified: str | None = None  # ISO 8601: the page's 更新时间 or article:modified_time
     description: str | None = None  # the page's meta description
+    images: tuple[tuple[str, str, str], ...] = ()  # the body's pictures: (path, alt, caption), in body order
 
 
 @dataclass

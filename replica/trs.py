@@ -101,7 +101,8 @@ def build(articles: list[Article], rng: random.Random) -> Site:
         label = SECTIONS[sec][0]
         for position, i in enumerate(chain):
             a = articles[i]
-            truth.append(dated_truth(a, paths[i], label, i == deleted))
+            # The 来源 line names the site itself, as government sites do: its own outlet, not a reprint's.
+            truth.append(dated_truth(a, paths[i], label, i == deleted, source=SITE_NAME))
             if i == deleted:
                 continue
             folder = paths[i].rsplit("/", 1)[0] + "/"

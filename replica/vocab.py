@@ -119,16 +119,18 @@ JOURNALS = ("Stem Cell Res Ther", "SAGE Open Med Case Rep", "Cell Stem Cell", "L
 CN_JOURNALS = ("中华医学杂志", "中国组织工程研究", "天津医药", "中国生物制品学杂志", "中华结核和呼吸杂志")
 SURNAMES = ("Wang", "Li", "Zhang", "Chen", "Liu", "Yusof", "Foo", "Smith", "Tanaka", "Kim", "Garcia", "Müller")
 CN_NAMES = ("王喆", "李堃", "朱镕", "张伟", "陈静", "刘洋", "赵敏", "黄磊")
-SOURCES = ("细胞资讯网", "中国生物技术网", "医脉通", "健康报", "本站原创")
+SOURCES = ("细胞资讯网", "新华网", "医脉通", "健康报", "本站原创")
 AUTHORS = ("编辑部", "小细", "admin", "佚名")
-#: What no outlet or author is: the site's own work, or no name given.
+#: What no outlet or author is: the site's own work, no name given ("anonymous"), the CMS's
+#: default login, a desk rather than a person.
 NOT_AN_OUTLET = ("本站原创",)
-NOT_AN_AUTHOR = ("佚名",)
+NOT_AN_AUTHOR = ("佚名", "admin", "编辑部")
 #: Where a reprint's 来源 line links its original, by outlet ({} is the article's id).
 SOURCE_LINKS = {"健康报": "http://www.jkb.com.cn/news/industryNews/2026/{}.html", "医脉通": "https://news.medlive.cn/all/info-news/show-{}_97.html"}
-#: The outlets WordPress reprints name, with the original's URL ({} is the post id) or None.
-WP_REPRINTED_FROM = (("新华网", "http://www.news.cn/health/2026/{}.htm"), ("健康时报", "http://www.jksb.com.cn/html/news/{}.html"),
-                     ("人民网", None))
+#: The outlets WordPress reprints name, with the original's URL ({} is the post id) or None; a
+#: PHPCMS outlet's URL carries a query, whose ``&`` the page writes as ``&amp;``.
+WP_REPRINTED_FROM = (("新华网", "http://www.news.cn/health/2026/{}.htm"),
+                     ("健康时报", "http://www.jksb.com.cn/index.php?m=content&c=index&a=show&catid=12&id={}"), ("人民网", None))
 #: The WordPress user shown in each post's byline.
 WP_AUTHOR = ("小细", "xiaoxi")
 EDITORS = ("王芳", "李静", "陈晨")

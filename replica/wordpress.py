@@ -290,7 +290,8 @@ def build(articles: list[Article], rng: random.Random, unpublished: int = 0, edi
             dois=frozenset(a.dois), pmids=frozenset(a.pmids), pmcids=frozenset(a.pmcids),
             reference_count=len(a.references), deleted=i == deleted, keywords=a.keywords(), trials=frozenset(a.trials),
             authors=(vocab.WP_AUTHOR[0],), source=(r.reprinted_from(i) or (None, None))[0],
-            source_url=(r.reprinted_from(i) or (None, None))[1], modified=r.modified[i].isoformat(), description=r.description(i)))
+            source_url=(r.reprinted_from(i) or (None, None))[1], modified=r.modified[i].isoformat(), description=r.description(i),
+            images=a.images()))
         if i == deleted:
             continue  # no page, no shortlink: both answer 404
         nav_html, nav_links[r.paths[i]] = r.nav(i, href_of)

@@ -4,13 +4,18 @@ absent, filled into archives from before m023 without counting as edits."""
 
 import hashlib
 import json
+import shutil
 import sqlite3
+from contextlib import closing
 from dataclasses import asdict
 
 import pytest
 
 from archive import open_archive, writer
+from conftest import medarchive, undo_kept_counts
+from crawler.extraction.site_rules import SiteRules
 from crawler.items import ArticleImage, ArticleItem
+from crawler.reextract import kept_pages, read_page
 
 URL = "https://site.example/a/1.html"
 
@@ -157,3 +162,61 @@ def test_an_archive_from_before_m023_gets_empty_metadata_columns_when_opened(tmp
     assert images(db) == []
     assert writer.write_batch(db, [article(**METADATA)]).unchanged == 1
     assert stored(db, "source") == ("新华网",)
+
+
+# --- reextract over a crawled archive from before m023 ----------------------------------------------
+
+#: The articles' columns m023 added.
+M023_COLUMNS = "authors, editor, source, source_url, modified, modified_raw, description, keywords, language"
+
+
+def digests_before_m023(path) -> dict:
+    """Each article's ``content_hash`` as the release before m023 computed it: of its content
+    alone, read from its kept page."""
+    with closing(sqlite3.connect(path)) as conn:
+        items = [read_page(page, SiteRules())[0] for page in kept_pages(conn) if page.url]
+    return {item["url"]: writer.content_hash(item, with_metadata=False) for item in items}
+
+
+def rows(path, sql):
+    with closing(sqlite3.connect(path)) as conn:
+        return conn.execute(sql).fetchall()
+
+
+@pytest.fixture(scope="module", params=["wordpress", "dedecms"])
+def backfilled(request, tmp_path_factory):
+    """A replica crawl's archive made as the release before m023 left it, then ``medarchive
+    reextract``-ed: ``(crawled, backfilled, process)``."""
+    crawl = request.getfixturevalue(f"{request.param}_crawl")
+    path = shutil.copy(crawl.db_path, tmp_path_factory.mktemp("before_m023") / "archive.db")
+    digests = digests_before_m023(path)
+    with sqlite3.connect(path) as conn:
+        undo_kept_counts(conn)
+    conn.close()
+    undo_m023(path)
+    with sqlite3.connect(path) as conn:
+        conn.executemany("update articles set content_hash = ? where url = ?", [(digest, url) for url, digest in digests.items()])
+    conn.close()
+    return crawl.db_path, path, medarchive("reextract", "--db", str(path))
+
+
+def test_reextract_fills_the_metadata_columns_of_an_archive_from_before_m023(backfilled):
+    crawled, path, process = backfilled
+    assert process.returncode == 0, process.stderr
+    expected = rows(crawled, f"select url, {M023_COLUMNS} from articles order by url")
+    assert any(value for row in expected for value in row[1:])
+    assert rows(path, f"select url, {M023_COLUMNS} from articles order by url") == expected
+
+
+def test_reextract_fills_the_images_of_an_archive_from_before_m023(backfilled):
+    crawled, path, _ = backfilled
+    expected = rows(crawled, "select * from article_images order by 1, 2")
+    assert rows(path, "select * from article_images order by 1, 2") == expected
+
+
+def test_reextract_counts_articles_given_their_metadata_as_unchanged(backfilled):
+    crawled, path, process = backfilled
+    (articles,), = rows(crawled, "select count(*) from articles")
+    assert f"0 updated, {articles} unchanged" in process.stdout
+    assert rows(path, "select count(*) from article_versions") == [(0,)]
+    assert rows(path, "select url, content_hash from articles order by url") == rows(crawled, "select url, content_hash from articles order by url")

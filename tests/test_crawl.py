@@ -60,6 +60,44 @@ def test_stored_fields_match_the_truth(crawl, field):
     assert mismatches == {}
 
 
+#: What the page says of its article (issue 26), as the truth records it.
+METADATA = ("authors", "editor", "source", "source_url", "modified", "description")
+
+
+def stored_metadata(crawl) -> dict:
+    """Each stored article's metadata by URL, ``authors`` as the truth's tuple."""
+    found = {}
+    for url, *values in crawl.rows(f"select url, {', '.join(METADATA)} from articles"):
+        fields = dict(zip(METADATA, values))
+        fields["authors"] = tuple(json.loads(fields["authors"])) if fields["authors"] else ()
+        found[url] = fields
+    return found
+
+
+@pytest.mark.parametrize("field", METADATA)
+def test_stored_metadata_matches_the_truth_where_the_page_gives_it(crawl, field):
+    stored = stored_metadata(crawl)
+    given = {url: getattr(truth, field) for url, truth in crawl.expected().items() if getattr(truth, field)}
+    assert {url: stored[url][field] for url in given} == given
+
+
+@pytest.mark.parametrize("field", METADATA)
+def test_no_metadata_is_stored_where_the_page_gives_none(crawl, field):
+    stored = stored_metadata(crawl)
+    none = [url for url, truth in crawl.expected().items() if not getattr(truth, field)]
+    invented = {url: stored[url][field] for url in none if stored[url][field]}
+    assert invented == {}
+
+
+def test_every_body_image_is_stored_in_order_with_its_alt_and_caption(crawl):
+    stored = {}
+    for url, image, alt, caption in crawl.rows("select article_url, url, alt, caption from article_images order by article_url, position"):
+        stored.setdefault(url, []).append((image, alt, caption))
+    expected = {url: [(crawl.site.url + path, alt, caption) for path, alt, caption in truth.images]
+                for url, truth in crawl.expected().items() if truth.images}
+    assert expected and stored == expected
+
+
 def test_body_starts_with_the_first_paragraph(crawl):
     stored = crawl.stored()
     wrong = {url: stored[url]["body"][:60] for url, truth in crawl.expected().items() if not stored[url]["body"].startswith(truth.first_paragraph)}

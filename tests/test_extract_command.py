@@ -52,6 +52,13 @@ def test_the_text_report_shows_the_source_line():
     assert "source      网易商业报道 " in result.output and "  [label]" in result.output
 
 
+def test_the_text_report_shows_the_pages_description_and_keywords():
+    page = REALPAGES / "pages" / "mh_peoplehealth_1.html"
+    output = run(str(page), "--url", "http://health.people.com.cn/n1/2024/0517/c14739-40237861.html").output
+    assert "description 本报讯（记者叶婉）近日，“心成长”青少年心理健康服务项目" in output
+    assert "keywords    青少年心理健康、心成长、心理技能" in output
+
+
 def test_the_text_report_names_the_rule_behind_each_field():
     result = run(str(GBK_PAGE))
     assert result.exit_code == 0, result.output

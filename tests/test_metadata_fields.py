@@ -60,6 +60,11 @@ def test_the_site_name_under_the_headline_is_no_author():
     assert read(page(info="<span>深圳康贝儿童医院</span> <span>2017-12-02 15:34</span>")).authors == []
 
 
+def test_an_anonymous_byline_or_the_cms_login_names_no_author():
+    for line in ("作者：佚名", "作者:Admin", "作者：匿名"):
+        assert read(page(info=f"<span>{line}</span>")).authors == [], line
+
+
 def test_a_meta_author_is_taken_only_when_the_page_shows_that_name():
     assert read(page(head="<meta name='author' content='Discuz! Team'>")).authors == []
     assert read(page(head="<meta name='author' content='李明'>", info="<span>李明</span>")).authors == ["李明"]
@@ -84,7 +89,7 @@ def test_a_source_line_names_the_outlet_and_its_link():
 
 
 def test_a_source_line_naming_no_outlet_gives_no_source():
-    for line in ("来源：转载文章", "来源：未知", "来自: 互联网", "来源： 浏览次数：642"):
+    for line in ("来源：转载文章", "来源：未知", "来自: 互联网", "来源： 浏览次数：642", "来源：本站原创"):
         assert read(page(info=f"<span>{line}</span>")).source is None, line
 
 
@@ -152,6 +157,14 @@ def test_keywords_come_from_the_meta_tag_and_the_pages_tag_links():
 # --- images --------------------------------------------------------------------------------------------
 
 
+def test_chinese_keywords_separated_by_spaces_are_each_a_keyword():
+    assert read(page(head="<meta name='keywords' content='青少年心理健康 心成长 心理技能'>")).keywords == ["青少年心理健康", "心成长", "心理技能"]
+
+
+def test_a_keyword_phrase_with_spaces_between_latin_words_stays_whole():
+    assert read(page(head="<meta name='keywords' content='stem cell therapy'>")).keywords == ["stem cell therapy"]
+
+
 def test_images_come_in_body_order_with_absolute_urls_alt_and_captions():
     text = ("<figure><img src='/img/a.jpg' alt='门诊'><figcaption>市民在门诊排队</figcaption></figure>" + TEXT
             + "<p><img src='b.jpg'></p><p>图为医生为孩子接种疫苗。</p>")
@@ -159,6 +172,17 @@ def test_images_come_in_body_order_with_absolute_urls_alt_and_captions():
         ArticleImage("http://news.example.cn/img/a.jpg", "门诊", "市民在门诊排队"),
         ArticleImage("http://news.example.cn/health/2025/0302/b.jpg", None, "图为医生为孩子接种疫苗。"),
     ]
+
+
+def test_a_numbered_figure_or_table_line_under_an_image_is_its_caption():
+    for caption in ("图2：治疗前后主要指标变化", "表1 研究对象特征。", "Figure 3. Survival"):
+        text = TEXT + f"<p><img src='/img/f.png'></p><p>{caption}</p>"
+        assert read(page(text=text)).images[0].caption == caption
+
+
+def test_a_paragraph_after_an_image_is_no_caption():
+    text = TEXT + "<p><img src='/img/f.png'></p><p>图书馆里，专家为市民讲解流感防护知识。</p>"
+    assert read(page(text=text)).images[0].caption is None
 
 
 def test_tracking_pixels_icons_and_logos_are_no_images_of_the_article():

@@ -214,3 +214,14 @@ def test_an_anonymous_author_and_the_sites_own_work_are_no_truth(dedecms_portal)
     text = "".join(page_of(dedecms_portal, article, "gbk") for article in dedecms_portal.live_articles)
     assert "佚名" in text and "本站原创" in text
     assert not any("佚名" in article.authors or article.source == "本站原创" for article in dedecms_portal.articles)
+
+
+def test_truth_images_are_the_pictures_the_pages_show_with_their_captions(wordpress_portal, dedecms_portal):
+    for portal, encoding in ((wordpress_portal, "utf-8"), (dedecms_portal, "gbk")):
+        assert any(article.images for article in portal.live_articles)
+        for article in portal.live_articles:
+            page = page_of(portal, article, encoding) + "".join(
+                html.unescape(portal.response(later, "http://x")[2].decode(encoding)) for later in article.pages)
+            for path, alt, caption in article.images:
+                assert f'src="{path}"' in page or f'src="http://x{path}"' in page, (article.path, path)
+                assert f'alt="{alt}"' in page and caption in visible_text(page), (article.path, caption)

@@ -11,7 +11,9 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
+from html import escape
 from pathlib import Path
 
 import pytest
@@ -495,3 +497,28 @@ def test_an_archive_from_before_m023_serves_its_article_pages_without_the_metada
     assert "张三" not in article_page(old, 1) and "支气管哮喘的干细胞治疗" in article_page(old, 1)
     assert set(get_json(old, "/archive/articles.json")["facet_results"]) == {"category_group", "year"}
     assert "outlets_reprinted_most" not in get_json(old, "/archive.json")["queries"]
+
+
+# --- a crawled replica article's page ----------------------------------------------------------
+
+
+def crawled_article_page(crawl, url: str) -> str:
+    return get_text(crawl.db_path, "/-/article/archive?url=" + urllib.request.quote(url, safe=""))
+
+
+def test_a_crawled_reprints_page_shows_its_author_and_source_and_links_the_original_escaped(wordpress_crawl):
+    truth = next(a for a in wordpress_crawl.portal.live_articles if a.source_url and "&" in a.source_url)
+    page = crawled_article_page(wordpress_crawl, wordpress_crawl.site.url + truth.path)
+    assert f'">{escape(truth.authors[0])}</a></span>' in page
+    assert f'<a class="outlet-articles" href="/archive/articles?source={urllib.parse.quote(truth.source)}' in page
+    assert f'<a class="outlet-original" href="{escape(truth.source_url)}" rel="noreferrer">(original)</a>' in page
+    assert "&amp;c=index" in page and "&c=index" not in page
+
+
+def test_a_crawled_articles_images_are_listed_as_links_with_their_captions(wordpress_crawl):
+    (url,), = wordpress_crawl.rows("select article_url from article_images where caption is not null limit 1")
+    page = crawled_article_page(wordpress_crawl, url)
+    for image, alt, caption in wordpress_crawl.rows("select url, alt, caption from article_images where article_url = ?", [url]):
+        assert f'<a class="medarchive-image" href="{escape(image)}" rel="noreferrer">{escape(alt or image)}</a>' in page
+        assert caption is None or f'<span class="caption">{escape(caption)}</span>' in page
+    assert "<img" not in page

@@ -294,6 +294,26 @@ def reprints(tmp_path):
     ])
 
 
+@pytest.fixture(scope="module")
+def demo_archive(tmp_path_factory):
+    """The archive ``medarchive demo`` makes, as the README shows it."""
+    path = tmp_path_factory.mktemp("demo") / "archive.db"
+    result = medarchive("demo", "--db", str(path), "--port", "0")
+    assert result.returncode == 0, result.stderr
+    return path
+
+
+def test_stats_of_the_demo_archive_shows_the_outlets_its_two_sites_reprint(demo_archive):
+    lines = medarchive("stats", "--db", str(demo_archive)).stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("source outlet"))
+    with sqlite3.connect(demo_archive) as conn:
+        top = conn.execute("select source, count(*), count(distinct site) from articles where source is not null"
+                           " group by source order by 3 desc, 2 desc, source limit 1").fetchone()
+    conn.close()
+    assert top[2] == 2
+    assert lines[start + 1].split()[:3] == [top[0], str(top[1]), "2"]
+
+
 def test_stats_json_counts_articles_per_outlet_per_month(reprints):
     outlets = json.loads(medarchive("stats", "--db", str(reprints), "--json").stdout)["outlets"]
     assert outlets[0] == {"source": "新华网", "articles": 4, "sites": 2, "months": {"2026-01": 1, "2026-02": 2, "undated": 1}}

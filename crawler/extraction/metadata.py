@@ -23,6 +23,7 @@ from .byline import (
 from .dates import find_date_text
 from .rules import (
     CAPTION_ENDINGS,
+    CAPTION_NUMBERED,
     CAPTION_OPENERS,
     DESCRIPTION_META,
     EDITOR_LABELS,
@@ -53,6 +54,8 @@ MIN_SCRIPT_LETTERS = 20
 #: only by its text.
 HAN_LANGUAGES = ("zh", "ja", "ko")
 
+#: Chinese words separated by spaces only, as many pages write their keywords.
+_SPACED_HAN_WORDS = re.compile(r"[\u4e00-\u9fff\d]+(?: [\u4e00-\u9fff\d]+)+")
 _HTML_LANG = etree.XPath("/html/@lang | /html/@xml:lang", namespaces={"xml": "http://www.w3.org/XML/1998/namespace"})
 _CONTENT_LANGUAGE = etree.XPath("//meta[translate(@http-equiv, 'CONTENT-LANGUAGE', 'content-language')='content-language']/@content")
 
@@ -93,13 +96,17 @@ def find_keywords(root, names: frozenset | None = None) -> tuple[list[str], str]
 
 
 def split_keywords(value) -> list[str]:
-    """A keywords value as words: split on commas (any width), semicolons, ``、`` and ``|``;
-    a list (JSON-LD) as it is."""
+    """A keywords value as words: split on commas (any width), semicolons, ``、`` and ``|``, or
+    on spaces between Chinese words when there is no other separator; a list (JSON-LD) as it is."""
     if isinstance(value, list):
         return [normalize_space(str(word)) for word in value if normalize_space(str(word))]
     if not isinstance(value, str):
         return []
-    return [word for word in (normalize_space(part) for part in re.split(r"[,，;；、|｜]", value)) if word]
+    words = [word for word in (normalize_space(part) for part in re.split(r"[,，;；、|｜]", value)) if word]
+    if len(words) == 1 and _SPACED_HAN_WORDS.fullmatch(words[0]):
+        return words[0].split(" ")  # "青少年心理健康 心成长": Chinese words have no space inside
+    return words
+
 
 
 # --- modified --------------------------------------------------------------------------------------
@@ -212,9 +219,11 @@ def image_caption(image, body_root) -> str | None:
 
 
 def is_caption(text: str) -> bool:
-    """Whether a line reads as a picture's caption: short, and opening or ending as captions do."""
+    """Whether a line reads as a picture's caption: short, and opening (a numbered figure's too) or
+    ending as captions do."""
     text = text.strip()
-    return bool(text) and len(text) <= MAX_CAPTION_CHARS and (text.startswith(CAPTION_OPENERS) or text.endswith(CAPTION_ENDINGS))
+    return bool(text) and len(text) <= MAX_CAPTION_CHARS and (
+        text.startswith(CAPTION_OPENERS) or bool(CAPTION_NUMBERED.match(text)) or text.endswith(CAPTION_ENDINGS))
 
 
 # --- language --------------------------------------------------------------------------------------

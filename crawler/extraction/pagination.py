@@ -140,4 +140,20 @@ def join_pages(first, others: list):
         reference_hrefs=[href for part in parts for href in part.reference_hrefs],
         body_hrefs=[href for part in parts for href in part.body_hrefs],
         neighbours=[neighbours[rel] for rel in ("prev", "next") if rel in neighbours] if len(parts) > 1 else first.neighbours,
+        **_joined_images(parts),
     )
+
+
+#: Where a page's images come from when they are its body's (or a site rule's), not a declared lead image.
+SHOWN_IMAGE_RULES = ("body", "site rule")
+
+
+def _joined_images(parts: list) -> dict:
+    """The ``images`` (and their ``found_by``) of an article read from ``parts``: every page's
+    body images in page order, each once; page 1's declared lead image only when no page's body
+    shows one."""
+    shown = [part for part in parts if part.found_by.get("images") in SHOWN_IMAGE_RULES]
+    if not shown:
+        return {}
+    images = list({image.url: image for part in reversed(shown) for image in reversed(part.images)}.values())[::-1]
+    return {"images": images, "found_by": {**parts[0].found_by, "images": shown[0].found_by["images"]}}

@@ -303,14 +303,16 @@ EDITOR_LABELS = ("责任编辑", "責任編輯", "责编", "責編", "值班编�
 SOURCE_LABELS = ("稿件来源", "信息来源", "文章来源", "本文来源于", "本文来源", "新闻来源", "消息来源", "内容来源", "来源于", "来源", "來源",
                  "本文转自", "转载自", "转自", "稿源", "出处")
 #: What a source line may say that names no outlet: "reprinted", "unknown", "the internet", "this site".
-NOT_AN_OUTLET = ("转载", "转载文章", "转帖", "未知", "不详", "佚名", "互联网", "网络", "网友", "本站", "本网", "原创", "网络转载", "网友投稿",
-                 "admin", "未知来源")
+NOT_AN_OUTLET = ("转载", "转载文章", "转帖", "未知", "不详", "佚名", "互联网", "网络", "网友", "本站", "本网", "原创", "本站原创", "本网原创",
+                 "网络转载", "网友投稿", "admin", "未知来源")
 #: A line giving the newspaper and issue a text first appeared in: "《光明日报》（ 2022年02月13日 02版）".
 PAPER_ISSUE_LINE = re.compile(r"^《([^》]{2,20})》\s*[（(]\s*\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日[^)）]{0,12}版\s*[)）]$")
 #: Words that are never a person's name where a name is expected: "（完）", "(待续)", a role, a place of reporting.
 NOT_A_NAME = ("完", "全文完", "本文完", "待续", "未完待续", "未完", "续", "图", "摄", "供图", "编辑", "责编", "记者", "通讯员", "本报", "本刊",
               "校对", "审核", "来源", "作者", "报道", "综合", "整理", "编译", "原标题", "资料图", "受访者供图", "网络图片",
-              "博客", "调查", "观察", "手记", "专访", "团队", "联系", "信箱", "站")
+              "博客", "调查", "观察", "手记", "专访", "团队", "联系", "信箱", "站",
+              # No name given (DedeCMS's default author), and the CMS's default login.
+              "佚名", "匿名", "不详", "未知", "admin", "Admin", "Administrator")
 #: Endings of an organisation's or outlet's name, which a person's name of two to four characters does not have.
 ORGANISATION_ENDINGS = ("社", "报", "網", "网", "台", "刊", "部", "局", "院", "所", "会", "委", "办", "厅", "中心", "公司", "集团", "频道", "栏目")
 
@@ -336,8 +338,10 @@ FURNITURE_IMAGE_PATTERN = (r"logo|icon|avatar|qrcode|qr_?code|erweima|二维码|
 #: An image declared this small (pixels, either side) is an icon or a tracking pixel.
 MIN_IMAGE_SIDE = 50
 #: Words a caption line under an image opens with (``图为...``, ``图片来源：``, ``▲...``), or ends with (``...摄``).
-CAPTION_OPENERS = ("图为", "圖為", "图：", "图:", "图/", "图片：", "图片:", "图片来源", "圖片來源", "资料图", "資料圖", "上图", "下图", "左图",
-                   "右图", "▲", "△", "↑", "（图", "(图")
+CAPTION_OPENERS = ("图为", "圖為", "图：", "图:", "图/", "图片：", "图片:", "图片来源", "圖片來源", "图源", "圖源", "资料图", "資料圖", "上图",
+                   "下图", "左图", "右图", "▲", "△", "↑", "（图", "(图")
+#: A numbered figure's or table's caption: ``图2：治疗前后主要指标变化``, ``表1 研究对象特征``, ``Figure 3.``.
+CAPTION_NUMBERED = re.compile(r"^(?:[图圖表]\s*\d{1,3}|(?:Fig\.?|Figure|Table)\s*\d{1,3})\s*[:：.、\s]")
 CAPTION_ENDINGS = ("摄", "攝", "供图", "供圖", "摄）", "摄)", "供图）", "供图)")
 #: A caption is one short line.
 MAX_CAPTION_CHARS = 120

@@ -132,7 +132,8 @@ def _print_extract_report(report: dict) -> None:
     _say(f"category    {report['category'] or '-'}")
     for name, value in (("authors", "、".join(report["authors"])), ("editor", report["editor"]),
                         ("source", " ".join(filter(None, (report["source"], report["source_url"])))),
-                        ("modified", report["modified"] or report["modified_raw"]), ("language", report["language"])):
+                        ("modified", report["modified"] or report["modified_raw"]), ("description", (report["description"] or "")[:120]),
+                        ("keywords", "、".join(report["keywords"])), ("language", report["language"])):
         if value:
             _say(f"{name:<11} {value}  [{found_by.get(name)}]")
     if report["images"]:
