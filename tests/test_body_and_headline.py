@@ -161,3 +161,12 @@ def test_the_heading_opening_the_posts_block_outranks_a_sidebar_heading_above_it
 
 def test_the_sites_name_leading_title_is_not_the_headline_when_the_home_link_shows_it():
     assert read("site_name_before_headline_in_title.html").title == "给医学生的几条建议"
+
+
+def test_dedecms_separator_line_is_not_body():
+    paragraphs = "".join(f"<p>第{n}段：间充质干细胞治疗膝骨关节炎的临床研究显示，患者疼痛评分明显下降，关节功能改善。</p>" for n in range(1, 5))
+    html = (f"<html><head><title>干细胞治疗膝骨关节炎研究进展_健康网</title></head><body><div class='title'><h2>干细胞治疗膝骨关节炎研究进展</h2></div>"
+            f"<div class='content'><table><tr><td>{paragraphs}</td></tr></table>"
+            "<strong>------分隔线----------------------------</strong><ul></ul></div></body></html>")
+    article = read_article(Selector(text=html), "http://www.health.example/a/1000.html")
+    assert article.body.endswith("关节功能改善。") and "分隔线" not in article.body
