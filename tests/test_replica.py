@@ -190,7 +190,7 @@ def test_both_sites_have_reprints_whose_source_line_links_the_original(wordpress
         linked = [article for article in portal.live_articles if article.source_url]
         assert linked and any(article.source and not article.source_url for article in portal.live_articles)
         for article in linked:
-            assert re.search(f"来源[:：](?:</\\w+>)?<a href=['\"]{re.escape(article.source_url)}['\"][^>]*>{article.source}</a>",
+            assert re.search(f"[来來]源[:：](?:</\\w+>)?<a href=['\"]{re.escape(article.source_url)}['\"][^>]*>{article.source}</a>",
                              page_of(portal, article, encoding)), article.path
 
 
