@@ -364,3 +364,14 @@ def redis_url():
     yield f"redis://127.0.0.1:{port}/0"
     server.terminate()
     server.wait(timeout=10)
+
+
+def statements_run(conn, draw) -> list[str]:
+    """The SQL statements ``draw(conn)`` runs on the sqlite3 connection ``conn``."""
+    run = []
+    conn.set_trace_callback(run.append)
+    try:
+        draw(conn)
+    finally:
+        conn.set_trace_callback(None)
+    return run

@@ -7,7 +7,7 @@ import shutil
 import sqlite3
 
 import pytest
-from conftest import medarchive, undo_kept_counts, written_archive
+from conftest import medarchive, statements_run, undo_kept_counts, written_archive
 from datasette.app import Datasette
 
 from archive import open_archive, stats, writer
@@ -92,13 +92,7 @@ def test_an_article_counts_once_for_a_prefix_while_it_cites_any_doi_of_it(tmp_pa
 
 def _tables_read(conn, draw) -> set[str]:
     """The tables the statements ``draw(conn)`` runs read, by their query plans."""
-    run = []
-    conn.set_trace_callback(run.append)
-    try:
-        draw(conn)
-    finally:
-        conn.set_trace_callback(None)
-    plans = [detail for sql in run if sql.lstrip().lower().startswith("select")
+    plans = [detail for sql in statements_run(conn, draw) if sql.lstrip().lower().startswith("select")
              for *_, detail in conn.execute("explain query plan " + sql, [stats.TOP_PUBLISHERS] if "?" in sql else [])]
     return {word for detail in plans for word in detail.split() if word in {*COUNT_TABLES, "articles", "article_dois"}}
 

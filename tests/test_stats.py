@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from conftest import medarchive, undo_sortable_dates, written_archive
+from conftest import medarchive, statements_run, undo_sortable_dates, written_archive
 
 from archive import open_archive, open_readonly, stats
 
@@ -239,21 +239,10 @@ def test_chart_links_carry_hostile_values_as_well_formed_attributes(tmp_path):
     assert ("article_dois", {"prefix": "10.1177"}) in seen
 
 
-def _statements(conn, draw) -> list[str]:
-    """The SQL statements ``draw(conn)`` runs."""
-    run = []
-    conn.set_trace_callback(run.append)
-    try:
-        draw(conn)
-    finally:
-        conn.set_trace_callback(None)
-    return run
-
-
 @pytest.mark.parametrize("name", ["articles_per_month", "categories_over_time"])
 def test_the_month_charts_read_an_index_not_the_article_rows(before_m025, name):
     with sqlite3.connect(before_m025) as conn:
-        statements = _statements(conn, lambda c: stats.chart_svg(c, name))
+        statements = statements_run(conn, lambda c: stats.chart_svg(c, name))
         plans = [detail for sql in statements if sql.lstrip().lower().startswith("select")
                  for *_, detail in conn.execute("explain query plan " + sql)]
     assert any("INDEX" in detail for detail in plans), plans
@@ -270,7 +259,7 @@ def test_the_month_chart_shows_each_sites_articles_per_month(wordpress_crawl):
 
 def test_the_publishers_chart_reads_an_index_not_the_doi_rows(before_m025):
     with sqlite3.connect(before_m025) as conn:
-        statements = _statements(conn, lambda c: stats.chart_svg(c, "cited_journals"))
+        statements = statements_run(conn, lambda c: stats.chart_svg(c, "cited_journals"))
         plans = [detail for sql in statements if "article_dois" in sql
                  for *_, detail in conn.execute("explain query plan " + sql, [stats.TOP_PUBLISHERS] if "?" in sql else [])]
     assert plans and all("COVERING INDEX" in detail for detail in plans if "article_dois" in detail), plans
@@ -331,6 +320,6 @@ def test_stats_text_shows_each_outlet_per_month_without_its_control_characters(r
 
 def test_the_outlets_are_counted_from_an_index_not_the_article_rows(reprints):
     with sqlite3.connect(reprints) as conn:
-        top = next(sql for sql in _statements(conn, stats.outlets_per_month) if "count(distinct site)" in sql)
+        top = next(sql for sql in statements_run(conn, stats.outlets_per_month) if "count(distinct site)" in sql)
         plans = [detail for *_, detail in conn.execute("explain query plan " + top)]
     assert any("COVERING INDEX idx_articles_source_site" in detail for detail in plans), plans
