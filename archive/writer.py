@@ -154,8 +154,10 @@ def write_batch(
             "delete from unextracted_pages where url in (?, ?)",
             [(article["url"], article.get("fetched_url")) for article in articles],
         )
+        # A test's archive migrated part-way has fewer columns than the record gives.
+        stored = {row[1] for row in db.conn.execute("pragma table_info(articles)")}
         for article in articles:
-            outcome, article_id = _upsert_article(db, article, run_id)
+            outcome, article_id = _upsert_article(db, article, run_id, stored)
             if run_id is not None:
                 _record_extracted_fields(db, run_id, article)
             setattr(counts, outcome, getattr(counts, outcome) + 1)
@@ -188,10 +190,12 @@ def _count_in_run(db, run_id: int, counts: WriteCounts, pages: int | None) -> No
     )
 
 
-def _upsert_article(db, article: dict, run_id: int | None = None) -> tuple[str, int]:
-    """Write one article and its references, DOIs, links and aliases; says whether it was
-    ``new``, ``updated`` or ``unchanged``. A field the stored article has and the new page
-    lacks keeps its stored value, flagged in ``field_losses`` (see ``_keep_lost_fields``)."""
+def _upsert_article(db, article: dict, run_id: int | None, stored: set[str]) -> tuple[str, int]:
+    """Write one article and its references, DOIs, links and aliases into the ``stored``
+    columns of ``articles``; says whether it was ``new``, ``updated`` or ``unchanged``. A field
+    the stored article has and the new page lacks keeps its stored value, flagged in
+    ``field_losses`` (see ``_keep_lost_fields``)."""
+    with_metadata = "authors" in stored  # m023: its columns and article_images
     url = article["url"]
     digest = content_hash(article)
     now = article.get("fetched_at") or utc_now()
@@ -199,7 +203,7 @@ def _upsert_article(db, article: dict, run_id: int | None = None) -> tuple[str, 
     validators = {"etag": article.get("etag"), "last_modified": article.get("last_modified")}
     if existing and (existing[1] == digest or existing[1] == content_hash(article, with_metadata=False)):
         values = {"last_fetched": now, "http_status": article.get("http_status"), **validators}
-        if existing[1] != digest:
+        if existing[1] != digest and with_metadata:
             # Only metadata where none was stored: an archive from before m023 being filled
             # (by reextract or the next crawl), not an edit.
             values.update(metadata_columns(article), content_hash=digest)
@@ -217,7 +221,7 @@ def _upsert_article(db, article: dict, run_id: int | None = None) -> tuple[str, 
         _write_trials(db, url, article)
         return "unchanged", existing[0]
     row = {
-        **record.columns(article),
+        **{name: value for name, value in record.columns(article).items() if name in stored},
         "category_group": category_group(article.get("category")),
         "content_hash": digest,
         "last_fetched": now,
@@ -242,7 +246,8 @@ def _upsert_article(db, article: dict, run_id: int | None = None) -> tuple[str, 
     if "references" not in lost:
         _write_references(db, url, article)
     _write_trials(db, url, article)
-    _write_images(db, url, article)
+    if with_metadata:
+        _write_images(db, url, article)
     _write_links(db, url, article.get("neighbours") or [])
     _write_aliases(db, url, article.get("aliases") or [])
     return outcome, article_id
