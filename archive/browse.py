@@ -13,7 +13,7 @@ import re
 import unicodedata
 from urllib.parse import quote, unquote
 
-from .schema import has_table, sortable_dates
+from .schema import article_columns, has_table, sortable_dates
 
 #: An ``<img>`` in HTML already sanitised by nh3, which always double-quotes attributes.
 _IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
@@ -108,7 +108,7 @@ _IMAGES_SQL = "select position, url, alt, caption from article_images where arti
 
 def _metadata_columns(conn) -> str:
     """SQL selecting :data:`METADATA_COLUMNS`: NULL on an archive from before m023 read as it is."""
-    stored = {row[1] for row in conn.execute("pragma table_xinfo(articles)")}
+    stored = article_columns(conn)
     return ", ".join(name if name in stored else f"null as {name}" for name in METADATA_COLUMNS)
 
 

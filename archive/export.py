@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, is_dataclass
 
 from .files import CannotWrite
-from .schema import has_table, published_at
+from .schema import article_columns, has_table, published_at
 from .search import Query, matching_rowids
 from .selection import Selection, dated
 
@@ -87,7 +87,7 @@ def article_rows(db, selection: Selection = Selection(), query: Query | str | No
     :raises QuerySyntaxError: when ``query`` cannot be understood.
     """
     conn = getattr(db, "conn", db)
-    stored = {row[1] for row in conn.execute("pragma table_xinfo(articles)")}
+    stored = article_columns(conn)
     own = [_own_column(conn, name, stored) for name in columns(with_html) if name not in CITED and name != "images"]
     cited = [f"(select json_group_array({column}) from (select {column} from {table} where article_url = a.url order by {column})) as {name}"
              for name, (table, column) in CITED.items()]

@@ -531,18 +531,22 @@ def has_table(conn, name: str) -> bool:
     return conn.execute("select 1 from sqlite_master where type = 'table' and name = ?", [name]).fetchone() is not None
 
 
+def article_columns(conn) -> set[str]:
+    """The columns of ``conn``'s ``articles`` table, generated ones included: an archive read as
+    it is, or migrated part-way, may have fewer than this code writes."""
+    return {row[1] for row in conn.execute("pragma table_xinfo(articles)")}
+
+
 def category_group_column(conn) -> str:
     """The column grouping categories in ``conn``'s archive: ``category_group``, or on an archive
     from before m012 read as it is (``serve`` and read-only files migrate nothing) ``category``."""
-    columns = {row[1] for row in conn.execute("pragma table_xinfo(articles)")}
-    return "category_group" if "category_group" in columns else "category"
+    return "category_group" if "category_group" in article_columns(conn) else "category"
 
 
 def sortable_dates(conn) -> dict[str, str]:
     """SQL for ``published_at`` and ``published_day`` in ``conn``'s archive: the columns, or on an
     archive from before m009 read as it is (``serve`` and read-only files migrate nothing) the
     expressions that compute them."""
-    columns = {row[1] for row in conn.execute("pragma table_xinfo(articles)")}
-    if "published_at" in columns:
+    if "published_at" in article_columns(conn):
         return {"published_at": "published_at", "published_day": "published_day"}
     return {"published_at": f"({PUBLISHED_AT_SQL})", "published_day": f"substr(({PUBLISHED_AT_SQL}), 1, 10)"}

@@ -19,7 +19,7 @@ from pathlib import Path
 from .coverage import COLOURS
 from .files import replaced_atomically
 from .sanitize import terminal_text, xml_text
-from .schema import category_group_column, has_table, sortable_dates
+from .schema import article_columns, category_group_column, has_table, sortable_dates
 from .works import cited_journals, median_lag_per_year, publication_lags
 
 #: Registrant prefix -> publisher, for the DOI prefixes Chinese medical news cites most.
@@ -144,7 +144,7 @@ def outlets_per_month(conn, limit: int = TOP_OUTLETS) -> list[dict]:
     """The ``limit`` source outlets naming the most articles, each with its ``articles``, the
     ``sites`` reprinting it and its articles per month (``YYYY-MM``; ``undated`` for those
     without a date). Empty on an archive from before m023 read as it is."""
-    if "source" not in {row[1] for row in conn.execute("pragma table_xinfo(articles)")}:
+    if "source" not in article_columns(conn):
         return []
     top = conn.execute(
         "select source, count(*), count(distinct site) from articles where source is not null"
@@ -192,7 +192,7 @@ MONTHS_SHOWN = 12
 def _months(conn) -> list[dict]:
     """Dated articles per month of publication, and the stories they tell (reprints of one text
     count once a month; None on an archive from before stories, read as it is)."""
-    has_story = "story" in {row[1] for row in conn.execute("pragma table_info(articles)")}
+    has_story = "story" in article_columns(conn)
     day = sortable_dates(conn)["published_day"]
     stories = "count(distinct story)" if has_story else "null"
     rows = conn.execute(

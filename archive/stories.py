@@ -29,7 +29,7 @@ import unicodedata
 import numpy as np
 from datasketch import MinHash
 
-from .schema import has_table, sortable_dates
+from .schema import article_columns, has_table, sortable_dates
 
 #: Tokens per shingle: 3 CJK characters (or 3 Latin words) in a row.
 SHINGLE_SIZE = 3
@@ -254,7 +254,7 @@ def same_story(db, url: str, limit: int = SHOWN_AT_MOST) -> tuple[int, list[dict
     site, published, whether it is the story's origin), earliest first. An archive from before
     stories, read as it is, has none."""
     conn = _conn(db)
-    if "story" not in {row[1] for row in conn.execute("pragma table_info(articles)")}:
+    if "story" not in article_columns(conn):
         return 0, []
     (story,) = conn.execute("select story from articles where url = ?", [url]).fetchone() or (None,)
     if story is None:

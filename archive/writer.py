@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 
 from . import record, search_index, stories
 from .categories import category_group
-from .schema import METADATA_COVERAGE
+from .schema import METADATA_COVERAGE, article_columns
 
 #: Fields whose change makes an article "updated": everything stored about it that comes
 #: from the page (the page's furniture and neighbour links do not count), as the record marks it.
@@ -155,7 +155,7 @@ def write_batch(
             [(article["url"], article.get("fetched_url")) for article in articles],
         )
         # A test's archive migrated part-way has fewer columns than the record gives.
-        stored = {row[1] for row in db.conn.execute("pragma table_info(articles)")}
+        stored = article_columns(db.conn)
         for article in articles:
             outcome, article_id = _upsert_article(db, article, run_id, stored)
             if run_id is not None:
